@@ -1,0 +1,70 @@
+"""Compiler output: NamedTuples of flat arrays, nothing callable (what kernels take)."""
+from typing import NamedTuple
+
+import numpy as np
+
+
+class Layout(NamedTuple):
+    pop_start: np.ndarray  # (P + 1,) int64: neurons of population p are [pop_start[p], pop_start[p+1])
+    pop_model: np.ndarray  # (P,) int32 model code (engine.kernels.step)
+    pop_consts: np.ndarray  # (P, N_CONSTS) float64 propagators and thresholds
+
+
+class NeuronState(NamedTuple):
+    v: np.ndarray  # (N,) float64 membrane potential relative to E_L
+    i_ex: np.ndarray  # (N,) float64 excitatory synaptic current (pA)
+    i_in: np.ndarray  # (N,) float64 inhibitory synaptic current (pA)
+    di_ex: np.ndarray  # (N,) float64 alpha-synapse derivative terms
+    di_in: np.ndarray
+    i_stim: np.ndarray  # (N,) float64 device current applied in the next step (pA)
+    refractory: np.ndarray  # (N,) int32 refractory steps left
+
+
+class Synapses(NamedTuple):
+    indptr: np.ndarray  # (N + 1,) int64
+    target: np.ndarray  # (n_syn,) int32: post neuron, + N for the inhibitory channel
+    weight: np.ndarray  # (n_syn,) float32
+    delay: np.ndarray  # (n_syn,) int16, in steps (>= 1)
+
+
+class PoissonInputs(NamedTuple):
+    target: np.ndarray  # (n,) int32 ring column (as Synapses.target)
+    weight: np.ndarray  # (n,) float64
+    delay: np.ndarray  # (n,) int16 steps
+    source: np.ndarray  # (n,) int32: which Poisson projection (row of the per-source arrays)
+    lam: np.ndarray  # (S,) float64 expected spikes per step
+    exp_minus_lam: np.ndarray  # (S,) float64
+    start_step: np.ndarray  # (S,) int64
+    stop_step: np.ndarray  # (S,) int64
+    rng: np.ndarray  # (S, 4) uint64 one stream per Poisson projection
+
+
+class CurrentInputs(NamedTuple):
+    target: np.ndarray  # (n,) int32 neuron
+    weight: np.ndarray  # (n,) float64
+    delay: np.ndarray  # (n,) int16 steps
+    source: np.ndarray  # (n,) int32: which current projection
+    amplitude: np.ndarray  # (S,) float64 pA
+    start_step: np.ndarray  # (S,) int64
+    stop_step: np.ndarray  # (S,) int64
+
+
+class SpikeTrains(NamedTuple):
+    step: np.ndarray  # (n_events,) int64 emission step, sorted
+    neuron: np.ndarray  # (n_events,) int32 global neuron
+    population: np.ndarray  # (n_events,) int32
+    cursor: np.ndarray  # (1,) int64 next event to emit
+    max_per_step: np.ndarray  # (1,) int64 most events in one step (spike buffer headroom)
+
+
+class Buffers(NamedTuple):
+    ring: np.ndarray  # (L, 2N) float64 spike input per arrival step (ex | in channels)
+    current_ring: np.ndarray  # (L, N) float64 device current per arrival step
+    spike_neuron: np.ndarray  # (capacity,) int32
+    spike_step: np.ndarray  # (capacity,) int64
+    trace_neuron: np.ndarray  # (K,) int64
+    trace_var: np.ndarray  # (K,) int32
+    trace_pop: np.ndarray  # (K,) int32
+    trace_out: np.ndarray  # (block_steps, K) float64
+    pop_counts: np.ndarray  # (block_steps, P) int32 spikes per step and population
+    counters: np.ndarray  # (4,) int64 synaptic events, neuron updates, lost spikes

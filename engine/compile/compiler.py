@@ -1,0 +1,278 @@
+"""Network -> flat arrays the kernels run on. Deterministic per (network, seed, dt)."""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.compile.arrays import CurrentInputs, Layout, NeuronState, PoissonInputs, SpikeTrains, Synapses
+from engine.compile.connect import connect, draw, expected_synapses, object_rng
+from engine.compile.propagators import population_constants, steps_of
+from engine.errors import CapacityError, ValidationError
+from engine.kernels import step as k
+from engine.kernels.build import csr_indptr, csr_positions
+from engine.kernels.rng import seed_streams
+from engine.model.network import Network, value_bounds
+
+MODEL_CODES = {
+    "iaf_psc_delta": k.IAF_PSC_DELTA,
+    "iaf_psc_exp": k.IAF_PSC_EXP,
+    "iaf_psc_alpha": k.IAF_PSC_ALPHA,
+    "parrot_neuron": k.PARROT,
+}
+NEVER = np.iinfo(np.int64).max // 4
+# Peak bytes per synapse while building (index pairs, drawn values, sort) and kept after.
+BUILD_BYTES_PER_SYNAPSE = 48
+KEPT_BYTES_PER_SYNAPSE = 12
+
+
+@dataclass
+class CompiledNetwork:
+    network: Network
+    dt: float
+    seed: int
+    layout: Layout
+    state: NeuronState
+    synapses: Synapses
+    poisson: PoissonInputs
+    currents: CurrentInputs
+    trains: SpikeTrains
+    ring_len: int
+    pop_names: list[str]
+    synapse_projection: np.ndarray  # (n_syn,) int16 index into projection_names, CSR order
+    projection_names: list[str]  # projections with CSR synapses
+    poisson_sources: list[str] = field(default_factory=list)  # projection name per Poisson source row
+    current_sources: list[str] = field(default_factory=list)
+    initial_state: NeuronState | None = None
+
+    @property
+    def n_neurons(self) -> int:
+        return int(self.layout.pop_start[-1])
+
+    @property
+    def n_synapses(self) -> int:
+        return int(self.synapses.target.shape[0] + self.poisson.target.shape[0])
+
+    def pop_index(self, name: str) -> int:
+        return self.pop_names.index(name)
+
+    def pop_slice(self, name: str) -> slice:
+        p = self.pop_index(name)
+        return slice(int(self.layout.pop_start[p]), int(self.layout.pop_start[p + 1]))
+
+
+def available_memory_bytes() -> int:
+    """MemAvailable from /proc/meminfo (Linux); a conservative 4 GiB elsewhere."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 4 * 2**30
+
+
+def estimate_memory(network: Network, dt: float) -> tuple[int, float]:
+    """(peak bytes while building, expected number of synapses)."""
+    sizes = {p.name: p.size for p in network.populations}
+    n_syn = sum(expected_synapses(pr.rule, sizes[pr.pre], sizes[pr.post]) for pr in network.projections)
+    max_delay = max((value_bounds(pr.delay)[1] for pr in network.projections), default=dt)
+    ring_len = min(steps_of(max_delay, dt), 2**15) + 1 if math.isfinite(max_delay) else 2**15
+    n = network.n_neurons
+    peak = n_syn * (BUILD_BYTES_PER_SYNAPSE + KEPT_BYTES_PER_SYNAPSE) + ring_len * n * 24 + n * 200
+    return int(peak), n_syn
+
+
+def check_capacity(network: Network, dt: float, max_memory_bytes: int | None = None) -> None:
+    limit = max_memory_bytes
+    if limit is None:
+        limit = int(float(os.environ.get("SNN_MAX_MEMORY_FRACTION", "0.7")) * available_memory_bytes())
+    peak, n_syn = estimate_memory(network, dt)
+    if peak > limit:
+        raise CapacityError(
+            f"network '{network.name}' is too large for this machine: about {n_syn:,.0f} synapses and "
+            f"{network.n_neurons:,} neurons need ~{peak / 2**30:.1f} GiB to build, but only "
+            f"{limit / 2**30:.1f} GiB may be used; reduce sizes or connection probability"
+        )
+
+
+def compile_network(network: Network, dt: float | None = None, seed: int | None = None,
+                    max_memory_bytes: int | None = None) -> CompiledNetwork:
+    dt = network.dt if dt is None else float(dt)
+    seed = network.seed if seed is None else int(seed)
+    if not (isinstance(dt, float) and math.isfinite(dt) and dt > 0):
+        raise ValidationError(f"simulation: dt must be a positive number of ms, got {dt!r}")
+    check_capacity(network, dt, max_memory_bytes)
+
+    pops = network.populations
+    pop_names = [p.name for p in pops]
+    starts = np.zeros(len(pops) + 1, dtype=np.int64)
+    starts[1:] = np.cumsum([p.size for p in pops])
+    n = int(starts[-1])
+    offset = {p.name: int(starts[i]) for i, p in enumerate(pops)}
+    layout = Layout(
+        pop_start=starts,
+        pop_model=np.array([MODEL_CODES.get(p.model, k.PASSIVE) for p in pops], dtype=np.int32),
+        pop_consts=np.array([population_constants(p.model, p.params, dt) for p in pops]).reshape(len(pops), k.N_CONSTS),
+    )
+    state = _initial_state(network, n, seed, offset)
+
+    static_pre, static_target, static_weight, static_delay, static_proj = [], [], [], [], []
+    poisson_parts, current_parts = [], []
+    projection_names, poisson_sources, current_sources = [], [], []
+    max_delay_steps = 1
+    by_name = {p.name: p for p in pops}
+    for proj in network.projections:
+        pre, post = by_name[proj.pre], by_name[proj.post]
+        where = f"projection '{proj.name}'"
+        pre_idx, post_idx = connect(proj.rule, pre.size, post.size, pre.name == post.name,
+                                    object_rng(seed, proj.name, 0))
+        weight = draw(proj.weight, pre_idx.size, object_rng(seed, proj.name, 1))
+        if post.model == "parrot_neuron":
+            weight[:] = 1.0  # parrots count spikes; weights are ignored, as in NEST
+        delay_ms = draw(proj.delay, pre_idx.size, object_rng(seed, proj.name, 2))
+        delay = np.floor(delay_ms / dt + 0.5).astype(np.int64)
+        if delay.size and delay.min() < 1:
+            raise ValidationError(
+                f"{where}: delay {delay_ms.min():g} ms is below the time step dt = {dt:g} ms (minimum delay is one step)"
+            )
+        if delay.size and delay.max() >= 2**15:
+            raise ValidationError(f"{where}: delay {delay_ms.max():g} ms is longer than {(2**15 - 1) * dt:g} ms")
+        if delay.size:
+            max_delay_steps = max(max_delay_steps, int(delay.max()))
+        post_global = post_idx + offset[post.name]
+        target = post_global + np.where(weight < 0, n, 0)
+        emits = pre.model_class.emits
+        if emits == "poisson":
+            poisson_parts.append((target, weight, delay, len(poisson_sources), pre, proj))
+            poisson_sources.append(proj.name)
+        elif emits == "current":
+            current_parts.append((post_global, weight, delay, len(current_sources), pre))
+            current_sources.append(proj.name)
+        else:
+            static_pre.append(pre_idx + offset[pre.name])
+            static_target.append(target)
+            static_weight.append(weight)
+            static_delay.append(delay)
+            static_proj.append(np.full(pre_idx.size, len(projection_names), dtype=np.int16))
+            projection_names.append(proj.name)
+
+    synapses, synapse_projection = _build_csr(n, static_pre, static_target, static_weight, static_delay, static_proj)
+    compiled = CompiledNetwork(
+        network=network, dt=dt, seed=seed, layout=layout, state=state, synapses=synapses,
+        poisson=_build_poisson(poisson_parts, dt, seed),
+        currents=_build_currents(current_parts, dt),
+        trains=_build_trains(network, dt, offset),
+        ring_len=max_delay_steps + 1, pop_names=pop_names,
+        synapse_projection=synapse_projection, projection_names=projection_names,
+        poisson_sources=poisson_sources, current_sources=current_sources,
+    )
+    compiled.initial_state = NeuronState(*(a.copy() for a in state))
+    return compiled
+
+
+def _initial_state(network: Network, n: int, seed: int, offset: dict[str, int]) -> NeuronState:
+    v = np.zeros(n)
+    for pop in network.populations:
+        if "E_L" not in pop.params:
+            continue
+        sl = slice(offset[pop.name], offset[pop.name] + pop.size)
+        initial = pop.initial.get("V_m", pop.params["E_L"])  # NEST users set V_m explicitly; E_L is the natural default
+        v[sl] = draw(initial, pop.size, object_rng(seed, pop.name, 3)) - pop.params["E_L"]
+    return NeuronState(v=v, i_ex=np.zeros(n), i_in=np.zeros(n), di_ex=np.zeros(n), di_in=np.zeros(n),
+                       i_stim=np.zeros(n), refractory=np.zeros(n, dtype=np.int32))
+
+
+def _build_csr(n, pres, targets, weights, delays, projs) -> tuple[Synapses, np.ndarray]:
+    if not pres:
+        empty = Synapses(np.zeros(n + 1, np.int64), np.empty(0, np.int32), np.empty(0, np.float32), np.empty(0, np.int16))
+        return empty, np.empty(0, np.int16)
+    pre = np.concatenate(pres)
+    indptr = csr_indptr(pre, n)
+    position = csr_positions(pre, indptr)
+    del pre
+
+    def ordered(parts, dtype):
+        out = np.empty(position.size, dtype=dtype)
+        out[position] = np.concatenate(parts).astype(dtype, copy=False)
+        return out
+
+    synapses = Synapses(indptr=indptr, target=ordered(targets, np.int32), weight=ordered(weights, np.float32),
+                        delay=ordered(delays, np.int16))
+    return synapses, ordered(projs, np.int16)
+
+
+def _window(pop, dt) -> tuple[int, int]:
+    start = steps_of(pop.params["start"], dt)
+    stop = NEVER if pop.params["stop"] is None else steps_of(pop.params["stop"], dt)
+    return start, stop
+
+
+def _build_poisson(parts, dt, seed) -> PoissonInputs:
+    n_src = len(parts)
+    lam = np.zeros(n_src)
+    start, stop = np.zeros(n_src, np.int64), np.zeros(n_src, np.int64)
+    for target, weight, delay, src, pre, proj in parts:
+        lam[src] = pre.params["rate"] * dt * 1e-3
+        start[src], stop[src] = _window(pre, dt)
+    seeds = [int(object_rng(seed, proj.name, 4).integers(0, 2**63)) for *_, proj in parts]
+
+    def cat(i, dtype):
+        return np.concatenate([p[i] for p in parts]).astype(dtype) if parts else np.empty(0, dtype)
+
+    return PoissonInputs(
+        target=cat(0, np.int32), weight=cat(1, np.float64), delay=cat(2, np.int16),
+        source=np.concatenate([np.full(p[0].size, p[3], np.int32) for p in parts]) if parts else np.empty(0, np.int32),
+        lam=lam, exp_minus_lam=np.exp(-lam), start_step=start, stop_step=stop,
+        rng=seed_streams(seeds) if parts else np.zeros((0, 4), np.uint64),
+    )
+
+
+def _build_currents(parts, dt) -> CurrentInputs:
+    n_src = len(parts)
+    amplitude = np.zeros(n_src)
+    start, stop = np.zeros(n_src, np.int64), np.zeros(n_src, np.int64)
+    for target, weight, delay, src, pre in parts:
+        amplitude[src] = pre.params["amplitude"]
+        start[src], stop[src] = _window(pre, dt)
+
+    def cat(i, dtype):
+        return np.concatenate([p[i] for p in parts]).astype(dtype) if parts else np.empty(0, dtype)
+
+    return CurrentInputs(
+        target=cat(0, np.int32), weight=cat(1, np.float64), delay=cat(2, np.int16),
+        source=np.concatenate([np.full(p[0].size, p[3], np.int32) for p in parts]) if parts else np.empty(0, np.int32),
+        amplitude=amplitude, start_step=start, stop_step=stop,
+    )
+
+
+def _build_trains(network: Network, dt: float, offset: dict[str, int]) -> SpikeTrains:
+    steps, neurons, populations = [], [], []
+    for p_index, pop in enumerate(network.populations):
+        if pop.model != "spike_generator":
+            continue
+        trains = pop.params["spike_times"]
+        for i in range(pop.size):
+            times = trains[i] if len(trains) > 1 else (trains[0] if trains else [])
+            if len(trains) > 1 and i >= len(trains):
+                times = []
+            # a spike at time T is emitted in step T/dt - 1, so it is stamped T, as NEST's spike_generator
+            emit = np.array([steps_of(t, dt) - 1 for t in times], dtype=np.int64)
+            emit = emit[(emit >= 0)]
+            steps.append(emit)
+            neurons.append(np.full(emit.size, offset[pop.name] + i, np.int32))
+            populations.append(np.full(emit.size, p_index, np.int32))
+    if steps:
+        step = np.concatenate(steps)
+        order = np.argsort(step, kind="stable")
+        step = step[order]
+        neuron = np.concatenate(neurons)[order]
+        population = np.concatenate(populations)[order]
+        most = int(np.unique(step, return_counts=True)[1].max()) if step.size else 0
+    else:
+        step, neuron, population, most = np.empty(0, np.int64), np.empty(0, np.int32), np.empty(0, np.int32), 0
+    return SpikeTrains(step=step, neuron=neuron, population=population, cursor=np.zeros(1, np.int64),
+                       max_per_step=np.array([most], np.int64))

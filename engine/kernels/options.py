@@ -1,0 +1,7 @@
+"""The one place for Numba options: every kernel is declared through `kernel`."""
+import numba
+
+# cache=True: compiled once per machine, loaded from disk afterwards.
+# nogil=True: the Runner's thread simulates while the server's event loop stays responsive.
+# error_model="numpy": division by zero gives inf/nan (caught by the fault check), not an exception.
+kernel = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy")

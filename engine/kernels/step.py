@@ -1,0 +1,309 @@
+"""The simulation step kernel: a block of time steps per call, over flat arrays.
+
+Arguments are NamedTuples of arrays built by engine.compile; results go into
+preallocated buffers. Update order within a step follows NEST exactly
+(see the models' update functions there), so single-neuron traces match it:
+  1. devices (Poisson trains, currents) write into the ring buffers for t + delay,
+  2. each neuron integrates over [t, t+dt] with the input read from slot t,
+  3. threshold, reset, refractory counter; spikes are time-stamped (t+1)·dt,
+  4. spikes of this step are scattered through the CSR synapses into slot t + delay.
+"""
+import numpy as np
+
+from engine.kernels.options import kernel
+from engine.kernels.rng import poisson
+
+# Model codes (engine.compile maps model names to these).
+IAF_PSC_DELTA = 0
+IAF_PSC_EXP = 1
+IAF_PSC_ALPHA = 2
+PARROT = 3
+PASSIVE = 4  # devices and spike generators: nothing to integrate
+
+# Columns of layout.pop_consts (per population, computed by engine.compile).
+C_E_L = 0
+C_THETA = 1  # V_th - E_L
+C_V_RESET = 2  # V_reset - E_L
+C_I_E = 3
+C_REFRACTORY_STEPS = 4
+C_P22 = 5  # exp(-dt/tau_m)
+C_P20 = 6  # tau_m/C_m (1 - exp(-dt/tau_m))
+C_P11_EX = 7
+C_P11_IN = 8
+C_P21_EX = 9
+C_P21_IN = 10
+C_P31_EX = 11
+C_P31_IN = 12
+C_P32_EX = 13
+C_P32_IN = 14
+C_PSC_INIT_EX = 15  # e / tau_syn_ex (alpha)
+C_PSC_INIT_IN = 16
+C_EXPM1_TAU_M = 17
+N_CONSTS = 18
+
+# Rows of a trace request (buffers.trace_var).
+TRACE_V_M = 0
+TRACE_I_SYN_EX = 1
+TRACE_I_SYN_IN = 2
+
+# buffers.counters
+COUNT_SYNAPTIC_EVENTS = 0
+COUNT_NEURON_UPDATES = 1
+COUNT_LOST_SPIKES = 2
+
+
+@kernel
+def run_block(layout, state, synapses, poisson_in, current_in, trains, buffers, t_start, n_steps):
+    """Advance `n_steps` steps from step `t_start`. Returns (steps done, spikes written).
+
+    Stops early (at a step boundary) when the spike buffer could overflow; the
+    caller drains it and calls again.
+    """
+    ring = buffers.ring
+    current_ring = buffers.current_ring
+    ring_len = ring.shape[0]
+    n_neurons = state.v.shape[0]
+    n_pops = layout.pop_model.shape[0]
+    capacity = buffers.spike_neuron.shape[0]
+    counters = buffers.counters
+    n_spikes = 0
+    steps_done = 0
+    for k in range(n_steps):
+        if capacity - n_spikes < n_neurons + trains.max_per_step[0] and k > 0:
+            break
+        t = t_start + k
+        slot = t % ring_len
+        _drive_poisson(poisson_in, ring, t, counters)
+        _drive_currents(current_in, current_ring, t)
+        first_spike = n_spikes
+        for p in range(n_pops):
+            code = layout.pop_model[p]
+            begin = layout.pop_start[p]
+            end = layout.pop_start[p + 1]
+            consts = layout.pop_consts[p]
+            emitted_before = n_spikes
+            if code == IAF_PSC_DELTA:
+                n_spikes = _update_psc_delta(consts, state, ring, current_ring, slot, begin, end, n_neurons,
+                                             buffers, n_spikes, t)
+            elif code == IAF_PSC_EXP:
+                n_spikes = _update_psc_exp(consts, state, ring, current_ring, slot, begin, end, n_neurons,
+                                           buffers, n_spikes, t)
+            elif code == IAF_PSC_ALPHA:
+                n_spikes = _update_psc_alpha(consts, state, ring, current_ring, slot, begin, end, n_neurons,
+                                             buffers, n_spikes, t)
+            elif code == PARROT:
+                n_spikes = _update_parrot(ring, slot, begin, end, n_neurons, buffers, n_spikes, t, capacity)
+            if code != PASSIVE:
+                counters[COUNT_NEURON_UPDATES] += end - begin
+            buffers.pop_counts[k, p] = n_spikes - emitted_before
+        n_spikes = _emit_trains(trains, layout, buffers, t, k, n_spikes, capacity)
+        _deliver(synapses, ring, buffers.spike_neuron, first_spike, n_spikes, t, counters)
+        _record_traces(layout, state, buffers, k)
+        steps_done = k + 1
+    return steps_done, n_spikes
+
+
+@kernel
+def _drive_poisson(poisson_in, ring, t, counters):
+    ring_len = ring.shape[0]
+    for s in range(poisson_in.target.shape[0]):
+        src = poisson_in.source[s]
+        if t < poisson_in.start_step[src] or t >= poisson_in.stop_step[src]:
+            continue
+        count = poisson(poisson_in.rng, src, poisson_in.lam[src], poisson_in.exp_minus_lam[src])
+        if count > 0:
+            ring[(t + poisson_in.delay[s]) % ring_len, poisson_in.target[s]] += count * poisson_in.weight[s]
+            counters[COUNT_SYNAPTIC_EVENTS] += count
+
+
+@kernel
+def _drive_currents(current_in, current_ring, t):
+    ring_len = current_ring.shape[0]
+    for s in range(current_in.target.shape[0]):
+        src = current_in.source[s]
+        if t < current_in.start_step[src] - 1 or t >= current_in.stop_step[src] - 1:
+            continue  # NEST sends a current one step early, so with delay d it reaches V at start + d
+        current_ring[(t + current_in.delay[s]) % ring_len, current_in.target[s]] += (
+            current_in.weight[s] * current_in.amplitude[src]
+        )
+
+
+@kernel
+def _spike(buffers, n_spikes, neuron, t):
+    buffers.spike_neuron[n_spikes] = neuron
+    buffers.spike_step[n_spikes] = t
+    return n_spikes + 1
+
+
+@kernel
+def _update_psc_delta(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t):
+    theta = c[C_THETA]
+    v_reset = c[C_V_RESET]
+    i_e = c[C_I_E]
+    p33 = c[C_P22]
+    p30 = c[C_P20]
+    refractory_steps = np.int32(c[C_REFRACTORY_STEPS])
+    v = state.v
+    i_stim = state.i_stim
+    refractory = state.refractory
+    for i in range(begin, end):
+        jump = ring[slot, i] + ring[slot, n_neurons + i]
+        ring[slot, i] = 0.0
+        ring[slot, n_neurons + i] = 0.0
+        if refractory[i] == 0:
+            v[i] = p30 * (i_stim[i] + i_e) + p33 * v[i] + jump
+        else:
+            refractory[i] -= 1  # input arriving while refractory is lost, as in NEST
+        if v[i] >= theta:
+            refractory[i] = refractory_steps
+            v[i] = v_reset
+            n_spikes = _spike(buffers, n_spikes, i, t)
+        i_stim[i] = current_ring[slot, i]
+        current_ring[slot, i] = 0.0
+    return n_spikes
+
+
+@kernel
+def _update_psc_exp(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t):
+    theta = c[C_THETA]
+    v_reset = c[C_V_RESET]
+    i_e = c[C_I_E]
+    p22 = c[C_P22]
+    p20 = c[C_P20]
+    p11_ex = c[C_P11_EX]
+    p11_in = c[C_P11_IN]
+    p21_ex = c[C_P21_EX]
+    p21_in = c[C_P21_IN]
+    refractory_steps = np.int32(c[C_REFRACTORY_STEPS])
+    v = state.v
+    i_ex = state.i_ex
+    i_in = state.i_in
+    i_stim = state.i_stim
+    refractory = state.refractory
+    for i in range(begin, end):
+        if refractory[i] == 0:
+            v[i] = v[i] * p22 + i_ex[i] * p21_ex + i_in[i] * p21_in + (i_e + i_stim[i]) * p20
+        else:
+            refractory[i] -= 1
+        i_ex[i] = i_ex[i] * p11_ex + ring[slot, i]
+        i_in[i] = i_in[i] * p11_in + ring[slot, n_neurons + i]
+        ring[slot, i] = 0.0
+        ring[slot, n_neurons + i] = 0.0
+        if v[i] >= theta:
+            refractory[i] = refractory_steps
+            v[i] = v_reset
+            n_spikes = _spike(buffers, n_spikes, i, t)
+        i_stim[i] = current_ring[slot, i]
+        current_ring[slot, i] = 0.0
+    return n_spikes
+
+
+@kernel
+def _update_psc_alpha(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t):
+    theta = c[C_THETA]
+    v_reset = c[C_V_RESET]
+    i_e = c[C_I_E]
+    p30 = c[C_P20]
+    expm1_tau_m = c[C_EXPM1_TAU_M]
+    p11_ex = c[C_P11_EX]
+    p11_in = c[C_P11_IN]
+    p21_ex = c[C_P21_EX]
+    p21_in = c[C_P21_IN]
+    p31_ex = c[C_P31_EX]
+    p31_in = c[C_P31_IN]
+    p32_ex = c[C_P32_EX]
+    p32_in = c[C_P32_IN]
+    init_ex = c[C_PSC_INIT_EX]
+    init_in = c[C_PSC_INIT_IN]
+    refractory_steps = np.int32(c[C_REFRACTORY_STEPS])
+    v = state.v
+    i_ex = state.i_ex
+    i_in = state.i_in
+    di_ex = state.di_ex
+    di_in = state.di_in
+    i_stim = state.i_stim
+    refractory = state.refractory
+    for i in range(begin, end):
+        if refractory[i] == 0:
+            v[i] = (p30 * (i_stim[i] + i_e) + p31_ex * di_ex[i] + p32_ex * i_ex[i]
+                    + p31_in * di_in[i] + p32_in * i_in[i] + expm1_tau_m * v[i] + v[i])
+        else:
+            refractory[i] -= 1
+        i_ex[i] = p21_ex * di_ex[i] + p11_ex * i_ex[i]
+        di_ex[i] = di_ex[i] * p11_ex + init_ex * ring[slot, i]
+        i_in[i] = p21_in * di_in[i] + p11_in * i_in[i]
+        di_in[i] = di_in[i] * p11_in + init_in * ring[slot, n_neurons + i]
+        ring[slot, i] = 0.0
+        ring[slot, n_neurons + i] = 0.0
+        if v[i] >= theta:
+            refractory[i] = refractory_steps
+            v[i] = v_reset
+            n_spikes = _spike(buffers, n_spikes, i, t)
+        i_stim[i] = current_ring[slot, i]
+        current_ring[slot, i] = 0.0
+    return n_spikes
+
+
+@kernel
+def _update_parrot(ring, slot, begin, end, n_neurons, buffers, n_spikes, t, capacity):
+    for i in range(begin, end):
+        count = int(ring[slot, i] + ring[slot, n_neurons + i] + 0.5)  # compiled weights are 1: a count
+        ring[slot, i] = 0.0
+        ring[slot, n_neurons + i] = 0.0
+        for _ in range(count):
+            if n_spikes >= capacity:
+                buffers.counters[COUNT_LOST_SPIKES] += 1
+                continue
+            n_spikes = _spike(buffers, n_spikes, i, t)
+    return n_spikes
+
+
+@kernel
+def _emit_trains(trains, layout, buffers, t, k, n_spikes, capacity):
+    cursor = trains.cursor[0]
+    n_events = trains.step.shape[0]
+    while cursor < n_events and trains.step[cursor] < t:
+        cursor += 1  # events before the start (e.g. after a reset to a later time) are skipped
+    while cursor < n_events and trains.step[cursor] == t:
+        if n_spikes < capacity:
+            neuron = trains.neuron[cursor]
+            n_spikes = _spike(buffers, n_spikes, neuron, t)
+            buffers.pop_counts[k, trains.population[cursor]] += 1
+        else:
+            buffers.counters[COUNT_LOST_SPIKES] += 1
+        cursor += 1
+    trains.cursor[0] = cursor
+    return n_spikes
+
+
+@kernel
+def _deliver(synapses, ring, spike_neuron, first, last, t, counters):
+    ring_len = ring.shape[0]
+    slot = t % ring_len
+    indptr = synapses.indptr
+    target = synapses.target
+    weight = synapses.weight
+    delay = synapses.delay
+    for j in range(first, last):
+        pre = spike_neuron[j]
+        begin = indptr[pre]
+        end = indptr[pre + 1]
+        counters[COUNT_SYNAPTIC_EVENTS] += end - begin
+        for s in range(begin, end):
+            row = slot + delay[s]  # delay < ring_len, so one subtraction replaces a modulo
+            if row >= ring_len:
+                row -= ring_len
+            ring[row, target[s]] += weight[s]
+
+
+@kernel
+def _record_traces(layout, state, buffers, k):
+    for q in range(buffers.trace_neuron.shape[0]):
+        i = buffers.trace_neuron[q]
+        var = buffers.trace_var[q]
+        if var == TRACE_V_M:
+            buffers.trace_out[k, q] = state.v[i] + layout.pop_consts[buffers.trace_pop[q], C_E_L]
+        elif var == TRACE_I_SYN_EX:
+            buffers.trace_out[k, q] = state.i_ex[i]
+        else:
+            buffers.trace_out[k, q] = state.i_in[i]

@@ -1,0 +1,11 @@
+"""Declarative, validated, immutable network description."""
+from engine.model.models import MODELS, Model, describe_models, get_model
+from engine.model.network import (
+    Connectivity, Distribution, Network, Population, Projection, Recording,
+)
+from engine.model.parameters import Quantity
+
+__all__ = [
+    "MODELS", "Model", "describe_models", "get_model", "Connectivity", "Distribution", "Network",
+    "Population", "Projection", "Recording", "Quantity",
+]

@@ -1,0 +1,259 @@
+"""Neuron and device models: parameters (with metadata), state variables, equations.
+
+Names and parameter names follow NEST, so a NEST user recognises them and the
+exporters map them one to one. Units: ms, mV, pA, nS, pF, Hz (engine.units).
+A model class is a description only; the kernels implement its equations.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+from engine.errors import ValidationError
+from engine.model.parameters import Quantity, positive
+from engine.units import HZ, MS, MV, PA, PF
+
+MODELS: dict[str, type["Model"]] = {}
+
+
+class Model:
+    """Base of every neuron and device model.
+
+    Subclasses declare parameters as `Quantity` class attributes; they are
+    collected, in order, into `parameters`.
+    """
+
+    name: ClassVar[str] = ""
+    category: ClassVar[str] = "neuron"  # "neuron" or "device"
+    summary: ClassVar[str] = ""
+    state_defaults: ClassVar[dict[str, float]] = {}  # initial state, per neuron
+    recordables: ClassVar[tuple[str, ...]] = ()
+    weight_unit: ClassVar[str] = ""  # unit of a weight on a projection INTO this model
+    receives_spikes: ClassVar[bool] = True
+    receives_current: ClassVar[bool] = True
+    emits: ClassVar[str] = "spikes"  # "spikes", "current" or "poisson" (independent train per target)
+    parameters: ClassVar[dict[str, Quantity]] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        collected = dict(getattr(cls, "parameters", {}))
+        for attr, value in list(vars(cls).items()):
+            if isinstance(value, Quantity):
+                collected[attr] = Quantity(**{**value.__dict__, "name": attr})
+        cls.parameters = collected
+        if cls.name:
+            MODELS[cls.name] = cls
+
+    @classmethod
+    def validate(cls, params: dict[str, Any], owner: str) -> dict[str, Any]:
+        """Defaults filled in, every value checked; raises ValidationError naming owner and field."""
+        unknown = sorted(set(params) - set(cls.parameters) - set(cls.extra_parameters()))
+        if unknown:
+            raise ValidationError(
+                f"{owner}: unknown parameter '{unknown[0]}' for model {cls.name} "
+                f"(known: {', '.join(cls.parameters)})"
+            )
+        values = {}
+        for name, quantity in cls.parameters.items():
+            values[name] = quantity.check(params.get(name, quantity.default), owner)
+        values.update(cls.check_extra(params, owner))
+        cls.check(values, owner)
+        return values
+
+    @classmethod
+    def extra_parameters(cls) -> tuple[str, ...]:
+        """Non-scalar parameters (e.g. spike trains); validated by check_extra."""
+        return ()
+
+    @classmethod
+    def check_extra(cls, params: dict[str, Any], owner: str) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def check(cls, values: dict[str, Any], owner: str) -> None:
+        """Cross-field constraints (e.g. V_reset < V_th)."""
+
+    @classmethod
+    def describe(cls) -> dict:
+        return {
+            "model": cls.name,
+            "category": cls.category,
+            "summary": cls.summary,
+            "equations": (cls.__doc__ or "").strip(),
+            "weight_unit": cls.weight_unit,
+            "parameters": [q.describe() for q in cls.parameters.values()],
+            "state": dict(cls.state_defaults),
+            "recordables": list(cls.recordables),
+        }
+
+
+def _check_reset_below_threshold(values: dict, owner: str) -> None:
+    if values["V_reset"] >= values["V_th"]:
+        raise ValidationError(
+            f"{owner}: parameter 'V_reset' ({values['V_reset']:g} mV) must be below "
+            f"V_th ({values['V_th']:g} mV)"
+        )
+
+
+class _LeakyIntegrateAndFire(Model):
+    """Shared parameters of the current-based LIF models."""
+
+    E_L = Quantity(-70.0, MV, doc="Resting membrane potential")
+    C_m = positive(250.0, PF, "Membrane capacitance")
+    tau_m = positive(10.0, MS, "Membrane time constant")
+    t_ref = Quantity(2.0, MS, (0.0, None), "Duration of the refractory period")
+    V_th = Quantity(-55.0, MV, doc="Spike threshold")
+    V_reset = Quantity(-70.0, MV, doc="Reset potential after a spike")
+    I_e = Quantity(0.0, PA, doc="Constant external input current")
+    state_defaults = {"V_m": -70.0}
+    recordables = ("V_m",)
+
+    @classmethod
+    def check(cls, values, owner):
+        _check_reset_below_threshold(values, owner)
+
+
+class iaf_psc_delta(_LeakyIntegrateAndFire):
+    """Leaky integrate-and-fire with delta-shaped synaptic input (voltage jumps).
+
+    C_m dV/dt = -(C_m/tau_m) (V - E_L) + I_e + I_stim(t)
+    an incoming spike of weight w (mV) makes V jump by w;
+    V >= V_th -> spike, V <- V_reset, clamped for t_ref (spikes arriving then are lost).
+    Integrated exactly (Rotter & Diesmann 1999), as NEST's iaf_psc_delta.
+    """
+
+    name = "iaf_psc_delta"
+    summary = "LIF, synaptic input makes the voltage jump"
+    weight_unit = MV
+
+
+class iaf_psc_exp(_LeakyIntegrateAndFire):
+    """Leaky integrate-and-fire with exponentially decaying synaptic currents.
+
+    C_m dV/dt = -(C_m/tau_m) (V - E_L) + I_ex + I_in + I_e + I_stim(t)
+    dI_ex/dt = -I_ex / tau_syn_ex ;  dI_in/dt = -I_in / tau_syn_in
+    a spike of weight w (pA) adds w to I_ex (w >= 0) or to I_in (w < 0);
+    V >= V_th -> spike, V <- V_reset, clamped for t_ref.
+    Integrated exactly, as NEST's iaf_psc_exp.
+    """
+
+    name = "iaf_psc_exp"
+    summary = "LIF, exponential current synapses"
+    weight_unit = PA
+    tau_syn_ex = positive(2.0, MS, "Excitatory synaptic time constant")
+    tau_syn_in = positive(2.0, MS, "Inhibitory synaptic time constant")
+    recordables = ("V_m", "I_syn_ex", "I_syn_in")
+
+
+class iaf_psc_alpha(_LeakyIntegrateAndFire):
+    """Leaky integrate-and-fire with alpha-shaped synaptic currents.
+
+    C_m dV/dt = -(C_m/tau_m) (V - E_L) + I_ex + I_in + I_e + I_stim(t)
+    I_ex(t) = w e/tau_syn_ex * t exp(-t/tau_syn_ex) after a spike of weight w (pA), peak w at t = tau_syn_ex
+    (same for I_in with tau_syn_in; w < 0 goes to the inhibitory synapse);
+    V >= V_th -> spike, V <- V_reset, clamped for t_ref.
+    Integrated exactly, as NEST's iaf_psc_alpha.
+    """
+
+    name = "iaf_psc_alpha"
+    summary = "LIF, alpha-shaped current synapses"
+    weight_unit = PA
+    tau_syn_ex = positive(2.0, MS, "Rise time of the excitatory synaptic alpha function")
+    tau_syn_in = positive(2.0, MS, "Rise time of the inhibitory synaptic alpha function")
+    recordables = ("V_m", "I_syn_ex", "I_syn_in")
+
+
+class parrot_neuron(Model):
+    """Relay: emits one spike for every spike it receives, at the same time step.
+
+    Weights of incoming connections are ignored (each spike counts once).
+    Used to give several targets the same Poisson train.
+    """
+
+    name = "parrot_neuron"
+    summary = "Repeats every incoming spike"
+    receives_current = False
+
+
+class _Device(Model):
+    category = "device"
+    receives_spikes = False
+    receives_current = False
+    start = Quantity(0.0, MS, (0.0, None), "Time the device switches on")
+    stop = Quantity(None, MS, (0.0, None), "Time the device switches off (empty: never)", optional=True)
+
+    @classmethod
+    def check(cls, values, owner):
+        if values["stop"] is not None and values["stop"] < values["start"]:
+            raise ValidationError(
+                f"{owner}: parameter 'stop' ({values['stop']:g} ms) must not be before start ({values['start']:g} ms)"
+            )
+
+
+class poisson_generator(_Device):
+    """Poisson spike source: every target receives its own independent train.
+
+    P(k spikes in a step dt) = (rate dt)^k exp(-rate dt) / k!, drawn per target and step,
+    while start <= t < stop. As NEST's poisson_generator.
+    """
+
+    name = "poisson_generator"
+    summary = "Independent Poisson spike train to each target"
+    emits = "poisson"
+    rate = Quantity(10.0, HZ, (0.0, None), "Mean firing rate of each train")
+
+
+class dc_generator(_Device):
+    """Constant current I(t) = amplitude (times the connection weight) while start <= t < stop."""
+
+    name = "dc_generator"
+    summary = "Constant current injection"
+    emits = "current"
+    amplitude = Quantity(0.0, PA, doc="Current amplitude")
+
+
+class spike_generator(_Device):
+    """Emits spikes at given times. `spike_times` is a list of trains, one per neuron of
+    the population (a single train is shared by all). Times are rounded to the grid."""
+
+    name = "spike_generator"
+    summary = "Spikes at explicit times"
+
+    @classmethod
+    def extra_parameters(cls):
+        return ("spike_times",)
+
+    @classmethod
+    def check_extra(cls, params, owner):
+        trains = params.get("spike_times", [])
+        if not isinstance(trains, (list, tuple)):
+            raise ValidationError(f"{owner}: parameter 'spike_times' must be a list of times or of lists of times")
+        if trains and all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in trains):
+            trains = [trains]
+        cleaned = []
+        for index, train in enumerate(trains):
+            if not isinstance(train, (list, tuple)):
+                raise ValidationError(f"{owner}: parameter 'spike_times'[{index}] must be a list of times in ms")
+            times = []
+            for t in train:
+                if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0:
+                    raise ValidationError(
+                        f"{owner}: parameter 'spike_times'[{index}] has {t!r}; times must be finite numbers > 0 ms"
+                    )
+                times.append(float(t))
+            if times != sorted(times):
+                raise ValidationError(f"{owner}: parameter 'spike_times'[{index}] must be sorted in time")
+            cleaned.append(times)
+        return {"spike_times": cleaned}
+
+
+def get_model(name: str, owner: str = "network") -> type[Model]:
+    try:
+        return MODELS[name]
+    except KeyError:
+        close = [m for m in MODELS if m.split("_")[0] == name.split("_")[0]] or list(MODELS)
+        raise ValidationError(f"{owner}: unknown model '{name}' (did you mean {close[0]!r}?)") from None
+
+
+def describe_models() -> list[dict]:
+    return [model.describe() for model in MODELS.values()]

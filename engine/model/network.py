@@ -1,0 +1,429 @@
+"""The declarative network description: pure, immutable, validated data.
+
+Objects are frozen dataclasses; an edit makes a new object (`dataclasses.replace`
+or the `Network.with_*` helpers), which is what makes undo/redo trivial.
+Identity is by name: `Projection(pre="exc", post="inh")`.
+Every constructor validates and raises `ValidationError` naming object and field.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any, Union
+
+from engine.errors import ValidationError
+from engine.model.models import get_model
+
+DISTRIBUTIONS = {
+    "normal": ("mean", "std"),
+    "uniform": ("low", "high"),
+    "lognormal": ("mean", "sigma"),  # parameters of the underlying normal, as numpy
+}
+RULES = {
+    "all_to_all": (),
+    "one_to_one": (),
+    "pairwise_bernoulli": ("p",),
+    "fixed_indegree": ("indegree",),
+    "fixed_outdegree": ("outdegree",),
+    "fixed_total_number": ("N",),
+}
+SYNAPSE_MODELS = ("static_synapse",)
+
+
+def _finite(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValidationError(f"{where} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _check_name(name: Any, what: str) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError(f"{what}: name must be a non-empty text, got {name!r}")
+    if len(name) > 100:
+        raise ValidationError(f"{what} '{name[:20]}…': name is longer than 100 characters")
+    return name
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A random value per synapse or neuron: normal(mean, std), uniform(low, high) or
+    lognormal(mean, sigma) of the underlying normal; optionally clipped to [clip_low, clip_high]."""
+
+    kind: str
+    params: dict = field(default_factory=dict)
+    clip_low: float | None = None
+    clip_high: float | None = None
+
+    def __post_init__(self):
+        where = f"distribution '{self.kind}'"
+        if self.kind not in DISTRIBUTIONS:
+            raise ValidationError(f"{where}: unknown kind (choose from {', '.join(DISTRIBUTIONS)})")
+        needed = DISTRIBUTIONS[self.kind]
+        missing = [p for p in needed if p not in self.params]
+        extra = [p for p in self.params if p not in needed]
+        if missing or extra:
+            raise ValidationError(f"{where}: needs exactly the parameters {', '.join(needed)}")
+        values = {p: _finite(self.params[p], f"{where}: parameter '{p}'") for p in needed}
+        object.__setattr__(self, "params", values)
+        if self.kind == "normal" and values["std"] < 0:
+            raise ValidationError(f"{where}: parameter 'std' must be >= 0")
+        if self.kind == "lognormal" and values["sigma"] < 0:
+            raise ValidationError(f"{where}: parameter 'sigma' must be >= 0")
+        if self.kind == "uniform" and values["high"] < values["low"]:
+            raise ValidationError(f"{where}: parameter 'high' must be >= low")
+        for bound in ("clip_low", "clip_high"):
+            if getattr(self, bound) is not None:
+                _finite(getattr(self, bound), f"{where}: {bound}")
+        if self.clip_low is not None and self.clip_high is not None and self.clip_high < self.clip_low:
+            raise ValidationError(f"{where}: clip_high must be >= clip_low")
+
+    @property
+    def mean(self) -> float:
+        """Expected value before clipping (used for summaries and sign)."""
+        p = self.params
+        if self.kind == "normal":
+            return p["mean"]
+        if self.kind == "uniform":
+            return 0.5 * (p["low"] + p["high"])
+        return math.exp(p["mean"] + 0.5 * p["sigma"] ** 2)
+
+    def bounds(self) -> tuple[float, float]:
+        """The smallest and largest value the distribution can produce (after clipping)."""
+        p = self.params
+        if self.kind == "uniform":
+            low, high = p["low"], p["high"]
+        elif self.kind == "lognormal":
+            low, high = 0.0, math.inf
+        else:
+            low, high = (-math.inf, math.inf) if p["std"] > 0 else (p["mean"], p["mean"])
+        if self.clip_low is not None:
+            low = max(low, self.clip_low)
+        if self.clip_high is not None:
+            high = min(high, self.clip_high)
+        return low, high
+
+
+Value = Union[float, Distribution]
+
+
+def _check_value(value: Any, where: str) -> Value:
+    if isinstance(value, Distribution):
+        return value
+    return _finite(value, where)
+
+
+def value_bounds(value: Value) -> tuple[float, float]:
+    return value.bounds() if isinstance(value, Distribution) else (value, value)
+
+
+def value_mean(value: Value) -> float:
+    return value.mean if isinstance(value, Distribution) else value
+
+
+@dataclass(frozen=True)
+class Connectivity:
+    """How pre and post neurons are paired (NEST's connection rules and their names).
+
+    all_to_all; one_to_one (equal sizes); pairwise_bernoulli with probability p;
+    fixed_indegree (each post neuron gets `indegree` inputs); fixed_outdegree;
+    fixed_total_number (N synapses in all). Autapses/multapses allowed by default, as NEST.
+    """
+
+    rule: str = "all_to_all"
+    p: float | None = None
+    indegree: int | None = None
+    outdegree: int | None = None
+    N: int | None = None
+    allow_autapses: bool = True
+    allow_multapses: bool = True
+
+    def __post_init__(self):
+        where = f"connection rule '{self.rule}'"
+        if self.rule not in RULES:
+            raise ValidationError(f"{where}: unknown rule (choose from {', '.join(RULES)})")
+        for name in ("p", "indegree", "outdegree", "N"):
+            value = getattr(self, name)
+            if name in RULES[self.rule]:
+                if value is None:
+                    raise ValidationError(f"{where}: parameter '{name}' is required")
+                value = _finite(value, f"{where}: parameter '{name}'")
+                if name == "p":
+                    if not 0.0 <= value <= 1.0:
+                        raise ValidationError(f"{where}: parameter 'p' must be between 0 and 1, got {value:g}")
+                else:
+                    if value < 0 or value != int(value):
+                        raise ValidationError(f"{where}: parameter '{name}' must be a whole number >= 0, got {value:g}")
+                    value = int(value)
+                object.__setattr__(self, name, value)
+            elif value is not None:
+                raise ValidationError(f"{where}: parameter '{name}' does not belong to this rule")
+        for flag in ("allow_autapses", "allow_multapses"):
+            if not isinstance(getattr(self, flag), bool):
+                raise ValidationError(f"{where}: {flag} must be true or false")
+
+    def short_label(self) -> str:
+        return {
+            "all_to_all": "all→all",
+            "one_to_one": "1→1",
+            "pairwise_bernoulli": f"p={self.p:g}" if self.p is not None else "p",
+            "fixed_indegree": f"in={self.indegree}",
+            "fixed_outdegree": f"out={self.outdegree}",
+            "fixed_total_number": f"N={self.N}",
+        }[self.rule]
+
+
+@dataclass(frozen=True)
+class Recording:
+    """What to record of a population: spikes (all neurons) and traces of chosen neurons."""
+
+    spikes: bool = True
+    traces: tuple[int, ...] = ()
+    variables: tuple[str, ...] = ("V_m",)
+
+    def __post_init__(self):
+        if not isinstance(self.spikes, bool):
+            raise ValidationError("recording: 'spikes' must be true or false")
+        traces = tuple(self.traces)
+        for index in traces:
+            if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+                raise ValidationError(f"recording: trace neuron {index!r} must be an index >= 0")
+        object.__setattr__(self, "traces", tuple(dict.fromkeys(traces)))
+        object.__setattr__(self, "variables", tuple(self.variables))
+
+
+@dataclass(frozen=True)
+class Population:
+    """A group of `size` neurons (or device instances) of one model.
+
+    `params` holds the model's parameters (missing ones take defaults); `initial`
+    the initial state per variable (a number or a Distribution, e.g. V_m);
+    `position` is where the designer draws it (layout only, not simulated).
+    """
+
+    name: str
+    model: str
+    size: int = 1
+    params: dict = field(default_factory=dict)
+    initial: dict = field(default_factory=dict)
+    record: Recording = field(default_factory=Recording)
+    position: tuple[float, float] = (0.0, 0.0)
+
+    def __post_init__(self):
+        _check_name(self.name, "population")
+        where = f"population '{self.name}'"
+        model = get_model(self.model, where) if isinstance(self.model, str) else None
+        if model is None:
+            raise ValidationError(f"{where}: model must be a model name, got {self.model!r}")
+        if isinstance(self.size, bool) or not isinstance(self.size, (int, float)) or self.size != int(self.size):
+            raise ValidationError(f"{where}: size must be a whole number, got {self.size!r}")
+        if self.size < 1:
+            raise ValidationError(f"{where}: size must be at least 1, got {self.size}")
+        object.__setattr__(self, "size", int(self.size))
+        if not isinstance(self.params, dict):
+            raise ValidationError(f"{where}: params must be a mapping of parameter names to values")
+        object.__setattr__(self, "params", model.validate(self.params, where))
+        unknown_state = sorted(set(self.initial) - set(model.state_defaults))
+        if unknown_state:
+            raise ValidationError(f"{where}: unknown state variable '{unknown_state[0]}' in initial")
+        object.__setattr__(
+            self, "initial",
+            {k: _check_value(v, f"{where}: initial '{k}'") for k, v in self.initial.items()},
+        )
+        if not isinstance(self.record, Recording):
+            raise ValidationError(f"{where}: record must be a Recording")
+        bad = [i for i in self.record.traces if i >= self.size]
+        if bad:
+            raise ValidationError(f"{where}: recording: trace neuron {bad[0]} is outside 0..{self.size - 1}")
+        unknown_var = [v for v in self.record.variables if v not in model.recordables]
+        if self.record.traces and unknown_var:
+            raise ValidationError(f"{where}: recording: model {self.model} cannot record '{unknown_var[0]}'")
+        x, y = self.position
+        object.__setattr__(self, "position", (_finite(x, f"{where}: position x"), _finite(y, f"{where}: position y")))
+
+    @property
+    def model_class(self):
+        return get_model(self.model)
+
+    @property
+    def is_device(self) -> bool:
+        return self.model_class.category == "device"
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Synapses from population `pre` to population `post`.
+
+    Weight unit follows the target model (mV for iaf_psc_delta, pA for current
+    synapses); a negative weight is inhibitory. Delay in ms (>= dt).
+    """
+
+    pre: str
+    post: str
+    rule: Connectivity = field(default_factory=Connectivity)
+    weight: Value = 1.0
+    delay: Value = 1.0
+    synapse: str = "static_synapse"
+    name: str = ""
+
+    def __post_init__(self):
+        if not self.name:
+            object.__setattr__(self, "name", f"{self.pre}→{self.post}")
+        _check_name(self.name, "projection")
+        where = f"projection '{self.name}'"
+        if not isinstance(self.rule, Connectivity):
+            raise ValidationError(f"{where}: rule must be a Connectivity")
+        object.__setattr__(self, "weight", _check_value(self.weight, f"{where}: weight"))
+        object.__setattr__(self, "delay", _check_value(self.delay, f"{where}: delay"))
+        low, _ = value_bounds(self.delay)
+        if low <= 0:
+            raise ValidationError(f"{where}: delay must be > 0 ms (clip a drawn delay with clip_low)")
+        if self.synapse not in SYNAPSE_MODELS:
+            raise ValidationError(f"{where}: unknown synapse model '{self.synapse}' (choose from {', '.join(SYNAPSE_MODELS)})")
+
+    @property
+    def sign(self) -> int:
+        mean = value_mean(self.weight)
+        return 1 if mean > 0 else (-1 if mean < 0 else 0)
+
+
+@dataclass(frozen=True)
+class Network:
+    """A whole network: populations (neurons and devices), projections, and defaults
+    for simulating it (dt and seed in ms and as an integer)."""
+
+    name: str = "network"
+    populations: tuple[Population, ...] = ()
+    projections: tuple[Projection, ...] = ()
+    description: str = ""
+    dt: float = 0.1
+    seed: int = 1
+    t_sim: float = 1000.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "populations", tuple(self.populations))
+        object.__setattr__(self, "projections", tuple(self.projections))
+        _check_name(self.name, "network")
+        if not isinstance(self.description, str):
+            raise ValidationError("network: description must be text")
+        dt = _finite(self.dt, "network: dt")
+        if not 0.001 <= dt <= 10.0:
+            raise ValidationError(f"network: dt must be between 0.001 and 10 ms, got {dt:g}")
+        object.__setattr__(self, "dt", dt)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+            raise ValidationError(f"network: seed must be a whole number between 0 and 2^32-1, got {self.seed!r}")
+        t_sim = _finite(self.t_sim, "network: t_sim")
+        if t_sim <= 0:
+            raise ValidationError(f"network: t_sim must be > 0 ms, got {t_sim:g}")
+        object.__setattr__(self, "t_sim", t_sim)
+        names = {}
+        for pop in self.populations:
+            if not isinstance(pop, Population):
+                raise ValidationError(f"network: {pop!r} is not a Population")
+            if pop.name in names:
+                raise ValidationError(f"population '{pop.name}': name is used twice")
+            names[pop.name] = pop
+        seen = set()
+        for proj in self.projections:
+            if not isinstance(proj, Projection):
+                raise ValidationError(f"network: {proj!r} is not a Projection")
+            if proj.name in seen:
+                raise ValidationError(f"projection '{proj.name}': name is used twice")
+            seen.add(proj.name)
+            self._check_projection(proj, names)
+
+    @staticmethod
+    def _check_projection(proj: Projection, names: dict[str, Population]) -> None:
+        where = f"projection '{proj.name}'"
+        for end in ("pre", "post"):
+            pop_name = getattr(proj, end)
+            if pop_name not in names:
+                import difflib
+
+                close = difflib.get_close_matches(pop_name, list(names), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise ValidationError(f"{where}: unknown population '{pop_name}' in {end}{hint}")
+        pre, post = names[proj.pre], names[proj.post]
+        post_model = post.model_class
+        pre_model = pre.model_class
+        if pre_model.emits == "current":
+            if not post_model.receives_current:
+                raise ValidationError(f"{where}: {post.model} '{post.name}' cannot receive a current")
+        elif not post_model.receives_spikes:
+            raise ValidationError(f"{where}: '{post.name}' is a {post.model}, which cannot receive spikes")
+        rule = proj.rule
+        if rule.rule == "one_to_one" and pre.size != post.size:
+            raise ValidationError(
+                f"{where}: rule one_to_one needs equal sizes, but '{pre.name}' has {pre.size} and '{post.name}' {post.size}"
+            )
+        same = pre.name == post.name
+        if not rule.allow_multapses:
+            if rule.rule == "fixed_indegree" and rule.indegree > pre.size - (1 if same and not rule.allow_autapses else 0):
+                raise ValidationError(f"{where}: indegree {rule.indegree} exceeds the {pre.size} possible sources without multapses")
+            if rule.rule == "fixed_outdegree" and rule.outdegree > post.size - (1 if same and not rule.allow_autapses else 0):
+                raise ValidationError(f"{where}: outdegree {rule.outdegree} exceeds the {post.size} possible targets without multapses")
+            if rule.rule == "fixed_total_number" and rule.N > pre.size * post.size:
+                raise ValidationError(f"{where}: N {rule.N} exceeds the {pre.size * post.size} possible pairs without multapses")
+        if same and not rule.allow_autapses and pre.size == 1 and rule.rule in ("fixed_indegree", "fixed_outdegree", "fixed_total_number"):
+            if (rule.indegree or rule.outdegree or rule.N or 0) > 0:
+                raise ValidationError(f"{where}: a population of one neuron cannot connect to itself without autapses")
+
+    # -- lookups ----------------------------------------------------------
+    def population(self, name: str) -> Population:
+        for pop in self.populations:
+            if pop.name == name:
+                return pop
+        raise ValidationError(f"network: no population named '{name}'")
+
+    def projection(self, name: str) -> Projection:
+        for proj in self.projections:
+            if proj.name == name:
+                return proj
+        raise ValidationError(f"network: no projection named '{name}'")
+
+    @property
+    def n_neurons(self) -> int:
+        return sum(p.size for p in self.populations)
+
+    # -- edits: each returns a new, validated Network --------------------------
+    def with_population(self, population: Population) -> "Network":
+        return replace(self, populations=self.populations + (population,))
+
+    def with_projection(self, projection: Projection) -> "Network":
+        return replace(self, projections=self.projections + (projection,))
+
+    def replace_population(self, name: str, **changes) -> "Network":
+        """Change fields of one population; a rename also renames its projections' ends."""
+        old = self.population(name)
+        new = replace(old, **changes)
+        pops = tuple(new if p.name == name else p for p in self.populations)
+        projs = self.projections
+        if new.name != name:
+            projs = tuple(_rename_ends(p, name, new.name) for p in projs)
+        return replace(self, populations=pops, projections=projs)
+
+    def replace_projection(self, name: str, **changes) -> "Network":
+        self.projection(name)
+        return replace(
+            self, projections=tuple(replace(p, **changes) if p.name == name else p for p in self.projections)
+        )
+
+    def without(self, populations=(), projections=()) -> "Network":
+        """Remove populations (and every projection touching them) and projections."""
+        populations, projections = set(populations), set(projections)
+        return replace(
+            self,
+            populations=tuple(p for p in self.populations if p.name not in populations),
+            projections=tuple(
+                p for p in self.projections
+                if p.name not in projections and p.pre not in populations and p.post not in populations
+            ),
+        )
+
+
+def _rename_ends(proj: Projection, old: str, new: str) -> Projection:
+    if old not in (proj.pre, proj.post):
+        return proj
+    pre = new if proj.pre == old else proj.pre
+    post = new if proj.post == old else proj.post
+    default_name = proj.name == f"{proj.pre}→{proj.post}"
+    return replace(proj, pre=pre, post=post, name=f"{pre}→{post}" if default_name else proj.name)

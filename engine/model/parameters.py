@@ -1,0 +1,74 @@
+"""Parameter metadata: unit, bounds, default and a one-line doc per model parameter.
+
+Forms in the designer and the exporters are generated from this metadata, so a
+model declares each parameter exactly once, as a `Quantity` class attribute.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from engine.errors import ValidationError
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A scalar model parameter with unit, bounds (inclusive; None = open) and doc.
+
+    `live=True` means the running simulation can take a new value without a rebuild.
+    `optional=True` allows None (e.g. a device's `stop`: None = never stops).
+    `exclusive_low=True` makes the lower bound strict (time constants must be > 0).
+    """
+
+    default: float | None
+    unit: str = ""
+    bounds: tuple[float | None, float | None] = (None, None)
+    doc: str = ""
+    live: bool = True
+    optional: bool = False
+    exclusive_low: bool = False
+    integer: bool = False
+    name: str = ""  # filled in by the model class
+
+    def check(self, value: Any, owner: str) -> float | None:
+        """Return the value as float (or None), or raise naming `owner` and the field."""
+        where = f"{owner}: parameter '{self.name}'"
+        if value is None:
+            if self.optional:
+                return None
+            raise ValidationError(f"{where} must be a number, got nothing")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValidationError(f"{where} must be a number, got {value!r}")
+        value = float(value)
+        if math.isnan(value) or math.isinf(value):
+            raise ValidationError(f"{where} must be a finite number, got {value}")
+        if self.integer and value != int(value):
+            raise ValidationError(f"{where} must be a whole number, got {value}")
+        low, high = self.bounds
+        if low is not None:
+            if self.exclusive_low and value <= low:
+                raise ValidationError(f"{where} must be > {low:g} {self.unit}".rstrip() + f", got {value:g}")
+            if value < low:
+                raise ValidationError(f"{where} must be >= {low:g} {self.unit}".rstrip() + f", got {value:g}")
+        if high is not None and value > high:
+            raise ValidationError(f"{where} must be <= {high:g} {self.unit}".rstrip() + f", got {value:g}")
+        return value
+
+    def describe(self) -> dict:
+        """Plain-data description for forms, `snn-designer models` and docs."""
+        return {
+            "name": self.name,
+            "default": self.default,
+            "unit": self.unit,
+            "min": self.bounds[0],
+            "max": self.bounds[1],
+            "doc": self.doc,
+            "live": self.live,
+            "optional": self.optional,
+        }
+
+
+def positive(default: float, unit: str, doc: str, **kw) -> Quantity:
+    """A strictly positive quantity (time constants, capacitances)."""
+    return Quantity(default, unit, (0.0, None), doc, exclusive_low=True, **kw)

@@ -1,0 +1,341 @@
+"""Simulator: synchronous, deterministic, no threads. The Runner wraps one in a thread."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from engine.compile.arrays import Buffers, NeuronState
+from engine.compile.compiler import MODEL_CODES, NEVER, CompiledNetwork, compile_network
+from engine.compile.connect import draw, object_rng
+from engine.compile.propagators import population_constants, steps_of
+from engine.errors import RestartRequired, SimulationFault, ValidationError
+from engine.kernels import step as k
+from engine.model.network import Distribution, Network
+
+TRACE_CODES = {"V_m": k.TRACE_V_M, "I_syn_ex": k.TRACE_I_SYN_EX, "I_syn_in": k.TRACE_I_SYN_IN}
+LIVE_PROJECTION_FIELDS = ("weight",)
+
+
+@dataclass
+class Block:
+    """What one `advance` produced: spikes, traces and per-step population counts."""
+
+    first_step: int
+    n_steps: int
+    spike_neuron: np.ndarray  # global neuron ids, int32
+    spike_step: np.ndarray  # emission step (spike time = (step + 1) * dt), int64
+    traces: np.ndarray  # (n_steps, K) float64, value after each step
+    pop_counts: np.ndarray  # (n_steps, P) int32
+    synaptic_events: int
+    neuron_updates: int
+
+
+@dataclass(frozen=True)
+class TraceRequest:
+    population: str
+    neuron: int
+    variable: str = "V_m"
+
+
+class Simulator:
+    """Simulate a Network: `Simulator(network, dt=0.1, seed=1).run(1000.0)`.
+
+    Runs are repeatable and splittable: run(500) + run(500) == run(1000).
+    Live parameters change between runs with `set_param`; spikes, traces and
+    rates of the whole history are available as arrays.
+    """
+
+    def __init__(self, network: Network, dt: float | None = None, seed: int | None = None,
+                 max_memory_bytes: int | None = None, block_steps: int = 1000, keep_history: bool = True):
+        if not isinstance(network, Network):
+            raise ValidationError(f"simulator: expected a Network, got {type(network).__name__}")
+        if isinstance(block_steps, bool) or not isinstance(block_steps, int) or block_steps < 1:
+            raise ValidationError(f"simulator: block_steps must be a whole number >= 1, got {block_steps!r}")
+        self.compiled: CompiledNetwork = compile_network(network, dt, seed, max_memory_bytes)
+        self.network = network
+        self.dt = self.compiled.dt
+        self.seed = self.compiled.seed
+        self.block_steps = block_steps
+        self.keep_history = keep_history
+        self._initial_rng = self.compiled.poisson.rng.copy()
+        c = self.compiled
+        n = c.n_neurons
+        self._buffers = Buffers(
+            ring=np.zeros((c.ring_len, 2 * n)),
+            current_ring=np.zeros((c.ring_len, n)),
+            spike_neuron=np.zeros(2 * n + int(c.trains.max_per_step[0]) + 65536, np.int32),
+            spike_step=np.zeros(2 * n + int(c.trains.max_per_step[0]) + 65536, np.int64),
+            trace_neuron=np.zeros(0, np.int64), trace_var=np.zeros(0, np.int32), trace_pop=np.zeros(0, np.int32),
+            trace_out=np.zeros((block_steps, 0)),
+            pop_counts=np.zeros((block_steps, len(c.pop_names)), np.int32),
+            counters=np.zeros(4, np.int64),
+        )
+        self.trace_requests: list[TraceRequest] = []
+        self.step = 0
+        self._clear_history()
+        self.set_recording(self._requests_from_network(network))
+
+    # -- time --------------------------------------------------------------------
+    @property
+    def t(self) -> float:
+        """Simulated time in ms."""
+        return self.step * self.dt
+
+    def run(self, t_ms: float) -> None:
+        """Advance by t_ms (rounded to whole steps), keeping spikes, traces and counts."""
+        if isinstance(t_ms, bool) or not isinstance(t_ms, (int, float)) or not math.isfinite(t_ms) or t_ms < 0:
+            raise ValidationError(f"simulator: run time must be a finite number of ms >= 0, got {t_ms!r}")
+        n_steps = steps_of(t_ms, self.dt)
+        while n_steps > 0:
+            block = self.advance(min(n_steps, self.block_steps))
+            n_steps -= block.n_steps
+
+    def advance(self, n_steps: int) -> Block:
+        """Advance up to `block_steps` steps and return what happened (the Runner's primitive)."""
+        n_steps = int(min(n_steps, self.block_steps))
+        c, buf = self.compiled, self._buffers
+        first = self.step
+        neurons, steps = [], []
+        done = 0
+        events_before, updates_before = int(buf.counters[0]), int(buf.counters[1])
+        traces = np.empty((n_steps, buf.trace_neuron.size))
+        counts = np.empty((n_steps, len(c.pop_names)), np.int32)
+        while done < n_steps:
+            try:
+                steps_done, n_spikes = k.run_block(
+                    c.layout, c.state, c.synapses, c.poisson, c.currents, c.trains, buf,
+                    self.step, n_steps - done,
+                )
+            except Exception as error:  # a kernel failure must not take the process down
+                raise SimulationFault(f"simulation failed at t = {self.t:.1f} ms: {error}") from error
+            neurons.append(buf.spike_neuron[:n_spikes].copy())
+            steps.append(buf.spike_step[:n_spikes].copy())
+            traces[done:done + steps_done] = buf.trace_out[:steps_done]
+            counts[done:done + steps_done] = buf.pop_counts[:steps_done]
+            done += steps_done
+            self.step += steps_done
+        block = Block(
+            first_step=first, n_steps=n_steps,
+            spike_neuron=np.concatenate(neurons), spike_step=np.concatenate(steps),
+            traces=traces, pop_counts=counts,
+            synaptic_events=int(buf.counters[0]) - events_before,
+            neuron_updates=int(buf.counters[1]) - updates_before,
+        )
+        self._check_finite()
+        if self.keep_history:
+            self._history_spikes.append((block.spike_neuron, block.spike_step))
+            self._history_traces.append(block.traces)
+            self._history_counts.append(block.pop_counts)
+        return block
+
+    def _check_finite(self) -> None:
+        state = self.compiled.state
+        for name in ("v", "i_ex", "i_in", "di_ex", "di_in", "i_stim"):
+            values = getattr(state, name)
+            if not np.isfinite(values).all():
+                bad = int(np.flatnonzero(~np.isfinite(values))[0])
+                p = int(np.searchsorted(self.compiled.layout.pop_start, bad, side="right") - 1)
+                what = "membrane potential" if name == "v" else "input current"
+                raise SimulationFault(
+                    f"population '{self.compiled.pop_names[p]}': the {what} became infinite or NaN "
+                    f"by t = {self.t:.1f} ms (neuron {bad - int(self.compiled.layout.pop_start[p])}); "
+                    f"weights or currents are probably too large"
+                )
+
+    def reset(self) -> None:
+        """Back to t = 0 with the same seed: the next run repeats the first exactly."""
+        c = self.compiled
+        for current, initial in zip(c.state, c.initial_state):
+            current[...] = initial
+        self._buffers.ring[...] = 0.0
+        self._buffers.current_ring[...] = 0.0
+        self._buffers.counters[...] = 0
+        c.poisson.rng[...] = self._initial_rng
+        c.trains.cursor[0] = 0
+        self.step = 0
+        self._clear_history()
+
+    def _clear_history(self) -> None:
+        self._history_spikes: list[tuple[np.ndarray, np.ndarray]] = []
+        self._history_traces: list[np.ndarray] = []
+        self._history_counts: list[np.ndarray] = []
+        self._history_start = self.step
+
+    # -- recording ---------------------------------------------------------------
+    def _requests_from_network(self, network: Network) -> list[TraceRequest]:
+        return [TraceRequest(p.name, i, var) for p in network.populations for i in p.record.traces
+                for var in p.record.variables]
+
+    def set_recording(self, traces: list[TraceRequest]) -> None:
+        """Choose the recorded traces (membrane potentials of picked neurons). Clears trace history."""
+        c = self.compiled
+        neuron, var, pop = [], [], []
+        for req in traces:
+            if req.population not in c.pop_names:
+                raise ValidationError(f"recording: unknown population '{req.population}'")
+            p = c.pop_index(req.population)
+            size = int(c.layout.pop_start[p + 1] - c.layout.pop_start[p])
+            if not 0 <= req.neuron < size:
+                raise ValidationError(f"recording: neuron {req.neuron} is outside population '{req.population}' (0..{size - 1})")
+            model = self.network.population(req.population).model_class
+            if req.variable not in model.recordables or req.variable not in TRACE_CODES:
+                raise ValidationError(f"recording: {model.name} '{req.population}' cannot record '{req.variable}'")
+            neuron.append(int(c.layout.pop_start[p]) + req.neuron)
+            var.append(TRACE_CODES[req.variable])
+            pop.append(p)
+        self.trace_requests = list(traces)
+        self._buffers = self._buffers._replace(
+            trace_neuron=np.array(neuron, np.int64), trace_var=np.array(var, np.int32),
+            trace_pop=np.array(pop, np.int32), trace_out=np.zeros((self.block_steps, len(neuron))),
+        )
+        self._history_traces = []
+        self._history_start = self.step
+
+    # -- results -----------------------------------------------------------------
+    def spikes(self, population: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(neuron index within its population, spike time in ms), time-ordered; all of one population,
+        or global neuron ids over all populations when population is None."""
+        if self._history_spikes:
+            neuron = np.concatenate([s[0] for s in self._history_spikes])
+            step = np.concatenate([s[1] for s in self._history_spikes])
+        else:
+            neuron, step = np.empty(0, np.int32), np.empty(0, np.int64)
+        times = (step + 1) * self.dt
+        if population is None:
+            return neuron, times
+        sl = self.compiled.pop_slice(population)
+        keep = (neuron >= sl.start) & (neuron < sl.stop)
+        return neuron[keep] - sl.start, times[keep]
+
+    def traces(self) -> tuple[np.ndarray, dict[TraceRequest, np.ndarray]]:
+        """(times in ms, {request: values}); value k is the state at the end of step k."""
+        data = np.concatenate(self._history_traces) if self._history_traces else np.zeros((0, len(self.trace_requests)))
+        n = data.shape[0]
+        times = (self.step - n + 1 + np.arange(n)) * self.dt
+        return times, {req: data[:, q] for q, req in enumerate(self.trace_requests)}
+
+    def population_counts(self) -> np.ndarray:
+        """(n_steps, P) spikes per step and population since t = 0."""
+        if not self._history_counts:
+            return np.zeros((0, len(self.compiled.pop_names)), np.int32)
+        return np.concatenate(self._history_counts)
+
+    def rates(self, bin_ms: float = 5.0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Population rates (Hz per neuron) in bins of bin_ms: (bin start times, {population: rate})."""
+        counts = self.population_counts()
+        per_bin = max(1, steps_of(bin_ms, self.dt))
+        n_bins = counts.shape[0] // per_bin
+        binned = counts[: n_bins * per_bin].reshape(n_bins, per_bin, -1).sum(axis=1)
+        sizes = np.diff(self.compiled.layout.pop_start)
+        rate = binned / (per_bin * self.dt * 1e-3) / np.maximum(sizes, 1)
+        times = self._history_start * self.dt + np.arange(n_bins) * per_bin * self.dt
+        return times, {name: rate[:, p] for p, name in enumerate(self.compiled.pop_names)}
+
+    # -- live changes ------------------------------------------------------------
+    def set_param(self, target: str, field: str, value: Any) -> None:
+        """Change a parameter without losing the state. Structural changes raise RestartRequired."""
+        names = {p.name for p in self.network.populations}
+        if target in names:
+            self._set_population_param(target, field, value)
+        elif target in {p.name for p in self.network.projections}:
+            self._set_projection_param(target, field, value)
+        else:
+            raise ValidationError(f"set_param: no population or projection named '{target}'")
+
+    def _set_population_param(self, name: str, field: str, value: Any) -> None:
+        pop = self.network.population(name)
+        model = pop.model_class
+        if field not in model.parameters:
+            if field in ("size", "model") or field in model.extra_parameters():
+                raise RestartRequired(f"population '{name}': changing {field} needs a restart (rebuild)")
+            raise ValidationError(f"population '{name}': unknown parameter '{field}' for model {model.name}")
+        if not model.parameters[field].live:
+            raise RestartRequired(f"population '{name}': changing {field} needs a restart (rebuild)")
+        new_network = self.network.replace_population(name, params={**pop.params, field: value})
+        new_pop = new_network.population(name)
+        c = self.compiled
+        p = c.pop_index(name)
+        if pop.model in MODEL_CODES:
+            old_consts = c.layout.pop_consts[p].copy()
+            c.layout.pop_consts[p] = population_constants(pop.model, new_pop.params, self.dt)
+            if field == "E_L":  # v is stored relative to E_L; keep the absolute potential continuous
+                sl = c.pop_slice(name)
+                c.state.v[sl] -= c.layout.pop_consts[p, k.C_E_L] - old_consts[k.C_E_L]
+        elif model.emits == "poisson":
+            self._update_sources(c.poisson_sources, c.poisson, new_network, name)
+        elif model.emits == "current":
+            self._update_sources(c.current_sources, c.currents, new_network, name)
+        self.network = new_network
+
+    def _update_sources(self, source_names, inputs, network, device_name) -> None:
+        for src, proj_name in enumerate(source_names):
+            proj = network.projection(proj_name)
+            if proj.pre != device_name:
+                continue
+            device = network.population(device_name)
+            inputs.start_step[src] = steps_of(device.params["start"], self.dt)
+            inputs.stop_step[src] = NEVER if device.params["stop"] is None else steps_of(device.params["stop"], self.dt)
+            if hasattr(inputs, "lam"):
+                inputs.lam[src] = device.params["rate"] * self.dt * 1e-3
+                inputs.exp_minus_lam[src] = math.exp(-inputs.lam[src])
+            else:
+                inputs.amplitude[src] = device.params["amplitude"]
+
+    def _set_projection_param(self, name: str, field: str, value: Any) -> None:
+        if field not in LIVE_PROJECTION_FIELDS:
+            raise RestartRequired(f"projection '{name}': changing {field} needs a restart (rebuild)")
+        new_network = self.network.replace_projection(name, weight=value)
+        proj = new_network.projection(name)
+        c = self.compiled
+        post = new_network.population(proj.post)
+        n = c.n_neurons
+        if name in c.projection_names:
+            mask = c.synapse_projection == c.projection_names.index(name)
+            count = int(mask.sum())
+            weights = self._new_weights(proj, post, count)
+            c.synapses.weight[mask] = weights
+            column = c.synapses.target[mask] % n
+            c.synapses.target[mask] = (column + np.where(weights < 0, n, 0)).astype(np.int32)
+        else:
+            for sources, inputs in ((c.poisson_sources, c.poisson), (c.current_sources, c.currents)):
+                if name in sources:
+                    mask = inputs.source == sources.index(name)
+                    weights = self._new_weights(proj, post, int(mask.sum()))
+                    inputs.weight[mask] = weights
+                    if inputs is c.poisson:
+                        column = inputs.target[mask] % n
+                        inputs.target[mask] = (column + np.where(weights < 0, n, 0)).astype(np.int32)
+        self.network = new_network
+
+    def _new_weights(self, proj, post, count: int) -> np.ndarray:
+        if post.model == "parrot_neuron":
+            return np.ones(count)
+        if isinstance(proj.weight, Distribution):
+            return draw(proj.weight, count, object_rng(self.seed, proj.name, 1))
+        return np.full(count, float(proj.weight))
+
+    def projection_weights(self, name: str) -> np.ndarray:
+        """Current weights of a projection's synapses (CSR order)."""
+        c = self.compiled
+        if name not in c.projection_names:
+            raise ValidationError(f"projection '{name}': has no stored synapses (device input or unknown)")
+        return c.synapses.weight[c.synapse_projection == c.projection_names.index(name)].astype(np.float64)
+
+    def counters(self) -> dict[str, int]:
+        buf = self._buffers.counters
+        return {"synaptic_events": int(buf[0]), "neuron_updates": int(buf[1]), "lost_spikes": int(buf[2])}
+
+
+def replace_network_param(network: Network, target: str, field: str, value: Any) -> Network:
+    """The network with one parameter changed (as set_param would), for callers that keep the design."""
+    names = {p.name for p in network.populations}
+    if target in names:
+        pop = network.population(target)
+        return network.replace_population(target, params={**pop.params, field: value})
+    return network.replace_projection(target, **{field: value})
+
+
+__all__ = ["Block", "Simulator", "TraceRequest", "replace", "NeuronState", "replace_network_param"]

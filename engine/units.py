@@ -1,0 +1,15 @@
+"""The one unit convention of the engine (NEST's): no unit library in the hot path.
+
+Every parameter carries one of these unit strings as metadata; forms show it in
+their labels and exporters can copy values into NEST scripts unchanged.
+"""
+
+MS = "ms"
+MV = "mV"
+PA = "pA"
+NS = "nS"
+PF = "pF"
+HZ = "Hz"
+DIMENSIONLESS = ""
+
+ALL_UNITS = (MS, MV, PA, NS, PF, HZ, DIMENSIONLESS)
