@@ -37,6 +37,8 @@ class PoissonInputs(NamedTuple):
     start_step: np.ndarray  # (S,) int64
     stop_step: np.ndarray  # (S,) int64
     rng: np.ndarray  # (S, 4) uint64 one stream per Poisson projection
+    cdf: np.ndarray  # (S, POISSON_TABLE_SIZE) float64 P(count <= k), last entry 2.0 (sentinel)
+    guide: np.ndarray  # (S, POISSON_GUIDE_SIZE) int32 smallest k with cdf[k] >= j / size
 
 
 class CurrentInputs(NamedTuple):

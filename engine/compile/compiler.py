@@ -228,7 +228,22 @@ def _build_poisson(parts, dt, seed) -> PoissonInputs:
         source=np.concatenate([np.full(p[0].size, p[3], np.int32) for p in parts]) if parts else np.empty(0, np.int32),
         lam=lam, exp_minus_lam=np.exp(-lam), start_step=start, stop_step=stop,
         rng=seed_streams(seeds) if parts else np.zeros((0, 4), np.uint64),
+        cdf=np.array([poisson_tables(x)[0] for x in lam]).reshape(n_src, k.POISSON_TABLE_SIZE),
+        guide=np.array([poisson_tables(x)[1] for x in lam], dtype=np.int32).reshape(n_src, k.POISSON_GUIDE_SIZE),
     )
+
+
+def poisson_tables(lam: float) -> tuple[np.ndarray, np.ndarray]:
+    """CDF and guide table of Poisson(lam) for the kernel's table inversion (lam < POISSON_TABLE_MAX_LAM)."""
+    counts = np.arange(k.POISSON_TABLE_SIZE)
+    if lam <= 0 or lam >= k.POISSON_TABLE_MAX_LAM:
+        cdf = np.ones(k.POISSON_TABLE_SIZE)
+    else:
+        log_p = -lam + counts * math.log(lam) - np.array([math.lgamma(c + 1.0) for c in counts])
+        cdf = np.cumsum(np.exp(log_p))
+    cdf[-1] = 2.0  # sentinel: the search always stops inside the table
+    guide = np.searchsorted(cdf, np.arange(k.POISSON_GUIDE_SIZE) / k.POISSON_GUIDE_SIZE, side="left")
+    return cdf, guide.astype(np.int32)
 
 
 def _build_currents(parts, dt) -> CurrentInputs:

@@ -33,6 +33,20 @@ def next_uint64(state, row):
 
 
 @kernel
+def xoshiro_next(s0, s1, s2, s3):
+    """One xoshiro256** step on a state held in locals (registers): (u in [0,1), new state)."""
+    result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
+    t = s1 << np.uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    return float(result >> np.uint64(11)) * (1.0 / 9007199254740992.0), s0, s1, s2, s3
+
+
+@kernel
 def uniform(state, row):
     """A double in [0, 1) from the top 53 bits."""
     return float(next_uint64(state, row) >> np.uint64(11)) * (1.0 / 9007199254740992.0)

@@ -11,7 +11,7 @@ preallocated buffers. Update order within a step follows NEST exactly
 import numpy as np
 
 from engine.kernels.options import kernel
-from engine.kernels.rng import poisson
+from engine.kernels.rng import poisson, xoshiro_next
 
 # Model codes (engine.compile maps model names to these).
 IAF_PSC_DELTA = 0
@@ -45,6 +45,11 @@ N_CONSTS = 18
 TRACE_V_M = 0
 TRACE_I_SYN_EX = 1
 TRACE_I_SYN_IN = 2
+
+# Poisson draws below this mean per step use lookup tables (compile.poisson_tables).
+POISSON_TABLE_MAX_LAM = 40.0
+POISSON_TABLE_SIZE = 128
+POISSON_GUIDE_SIZE = 64
 
 # buffers.counters
 COUNT_SYNAPTIC_EVENTS = 0
@@ -105,15 +110,56 @@ def run_block(layout, state, synapses, poisson_in, current_in, trains, buffers, 
 
 @kernel
 def _drive_poisson(poisson_in, ring, t, counters):
+    """One independent Poisson count per (source, target) pair and step, as NEST's poisson_generator.
+
+    Synapses of one source are contiguous; its RNG state lives in registers across them.
+    """
     ring_len = ring.shape[0]
-    for s in range(poisson_in.target.shape[0]):
+    slot = t % ring_len
+    n = poisson_in.target.shape[0]
+    rng = poisson_in.rng
+    events = 0
+    s = 0
+    while s < n:
         src = poisson_in.source[s]
-        if t < poisson_in.start_step[src] or t >= poisson_in.stop_step[src]:
+        end = s
+        while end < n and poisson_in.source[end] == src:
+            end += 1
+        lam = poisson_in.lam[src]
+        if t < poisson_in.start_step[src] or t >= poisson_in.stop_step[src] or lam <= 0.0:
+            s = end
             continue
-        count = poisson(poisson_in.rng, src, poisson_in.lam[src], poisson_in.exp_minus_lam[src])
-        if count > 0:
-            ring[(t + poisson_in.delay[s]) % ring_len, poisson_in.target[s]] += count * poisson_in.weight[s]
-            counters[COUNT_SYNAPTIC_EVENTS] += count
+        if lam >= POISSON_TABLE_MAX_LAM:
+            for q in range(s, end):
+                count = poisson(rng, src, lam, poisson_in.exp_minus_lam[src])
+                if count > 0:
+                    row = slot + poisson_in.delay[q]
+                    if row >= ring_len:
+                        row -= ring_len
+                    ring[row, poisson_in.target[q]] += count * poisson_in.weight[q]
+                    events += count
+        else:
+            # inversion with a guide table: ~1 comparison per draw instead of a branchy CDF walk
+            cdf = poisson_in.cdf[src]
+            guide = poisson_in.guide[src]
+            n_guide = guide.shape[0]
+            p_zero = cdf[0]
+            s0, s1, s2, s3 = rng[src, 0], rng[src, 1], rng[src, 2], rng[src, 3]
+            for q in range(s, end):
+                u, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+                if u <= p_zero:
+                    continue
+                count = guide[int(u * n_guide)]
+                while cdf[count] < u:
+                    count += 1
+                row = slot + poisson_in.delay[q]
+                if row >= ring_len:
+                    row -= ring_len
+                ring[row, poisson_in.target[q]] += count * poisson_in.weight[q]
+                events += count
+            rng[src, 0], rng[src, 1], rng[src, 2], rng[src, 3] = s0, s1, s2, s3
+        s = end
+    counters[COUNT_SYNAPTIC_EVENTS] += events
 
 
 @kernel

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from engine.compile.arrays import Buffers, NeuronState
-from engine.compile.compiler import MODEL_CODES, NEVER, CompiledNetwork, compile_network
+from engine.compile.compiler import MODEL_CODES, NEVER, CompiledNetwork, compile_network, poisson_tables
 from engine.compile.connect import draw, object_rng
 from engine.compile.propagators import population_constants, steps_of
 from engine.errors import RestartRequired, SimulationFault, ValidationError
@@ -281,6 +281,7 @@ class Simulator:
             if hasattr(inputs, "lam"):
                 inputs.lam[src] = device.params["rate"] * self.dt * 1e-3
                 inputs.exp_minus_lam[src] = math.exp(-inputs.lam[src])
+                inputs.cdf[src], inputs.guide[src] = poisson_tables(inputs.lam[src])
             else:
                 inputs.amplitude[src] = device.params["amplitude"]
 

@@ -1,0 +1,149 @@
+"""The native file format: versioned JSON with one type-tagged to_dict/from_dict path.
+
+    {"format": "snn-designer-network", "version": 1, "network": {"type": "Network", ...}}
+
+Every model object is a frozen dataclass registered in TYPES; encoding walks
+its fields, decoding looks the tag up and calls the constructor, so validation
+is the constructors' (one reader that cannot drift from the writer).
+Older versions are migrated step by step in MIGRATIONS, never refused.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from engine.errors import ValidationError
+from engine.model.network import Connectivity, Distribution, Network, Population, Projection, Recording
+
+FORMAT_NAME = "snn-designer-network"
+FORMAT_VERSION = 1
+TYPES = {cls.__name__: cls for cls in (Network, Population, Projection, Connectivity, Distribution, Recording)}
+MAX_FILE_BYTES = 64 * 2**20
+
+
+def _migrate_0_to_1(doc: dict) -> dict:
+    """Version 0 (drafts) kept populations as a name->object mapping."""
+    net = doc["network"]
+    if isinstance(net.get("populations"), dict):
+        net["populations"] = [{"name": name, **pop} for name, pop in net["populations"].items()]
+    return doc
+
+
+MIGRATIONS = {0: _migrate_0_to_1}
+
+
+def to_dict(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and type(obj).__name__ in TYPES:
+        out = {"type": type(obj).__name__}
+        for f in dataclasses.fields(obj):
+            out[f.name] = to_dict(getattr(obj, f.name))
+        return out
+    if isinstance(obj, (list, tuple)):
+        return [to_dict(v) for v in obj]
+    if isinstance(obj, dict):
+        return {str(k): to_dict(v) for k, v in obj.items()}
+    if isinstance(obj, float) and not math.isfinite(obj):
+        raise ValidationError(f"cannot save the non-finite number {obj}")
+    return obj
+
+
+def from_dict(data: Any, where: str = "network") -> Any:
+    if isinstance(data, list):
+        return [from_dict(v, f"{where}[{i}]") for i, v in enumerate(data)]
+    if not isinstance(data, dict):
+        return data
+    if "type" not in data:
+        return {k: from_dict(v, f"{where}.{k}") for k, v in data.items()}
+    tag = data["type"]
+    cls = TYPES.get(tag)
+    if cls is None:
+        raise ValidationError(f"{where}: unknown object type {tag!r} (known: {', '.join(TYPES)})")
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names - {"type"})
+    if unknown:
+        raise ValidationError(f"{where}: {tag} has no field '{unknown[0]}'")
+    kwargs = {k: from_dict(v, f"{where}.{k}") for k, v in data.items() if k != "type"}
+    for tuple_field in ("populations", "projections", "traces", "variables", "position"):
+        if tuple_field in kwargs and isinstance(kwargs[tuple_field], list):
+            kwargs[tuple_field] = tuple(kwargs[tuple_field])
+    try:
+        return cls(**kwargs)
+    except ValidationError:
+        raise
+    except (TypeError, ValueError) as error:
+        raise ValidationError(f"{where}: invalid {tag}: {error}") from None
+
+
+def network_to_json(network: Network) -> str:
+    doc = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "network": to_dict(network)}
+    return json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False)
+
+
+def network_from_json(text: str | bytes, source: str = "file") -> Network:
+    if isinstance(text, bytes):
+        if len(text) > MAX_FILE_BYTES:
+            raise ValidationError(f"{source}: file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError(f"{source}: not a text (UTF-8) file") from None
+    try:
+        doc = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as error:
+        raise ValidationError(f"{source}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
+    except RecursionError:
+        raise ValidationError(f"{source}: JSON is nested too deeply") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT_NAME:
+        raise ValidationError(f"{source}: not an SNN Designer network (missing \"format\": \"{FORMAT_NAME}\")")
+    version = doc.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ValidationError(f"{source}: field 'version' must be a whole number")
+    if version > FORMAT_VERSION:
+        raise ValidationError(f"{source}: written by a newer SNN Designer (format version {version}; this one reads up to {FORMAT_VERSION})")
+    if not isinstance(doc.get("network"), dict):
+        raise ValidationError(f"{source}: field 'network' is missing or not an object")
+    while version < FORMAT_VERSION:
+        doc = MIGRATIONS[version](doc)
+        version += 1
+    network = from_dict(doc["network"], "network")
+    if not isinstance(network, Network):
+        raise ValidationError(f"{source}: field 'network' must be of type Network")
+    return network
+
+
+def _refuse_constant(name: str):
+    raise ValidationError(f"file: {name} is not allowed (numbers must be finite)")
+
+
+def save_network(network: Network, path: str | os.PathLike) -> None:
+    """Atomic save: a crash mid-write never leaves a truncated file behind."""
+    path = Path(path)
+    text = network_to_json(network)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        os.fchmod(fd, 0o644)  # mkstemp's 0600 would make shared files unreadable
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_network(path: str | os.PathLike) -> Network:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ValidationError(f"{path.name}: file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+        data = path.read_bytes()
+    except OSError as error:
+        raise ValidationError(f"{path}: cannot read ({error.strerror})") from None
+    return network_from_json(data, source=path.name)

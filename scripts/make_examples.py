@@ -1,0 +1,112 @@
+"""Writes the gallery networks in assets/examples/ (run after changing one; commit the JSON)."""
+from pathlib import Path
+
+from engine import Connectivity, Distribution, Network, Population, Projection, Recording
+from engine.io import save_network
+
+HERE = Path(__file__).resolve().parent.parent / "assets" / "examples"
+
+
+def brunel(scale: float = 1.0, name: str = "brunel") -> Network:
+    n_e, n_i = int(10000 * scale), int(2500 * scale)
+    c_e, c_i = int(0.1 * n_e), int(0.1 * n_i)
+    j, g, eta, delay, tau_m, theta = 0.1, 5.0, 2.0, 1.5, 20.0, 20.0
+    nu_th = theta / (j * c_e * tau_m)  # kHz: the rate that alone drives V to threshold
+    neuron = {"C_m": 1.0, "tau_m": tau_m, "t_ref": 2.0, "E_L": 0.0, "V_reset": 10.0, "V_th": theta}
+    rec = Recording(spikes=True, traces=(0, 1))
+    return Network(
+        name=name,
+        description=(
+            "Brunel (2000) sparse balanced network: 80% excitatory and 20% inhibitory "
+            "leaky integrate-and-fire neurons with delta synapses, each receiving 10% of the "
+            "excitatory and inhibitory neurons as input plus an external Poisson drive at "
+            f"eta={eta:g} times the threshold rate. Inhibition is g={g:g} times stronger than "
+            "excitation, so recurrent input is balanced and the neurons fire irregularly."
+        ),
+        populations=(
+            Population("exc", "iaf_psc_delta", n_e, params=neuron, initial={"V_m": 0.0}, record=rec, position=(320, 80)),
+            Population("inh", "iaf_psc_delta", n_i, params=neuron, initial={"V_m": 0.0}, record=rec, position=(320, 320)),
+            Population("noise", "poisson_generator", 1, params={"rate": eta * nu_th * 1000.0 * c_e}, position=(40, 200)),
+        ),
+        projections=(
+            Projection("exc", "exc", Connectivity("fixed_indegree", indegree=c_e), weight=j, delay=delay),
+            Projection("exc", "inh", Connectivity("fixed_indegree", indegree=c_e), weight=j, delay=delay),
+            Projection("inh", "exc", Connectivity("fixed_indegree", indegree=c_i), weight=-g * j, delay=delay),
+            Projection("inh", "inh", Connectivity("fixed_indegree", indegree=c_i), weight=-g * j, delay=delay),
+            Projection("noise", "exc", weight=j, delay=delay),
+            Projection("noise", "inh", weight=j, delay=delay),
+        ),
+    )
+
+
+def cuba() -> Network:
+    # Vogels & Abbott (2005) / Brette et al. (2007) CUBA; their voltage-valued synaptic
+    # variables become currents I = g * C_m / tau_m (C_m = 250 pF, tau_m = 20 ms).
+    scale = 250.0 / 20.0
+    neuron = {"C_m": 250.0, "tau_m": 20.0, "t_ref": 5.0, "E_L": -49.0, "V_reset": -60.0, "V_th": -50.0,
+              "tau_syn_ex": 5.0, "tau_syn_in": 10.0}
+    v0 = Distribution("uniform", {"low": -60.0, "high": -50.0})
+    rule = Connectivity("pairwise_bernoulli", p=0.02, allow_autapses=False)
+    rec = Recording(spikes=True, traces=(0,))
+    return Network(
+        name="cuba",
+        description=(
+            "CUBA benchmark (Vogels & Abbott 2005; Brette et al. 2007): 3200 excitatory and 800 "
+            "inhibitory LIF neurons with exponential current synapses, connected with probability 2%. "
+            "No external input: the resting potential (-49 mV) lies above threshold, and recurrent "
+            "inhibition keeps the network in a self-sustained asynchronous irregular state."
+        ),
+        populations=(
+            Population("exc", "iaf_psc_exp", 3200, params=neuron, initial={"V_m": v0}, record=rec, position=(120, 80)),
+            Population("inh", "iaf_psc_exp", 800, params=neuron, initial={"V_m": v0}, record=rec, position=(120, 320)),
+        ),
+        projections=(
+            Projection("exc", "exc", rule, weight=1.62 * scale, delay=0.1),
+            Projection("exc", "inh", rule, weight=1.62 * scale, delay=0.1),
+            Projection("inh", "exc", rule, weight=-9.0 * scale, delay=0.1),
+            Projection("inh", "inh", rule, weight=-9.0 * scale, delay=0.1),
+        ),
+    )
+
+
+def one_neuron() -> Network:
+    return Network(
+        name="one_neuron",
+        description=(
+            "A single leaky integrate-and-fire neuron (alpha-shaped current synapses) driven by a "
+            "constant current and by excitatory and inhibitory Poisson input. Watch the membrane "
+            "potential rise towards threshold, spike and reset; change the current amplitude or the "
+            "input rates while it runs and see the firing rate follow."
+        ),
+        populations=(
+            Population("neuron", "iaf_psc_alpha", 1, record=Recording(spikes=True, traces=(0,)), position=(360, 160)),
+            Population("current", "dc_generator", 1, params={"amplitude": 300.0}, position=(60, 60)),
+            Population("excitation", "poisson_generator", 1, params={"rate": 8000.0}, position=(60, 180)),
+            Population("inhibition", "poisson_generator", 1, params={"rate": 2000.0}, position=(60, 300)),
+        ),
+        projections=(
+            Projection("current", "neuron", weight=1.0, delay=0.1),
+            Projection("excitation", "neuron", weight=20.0, delay=1.0),
+            Projection("inhibition", "neuron", weight=-40.0, delay=1.0),
+        ),
+    )
+
+
+def ei_small() -> Network:
+    """The first-visit network: small, fast, visibly active."""
+    net = brunel(scale=0.08, name="ei_network")
+    return Network(
+        name="ei_network", populations=net.populations, projections=net.projections,
+        description=(
+            "A small excitatory/inhibitory network (800 + 200 neurons) driven by Poisson noise: "
+            "press Run to watch it fire. Make inhibition weaker (the inh→exc weight) and see "
+            "activity grow and synchronise; make the noise rate lower and see it fall silent."
+        ),
+    )
+
+
+if __name__ == "__main__":
+    HERE.mkdir(parents=True, exist_ok=True)
+    for net in (brunel(), cuba(), one_neuron(), ei_small()):
+        save_network(net, HERE / f"{net.name}.json")
+        print("wrote", HERE / f"{net.name}.json")
