@@ -1,0 +1,456 @@
+"""Runner: one Simulator in one thread, driven by commands, streaming bounded frames.
+
+The consumer (the designer's session, or a test) sends commands with the
+methods below and polls `frames()`. Nothing else is shared: the Simulator is
+only touched by the Runner's thread. Data frames go into a bounded buffer; when
+the consumer falls behind, the oldest data frames are dropped and counted, so
+memory never grows with time. Replies, status changes and errors are never dropped.
+"""
+from __future__ import annotations
+
+import collections
+import itertools
+import math
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from engine.errors import EngineError, RestartRequired, SimulationFault, ValidationError
+from engine.model.network import Network
+from engine.runtime.simulator import Simulator, TraceRequest
+
+MAX_BLOCK_WALL_S = 0.015  # blocks short enough that a command waits at most ~20 ms
+FRAME_WALL_S = 0.05  # a frame at least every 50 ms of wall time while running (20 fps)
+RATE_BIN_MS = 5.0
+SPEED_RANGE = (0.01, 10.0)
+
+
+@dataclass
+class Frame:
+    """What the Runner reports. kind: 'data', 'status', 'reply', 'error', 'restarted'."""
+
+    kind: str
+    seq: int
+    t_start: float = 0.0  # ms, data frames cover [t_start, t_end)
+    t_end: float = 0.0
+    state: str = "idle"  # 'idle', 'running', 'paused', 'compiling', 'stopped'
+    spike_population: np.ndarray = field(default_factory=lambda: np.empty(0, np.int16))
+    spike_neuron: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))  # within population
+    spike_time: np.ndarray = field(default_factory=lambda: np.empty(0))  # ms
+    trace_time: np.ndarray = field(default_factory=lambda: np.empty(0))
+    trace_values: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))  # (n_samples, n_traces)
+    traces: tuple = ()  # TraceRequest per column
+    rate_time: np.ndarray = field(default_factory=lambda: np.empty(0))  # bin starts, ms
+    rates: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))  # (n_bins, n_populations) Hz
+    populations: tuple = ()  # names, index = spike_population / rates column
+    counters: dict = field(default_factory=dict)  # cumulative spikes, synaptic_events, neuron_updates
+    real_time_factor: float = 0.0  # simulated ms per wall ms over the last frame
+    dropped: int = 0  # data frames dropped so far because the consumer lagged
+    message: str = ""
+    command: str = ""
+    ok: bool = True
+
+
+class _FrameBuffer:
+    """Bounded for data frames (oldest dropped), unbounded-but-rare for events."""
+
+    def __init__(self, max_data_frames: int):
+        self._lock = threading.Lock()
+        self._items: collections.deque[Frame] = collections.deque()
+        self._max = max_data_frames
+        self.dropped = 0
+
+    def put(self, frame: Frame) -> None:
+        with self._lock:
+            if frame.kind == "data":
+                data = [f for f in self._items if f.kind == "data"]
+                if len(data) >= self._max:
+                    self._items.remove(data[0])
+                    self.dropped += 1
+            frame.dropped = self.dropped
+            self._items.append(frame)
+            if len(self._items) > 4 * self._max + 256:  # events pile up only if nobody ever reads
+                self._items.popleft()
+
+    def take(self) -> list[Frame]:
+        with self._lock:
+            items = list(self._items)
+            self._items.clear()
+            return items
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+
+class Runner:
+    """Simulates `network` in its own thread. Methods only enqueue commands; results
+    arrive as Frames from `frames()`. Use as a context manager or call `close()`."""
+
+    def __init__(self, network: Network, dt: float | None = None, seed: int | None = None,
+                 frame_wall_s: float = FRAME_WALL_S, max_data_frames: int = 8, max_memory_bytes: int | None = None,
+                 name: str = "runner"):
+        if not isinstance(network, Network):
+            raise ValidationError(f"runner: expected a Network, got {type(network).__name__}")
+        self._commands: queue.Queue = queue.Queue()
+        self._out = _FrameBuffer(max_data_frames)
+        self._seq = itertools.count()
+        self._dt, self._seed, self._max_memory = dt, seed, max_memory_bytes
+        self.frame_wall_s = float(frame_wall_s)
+        self._sim: Simulator | None = None
+        self._state = "compiling"
+        self._speed: float | None = None  # None = as fast as possible
+        self._run_until: float | None = None  # ms; None = continuous
+        self._step_seconds = 1e-4  # running estimate of wall time per step
+        self._recorded_spikes: set[str] | None = None
+        self._closed = False
+        self._thread = threading.Thread(target=self._main, args=(network,), name=f"snn-{name}", daemon=True)
+        self._thread.start()
+
+    # -- commands (any thread) ---------------------------------------------------
+    def run(self, duration_ms: float | None = None) -> None:
+        """Run for duration_ms more (None: until paused)."""
+        if duration_ms is not None:
+            _check_ms(duration_ms, "run duration")
+        self._send("run", duration_ms)
+
+    def pause(self) -> None:
+        self._send("pause")
+
+    def resume(self) -> None:
+        self._send("resume")
+
+    def step(self, duration_ms: float) -> None:
+        """Advance exactly duration_ms (rounded to steps) and pause."""
+        _check_ms(duration_ms, "step duration")
+        self._send("step", duration_ms)
+
+    def reset(self) -> None:
+        """Back to t = 0 with the same seed (paused)."""
+        self._send("reset")
+
+    def set_speed(self, factor: float | str) -> None:
+        """Real-time factor in [0.01, 10] (simulated ms per wall ms), or 'max'."""
+        if factor != "max":
+            if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not math.isfinite(factor) \
+                    or not SPEED_RANGE[0] <= factor <= SPEED_RANGE[1]:
+                raise ValidationError(f"runner: speed must be 'max' or between {SPEED_RANGE[0]} and {SPEED_RANGE[1]}, got {factor!r}")
+        self._send("set_speed", factor)
+
+    def set_param(self, target: str, field_name: str, value: Any) -> None:
+        """A live change; a change that needs a rebuild is refused with a 'reply' frame (ok=False)."""
+        self._send("set_param", (target, field_name, value))
+
+    def set_recording(self, traces: list[TraceRequest] | None = None, spikes: list[str] | None = None) -> None:
+        """Which neurons' traces to stream, and which populations' spikes (None: all)."""
+        self._send("set_recording", (traces, spikes))
+
+    def load(self, network: Network) -> None:
+        """Structural change: recompile and restart from t = 0 (reported by a 'restarted' frame)."""
+        if not isinstance(network, Network):
+            raise ValidationError(f"runner: load expects a Network, got {type(network).__name__}")
+        self._send("load", network)
+
+    def close(self, timeout: float = 1.0) -> None:
+        """Stop the thread (within about one block) and wait for it."""
+        if not self._closed:
+            self._closed = True
+            self._send("stop")
+        self._thread.join(timeout)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- results (any thread) ----------------------------------------------------
+    def frames(self) -> list[Frame]:
+        """All frames since the last call (data frames possibly thinned, see Frame.dropped)."""
+        return self._out.take()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    @property
+    def dropped(self) -> int:
+        return self._out.dropped
+
+    def wait_for(self, predicate, timeout: float = 10.0) -> list[Frame]:
+        """Collect frames until predicate(frame) is true for one of them (for tests and scripts)."""
+        deadline = time.monotonic() + timeout
+        collected: list[Frame] = []
+        while time.monotonic() < deadline:
+            new = self.frames()
+            collected.extend(new)
+            if any(predicate(f) for f in new):
+                return collected
+            time.sleep(0.002)
+        raise TimeoutError(f"runner: no matching frame within {timeout} s (got {len(collected)} frames)")
+
+    def _send(self, name: str, payload: Any = None) -> None:
+        self._commands.put((name, payload))
+
+    # -- the thread ----------------------------------------------------------------
+    def _emit(self, kind: str, **fields) -> None:
+        self._out.put(Frame(kind=kind, seq=next(self._seq), state=self._state, **fields))
+
+    def _main(self, network: Network) -> None:
+        self._build(network, restarted=False)
+        pending = _PendingFrame(self.frame_wall_s)
+        anchor_wall, anchor_sim = time.perf_counter(), 0.0
+        while True:
+            block_commands = self._state != "running"
+            try:
+                name, payload = self._commands.get(timeout=0.1) if block_commands else self._commands.get_nowait()
+            except queue.Empty:
+                name = None
+            if name is not None:
+                if name == "stop":
+                    self._flush(pending)
+                    self._state = "stopped"
+                    self._emit("status")
+                    return
+                was_running = self._state == "running"
+                self._handle(name, payload, pending)
+                if self._state == "running" and (not was_running or name == "set_speed"):
+                    anchor_wall, anchor_sim = time.perf_counter(), self._sim.t
+                if name == "reset":
+                    pending = _PendingFrame(self.frame_wall_s)
+                continue  # drain every queued command before the next block
+            if self._state != "running" or self._sim is None:
+                continue
+            anchor_wall, anchor_sim = self._advance(pending, anchor_wall, anchor_sim)
+
+    def _build(self, network: Network, restarted: bool) -> None:
+        self._state = "compiling"
+        self._emit("status", message="compiling the network")
+        try:
+            sim = Simulator(network, self._dt, self._seed, self._max_memory, block_steps=2000, keep_history=False)
+        except EngineError as error:
+            self._state = "paused" if self._sim is not None else "idle"
+            self._emit("error", message=str(error), command="load", ok=False)
+            return
+        except MemoryError:
+            self._state = "paused" if self._sim is not None else "idle"
+            self._emit("error", message="the network does not fit into memory", command="load", ok=False)
+            return
+        self._sim = sim
+        self._run_until = None
+        self._state = "paused"
+        self._emit("restarted" if restarted else "status",
+                   message="network rebuilt; restarted from t = 0" if restarted else "ready",
+                   populations=tuple(sim.compiled.pop_names))
+
+    def _handle(self, name: str, payload: Any, pending: "_PendingFrame") -> None:
+        sim = self._sim
+        if name == "load":
+            self._flush(pending)
+            self._build(payload, restarted=True)
+            return
+        if sim is None:
+            self._emit("reply", command=name, ok=False, message="no network is loaded")
+            return
+        if name == "run":
+            self._run_until = None if payload is None else sim.t + payload
+            self._state = "running"
+            self._emit("status", command=name)
+        elif name == "resume":
+            if self._run_until is not None and sim.t >= self._run_until - 1e-9:
+                self._run_until = None
+            self._state = "running"
+            self._emit("status", command=name)
+        elif name == "pause":
+            self._flush(pending)
+            self._state = "paused"
+            self._emit("status", command=name)
+        elif name == "step":
+            self._flush(pending)
+            target = sim.t + payload
+            while sim.t < target - 1e-9:
+                n = int(round((target - sim.t) / sim.dt))
+                if not self._advance_block(pending, n):
+                    return
+            self._flush(pending)
+            self._state = "paused"
+            self._emit("status", command=name)
+        elif name == "reset":
+            sim.reset()
+            self._run_until = None
+            self._state = "paused"
+            self._emit("status", command=name, message="reset to t = 0")
+        elif name == "set_speed":
+            self._speed = None if payload == "max" else float(payload)
+            self._emit("reply", command=name)
+        elif name == "set_param":
+            target, field_name, value = payload
+            try:
+                sim.set_param(target, field_name, value)
+            except RestartRequired as error:
+                self._emit("reply", command=name, ok=False, message=f"{error}; use load() to rebuild")
+            except (ValidationError, EngineError) as error:
+                self._emit("reply", command=name, ok=False, message=str(error))
+            else:
+                self._emit("reply", command=name, message=f"{target}.{field_name} = {value!r} at t = {sim.t:.1f} ms")
+        elif name == "set_recording":
+            traces, spikes = payload
+            try:
+                if traces is not None:
+                    self._flush(pending)
+                    sim.set_recording(list(traces))
+                if spikes is not None:
+                    unknown = [p for p in spikes if p not in sim.compiled.pop_names]
+                    if unknown:
+                        raise ValidationError(f"recording: unknown population '{unknown[0]}'")
+                self._recorded_spikes = None if spikes is None else set(spikes)
+            except ValidationError as error:
+                self._emit("reply", command=name, ok=False, message=str(error))
+            else:
+                self._emit("reply", command=name)
+        else:
+            self._emit("reply", command=name, ok=False, message=f"unknown command '{name}'")
+
+    def _advance(self, pending, anchor_wall, anchor_sim):
+        sim = self._sim
+        steps_for_wall = max(1, int(MAX_BLOCK_WALL_S / max(self._step_seconds, 1e-7)))
+        n = min(steps_for_wall, sim.block_steps)
+        if self._speed is not None:
+            # pace: at speed f, sim time should equal anchor_sim + f * elapsed wall ms
+            ahead_ms = (sim.t - anchor_sim) - self._speed * (time.perf_counter() - anchor_wall) * 1000.0
+            if ahead_ms > 0:
+                time.sleep(min(ahead_ms / self._speed / 1000.0, 0.01))
+                if pending.due():
+                    self._flush(pending)
+                return anchor_wall, anchor_sim
+            n = min(n, max(1, int(round(self._speed * MAX_BLOCK_WALL_S * 1000.0 / sim.dt))))
+        if self._run_until is not None:
+            n = min(n, int(round((self._run_until - sim.t) / sim.dt)))
+            if n <= 0:
+                self._flush(pending)
+                self._state = "paused"
+                self._emit("status", message="run finished")
+                return anchor_wall, anchor_sim
+        self._advance_block(pending, n)
+        if pending.due():
+            self._flush(pending)
+        return anchor_wall, anchor_sim
+
+    def _advance_block(self, pending, n_steps: int) -> bool:
+        sim = self._sim
+        started = time.perf_counter()
+        try:
+            block = sim.advance(n_steps)
+        except SimulationFault as error:
+            self._flush(pending)
+            self._state = "paused"
+            self._emit("error", message=str(error))
+            return False
+        except Exception as error:  # noqa: BLE001 -- the thread must survive anything a network does
+            self._flush(pending)
+            self._state = "paused"
+            self._emit("error", message=f"simulation failed at t = {sim.t:.1f} ms: {error}")
+            return False
+        elapsed = time.perf_counter() - started
+        self._step_seconds = 0.7 * self._step_seconds + 0.3 * elapsed / max(block.n_steps, 1)
+        pending.add(block, sim, elapsed, self._recorded_spikes)
+        return True
+
+    def _flush(self, pending: "_PendingFrame") -> None:
+        if pending.empty or self._sim is None:
+            return
+        self._emit("data", **pending.take(self._sim))
+
+
+class _PendingFrame:
+    """Blocks accumulated since the last data frame (the Runner thread only)."""
+
+    def __init__(self, frame_wall_s: float):
+        self.frame_wall_s = frame_wall_s
+        self.blocks = []
+        self.wall = 0.0
+        self.opened = time.perf_counter()
+
+    @property
+    def empty(self) -> bool:
+        return not self.blocks
+
+    def add(self, block, sim, wall_s, recorded) -> None:
+        if not self.blocks:
+            self.opened = time.perf_counter()
+        self.blocks.append((block, recorded))
+        self.wall += wall_s
+
+    def due(self) -> bool:
+        return bool(self.blocks) and time.perf_counter() - self.opened >= self.frame_wall_s
+
+    def take(self, sim: Simulator) -> dict:
+        c = sim.compiled
+        dt = sim.dt
+        blocks = self.blocks
+        first = blocks[0][0].first_step
+        last = blocks[-1][0].first_step + blocks[-1][0].n_steps
+        neuron = np.concatenate([b.spike_neuron for b, _ in blocks])
+        step = np.concatenate([b.spike_step for b, _ in blocks])
+        pop = (np.searchsorted(c.layout.pop_start, neuron, side="right") - 1).astype(np.int16)
+        recorded = blocks[-1][1]
+        if recorded is not None:
+            keep = np.isin(pop, [c.pop_index(p) for p in recorded])
+            neuron, step, pop = neuron[keep], step[keep], pop[keep]
+        counts = np.concatenate([b.pop_counts for b, _ in blocks])
+        per_bin = max(1, int(round(RATE_BIN_MS / dt)))
+        # bins aligned to absolute time, so consecutive frames tile the rate curve
+        bin_index = (np.arange(first, last) // per_bin)
+        unique_bins, starts = np.unique(bin_index, return_index=True)
+        summed = np.add.reduceat(counts, starts, axis=0) if counts.size else np.zeros((0, counts.shape[1]))
+        widths = np.diff(np.append(starts, counts.shape[0])) * dt * 1e-3
+        sizes = np.maximum(np.diff(c.layout.pop_start), 1)
+        traces = np.concatenate([b.traces for b, _ in blocks]) if blocks[0][0].traces.shape[1] else np.zeros((last - first, 0))
+        counters = sim.counters()
+        counters["spikes"] = int(counts.sum())
+        sim_ms = (last - first) * dt
+        self.blocks = []
+        wall, self.wall = self.wall, 0.0
+        elapsed = time.perf_counter() - self.opened
+        return dict(
+            t_start=first * dt, t_end=last * dt,
+            spike_population=pop, spike_neuron=(neuron - c.layout.pop_start[pop]).astype(np.int32),
+            spike_time=(step + 1) * dt,
+            trace_time=(np.arange(first, last) + 1) * dt, trace_values=traces, traces=tuple(sim.trace_requests),
+            rate_time=unique_bins * per_bin * dt,
+            rates=summed / widths[:, None] / sizes[None, :] if len(widths) else np.zeros((0, len(sizes))),
+            populations=tuple(c.pop_names), counters=counters,
+            real_time_factor=sim_ms / max(elapsed * 1000.0, 1e-9) if elapsed > 0 else 0.0,
+        )
+
+
+def _check_ms(value: Any, what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ValidationError(f"runner: {what} must be a positive number of ms, got {value!r}")
+
+
+def warm_up() -> float:
+    """Compile (or load from Numba's cache) every kernel before the first Run. Returns seconds."""
+    from engine.model.network import Population, Projection, Recording
+
+    started = time.perf_counter()
+    net = Network(name="warm_up", populations=(
+        Population("delta", "iaf_psc_delta", 2, record=Recording(traces=(0,))),
+        Population("exp", "iaf_psc_exp", 2, record=Recording(traces=(0,))),
+        Population("alpha", "iaf_psc_alpha", 2, record=Recording(traces=(0,))),
+        Population("parrot", "parrot_neuron", 2),
+        Population("poisson", "poisson_generator", 1, params={"rate": 100.0}),
+        Population("fast_poisson", "poisson_generator", 1, params={"rate": 1e6}),
+        Population("dc", "dc_generator", 1, params={"amplitude": 100.0}),
+        Population("trains", "spike_generator", 1, params={"spike_times": [1.0, 2.0]}),
+    ), projections=(
+        Projection("poisson", "delta"), Projection("fast_poisson", "exp", weight=0.0), Projection("dc", "alpha"),
+        Projection("trains", "parrot"), Projection("parrot", "exp", weight=-1.0), Projection("delta", "alpha"),
+    ))
+    sim = Simulator(net)
+    sim.run(5.0)
+    return time.perf_counter() - started
