@@ -251,8 +251,11 @@ def get_model(name: str, owner: str = "network") -> type[Model]:
     try:
         return MODELS[name]
     except KeyError:
-        close = [m for m in MODELS if m.split("_")[0] == name.split("_")[0]] or list(MODELS)
-        raise ValidationError(f"{owner}: unknown model '{name}' (did you mean {close[0]!r}?)") from None
+        import difflib
+
+        close = difflib.get_close_matches(name, list(MODELS), n=1, cutoff=0.5)
+        hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(MODELS)}"
+        raise ValidationError(f"{owner}: unknown model '{name}' ({hint})") from None
 
 
 def describe_models() -> list[dict]:

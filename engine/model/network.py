@@ -361,8 +361,9 @@ class Network:
                 raise ValidationError(f"{where}: indegree {rule.indegree} exceeds the {pre.size} possible sources without multapses")
             if rule.rule == "fixed_outdegree" and rule.outdegree > post.size - (1 if same and not rule.allow_autapses else 0):
                 raise ValidationError(f"{where}: outdegree {rule.outdegree} exceeds the {post.size} possible targets without multapses")
-            if rule.rule == "fixed_total_number" and rule.N > pre.size * post.size:
-                raise ValidationError(f"{where}: N {rule.N} exceeds the {pre.size * post.size} possible pairs without multapses")
+            pairs = pre.size * post.size - (pre.size if same and not rule.allow_autapses else 0)
+            if rule.rule == "fixed_total_number" and rule.N > pairs:
+                raise ValidationError(f"{where}: N {rule.N} exceeds the {pairs} possible pairs without multapses")
         if same and not rule.allow_autapses and pre.size == 1 and rule.rule in ("fixed_indegree", "fixed_outdegree", "fixed_total_number"):
             if (rule.indegree or rule.outdegree or rule.N or 0) > 0:
                 raise ValidationError(f"{where}: a population of one neuron cannot connect to itself without autapses")
@@ -391,7 +392,7 @@ class Network:
     def with_projection(self, projection: Projection) -> "Network":
         return replace(self, projections=self.projections + (projection,))
 
-    def replace_population(self, name: str, **changes) -> "Network":
+    def replace_population(self, name: str, /, **changes) -> "Network":
         """Change fields of one population; a rename also renames its projections' ends."""
         old = self.population(name)
         new = replace(old, **changes)
@@ -401,7 +402,7 @@ class Network:
             projs = tuple(_rename_ends(p, name, new.name) for p in projs)
         return replace(self, populations=pops, projections=projs)
 
-    def replace_projection(self, name: str, **changes) -> "Network":
+    def replace_projection(self, name: str, /, **changes) -> "Network":
         self.projection(name)
         return replace(
             self, projections=tuple(replace(p, **changes) if p.name == name else p for p in self.projections)

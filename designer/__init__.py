@@ -1,0 +1,1 @@
+"""SNN Designer's browser app (Panel). Uses only the engine's public API."""

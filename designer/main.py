@@ -1,0 +1,246 @@
+"""Builds one browser session's app: state, live session, views, and their wiring.
+
+`designer/app.py` (the served script) only calls `create_app().servable()`.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import io
+import json
+from pathlib import Path
+
+import panel as pn
+
+from engine import ValidationError, warm_up
+from engine.io import load_network, network_from_json
+
+from designer.session import LiveSession, active_runner_count
+from designer.state import DesignState, palette_entries
+from designer.views.browser_bridge import BrowserBridge
+from designer.views.inspector import Inspector
+from designer.views.live import Controls, RasterView, RatesView, TracesView
+from designer.views.network_canvas import NetworkCanvas
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+EXAMPLES = ASSETS / "examples"
+FIRST_VISIT_EXAMPLE = "ei_network"
+POLL_MS = 50
+
+CSS = (ASSETS / "css" / "app.css").read_text() if (ASSETS / "css" / "app.css").exists() else ""
+
+
+@functools.lru_cache(maxsize=1)
+def ensure_warm() -> float:
+    """Kernels compiled (or loaded from Numba's cache) once per server process."""
+    return warm_up()
+
+
+def list_examples() -> dict[str, str]:
+    """{name: description} of the gallery networks."""
+    out = {}
+    for path in sorted(EXAMPLES.glob("*.json")):
+        try:
+            out[path.stem] = load_network(path).description
+        except ValidationError:
+            continue
+    return out
+
+
+def canvas_nodes(state: DesignState) -> list[dict]:
+    net = state.network
+    flagged = {p["target"] for p in state.problems}
+    return [
+        {"id": p.name, "label": p.name, "model": p.model, "category": p.model_class.category, "size": p.size,
+         "x": p.position[0], "y": p.position[1], "warning": p.name in flagged}
+        for p in net.populations
+    ]
+
+
+def canvas_edges(state: DesignState) -> list[dict]:
+    return [
+        {"id": p.name, "source": p.pre, "target": p.post, "sign": p.sign, "label": p.rule.short_label(),
+         "plastic": p.synapse != "static_synapse"}
+        for p in state.network.projections
+    ]
+
+
+class DesignerApp:
+    """One session's app. Views watch `state` / `session`; all wiring is in `_wire`."""
+
+    def __init__(self, example: str | None = None):
+        ensure_warm()
+        self.examples = list_examples()
+        start = example if example in self.examples else FIRST_VISIT_EXAMPLE
+        self._opened_from_link = example in self.examples
+        self.state = DesignState(load_network(EXAMPLES / f"{start}.json"))
+        self.session = LiveSession(self.state)
+        self.canvas = NetworkCanvas(nodes=canvas_nodes(self.state), edges=canvas_edges(self.state),
+                                    palette=palette_entries(), height=430, sizing_mode="stretch_width", name="canvas")
+        self.inspector = Inspector(self.state)
+        self.controls = Controls(self.session)
+        self.raster = RasterView(self.session)
+        self.traces = TracesView(self.session)
+        self.rates = RatesView(self.session)
+        self.bridge = BrowserBridge()
+        self.gallery = pn.widgets.Select(name="Open an example", options=["—"] + list(self.examples), value="—", width=200)
+        self.gallery_text = pn.pane.HTML("", sizing_mode="stretch_width", name="gallery-text")
+        self.file_input = pn.widgets.FileInput(accept=".json", name="Open file", width=220)
+        self.download = pn.widgets.FileDownload(callback=self._download, filename="network.json", label="Save to file",
+                                                button_type="primary", width=140, name="save")
+        self.problems = pn.pane.HTML("", sizing_mode="stretch_width", name="problems")
+        self.error = pn.pane.HTML("", sizing_mode="stretch_width", name="edit-error")
+        self.debug = pn.pane.HTML("", visible=False, name="debug-state")
+        self._wire()
+        self._render_problems()
+        self._render_gallery_text(self.state.network.description)
+        self._sync_debug()
+
+    # -- wiring: every callback in one place --------------------------------------------------
+    def _wire(self) -> None:
+        state = self.state
+        state.param.watch(self._on_network, "network")
+        state.param.watch(self._on_selection, "selection")
+        state.param.watch(lambda e: self._render_problems(), "problems")
+        state.param.watch(self._on_error, "error")
+        self.canvas.on_action(self._on_canvas_action)
+        self.canvas.param.watch(self._on_canvas_selection, "selection")
+        self.gallery.param.watch(self._on_gallery, "value")
+        self.file_input.param.watch(self._on_file, "value")
+        self.bridge.on_stored(self._on_stored_design)
+        self.bridge.on_key(self._on_key)
+        self.session.param.watch(lambda e: self._sync_debug(), ["status", "t_ms", "needs_restart", "traces"])
+
+    def _on_network(self, _event) -> None:
+        self.canvas.nodes = canvas_nodes(self.state)
+        self.canvas.edges = canvas_edges(self.state)
+        self.download.filename = f"{self.state.network.name}.json"
+        self.bridge.design_json = self.state.to_json()
+        self._render_gallery_text(self.state.network.description)
+        self._sync_debug()
+
+    def _on_selection(self, event) -> None:
+        if self.canvas.selection != event.new:
+            self.canvas.selection = dict(event.new)
+        self._sync_debug()
+
+    def _on_canvas_selection(self, event) -> None:
+        if event.new != self.state.selection:
+            self.state.selection = dict(event.new or {})
+
+    def _on_canvas_action(self, action: dict) -> None:
+        kind = action.get("type")
+        state = self.state
+        if kind == "add":
+            state.add_population(action["model"], action["x"], action["y"])
+        elif kind == "move":
+            state.move(action["id"], action["x"], action["y"])
+        elif kind == "connect":
+            state.connect(action["source"], action["target"])
+            if state.error:
+                self.canvas.resync()
+        elif kind == "delete":
+            state.delete(action.get("nodes", []), action.get("edges", []))
+        elif kind == "undo":
+            state.undo()
+        elif kind == "redo":
+            state.redo()
+
+    def _on_key(self, action: str) -> None:
+        if action == "undo":
+            self.state.undo()
+        elif action == "redo":
+            self.state.redo()
+        elif action == "toggle_run":
+            (self.session.pause if self.session.status == "running" else self.session.run)()
+
+    def _on_error(self, event) -> None:
+        self.error.object = f"<div class='banner fault'>{html.escape(event.new)}</div>" if event.new else ""
+
+    def _on_gallery(self, event) -> None:
+        if event.new in self.examples:
+            self.state.replace_network(load_network(EXAMPLES / f"{event.new}.json"), f"opened example '{event.new}'")
+            self.gallery.value = "—"
+
+    def _on_file(self, event) -> None:
+        if event.new is None:
+            return
+        self.state.load_json(event.new, source=self.file_input.filename or "file")
+
+    def _on_stored_design(self, text: str | None) -> None:
+        """The browser's kept design wins over the first-visit example, not over a lesson link."""
+        if text is None or self._opened_from_link:
+            return
+        try:
+            network = network_from_json(text, source="browser storage")
+        except ValidationError:
+            return
+        if network != self.state.network:
+            self.state.replace_network(network, "restored your last design")
+            self.state._undo.clear()  # the restore itself is not an edit the user made
+            self.state.can_undo = False
+
+    def _download(self):
+        return io.BytesIO(self.state.to_json().encode("utf-8"))
+
+    def _render_problems(self) -> None:
+        items = self.state.problems
+        if not items:
+            self.problems.object = "<div class='problems ok'>No problems found.</div>"
+            return
+        rows = "".join(f"<li>{html.escape(p['text'])}</li>" for p in items)
+        self.problems.object = f"<div class='problems'><b>Problems ({len(items)})</b><ul>{rows}</ul></div>"
+
+    def _render_gallery_text(self, description: str) -> None:
+        self.gallery_text.object = f"<div class='description'>{html.escape(description)}</div>" if description else ""
+
+    def _sync_debug(self) -> None:
+        net = self.state.network
+        self.debug.object = html.escape(json.dumps({
+            "populations": [p.name for p in net.populations],
+            "projections": [{"name": p.name, "weight": p.weight if isinstance(p.weight, float) else None}
+                            for p in net.projections],
+            "selection": self.state.selection, "can_undo": self.state.can_undo, "can_redo": self.state.can_redo,
+            "status": self.session.status, "t_ms": self.session.t_ms, "needs_restart": self.session.needs_restart,
+            "traces": [[t.population, t.neuron] for t in self.session.traces],
+            "runners": active_runner_count(),
+        }))
+
+    # -- the page ------------------------------------------------------------------------
+    def poll(self) -> None:
+        self.session.poll()
+        self.raster.flush()
+
+    def layout(self) -> pn.viewable.Viewable:
+        header = pn.Row(
+            pn.pane.HTML("<div class='brand'>SNN Designer</div>", width=170),
+            self.gallery, self.file_input, self.download, self.bridge, self.debug,
+            sizing_mode="stretch_width",
+            styles={"background": "#eef2f7", "border-bottom": "2px solid #1f2937", "align-items": "center"},
+        )
+        sidebar = pn.Column(self.inspector, self.error, self.problems, width=340, scroll=True, height=430,
+                            styles={"border-left": "1px solid #e5e7eb", "background": "#fafafa"})
+        editor = pn.Row(pn.Column(self.canvas, self.gallery_text, sizing_mode="stretch_width"), sidebar,
+                        sizing_mode="stretch_width")
+        live = pn.Column(self.controls, self.raster,
+                         pn.Row(self.traces, self.rates, sizing_mode="stretch_width"), sizing_mode="stretch_width")
+        page = pn.Column(header, editor, live, sizing_mode="stretch_width")
+        style_html_panes(page)
+        return page
+
+
+def style_html_panes(layout) -> None:
+    """HTML panes live in their own shadow roots: each needs the app's stylesheet."""
+    for pane in layout.select(pn.pane.HTML):
+        pane.stylesheets = [*pane.stylesheets, CSS]
+
+
+def create_app() -> pn.viewable.Viewable:
+    """The served page for one session. Closing the tab stops and joins its Runner."""
+    pn.config.raw_css = []
+    example = pn.state.session_args.get("example", [b""])[0].decode("utf-8", "replace") if pn.state.session_args else ""
+    app = DesignerApp(example=example or None)
+    if pn.state.curdoc is not None:
+        pn.state.add_periodic_callback(app.poll, period=POLL_MS)
+        pn.state.on_session_destroyed(lambda _ctx: app.session.close())
+    return app.layout()

@@ -1,0 +1,204 @@
+"""One browser session's live simulation: a Runner, and what the live views show.
+
+The Runner lives in its own thread; this object is touched only on the
+session's event loop (`poll` runs from a periodic callback), so all document
+updates happen there. Views watch `frame` (the latest merged data) and the
+status parameters; the session never calls a view.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import param
+
+from engine import Frame, Runner, TraceRequest, ValidationError
+
+from designer.state import DesignState
+
+SPEEDS = {"0.01×": 0.01, "0.1×": 0.1, "0.5×": 0.5, "1× (real time)": 1.0, "2×": 2.0, "10×": 10.0, "max": "max"}
+
+
+def active_runner_count() -> int:
+    """Runners alive in this server process (their threads are named snn-session-*)."""
+    return sum(1 for t in threading.enumerate() if t.name.startswith("snn-session") and t.is_alive())
+
+
+class LiveSession(param.Parameterized):
+    status = param.String(default="compiling", doc="idle, compiling, running, paused, stopped")
+    t_ms = param.Number(default=0.0)
+    real_time_factor = param.Number(default=0.0)
+    fps = param.Number(default=0.0, doc="data frames per second received")
+    dropped = param.Integer(default=0)
+    fault = param.String(default="", doc="a blown-up run, in words a student understands")
+    notice = param.String(default="")
+    needs_restart = param.Boolean(default=False, doc="the design changed structurally since the build")
+    speed = param.Selector(default="1× (real time)", objects=list(SPEEDS))
+    frame = param.Parameter(default=None, doc="the latest data Frame (views draw it)")
+    reset_count = param.Integer(default=0, doc="bumped when the simulation restarts from t = 0")
+    traces = param.List(default=[], doc="TraceRequests being streamed")
+    populations = param.List(default=[], doc="population names of the running build, in order")
+
+    def __init__(self, state: DesignState, **params):
+        super().__init__(**params)
+        self.state = state
+        self._built_network = state.network
+        self._runner = Runner(state.network, name="session")
+        self._frame_times: list[float] = []
+        self.traces = self._initial_traces(state.network)
+        self._wire()
+
+    def _wire(self) -> None:
+        self.state.param.watch(self._on_structural_change, "structural_change")
+        self.state.param.watch(self._on_live_change, "live_change")
+        self.param.watch(self._on_speed, "speed")
+        self._runner.set_speed(SPEEDS[self.speed])
+
+    @staticmethod
+    def _initial_traces(network) -> list[TraceRequest]:
+        return [TraceRequest(p.name, i) for p in network.populations for i in p.record.traces][:8]
+
+    # -- commands -------------------------------------------------------------------
+    def run(self) -> None:
+        if self.needs_restart:
+            self.restart()
+        self.fault = ""
+        self._runner.run()
+
+    def pause(self) -> None:
+        self._runner.pause()
+
+    def step(self, duration_ms: float = 10.0) -> None:
+        if self.needs_restart:
+            self.restart()
+        self._runner.step(duration_ms)
+
+    def reset(self) -> None:
+        self.fault = ""
+        self._runner.reset()
+        self.reset_count += 1
+
+    def restart(self) -> None:
+        """Rebuild from the current design (structural edits) and start again from t = 0."""
+        self._built_network = self.state.network
+        self.needs_restart = False
+        self.fault = ""
+        self.traces = [t for t in self.traces if _trace_valid(t, self.state.network)] or self._initial_traces(self.state.network)
+        self._runner.load(self.state.network)
+        self._runner.set_recording(traces=self.traces)
+        self.reset_count += 1
+
+    def add_trace(self, population: str, neuron: int) -> None:
+        request = TraceRequest(population, int(neuron))
+        if request in self.traces:
+            return
+        if not _trace_valid(request, self._built_network):
+            self.notice = f"cannot record a trace of {population} #{neuron}"
+            return
+        self.traces = (self.traces + [request])[-8:]  # a few traces stay readable
+        self._runner.set_recording(traces=self.traces)
+        self.notice = f"recording the membrane potential of {population} #{neuron}"
+
+    def remove_traces(self) -> None:
+        self.traces = []
+        self._runner.set_recording(traces=[])
+
+    def close(self) -> None:
+        self._runner.close()
+
+    # -- reactions to the design -------------------------------------------------------
+    def _on_structural_change(self, _event) -> None:
+        if self.state.network == self._built_network:
+            self.needs_restart = False
+            return
+        if self.status in ("running",) or self.t_ms > 0:
+            self.needs_restart = True
+        else:
+            self.restart()  # nothing has run yet: rebuilding costs the user nothing
+
+    def _on_live_change(self, event) -> None:
+        if event.new is None:
+            return
+        target, field, value = event.new
+        if field.startswith("record."):
+            return
+        self._runner.set_param(target, field, value)
+        self._built_network = _apply_live(self._built_network, target, field, value)
+
+    def _on_speed(self, event) -> None:
+        self._runner.set_speed(SPEEDS[event.new])
+
+    # -- the event-loop side: drain the Runner ---------------------------------------------
+    def poll(self) -> Frame | None:
+        """Take everything the Runner produced; merge data frames into one for drawing."""
+        frames = self._runner.frames()
+        data = [f for f in frames if f.kind == "data"]
+        for f in frames:
+            if f.kind == "error":
+                self.fault = _student_words(f.message)
+            elif f.kind == "reply" and not f.ok:
+                self.notice = f.message
+            elif f.kind == "restarted":
+                self.notice = "the network was rebuilt and restarted from t = 0"
+            if f.populations:
+                self.populations = list(f.populations)
+            if f.kind != "data":
+                self.status = f.state
+        if not data:
+            return None
+        now = time.monotonic()
+        self._frame_times = [t for t in self._frame_times if now - t < 2.0] + [now] * len(data)
+        merged = merge_frames(data)
+        self.status = merged.state
+        self.t_ms = merged.t_end
+        self.real_time_factor = merged.real_time_factor
+        self.dropped = merged.dropped
+        self.fps = len(self._frame_times) / 2.0
+        self.frame = merged
+        return merged
+
+
+def merge_frames(frames: list[Frame]) -> Frame:
+    """Consecutive data frames as one (the consumer was slower than the Runner)."""
+    import numpy as np
+
+    if len(frames) == 1:
+        return frames[0]
+    last = frames[-1]
+    same_traces = [f for f in frames if f.traces == last.traces]
+    return Frame(
+        kind="data", seq=last.seq, t_start=frames[0].t_start, t_end=last.t_end, state=last.state,
+        spike_population=np.concatenate([f.spike_population for f in frames]),
+        spike_neuron=np.concatenate([f.spike_neuron for f in frames]),
+        spike_time=np.concatenate([f.spike_time for f in frames]),
+        trace_time=np.concatenate([f.trace_time for f in same_traces]),
+        trace_values=np.concatenate([f.trace_values for f in same_traces]),
+        traces=last.traces,
+        rate_time=np.concatenate([f.rate_time for f in frames]),
+        rates=np.concatenate([f.rates for f in frames]),
+        populations=last.populations, counters=last.counters,
+        real_time_factor=float(np.mean([f.real_time_factor for f in frames])), dropped=last.dropped,
+    )
+
+
+def _trace_valid(request: TraceRequest, network) -> bool:
+    try:
+        pop = network.population(request.population)
+    except ValidationError:
+        return False
+    return 0 <= request.neuron < pop.size and request.variable in pop.model_class.recordables
+
+
+def _apply_live(network, target, field, value):
+    from engine.runtime.simulator import replace_network_param
+
+    try:
+        return replace_network_param(network, target, field, value)
+    except ValidationError:
+        return network
+
+
+def _student_words(message: str) -> str:
+    if "infinite or NaN" in message:
+        return f"The simulation blew up and was paused: {message}. Make weights or currents smaller, then press Reset."
+    return f"The simulation stopped: {message}"

@@ -1,0 +1,240 @@
+"""The designer's state: one param.Parameterized holding the engine's Network.
+
+Every edit goes through `DesignState.edit`, which builds a new (validated,
+immutable) Network: an invalid edit raises before anything changes, and
+undo/redo are stacks of whole networks, so they work on the model, not on widgets.
+Views watch `network`, `selection` and `problems`; they never talk to each other.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import param
+
+from engine import (
+    MODELS, Connectivity, Network, Population, Projection, Recording, ValidationError, get_model,
+)
+from engine.io import network_from_json, network_to_json
+
+from engine.model.problems import find_problems
+
+# Field changes the running simulation can take without a rebuild.
+LIVE_PROJECTION_FIELDS = {"weight"}
+
+
+class DesignState(param.Parameterized):
+    network = param.ClassSelector(class_=Network, default=Network(name="untitled"), doc="The design")
+    selection = param.Dict(default={}, doc='{"kind": "node"|"edge", "id": name} or {}')
+    problems = param.List(default=[], doc="Problems found in the design, as sentences")
+    message = param.String(default="", doc="The last notice for the user (plain text)")
+    error = param.String(default="", doc="The last refused edit, naming the problem (plain text)")
+    can_undo = param.Boolean(default=False)
+    can_redo = param.Boolean(default=False)
+    structural_change = param.Integer(default=0, doc="Counts edits that need the simulation rebuilt")
+    live_change = param.Parameter(default=None, doc="(target, field, value) of the last live edit")
+
+    def __init__(self, network: Network | None = None, **params):
+        super().__init__(**params)
+        self._undo: list[tuple[Network, str]] = []
+        self._redo: list[tuple[Network, str]] = []
+        if network is not None:
+            self.network = network
+        self.problems = find_problems(self.network)
+
+    # -- the one way to change the design ------------------------------------------
+    def edit(self, description: str, change, *, structural: bool = True, live: tuple | None = None) -> bool:
+        """Apply `change(network) -> Network`. Returns False (and sets `error`) if it is refused."""
+        try:
+            new = change(self.network)
+        except ValidationError as error:
+            self.error = str(error)
+            return False
+        if new == self.network:
+            return True
+        self._undo.append((self.network, description))
+        self._redo.clear()
+        self._commit(new, description, structural=structural, live=live)
+        return True
+
+    def _commit(self, network: Network, description: str, structural: bool, live: tuple | None) -> None:
+        with param.parameterized.batch_call_watchers(self):
+            self.network = network
+            self.error = ""
+            self.message = description
+            self.problems = find_problems(network)
+            self.can_undo = bool(self._undo)
+            self.can_redo = bool(self._redo)
+            self._drop_stale_selection()
+        if structural:
+            self.structural_change += 1
+        elif live is not None:
+            self.live_change = live
+
+    def undo(self) -> bool:
+        if not self._undo:
+            return False
+        previous, description = self._undo.pop()
+        self._redo.append((self.network, description))
+        self._commit(previous, f"undid: {description}", structural=True, live=None)
+        return True
+
+    def redo(self) -> bool:
+        if not self._redo:
+            return False
+        following, description = self._redo.pop()
+        self._undo.append((self.network, description))
+        self._commit(following, f"redid: {description}", structural=True, live=None)
+        return True
+
+    def replace_network(self, network: Network, description: str) -> None:
+        """Open another design (example, file, stored copy); undoable like any edit."""
+        self.edit(description, lambda _: network)
+
+    def _drop_stale_selection(self) -> None:
+        sel = self.selection
+        if not sel:
+            return
+        names = ({p.name for p in self.network.populations} if sel.get("kind") == "node"
+                 else {p.name for p in self.network.projections})
+        if sel.get("id") not in names:
+            self.selection = {}
+
+    # -- edits the views call ----------------------------------------------------------
+    def add_population(self, model: str, x: float = 100.0, y: float = 100.0) -> str | None:
+        model_class = MODELS.get(model)
+        if model_class is None:
+            self.error = f"palette: unknown model '{model}'"
+            return None
+        name = self._free_name(_default_name(model_class))
+        record = Recording(spikes=model_class.category == "neuron")
+        size = 100 if model_class.category == "neuron" and model != "parrot_neuron" else 1
+        population = Population(name, model, size, record=record, position=(float(x), float(y)))
+        if self.edit(f"add {model} '{name}'", lambda net: net.with_population(population)):
+            self.selection = {"kind": "node", "id": name}
+            return name
+        return None
+
+    def move(self, name: str, x: float, y: float) -> None:
+        # Moving is layout only: it does not need the simulation rebuilt
+        self.edit(f"move '{name}'", lambda net: net.replace_population(name, position=(float(x), float(y))),
+                  structural=False)
+
+    def connect(self, pre: str, post: str) -> str | None:
+        net = self.network
+        try:
+            target_model = net.population(post).model_class
+            source_model = net.population(pre).model_class
+        except ValidationError as error:
+            self.error = str(error)
+            return None
+        if source_model.emits == "current":
+            weight = 1.0
+        elif target_model.weight_unit == "mV":
+            weight = 0.1
+        else:
+            weight = 10.0
+        name = self._free_projection_name(f"{pre}→{post}")
+        projection = Projection(pre, post, Connectivity("all_to_all") if source_model.category == "device"
+                                else Connectivity("pairwise_bernoulli", p=0.1), weight=weight, delay=1.5, name=name)
+        if self.edit(f"connect '{pre}' to '{post}'", lambda n: n.with_projection(projection)):
+            self.selection = {"kind": "edge", "id": name}
+            return name
+        return None
+
+    def delete(self, populations=(), projections=()) -> None:
+        populations, projections = list(populations), list(projections)
+        if not populations and not projections:
+            return
+        what = ", ".join(f"'{n}'" for n in populations + projections)
+        self.edit(f"delete {what}", lambda net: net.without(populations, projections))
+
+    def rename_population(self, name: str, new_name: str) -> bool:
+        new_name = new_name.strip()
+        ok = self.edit(f"rename '{name}' to '{new_name}'", lambda net: net.replace_population(name, name=new_name))
+        if ok and self.selection.get("id") == name:
+            self.selection = {"kind": "node", "id": new_name}
+        return ok
+
+    def set_population_field(self, name: str, field: str, value) -> bool:
+        """size, params.<name>, record.traces / record.spikes, initial.V_m."""
+        pop = self.network.population(name)
+        if field == "size":
+            return self.edit(f"set size of '{name}' to {value}", lambda net: net.replace_population(name, size=value))
+        if field.startswith("record."):
+            key = field.split(".", 1)[1]
+            return self.edit(f"set recording of '{name}'",
+                             lambda net: net.replace_population(name, record=replace(pop.record, **{key: value})),
+                             structural=False, live=(name, field, value))
+        if field.startswith("initial."):
+            key = field.split(".", 1)[1]
+            return self.edit(f"set initial {key} of '{name}'",
+                             lambda net: net.replace_population(name, initial={**pop.initial, key: value}))
+        quantity = pop.model_class.parameters.get(field)
+        live = quantity is not None and quantity.live
+        return self.edit(f"set {name}.{field} = {value}",
+                         lambda net: net.replace_population(name, params={**pop.params, field: value}),
+                         structural=not live, live=(name, field, value) if live else None)
+
+    def set_projection_field(self, name: str, field: str, value) -> bool:
+        """weight, delay, synapse, name, or rule (a Connectivity)."""
+        if field == "name":
+            ok = self.edit(f"rename projection '{name}'", lambda net: net.replace_projection(name, name=value.strip()))
+            if ok and self.selection.get("id") == name:
+                self.selection = {"kind": "edge", "id": value.strip()}
+            return ok
+        live = field in LIVE_PROJECTION_FIELDS
+        return self.edit(f"set {name}.{field}", lambda net: net.replace_projection(name, **{field: value}),
+                         structural=not live, live=(name, field, value) if live else None)
+
+    def set_network_field(self, field: str, value) -> bool:
+        return self.edit(f"set network {field}", lambda net: replace(net, **{field: value}))
+
+    # -- files -------------------------------------------------------------------------
+    def to_json(self) -> str:
+        return network_to_json(self.network)
+
+    def load_json(self, text: str | bytes, source: str) -> bool:
+        """Open a design from a file's content; on error the current design is untouched."""
+        try:
+            network = network_from_json(text, source=source)
+        except ValidationError as error:
+            self.error = f"could not open {source}: {error}"
+            return False
+        self.replace_network(network, f"opened {source}")
+        return True
+
+    # -- helpers -----------------------------------------------------------------------
+    def _free_name(self, base: str) -> str:
+        taken = {p.name for p in self.network.populations}
+        if base not in taken:
+            return base
+        for i in range(2, 10_000):
+            if f"{base}{i}" not in taken:
+                return f"{base}{i}"
+        raise ValidationError("too many populations")
+
+    def _free_projection_name(self, base: str) -> str:
+        taken = {p.name for p in self.network.projections}
+        if base not in taken:
+            return base
+        for i in range(2, 10_000):
+            if f"{base} ({i})" not in taken:
+                return f"{base} ({i})"
+        raise ValidationError("too many projections")
+
+
+def _default_name(model_class) -> str:
+    return {
+        "poisson_generator": "noise", "dc_generator": "current", "spike_generator": "spikes",
+        "parrot_neuron": "relay",
+    }.get(model_class.name, "neurons")
+
+
+def palette_entries() -> list[dict]:
+    return [
+        {"model": m.name, "label": m.name, "category": m.category, "doc": m.summary}
+        for m in MODELS.values()
+    ]
+
+
+__all__ = ["DesignState", "palette_entries", "get_model"]

@@ -1,0 +1,42 @@
+// Per-browser storage of the design (survives reload) and global keyboard shortcuts.
+// Messages JS -> Python: {type: "stored", text} once at start; {type: "key", action}.
+// Python -> JS: the `design_json` property; every change is written to localStorage.
+const KEY = "snn-designer/design"
+
+function editingText(event) {
+  const target = event.composedPath ? event.composedPath()[0] : event.target
+  if (!target || !target.tagName) return false
+  const tag = target.tagName.toUpperCase()
+  return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable
+}
+
+export function render({ model, el }) {
+  let stored = null
+  try { stored = window.localStorage.getItem(KEY) } catch (e) { stored = null }
+  model.send_msg({type: "stored", text: stored})
+
+  const save = () => {
+    const text = model.design_json
+    if (!text) return
+    try { window.localStorage.setItem(KEY, text) } catch (e) { /* storage full or blocked: the server copy remains */ }
+  }
+  model.on("design_json", save)
+
+  const onKey = (event) => {
+    if (editingText(event)) return
+    const ctrl = event.ctrlKey || event.metaKey
+    let action = null
+    if (ctrl && !event.shiftKey && (event.key === "z" || event.key === "Z")) action = "undo"
+    else if (ctrl && ((event.shiftKey && (event.key === "z" || event.key === "Z")) || event.key === "y")) action = "redo"
+    else if (!ctrl && event.key === " ") action = "toggle_run"
+    if (action === null) return
+    // the canvas handles its own shortcuts when it has focus
+    const path = event.composedPath ? event.composedPath() : []
+    if (action !== "toggle_run" && path.some((n) => n.classList && n.classList.contains("react-flow"))) return
+    event.preventDefault()
+    model.send_msg({type: "key", action})
+  }
+  document.addEventListener("keydown", onKey)
+  model.on("remove", () => document.removeEventListener("keydown", onKey))
+  el.style.display = "none"
+}

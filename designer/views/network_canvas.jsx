@@ -1,0 +1,603 @@
+// Network canvas (React Flow 12 inside a Panel ReactComponent).
+//
+// The Python side owns the state. This file only renders `nodes` / `edges` /
+// `palette` and reports gestures with model.send_msg(...); see
+// network_canvas.py for the message shapes. `selection` is the only value the
+// browser writes directly.
+//
+// `panel compile` prepends `import * as React from "react"`.
+// Rebuild the committed bundle with scripts/build-js after editing this file.
+import {
+  ReactFlow,
+  ReactFlowProvider,
+  Background,
+  BackgroundVariant,
+  BaseEdge,
+  Controls,
+  Handle,
+  MiniMap,
+  Panel,
+  Position,
+  getBezierPath,
+  useEdgesState,
+  useNodesState,
+  useReactFlow,
+} from "@xyflow/react";
+import "@xyflow/react/dist/style.css";
+
+const DND_MIME = "application/x-snn-model";
+const NODE_W = { neuron: 160, device: 172 };
+const NODE_H = 50;
+
+const COLORS = {
+  exc: "#16a34a",
+  inh: "#dc2626",
+  neu: "#94a3b8",
+  neuron: "#2563eb",
+  device: "#7c3aed",
+  warning: "#f59e0b",
+  select: "#2563eb",
+};
+
+const CSS = `
+:host { --snn-font: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+.snn-root { display: flex; width: 100%; height: 100%; box-sizing: border-box; font-family: var(--snn-font);
+  color: #0f172a; border: 1px solid #e2e8f0; border-radius: 8px; overflow: hidden; background: #fff; outline: none; }
+.snn-root:focus-visible { box-shadow: 0 0 0 2px rgba(37, 99, 235, .35); }
+.snn-root *, .snn-root *::before, .snn-root *::after { box-sizing: border-box; }
+
+/* palette */
+.snn-palette { flex: 0 0 152px; width: 152px; height: 100%; overflow-y: auto; background: #f8fafc;
+  border-right: 1px solid #e2e8f0; padding: 10px 8px; user-select: none; }
+.snn-palette__title { font-size: 11px; font-weight: 700; letter-spacing: .06em; text-transform: uppercase;
+  color: #475569; margin: 0 2px 2px; }
+.snn-palette__hint { font-size: 11px; color: #94a3b8; margin: 0 2px 10px; }
+.snn-palette__group { font-size: 10.5px; font-weight: 600; letter-spacing: .05em; text-transform: uppercase;
+  color: #64748b; margin: 12px 2px 6px; }
+.snn-palette__item { display: flex; align-items: center; gap: 7px; padding: 6px 7px; margin-bottom: 5px;
+  background: #fff; border: 1px solid #e2e8f0; border-radius: 6px; cursor: grab; transition: border-color .12s, box-shadow .12s; }
+.snn-palette__item:hover, .snn-palette__item:focus-visible { border-color: #93c5fd; box-shadow: 0 1px 3px rgba(15, 23, 42, .08); outline: none; }
+.snn-palette__item:active { cursor: grabbing; }
+.snn-palette__swatch { flex: 0 0 auto; width: 11px; height: 9px; border: 2px solid; }
+.snn-palette__item--neuron .snn-palette__swatch { border-color: ${COLORS.neuron}; background: #eff6ff; border-radius: 3px; }
+.snn-palette__item--device .snn-palette__swatch { border-color: ${COLORS.device}; background: #f5f3ff; border-radius: 999px; }
+.snn-palette__text { min-width: 0; display: flex; flex-direction: column; }
+.snn-palette__label { font-size: 12px; font-weight: 600; line-height: 1.25; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.snn-palette__model { font-size: 10px; color: #64748b; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.snn-palette__empty { font-size: 11px; color: #94a3b8; margin: 8px 2px; }
+
+/* flow area */
+.snn-flow { position: relative; flex: 1 1 auto; min-width: 0; height: 100%; }
+.snn-flow .react-flow { --xy-background-color: #fbfcfe; }
+.snn-empty { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
+  pointer-events: none; z-index: 1; }
+.snn-empty > div { font-size: 13px; color: #94a3b8; border: 1.5px dashed #cbd5e1; border-radius: 10px; padding: 14px 20px; background: rgba(255,255,255,.8); }
+.snn-flow.is-dragover .react-flow__pane { background: rgba(37, 99, 235, .04); }
+
+/* toolbar */
+.snn-toolbar { display: flex; gap: 4px; padding: 4px; background: #fff; border: 1px solid #e2e8f0; border-radius: 8px;
+  box-shadow: 0 1px 3px rgba(15, 23, 42, .08); }
+.snn-btn { display: inline-flex; align-items: center; gap: 5px; height: 28px; padding: 0 10px; font: 500 12px var(--snn-font);
+  color: #334155; background: #fff; border: 1px solid transparent; border-radius: 6px; cursor: pointer; }
+.snn-btn:hover:not(:disabled) { background: #f1f5f9; border-color: #e2e8f0; }
+.snn-btn:focus-visible { outline: 2px solid rgba(37, 99, 235, .5); outline-offset: 1px; }
+.snn-btn:disabled { color: #cbd5e1; cursor: default; }
+.snn-btn--danger:hover:not(:disabled) { color: #b91c1c; background: #fef2f2; border-color: #fecaca; }
+.snn-btn svg { width: 14px; height: 14px; }
+.snn-sep { width: 1px; margin: 4px 2px; background: #e2e8f0; }
+
+/* nodes */
+.react-flow__node-neuron, .react-flow__node-device { padding: 0; border: 0; background: transparent; }
+.snn-node { position: relative; display: flex; flex-direction: column; justify-content: center; height: ${NODE_H}px;
+  padding: 6px 14px; background: #fff; border: 1.5px solid; box-shadow: 0 1px 2px rgba(15, 23, 42, .06);
+  transition: box-shadow .12s, border-color .12s; }
+.snn-node--neuron { width: ${NODE_W.neuron}px; border-color: ${COLORS.neuron}; border-radius: 8px; background: #f8fbff; }
+.snn-node--device { width: ${NODE_W.device}px; border-color: ${COLORS.device}; border-radius: 999px; background: #faf8ff; padding: 6px 16px; text-align: center; align-items: center; }
+.snn-node.is-warning { border-color: ${COLORS.warning}; border-width: 2px; background: #fffbeb; }
+.snn-node.is-selected { box-shadow: 0 0 0 3px rgba(37, 99, 235, .35), 0 2px 6px rgba(15, 23, 42, .12); border-color: ${COLORS.select}; }
+.snn-node.is-selected.is-warning { border-color: ${COLORS.warning}; }
+.snn-node__label { font-size: 12.5px; font-weight: 600; line-height: 1.3; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 100%; }
+.snn-node__meta { display: flex; gap: 6px; align-items: baseline; font-size: 10px; color: #64748b; line-height: 1.3; max-width: 100%; }
+.snn-node--device .snn-node__meta { justify-content: center; }
+.snn-node__model { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
+.snn-node__size { flex: 0 0 auto; font-variant-numeric: tabular-nums; }
+.snn-node__warn { position: absolute; top: -8px; right: 8px; width: 16px; height: 16px; border-radius: 50%;
+  background: ${COLORS.warning}; color: #fff; font: 700 11px/16px var(--snn-font); text-align: center; }
+.snn-node .react-flow__handle { width: 9px; height: 9px; background: #fff; border: 1.5px solid #64748b; }
+.snn-node .react-flow__handle:hover, .snn-node .react-flow__handle.connectingto { background: ${COLORS.select}; border-color: ${COLORS.select}; }
+.snn-node--neuron .react-flow__handle { border-color: ${COLORS.neuron}; }
+.snn-node--device .react-flow__handle { border-color: ${COLORS.device}; }
+.react-flow__node:focus-visible { outline: none; }
+.react-flow__node:focus-visible .snn-node { box-shadow: 0 0 0 3px rgba(37, 99, 235, .25); }
+
+/* edges */
+.snn-edge-halo { fill: none; stroke: ${COLORS.select}; stroke-opacity: .22; stroke-width: 9; stroke-linecap: round; }
+.react-flow__edge .react-flow__edge-path.snn-edge { stroke-width: 1.8; }
+.react-flow__edge.selected .react-flow__edge-path.snn-edge { stroke-width: 2.6; }
+.react-flow__edge-textbg { fill: #fff; }
+.react-flow__edge.selected .react-flow__edge-textbg { stroke: ${COLORS.select}; stroke-width: 1.2; }
+.react-flow__edge-text { font-family: var(--snn-font); }
+.react-flow__minimap { border: 1px solid #e2e8f0; border-radius: 6px; overflow: hidden; }
+.react-flow__controls { border-radius: 6px; overflow: hidden; }
+.react-flow__attribution { background: transparent; font-size: 9px; opacity: .7; }
+`;
+
+// ---------------------------------------------------------------- helpers
+
+function num(v, fallback = 0) {
+  const n = Number(v);
+  return Number.isFinite(n) ? n : fallback;
+}
+
+function sameSelection(a, b) {
+  a = a || {};
+  b = b || {};
+  return (a.kind || null) === (b.kind || null) && (a.id || null) === (b.id || null);
+}
+
+function categoryOf(item) {
+  return item && item.category === "device" ? "device" : "neuron";
+}
+
+function signClass(sign) {
+  const s = num(sign);
+  return s > 0 ? "exc" : s < 0 ? "inh" : "neu";
+}
+
+function toFlowNode(p, old, selection) {
+  const type = categoryOf(p);
+  const data = {
+    label: p.label == null ? String(p.id) : String(p.label),
+    model: p.model == null ? "" : String(p.model),
+    size: p.size,
+    warning: !!p.warning,
+  };
+  const position = old && old.dragging ? old.position : { x: num(p.x), y: num(p.y) };
+  const selected = old ? !!old.selected : selection.kind === "node" && selection.id === p.id;
+  if (
+    old && old.type === type && old.position.x === position.x && old.position.y === position.y &&
+    old.data.label === data.label && old.data.model === data.model &&
+    old.data.size === data.size && old.data.warning === data.warning
+  ) {
+    return old; // unchanged: keep the object so React Flow skips it
+  }
+  return { ...old, id: String(p.id), type, position, data, selected };
+}
+
+function toFlowEdge(p, old, selection) {
+  const data = { sign: num(p.sign), plastic: !!p.plastic };
+  const label = p.label == null ? "" : String(p.label);
+  const selected = old ? !!old.selected : selection.kind === "edge" && selection.id === p.id;
+  if (
+    old && old.source === String(p.source) && old.target === String(p.target) && old.label === label &&
+    old.data.sign === data.sign && old.data.plastic === data.plastic
+  ) {
+    return old;
+  }
+  return {
+    ...old, id: String(p.id), type: "signed", source: String(p.source), target: String(p.target),
+    label, data, selected,
+  };
+}
+
+function mergeById(list, prev, convert, selection) {
+  const byId = new Map(prev.map((item) => [item.id, item]));
+  return (list || []).filter((p) => p && p.id != null).map((p) => convert(p, byId.get(String(p.id)), selection));
+}
+
+// ------------------------------------------------------------------ nodes
+
+function PopulationNode({ type, data, selected }) {
+  const cls = ["snn-node", `snn-node--${type}`];
+  if (data.warning) cls.push("is-warning");
+  if (selected) cls.push("is-selected");
+  const size = data.size == null || data.size === "" ? null : data.size;
+  return (
+    <div className={cls.join(" ")} title={data.label}>
+      <Handle type="target" position={Position.Left} />
+      <div className="snn-node__label">{data.label}</div>
+      <div className="snn-node__meta">
+        <span className="snn-node__model">{data.model}</span>
+        {size != null && <span className="snn-node__size">{type === "device" ? `× ${size}` : `n=${size}`}</span>}
+      </div>
+      {data.warning && <span className="snn-node__warn" aria-label="warning">!</span>}
+      <Handle type="source" position={Position.Right} />
+    </div>
+  );
+}
+
+const NODE_TYPES = { neuron: PopulationNode, device: PopulationNode };
+
+// ------------------------------------------------------------------ edges
+
+// A loop above the node, leaving the right (source) handle and entering the
+// left (target) handle horizontally so the end marker points into the node.
+function selfLoopPath(sx, sy, tx, ty) {
+  const top = Math.min(sy, ty) - NODE_H / 2 - 34;
+  const mid = (sx + tx) / 2;
+  const path = `M ${sx} ${sy} C ${sx + 46} ${sy}, ${sx + 46} ${top}, ${mid} ${top} ` +
+    `C ${tx - 46} ${top}, ${tx - 46} ${ty}, ${tx} ${ty}`;
+  return [path, mid, top];
+}
+
+function SignedEdge(props) {
+  const {
+    id, source, target, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition,
+    data, label, selected,
+  } = props;
+  let path, labelX, labelY;
+  if (source === target) {
+    [path, labelX, labelY] = selfLoopPath(sourceX, sourceY, targetX, targetY);
+  } else {
+    [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
+  }
+  const kind = signClass(data && data.sign);
+  const color = COLORS[kind];
+  const plastic = !!(data && data.plastic);
+  return (
+    <>
+      {selected && <path className="snn-edge-halo" d={path} />}
+      <BaseEdge
+        id={id}
+        path={path}
+        className={`snn-edge snn-edge--${kind}${plastic ? " snn-edge--plastic" : ""}`}
+        style={{ stroke: color, strokeDasharray: plastic ? "6 4" : undefined }}
+        markerEnd={`url(#snn-marker-${kind})`}
+        label={label || undefined}
+        labelX={labelX}
+        labelY={labelY}
+        labelStyle={{ fill: kind === "neu" ? "#475569" : color, fontSize: 10.5, fontWeight: 600 }}
+        labelShowBg
+        labelBgStyle={{ fill: "#fff", fillOpacity: 0.92 }}
+        labelBgPadding={[5, 2]}
+        labelBgBorderRadius={4}
+        interactionWidth={16}
+      />
+    </>
+  );
+}
+
+const EDGE_TYPES = { signed: SignedEdge };
+
+// Excitatory: filled arrow. Inhibitory: filled dot (classic "inhibitory
+// synapse" end). Neutral: open grey arrow. userSpaceOnUse keeps them the same
+// size when a selected edge gets a thicker stroke.
+function MarkerDefs() {
+  return (
+    <svg className="snn-marker-defs" style={{ position: "absolute", width: 0, height: 0, overflow: "hidden" }} aria-hidden="true">
+      <defs>
+        <marker id="snn-marker-exc" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="11" markerHeight="11"
+          markerUnits="userSpaceOnUse" orient="auto-start-reverse">
+          <path d="M 0 0.5 L 10 5 L 0 9.5 z" fill={COLORS.exc} />
+        </marker>
+        <marker id="snn-marker-inh" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="11" markerHeight="11"
+          markerUnits="userSpaceOnUse" orient="auto">
+          <circle cx="5" cy="5" r="4.2" fill={COLORS.inh} stroke="#fff" strokeWidth="0.8" />
+        </marker>
+        <marker id="snn-marker-neu" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="11" markerHeight="11"
+          markerUnits="userSpaceOnUse" orient="auto-start-reverse">
+          <path d="M 1 1 L 9 5 L 1 9" fill="none" stroke={COLORS.neu} strokeWidth="1.6" strokeLinejoin="round" />
+        </marker>
+      </defs>
+    </svg>
+  );
+}
+
+// ------------------------------------------------------------------ icons
+
+const Icon = ({ d }) => (
+  <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+    <path d={d} />
+  </svg>
+);
+const UNDO_ICON = "M9 14 4 9l5-5M4 9h11a5 5 0 0 1 0 10h-3";
+const REDO_ICON = "m15 14 5-5-5-5M20 9H9a5 5 0 0 0 0 10h3";
+const TRASH_ICON = "M3 6h18M8 6V4h8v2M19 6l-1 14H6L5 6M10 11v6M14 11v6";
+
+// ---------------------------------------------------------------- palette
+
+function PaletteSidebar({ palette, onAddAtCenter }) {
+  const groups = [
+    ["neuron", "Neurons"],
+    ["device", "Devices"],
+  ];
+  const items = (palette || []).filter((p) => p && p.model != null);
+  const onDragStart = (event, item) => {
+    event.dataTransfer.setData(DND_MIME, String(item.model));
+    event.dataTransfer.setData("text/plain", String(item.model));
+    event.dataTransfer.effectAllowed = "copy";
+  };
+  return (
+    <aside className="snn-palette" aria-label="Palette">
+      <div className="snn-palette__title">Palette</div>
+      <div className="snn-palette__hint">Drag onto the canvas</div>
+      {items.length === 0 && <div className="snn-palette__empty">No models</div>}
+      {groups.map(([cat, title]) => {
+        const entries = items.filter((p) => categoryOf(p) === cat);
+        if (!entries.length) return null;
+        return (
+          <div key={cat} className="snn-palette__section">
+            <div className="snn-palette__group">{title}</div>
+            {entries.map((item) => (
+              <div
+                key={item.model}
+                className={`snn-palette__item snn-palette__item--${cat}`}
+                draggable
+                tabIndex={0}
+                role="button"
+                data-model={String(item.model)}
+                title={item.doc ? String(item.doc) : String(item.model)}
+                onDragStart={(e) => onDragStart(e, item)}
+                onDoubleClick={() => onAddAtCenter(item)}
+                onKeyDown={(e) => {
+                  if (e.key === "Enter" || e.key === " ") {
+                    e.preventDefault();
+                    onAddAtCenter(item);
+                  }
+                }}
+              >
+                <span className="snn-palette__swatch" />
+                <span className="snn-palette__text">
+                  <span className="snn-palette__label">{item.label == null ? String(item.model) : String(item.label)}</span>
+                  <span className="snn-palette__model">{String(item.model)}</span>
+                </span>
+              </div>
+            ))}
+          </div>
+        );
+      })}
+    </aside>
+  );
+}
+
+// ----------------------------------------------------------------- canvas
+
+function Canvas({ model }) {
+  const [pyNodes] = model.useState("nodes");
+  const [pyEdges] = model.useState("edges");
+  const [palette] = model.useState("palette");
+  const [pySelection, setPySelection] = model.useState("selection");
+
+  // Last selection known to both sides (reported by us or received from Python).
+  const selRef = React.useRef(pySelection || {});
+  const [nodes, setNodes, onNodesChange] = useNodesState(
+    () => mergeById(pyNodes, [], toFlowNode, selRef.current));
+  const [edges, setEdges, onEdgesChange] = useEdgesState(
+    () => mergeById(pyEdges, [], toFlowEdge, selRef.current));
+  const [dragOver, setDragOver] = React.useState(false);
+  const flowRef = React.useRef(null);
+  const rootRef = React.useRef(null);
+  const focusRoot = React.useCallback(() => {
+    if (rootRef.current) rootRef.current.focus({ preventScroll: true });
+  }, []);
+  const focusInside = React.useCallback(() => {
+    const root = rootRef.current;
+    if (!root) return false;
+    const active = root.getRootNode().activeElement; // shadow root (or document)
+    return !!active && root.contains(active);
+  }, []);
+  // d3-zoom cancels the default action of mousedown on the pane, so clicking
+  // the empty canvas would not move the focus here: do it ourselves.
+  const onPointerDownCapture = React.useCallback(() => {
+    if (!focusInside()) focusRoot();
+  }, [focusInside, focusRoot]);
+  const rf = useReactFlow();
+
+  const send = React.useCallback((msg) => model.send_msg(msg), [model]);
+  const setSelRef = React.useRef(setPySelection);
+  setSelRef.current = setPySelection;
+
+  // Python -> browser: merge into the previous React Flow objects so that
+  // `measured`, `selected` and in-flight drags survive.
+  React.useEffect(() => {
+    setNodes((prev) => mergeById(pyNodes, prev, toFlowNode, selRef.current));
+  }, [pyNodes]);
+  React.useEffect(() => {
+    setEdges((prev) => mergeById(pyEdges, prev, toFlowEdge, selRef.current));
+  }, [pyEdges]);
+
+  // Python asks to redraw from `nodes` (e.g. it rejected a move, so the value
+  // did not change and Bokeh sent nothing).
+  const pyNodesRef = React.useRef(pyNodes);
+  pyNodesRef.current = pyNodes;
+  React.useEffect(() => {
+    const onMsg = (msg) => {
+      if (msg && msg.type === "resync") {
+        setNodes((prev) => mergeById(pyNodesRef.current, prev, toFlowNode, selRef.current));
+      }
+    };
+    model.on("msg:custom", onMsg);
+    return () => model.off("msg:custom", onMsg);
+  }, [model]);
+
+  // Selection set from Python: highlight exactly that item.
+  React.useEffect(() => {
+    const sel = pySelection || {};
+    if (sameSelection(sel, selRef.current)) return;
+    selRef.current = sel;
+    setNodes((ns) => ns.map((n) => {
+      const s = sel.kind === "node" && sel.id === n.id;
+      return !!n.selected === s ? n : { ...n, selected: s };
+    }));
+    setEdges((es) => es.map((e) => {
+      const s = sel.kind === "edge" && sel.id === e.id;
+      return !!e.selected === s ? e : { ...e, selected: s };
+    }));
+  }, [pySelection]);
+
+  const onSelectionChange = React.useCallback(({ nodes: sn, edges: se }) => {
+    const sel = sn.length ? { kind: "node", id: sn[0].id } : se.length ? { kind: "edge", id: se[0].id } : {};
+    if (sameSelection(sel, selRef.current)) return;
+    selRef.current = sel;
+    setSelRef.current(sel);
+  }, []);
+
+  // Gestures -> Python. Nothing is changed locally (except the drag itself);
+  // the new state comes back through `nodes` / `edges`.
+  const onNodeDragStop = React.useCallback((_event, node, dragged) => {
+    const moved = dragged && dragged.length ? dragged : [node];
+    for (const n of moved) {
+      send({ type: "move", id: n.id, x: n.position.x, y: n.position.y });
+    }
+  }, [send]);
+
+  const onConnect = React.useCallback((c) => {
+    if (c.source && c.target) send({ type: "connect", source: c.source, target: c.target });
+  }, [send]);
+
+  const onBeforeDelete = React.useCallback(async ({ nodes: dn, edges: de }) => {
+    // React Flow listens for Delete/Backspace on the whole document; only act
+    // when the keyboard focus is in this canvas (inputs are already excluded).
+    if (!focusInside()) return false;
+    if (dn.length || de.length) {
+      // The focused node/button is about to disappear: keep the keyboard focus
+      // in the canvas so that Ctrl+Z right after Delete still reaches us.
+      focusRoot();
+      send({ type: "delete", nodes: dn.map((n) => n.id), edges: de.map((e) => e.id) });
+    }
+    return false; // Python decides; the deletion comes back as new lists
+  }, [send, focusRoot, focusInside]);
+
+  const selectedNodes = nodes.filter((n) => n.selected);
+  const selectedEdges = edges.filter((e) => e.selected);
+  const hasSelection = selectedNodes.length > 0 || selectedEdges.length > 0;
+
+  const deleteSelection = React.useCallback(() => {
+    const st = rf.getNodes().filter((n) => n.selected);
+    const se = rf.getEdges().filter((e) => e.selected);
+    if (st.length || se.length) rf.deleteElements({ nodes: st, edges: se });
+  }, [rf]);
+
+  const onKeyDown = React.useCallback((event) => {
+    const path = event.nativeEvent.composedPath ? event.nativeEvent.composedPath() : [];
+    const target = path[0] || event.target;
+    const tag = target && target.tagName;
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable)) return;
+    if (!(event.ctrlKey || event.metaKey) || event.altKey) return;
+    const key = event.key.toLowerCase();
+    if (key === "z") {
+      event.preventDefault();
+      send({ type: event.shiftKey ? "redo" : "undo" });
+    } else if (key === "y") {
+      event.preventDefault();
+      send({ type: "redo" });
+    }
+  }, [send]);
+
+  // Palette drop.
+  const onDragOver = React.useCallback((event) => {
+    if (!Array.from(event.dataTransfer.types || []).includes(DND_MIME)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "copy";
+    setDragOver(true);
+  }, []);
+  const onDragLeave = React.useCallback((event) => {
+    if (!event.currentTarget.contains(event.relatedTarget)) setDragOver(false);
+  }, []);
+  const addAt = React.useCallback((modelName, category, flowX, flowY) => {
+    const cat = category === "device" ? "device" : "neuron";
+    send({ type: "add", model: modelName, x: flowX - NODE_W[cat] / 2, y: flowY - NODE_H / 2 });
+  }, [send]);
+  const paletteCategory = React.useCallback((m) => {
+    const item = (palette || []).find((p) => p && String(p.model) === m);
+    return categoryOf(item);
+  }, [palette]);
+  const onDrop = React.useCallback((event) => {
+    setDragOver(false);
+    const m = event.dataTransfer.getData(DND_MIME);
+    if (!m) return;
+    event.preventDefault();
+    const p = rf.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+    addAt(m, paletteCategory(m), p.x, p.y);
+  }, [rf, addAt, paletteCategory]);
+  const onAddAtCenter = React.useCallback((item) => {
+    const el = flowRef.current;
+    if (!el) return;
+    const r = el.getBoundingClientRect();
+    const p = rf.screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 });
+    addAt(String(item.model), categoryOf(item), p.x, p.y);
+  }, [rf, addAt]);
+
+  const miniMapColor = React.useCallback((n) => (n.type === "device" ? "#ddd6fe" : "#bfdbfe"), []);
+  const miniMapStroke = React.useCallback((n) => (
+    n.data && n.data.warning ? COLORS.warning : n.type === "device" ? COLORS.device : COLORS.neuron), []);
+
+  return (
+    <div className="snn-root" ref={rootRef} tabIndex={0} onKeyDown={onKeyDown}
+      onPointerDownCapture={onPointerDownCapture} data-testid="network-canvas">
+      <style>{CSS}</style>
+      <MarkerDefs />
+      <PaletteSidebar palette={palette} onAddAtCenter={onAddAtCenter} />
+      <div
+        className={`snn-flow${dragOver ? " is-dragover" : ""}`}
+        ref={flowRef}
+        onDragOver={onDragOver}
+        onDragLeave={onDragLeave}
+        onDrop={onDrop}
+      >
+        {nodes.length === 0 && (
+          <div className="snn-empty"><div>Drag a population or device from the palette</div></div>
+        )}
+        <ReactFlow
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={NODE_TYPES}
+          edgeTypes={EDGE_TYPES}
+          onNodesChange={onNodesChange}
+          onEdgesChange={onEdgesChange}
+          onSelectionChange={onSelectionChange}
+          onNodeDragStop={onNodeDragStop}
+          onConnect={onConnect}
+          onBeforeDelete={onBeforeDelete}
+          deleteKeyCode={["Delete", "Backspace"]}
+          connectionLineStyle={{ stroke: COLORS.select, strokeWidth: 1.8, strokeDasharray: "5 4" }}
+          fitView
+          fitViewOptions={{ padding: 0.25, maxZoom: 1.1 }}
+          minZoom={0.1}
+          maxZoom={2.5}
+          zoomOnDoubleClick={false}
+          onlyRenderVisibleElements={nodes.length > 200}
+          attributionPosition="top-left"
+        >
+          <Background variant={BackgroundVariant.Dots} gap={18} size={1.2} color="#cbd5e1" />
+          <Controls showInteractive={false} position="bottom-left" />
+          <MiniMap
+            position="bottom-right"
+            pannable
+            zoomable
+            nodeColor={miniMapColor}
+            nodeStrokeColor={miniMapStroke}
+            nodeStrokeWidth={3}
+            nodeBorderRadius={6}
+            maskColor="rgba(241, 245, 249, 0.7)"
+            style={{ width: 150, height: 100 }}
+          />
+          <Panel position="top-right">
+            <div className="snn-toolbar" role="toolbar" aria-label="Canvas actions">
+              <button type="button" className="snn-btn" title="Undo (Ctrl+Z)" onClick={() => send({ type: "undo" })}>
+                <Icon d={UNDO_ICON} />Undo
+              </button>
+              <button type="button" className="snn-btn" title="Redo (Ctrl+Shift+Z / Ctrl+Y)" onClick={() => send({ type: "redo" })}>
+                <Icon d={REDO_ICON} />Redo
+              </button>
+              <span className="snn-sep" />
+              <button type="button" className="snn-btn snn-btn--danger" title="Delete selection (Delete)"
+                disabled={!hasSelection} onClick={deleteSelection}>
+                <Icon d={TRASH_ICON} />Delete
+              </button>
+            </div>
+          </Panel>
+        </ReactFlow>
+      </div>
+    </div>
+  );
+}
+
+export function render({ model }) {
+  return (
+    <ReactFlowProvider>
+      <Canvas model={model} />
+    </ReactFlowProvider>
+  );
+}
