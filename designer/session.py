@@ -120,7 +120,14 @@ class LiveSession(param.Parameterized):
         if event.new is None:
             return
         target, field, value = event.new
-        if field.startswith("record."):
+        if field == "record.traces":
+            others = [t for t in self.traces if t.population != target]
+            self.traces = (others + [TraceRequest(target, int(i)) for i in value])[-8:]
+            self._runner.set_recording(traces=self.traces)
+            return
+        if field == "record.spikes":
+            recorded = [p.name for p in self.state.network.populations if p.record.spikes]
+            self._runner.set_recording(spikes=recorded)
             return
         self._runner.set_param(target, field, value)
         self._built_network = _apply_live(self._built_network, target, field, value)

@@ -271,9 +271,10 @@ def _build_trains(network: Network, dt: float, offset: dict[str, int]) -> SpikeT
             continue
         trains = pop.params["spike_times"]
         for i in range(pop.size):
-            times = trains[i] if len(trains) > 1 else (trains[0] if trains else [])
-            if len(trains) > 1 and i >= len(trains):
-                times = []
+            if len(trains) > 1:
+                times = trains[i] if i < len(trains) else []  # neurons without a train stay silent
+            else:
+                times = trains[0] if trains else []
             # a spike at time T is emitted in step T/dt - 1, so it is stamped T, as NEST's spike_generator
             emit = np.array([steps_of(t, dt) - 1 for t in times], dtype=np.int64)
             emit = emit[(emit >= 0)]

@@ -60,7 +60,7 @@ def from_dict(data: Any, where: str = "network") -> Any:
     if "type" not in data:
         return {k: from_dict(v, f"{where}.{k}") for k, v in data.items()}
     tag = data["type"]
-    cls = TYPES.get(tag)
+    cls = TYPES.get(tag) if isinstance(tag, str) else None
     if cls is None:
         raise ValidationError(f"{where}: unknown object type {tag!r} (known: {', '.join(TYPES)})")
     names = {f.name for f in dataclasses.fields(cls)}

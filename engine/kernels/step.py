@@ -74,10 +74,11 @@ def run_block(layout, state, synapses, poisson_in, current_in, trains, buffers, 
     n_spikes = 0
     steps_done = 0
     for k in range(n_steps):
-        if capacity - n_spikes < n_neurons + trains.max_per_step[0] and k > 0:
-            break
         t = t_start + k
         slot = t % ring_len
+        headroom = n_neurons + trains.max_per_step[0] + _parrot_spikes_due(layout, ring, slot, n_neurons)
+        if capacity - n_spikes < headroom and k > 0:
+            break
         _drive_poisson(poisson_in, ring, t, counters)
         _drive_currents(current_in, current_ring, t)
         first_spike = n_spikes
@@ -106,6 +107,18 @@ def run_block(layout, state, synapses, poisson_in, current_in, trains, buffers, 
         _record_traces(layout, state, buffers, k)
         steps_done = k + 1
     return steps_done, n_spikes
+
+
+@kernel
+def _parrot_spikes_due(layout, ring, slot, n_neurons):
+    """Spikes the parrots emit this step (their input is complete before it): a parrot can
+    emit several per step, so this is extra spike-buffer headroom beyond one per neuron."""
+    due = 0
+    for p in range(layout.pop_model.shape[0]):
+        if layout.pop_model[p] == PARROT:
+            for i in range(layout.pop_start[p], layout.pop_start[p + 1]):
+                due += int(ring[slot, i] + ring[slot, n_neurons + i] + 0.5)
+    return due
 
 
 @kernel

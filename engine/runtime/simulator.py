@@ -191,8 +191,7 @@ class Simulator:
             trace_neuron=np.array(neuron, np.int64), trace_var=np.array(var, np.int32),
             trace_pop=np.array(pop, np.int32), trace_out=np.zeros((self.block_steps, len(neuron))),
         )
-        self._history_traces = []
-        self._history_start = self.step
+        self._history_traces = []  # spikes and counts (and rates' time axis) keep their history
 
     # -- results -----------------------------------------------------------------
     def spikes(self, population: str | None = None) -> tuple[np.ndarray, np.ndarray]:

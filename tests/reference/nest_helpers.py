@@ -46,3 +46,74 @@ def nest_single_neuron(model: str, params: dict, inputs: list[tuple[list[float],
     order = np.argsort(events["times"])
     return (np.asarray(events["times"])[order], np.asarray(events["V_m"])[order],
             np.sort(np.asarray(recorder.get("events")["times"])))
+
+
+def _nest_value(value):
+    """A constant or an engine Distribution as a NEST parameter (clipping with nest.math.min/max)."""
+    from engine import Distribution
+
+    if not isinstance(value, Distribution):
+        return float(value)
+    nest = import_nest()
+    p = value.params
+    if value.kind == "normal":
+        param = nest.random.normal(mean=p["mean"], std=p["std"])
+    elif value.kind == "uniform":
+        param = nest.random.uniform(min=p["low"], max=p["high"])
+    else:
+        param = nest.random.lognormal(mean=p["mean"], std=p["sigma"])
+    if value.clip_low is not None:
+        param = nest.math.max(param, value.clip_low)
+    if value.clip_high is not None:
+        param = nest.math.min(param, value.clip_high)
+    return param
+
+
+def _nest_conn_spec(rule) -> dict:
+    spec = {"rule": rule.rule, "allow_autapses": rule.allow_autapses, "allow_multapses": rule.allow_multapses}
+    for name in ("p", "indegree", "outdegree", "N"):
+        if getattr(rule, name) is not None:
+            spec[name] = getattr(rule, name)
+    return spec
+
+
+def nest_network(network, t_sim: float, seed: int, dt: float | None = None, threads: int = 1):
+    """Build our `Network` in NEST (same populations, rules, weights, delays, devices and
+    initial V_m, all drawn by NEST's own generators), simulate t_sim ms and return
+    {population: (neuron index within the population, spike time in ms)} for every
+    non-device population, time-ordered."""
+    nest = import_nest()
+    nest.ResetKernel()
+    nest.resolution = network.dt if dt is None else dt
+    nest.local_num_threads = threads
+    nest.rng_seed = seed
+    nodes, recorders = {}, {}
+    for pop in network.populations:
+        params = {k: v for k, v in pop.params.items() if not (k == "stop" and v is None)}
+        if pop.model == "spike_generator":
+            trains = params.pop("spike_times")
+            per_neuron = [trains[i] if len(trains) > 1 and i < len(trains) else (trains[0] if len(trains) == 1 else [])
+                          for i in range(pop.size)]
+            nodes[pop.name] = nest.Create("spike_generator", pop.size, params=[{**params, "spike_times": t}
+                                                                                for t in per_neuron])
+            continue
+        nodes[pop.name] = nest.Create(pop.model, pop.size, params=params)
+        if "V_m" in pop.initial:
+            nodes[pop.name].V_m = _nest_value(pop.initial["V_m"])
+        elif "E_L" in pop.params:
+            nodes[pop.name].V_m = pop.params["E_L"]
+        if not pop.is_device:
+            recorders[pop.name] = nest.Create("spike_recorder")
+            nest.Connect(nodes[pop.name], recorders[pop.name])
+    for proj in network.projections:
+        syn = {"synapse_model": proj.synapse, "weight": _nest_value(proj.weight), "delay": _nest_value(proj.delay)}
+        nest.Connect(nodes[proj.pre], nodes[proj.post], _nest_conn_spec(proj.rule), syn)
+    nest.Simulate(t_sim)
+    out = {}
+    for name, recorder in recorders.items():
+        events = recorder.get("events")
+        senders = np.asarray(events["senders"]) - nodes[name][0].global_id
+        times = np.asarray(events["times"])
+        order = np.lexsort((senders, times))
+        out[name] = (senders[order], times[order])
+    return out
