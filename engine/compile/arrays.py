@@ -11,13 +11,15 @@ class Layout(NamedTuple):
 
 
 class NeuronState(NamedTuple):
-    v: np.ndarray  # (N,) float64 membrane potential relative to E_L
-    i_ex: np.ndarray  # (N,) float64 excitatory synaptic current (pA)
-    i_in: np.ndarray  # (N,) float64 inhibitory synaptic current (pA)
+    v: np.ndarray  # (N,) float64 membrane potential relative to pop_consts[p, C_E_L] (0 for ODE models)
+    i_ex: np.ndarray  # (N,) float64 excitatory synaptic current (pA) or conductance (nS)
+    i_in: np.ndarray  # (N,) float64 inhibitory synaptic current (pA) or conductance (nS)
     di_ex: np.ndarray  # (N,) float64 alpha-synapse derivative terms
     di_in: np.ndarray
     i_stim: np.ndarray  # (N,) float64 device current applied in the next step (pA)
     refractory: np.ndarray  # (N,) int32 refractory steps left
+    w: np.ndarray  # (N,) float64 AdEx adaptation current (pA) / Izhikevich recovery variable
+    ode_step: np.ndarray  # (N,) float64 adaptive integrator's current step size (ms), kept across steps
 
 
 class Synapses(NamedTuple):

@@ -21,6 +21,10 @@ MODEL_CODES = {
     "iaf_psc_exp": k.IAF_PSC_EXP,
     "iaf_psc_alpha": k.IAF_PSC_ALPHA,
     "parrot_neuron": k.PARROT,
+    "iaf_cond_exp": k.IAF_COND_EXP,
+    "iaf_cond_alpha": k.IAF_COND_ALPHA,
+    "izhikevich": k.IZHIKEVICH,
+    "aeif_cond_exp": k.AEIF_COND_EXP,
 }
 NEVER = np.iinfo(np.int64).max // 4
 # Peak bytes per synapse while building (index pairs, drawn values, sort) and kept after.
@@ -118,7 +122,8 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
         pop_model=np.array([MODEL_CODES.get(p.model, k.PASSIVE) for p in pops], dtype=np.int32),
         pop_consts=np.array([population_constants(p.model, p.params, dt) for p in pops]).reshape(len(pops), k.N_CONSTS),
     )
-    state = _initial_state(network, n, seed, offset)
+    state = _initial_state(network, n, seed, offset, layout)
+    state.ode_step[:] = dt  # the adaptive integrator starts with one full step, as NEST
 
     static_pre, static_target, static_weight, static_delay, static_proj = [], [], [], [], []
     poisson_parts, current_parts = [], []
@@ -131,6 +136,9 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
         pre_idx, post_idx = connect(proj.rule, pre.size, post.size, pre.name == post.name,
                                     object_rng(seed, proj.name, 0))
         weight = draw(proj.weight, pre_idx.size, object_rng(seed, proj.name, 1))
+        if weight.size and np.abs(weight).max() > np.finfo(np.float32).max:  # weights are stored as float32
+            raise ValidationError(f"{where}: weight {weight[np.argmax(np.abs(weight))]:g} is too large to store "
+                                  f"(at most {np.finfo(np.float32).max:.3g} in magnitude)")
         if post.model == "parrot_neuron":
             weight[:] = 1.0  # parrots count spikes; weights are ignored, as in NEST
         delay_ms = draw(proj.delay, pre_idx.size, object_rng(seed, proj.name, 2))
@@ -174,16 +182,23 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
     return compiled
 
 
-def _initial_state(network: Network, n: int, seed: int, offset: dict[str, int]) -> NeuronState:
-    v = np.zeros(n)
-    for pop in network.populations:
-        if "E_L" not in pop.params:
+def _initial_state(network: Network, n: int, seed: int, offset: dict[str, int], layout: Layout) -> NeuronState:
+    v, w = np.zeros(n), np.zeros(n)
+    for p_index, pop in enumerate(network.populations):
+        model = pop.model_class
+        if "V_m" not in model.state_defaults:
             continue
         sl = slice(offset[pop.name], offset[pop.name] + pop.size)
-        initial = pop.initial.get("V_m", pop.params["E_L"])  # NEST users set V_m explicitly; E_L is the natural default
-        v[sl] = draw(initial, pop.size, object_rng(seed, pop.name, 3)) - pop.params["E_L"]
+        rng = object_rng(seed, pop.name, 3)
+        # NEST users set V_m explicitly; E_L is the natural default where the model has one
+        initial = pop.initial.get("V_m", pop.params.get("E_L", model.state_defaults["V_m"]))
+        v[sl] = draw(initial, pop.size, rng) - layout.pop_consts[p_index, k.C_E_L]
+        for name in ("w", "U_m"):
+            if name in model.state_defaults:
+                w[sl] = draw(pop.initial.get(name, model.initial_value(name, pop.params)), pop.size, rng)
     return NeuronState(v=v, i_ex=np.zeros(n), i_in=np.zeros(n), di_ex=np.zeros(n), di_in=np.zeros(n),
-                       i_stim=np.zeros(n), refractory=np.zeros(n, dtype=np.int32))
+                       i_stim=np.zeros(n), refractory=np.zeros(n, dtype=np.int32), w=w,
+                       ode_step=np.zeros(n))
 
 
 def _build_csr(n, pres, targets, weights, delays, projs) -> tuple[Synapses, np.ndarray]:

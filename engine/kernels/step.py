@@ -11,6 +11,9 @@ preallocated buffers. Update order within a step follows NEST exactly
 import numpy as np
 
 from engine.kernels.options import kernel
+from engine.kernels.ode_neurons import (
+    FAMILY_COND_ALPHA, FAMILY_COND_EXP, update_aeif, update_conductance, update_izhikevich,
+)
 from engine.kernels.rng import poisson, xoshiro_next
 
 # Model codes (engine.compile maps model names to these).
@@ -19,6 +22,10 @@ IAF_PSC_EXP = 1
 IAF_PSC_ALPHA = 2
 PARROT = 3
 PASSIVE = 4  # devices and spike generators: nothing to integrate
+IAF_COND_EXP = 5
+IAF_COND_ALPHA = 6
+IZHIKEVICH = 7
+AEIF_COND_EXP = 8
 
 # Columns of layout.pop_consts (per population, computed by engine.compile).
 C_E_L = 0
@@ -39,12 +46,13 @@ C_P32_IN = 14
 C_PSC_INIT_EX = 15  # e / tau_syn_ex (alpha)
 C_PSC_INIT_IN = 16
 C_EXPM1_TAU_M = 17
-N_CONSTS = 18
+N_CONSTS = 26  # columns 18.. are used by the ODE models (engine.kernels.ode_neurons)
 
 # Rows of a trace request (buffers.trace_var).
 TRACE_V_M = 0
 TRACE_I_SYN_EX = 1
 TRACE_I_SYN_IN = 2
+TRACE_W = 3  # AdEx adaptation current w, Izhikevich recovery variable U_m
 
 # Poisson draws below this mean per step use lookup tables (compile.poisson_tables).
 POISSON_TABLE_MAX_LAM = 40.0
@@ -97,6 +105,18 @@ def run_block(layout, state, synapses, poisson_in, current_in, trains, buffers, 
             elif code == IAF_PSC_ALPHA:
                 n_spikes = _update_psc_alpha(consts, state, ring, current_ring, slot, begin, end, n_neurons,
                                              buffers, n_spikes, t)
+            elif code == IAF_COND_EXP:
+                n_spikes = update_conductance(FAMILY_COND_EXP, consts, state, ring, current_ring, slot, begin, end,
+                                              n_neurons, buffers, n_spikes, t)
+            elif code == IAF_COND_ALPHA:
+                n_spikes = update_conductance(FAMILY_COND_ALPHA, consts, state, ring, current_ring, slot, begin, end,
+                                              n_neurons, buffers, n_spikes, t)
+            elif code == AEIF_COND_EXP:
+                n_spikes = update_aeif(consts, state, ring, current_ring, slot, begin, end, n_neurons, buffers,
+                                       n_spikes, t, capacity)
+            elif code == IZHIKEVICH:
+                n_spikes = update_izhikevich(consts, state, ring, current_ring, slot, begin, end, n_neurons, buffers,
+                                             n_spikes, t)
             elif code == PARROT:
                 n_spikes = _update_parrot(ring, slot, begin, end, n_neurons, buffers, n_spikes, t, capacity)
             if code != PASSIVE:
@@ -364,5 +384,7 @@ def _record_traces(layout, state, buffers, k):
             buffers.trace_out[k, q] = state.v[i] + layout.pop_consts[buffers.trace_pop[q], C_E_L]
         elif var == TRACE_I_SYN_EX:
             buffers.trace_out[k, q] = state.i_ex[i]
-        else:
+        elif var == TRACE_I_SYN_IN:
             buffers.trace_out[k, q] = state.i_in[i]
+        else:
+            buffers.trace_out[k, q] = state.w[i]

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from engine.errors import ValidationError
 from engine.model.parameters import Quantity, positive
-from engine.units import HZ, MS, MV, PA, PF
+from engine.units import HZ, MS, MV, NS, PA, PF
 
 MODELS: dict[str, type["Model"]] = {}
 
@@ -33,6 +33,7 @@ class Model:
     receives_current: ClassVar[bool] = True
     emits: ClassVar[str] = "spikes"  # "spikes", "current" or "poisson" (independent train per target)
     parameters: ClassVar[dict[str, Quantity]] = {}
+    presets: ClassVar[dict[str, dict[str, float]]] = {}  # named parameter sets selectable in one step
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -74,6 +75,10 @@ class Model:
         """Cross-field constraints (e.g. V_reset < V_th)."""
 
     @classmethod
+    def initial_value(cls, name: str, params: dict) -> float:
+        return cls.state_defaults.get(name, 0.0)
+
+    @classmethod
     def describe(cls) -> dict:
         return {
             "model": cls.name,
@@ -84,6 +89,7 @@ class Model:
             "parameters": [q.describe() for q in cls.parameters.values()],
             "state": dict(cls.state_defaults),
             "recordables": list(cls.recordables),
+            "presets": {name: dict(values) for name, values in cls.presets.items()},
         }
 
 
@@ -161,6 +167,156 @@ class iaf_psc_alpha(_LeakyIntegrateAndFire):
     tau_syn_ex = positive(2.0, MS, "Rise time of the excitatory synaptic alpha function")
     tau_syn_in = positive(2.0, MS, "Rise time of the inhibitory synaptic alpha function")
     recordables = ("V_m", "I_syn_ex", "I_syn_in")
+
+
+class _ConductanceLIF(Model):
+    """Shared parameters of the conductance-based LIF models (NEST defaults)."""
+
+    V_th = Quantity(-55.0, MV, doc="Spike threshold")
+    V_reset = Quantity(-60.0, MV, doc="Reset potential after a spike")
+    t_ref = Quantity(2.0, MS, (0.0, None), "Duration of the refractory period")
+    g_L = positive(16.6667, NS, "Leak conductance")
+    C_m = positive(250.0, PF, "Membrane capacitance")
+    E_ex = Quantity(0.0, MV, doc="Excitatory reversal potential")
+    E_in = Quantity(-85.0, MV, doc="Inhibitory reversal potential")
+    E_L = Quantity(-70.0, MV, doc="Leak reversal (resting) potential")
+    tau_syn_ex = positive(0.2, MS, "Excitatory synaptic time constant")
+    tau_syn_in = positive(2.0, MS, "Inhibitory synaptic time constant")
+    I_e = Quantity(0.0, PA, doc="Constant external input current")
+    state_defaults = {"V_m": -70.0}
+    recordables = ("V_m", "g_ex", "g_in")
+    weight_unit = NS
+
+    @classmethod
+    def check(cls, values, owner):
+        _check_reset_below_threshold(values, owner)
+
+
+class iaf_cond_exp(_ConductanceLIF):
+    """Leaky integrate-and-fire with exponentially decaying synaptic conductances.
+
+    C_m dV/dt = -g_L (V - E_L) - g_ex (V - E_ex) - g_in (V - E_in) + I_e + I_stim(t)
+    dg_ex/dt = -g_ex / tau_syn_ex ;  dg_in/dt = -g_in / tau_syn_in
+    a spike of weight w (nS) adds w to g_ex (w > 0) or |w| to g_in (w < 0);
+    V >= V_th -> spike, V <- V_reset, held for t_ref.
+    Integrated with adaptive RKF45 and GSL's error control, as NEST's iaf_cond_exp.
+    """
+
+    name = "iaf_cond_exp"
+    summary = "LIF, exponential conductance synapses"
+
+
+class iaf_cond_alpha(_ConductanceLIF):
+    """Leaky integrate-and-fire with alpha-shaped synaptic conductances.
+
+    C_m dV/dt = -g_L (V - E_L) - g_ex (V - E_ex) - g_in (V - E_in) + I_e + I_stim(t)
+    g_ex(t) = w e/tau_syn_ex * t exp(-t/tau_syn_ex) after a spike of weight w (nS), peak w at t = tau_syn_ex
+    (same for g_in with |w| of negative weights); V >= V_th -> spike, V <- V_reset, held for t_ref.
+    Integrated with adaptive RKF45 and GSL's error control, as NEST's iaf_cond_alpha.
+    """
+
+    name = "iaf_cond_alpha"
+    summary = "LIF, alpha-shaped conductance synapses"
+
+
+IZHIKEVICH_PRESETS = {
+    # Izhikevich (2003), Fig. 2
+    "regular spiking": {"a": 0.02, "b": 0.2, "c": -65.0, "d": 8.0},
+    "fast spiking": {"a": 0.1, "b": 0.2, "c": -65.0, "d": 2.0},
+    "chattering": {"a": 0.02, "b": 0.2, "c": -50.0, "d": 2.0},
+    "intrinsically bursting": {"a": 0.02, "b": 0.2, "c": -55.0, "d": 4.0},
+}
+
+
+class izhikevich(Model):
+    """Izhikevich (2003) simple model.
+
+    dV/dt = 0.04 V^2 + 5 V + 140 - U + I_e + I_stim(t) ;  dU/dt = a (b V - U)
+    an incoming spike of weight w (mV) makes V jump by w;
+    V >= V_th -> spike, V <- c, U <- U + d. Forward Euler from the old (V, U), as NEST's
+    izhikevich with consistent_integration. Presets: IZHIKEVICH_PRESETS.
+    """
+
+    name = "izhikevich"
+    summary = "Izhikevich simple model (many firing patterns)"
+    a = Quantity(0.02, "", doc="Time scale of the recovery variable U")
+    b = Quantity(0.2, "", doc="Sensitivity of U to V")
+    c = Quantity(-65.0, MV, doc="Reset potential after a spike")
+    d = Quantity(8.0, "", doc="Jump of U after a spike")
+    V_th = Quantity(30.0, MV, doc="Spike cut-off")
+    V_min = Quantity(-1000.0, MV, doc="Lower bound of the membrane potential")
+    I_e = Quantity(0.0, PA, doc="Constant external input current")
+    state_defaults = {"V_m": -65.0, "U_m": -13.0}
+    recordables = ("V_m", "U_m")
+    weight_unit = MV
+    presets = IZHIKEVICH_PRESETS
+
+    @classmethod
+    def initial_value(cls, name, params):
+        return -13.0 if name == "U_m" else -65.0
+
+
+AEIF_PRESETS = {
+    # Naud, Marcille, Clopath & Gerstner (2008), Table 1 (with the step current I_e they used)
+    "tonic": {"C_m": 200.0, "g_L": 10.0, "E_L": -70.0, "V_th": -50.0, "Delta_T": 2.0, "a": 2.0, "tau_w": 30.0,
+              "b": 0.0, "V_reset": -58.0, "I_e": 500.0},
+    "adapting": {"C_m": 200.0, "g_L": 12.0, "E_L": -70.0, "V_th": -50.0, "Delta_T": 2.0, "a": 2.0, "tau_w": 300.0,
+                 "b": 60.0, "V_reset": -58.0, "I_e": 500.0},
+    "initial burst": {"C_m": 130.0, "g_L": 18.0, "E_L": -58.0, "V_th": -50.0, "Delta_T": 2.0, "a": 4.0,
+                      "tau_w": 150.0, "b": 120.0, "V_reset": -50.0, "I_e": 400.0},
+    "regular bursting": {"C_m": 200.0, "g_L": 10.0, "E_L": -58.0, "V_th": -50.0, "Delta_T": 2.0, "a": 2.0,
+                         "tau_w": 120.0, "b": 100.0, "V_reset": -46.0, "I_e": 210.0},
+    "delayed": {"C_m": 200.0, "g_L": 12.0, "E_L": -70.0, "V_th": -50.0, "Delta_T": 2.0, "a": -10.0,
+                "tau_w": 300.0, "b": 0.0, "V_reset": -58.0, "I_e": 300.0},
+    "transient": {"C_m": 100.0, "g_L": 10.0, "E_L": -65.0, "V_th": -50.0, "Delta_T": 2.0, "a": -10.0,
+                  "tau_w": 90.0, "b": 30.0, "V_reset": -47.0, "I_e": 350.0},
+}
+
+
+class aeif_cond_exp(Model):
+    """Adaptive exponential integrate-and-fire (AdEx, Brette & Gerstner 2005), conductance synapses.
+
+    C_m dV/dt = -g_L (V - E_L) + g_L Delta_T exp((V - V_th)/Delta_T) - g_ex (V - E_ex) - g_in (V - E_in) - w + I_e + I_stim
+    tau_w dw/dt = a (V - E_L) - w ;  dg_ex/dt = -g_ex/tau_syn_ex ;  dg_in/dt = -g_in/tau_syn_in
+    V >= V_peak -> spike, V <- V_reset, w <- w + b, V held for t_ref.
+    Adaptive RKF45 with spikes detected inside the step (tolerance gsl_error_tol), as NEST's aeif_cond_exp.
+    Presets: AEIF_PRESETS (Naud et al. 2008 firing patterns).
+    """
+
+    name = "aeif_cond_exp"
+    summary = "AdEx: adaptive exponential LIF, conductance synapses"
+    C_m = positive(281.0, PF, "Membrane capacitance")
+    t_ref = Quantity(0.0, MS, (0.0, None), "Duration of the refractory period")
+    V_reset = Quantity(-60.0, MV, doc="Reset potential after a spike")
+    E_L = Quantity(-70.6, MV, doc="Leak reversal potential")
+    g_L = positive(30.0, NS, "Leak conductance")
+    I_e = Quantity(0.0, PA, doc="Constant external input current")
+    a = Quantity(4.0, NS, doc="Subthreshold adaptation")
+    b = Quantity(80.5, PA, doc="Spike-triggered adaptation")
+    Delta_T = Quantity(2.0, MV, (0.0, None), "Slope factor of the exponential")
+    tau_w = positive(144.0, MS, "Adaptation time constant")
+    V_th = Quantity(-50.4, MV, doc="Spike initiation threshold")
+    V_peak = Quantity(0.0, MV, doc="Spike detection threshold")
+    E_ex = Quantity(0.0, MV, doc="Excitatory reversal potential")
+    E_in = Quantity(-85.0, MV, doc="Inhibitory reversal potential")
+    tau_syn_ex = positive(0.2, MS, "Excitatory synaptic time constant")
+    tau_syn_in = positive(2.0, MS, "Inhibitory synaptic time constant")
+    gsl_error_tol = positive(1e-6, "", "Error tolerance of the adaptive integrator", live=False)
+    state_defaults = {"V_m": -70.6, "w": 0.0}
+    recordables = ("V_m", "g_ex", "g_in", "w")
+    weight_unit = NS
+    presets = AEIF_PRESETS
+
+    @classmethod
+    def initial_value(cls, name, params):
+        return 0.0
+
+    @classmethod
+    def check(cls, values, owner):
+        if values["V_peak"] < values["V_th"]:
+            raise ValidationError(f"{owner}: parameter 'V_peak' ({values['V_peak']:g} mV) must be >= V_th ({values['V_th']:g} mV)")
+        if values["V_reset"] >= values["V_peak"]:
+            raise ValidationError(f"{owner}: parameter 'V_reset' ({values['V_reset']:g} mV) must be below V_peak ({values['V_peak']:g} mV)")
 
 
 class parrot_neuron(Model):

@@ -15,7 +15,8 @@ from engine.errors import RestartRequired, SimulationFault, ValidationError
 from engine.kernels import step as k
 from engine.model.network import Distribution, Network
 
-TRACE_CODES = {"V_m": k.TRACE_V_M, "I_syn_ex": k.TRACE_I_SYN_EX, "I_syn_in": k.TRACE_I_SYN_IN}
+TRACE_CODES = {"V_m": k.TRACE_V_M, "I_syn_ex": k.TRACE_I_SYN_EX, "I_syn_in": k.TRACE_I_SYN_IN,
+               "g_ex": k.TRACE_I_SYN_EX, "g_in": k.TRACE_I_SYN_IN, "w": k.TRACE_W, "U_m": k.TRACE_W}
 LIVE_PROJECTION_FIELDS = ("weight",)
 
 
@@ -133,7 +134,7 @@ class Simulator:
 
     def _check_finite(self) -> None:
         state = self.compiled.state
-        for name in ("v", "i_ex", "i_in", "di_ex", "di_in", "i_stim"):
+        for name in ("v", "i_ex", "i_in", "di_ex", "di_in", "i_stim", "w"):
             values = getattr(state, name)
             if not np.isfinite(values).all():
                 bad = int(np.flatnonzero(~np.isfinite(values))[0])
