@@ -233,7 +233,7 @@ class Controls(Viewer):
         super().__init__(session=session, **params)
         s = session
         self.run_button = pn.widgets.Button(name="▶ Run", button_type="success", width=90)
-        self.pause_button = pn.widgets.Button(name="⏸ Pause", button_type="warning", width=90)
+        self.pause_button = pn.widgets.Button(name="Pause", button_type="warning", width=90)
         self.step_button = pn.widgets.Button(name="Step 10 ms", width=100)
         self.reset_button = pn.widgets.Button(name="⟲ Reset", width=90)
         self.restart_button = pn.widgets.Button(name="Rebuild and restart", button_type="primary", visible=False, width=170)
