@@ -29,6 +29,22 @@ class Synapses(NamedTuple):
     delay: np.ndarray  # (n_syn,) int16, in steps (>= 1)
 
 
+class PlasticSynapses(NamedTuple):
+    indptr: np.ndarray  # (N + 1,) int64, by presynaptic neuron; within a neuron sorted by projection
+    target: np.ndarray  # (n,) int32 post neuron (channel chosen by the weight's sign at delivery)
+    weight: np.ndarray  # (n,) float64, changes while learning
+    delay: np.ndarray  # (n,) int16 steps (also the dendritic delay)
+    proj: np.ndarray  # (n,) int16 row of params
+    params: np.ndarray  # (P, N_PLASTIC_PARAMS) float64
+    kplus: np.ndarray  # (N, P) float64 presynaptic trace per neuron and plastic projection
+    t_last: np.ndarray  # (N, P) float64 last presynaptic spike time (ms)
+    hist_row: np.ndarray  # (N,) int32 row in the post-spike history, -1 if not a plastic target
+    hist_t: np.ndarray  # (R, H) float64 recent post spike times (ring)
+    hist_k: np.ndarray  # (R, H) float64 post trace K_minus just after each of them
+    hist_count: np.ndarray  # (R,) int64 spikes recorded so far
+    tau_minus: np.ndarray  # (R,) float64
+
+
 class PoissonInputs(NamedTuple):
     target: np.ndarray  # (n,) int32 ring column (as Synapses.target)
     weight: np.ndarray  # (n,) float64

@@ -7,14 +7,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.compile.arrays import CurrentInputs, Layout, NeuronState, PoissonInputs, SpikeTrains, Synapses
+from engine.compile.arrays import (
+    CurrentInputs, Layout, NeuronState, PlasticSynapses, PoissonInputs, SpikeTrains, Synapses,
+)
 from engine.compile.connect import connect, draw, expected_synapses, object_rng
 from engine.compile.propagators import population_constants, steps_of
 from engine.errors import CapacityError, ValidationError
 from engine.kernels import step as k
 from engine.kernels.build import csr_indptr, csr_positions
 from engine.kernels.rng import seed_streams
+from engine.kernels import plasticity as pl
 from engine.model.network import Network, value_bounds
+from engine.model.synapses import get_synapse
 
 MODEL_CODES = {
     "iaf_psc_delta": k.IAF_PSC_DELTA,
@@ -50,6 +54,8 @@ class CompiledNetwork:
     poisson_sources: list[str] = field(default_factory=list)  # projection name per Poisson source row
     current_sources: list[str] = field(default_factory=list)
     initial_state: NeuronState | None = None
+    plastic: PlasticSynapses | None = None
+    plastic_names: list[str] = field(default_factory=list)  # projection name per plastic params row
 
     @property
     def n_neurons(self) -> int:
@@ -128,6 +134,7 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
     static_pre, static_target, static_weight, static_delay, static_proj = [], [], [], [], []
     poisson_parts, current_parts = [], []
     projection_names, poisson_sources, current_sources = [], [], []
+    plastic_parts, plastic_names = [], []
     max_delay_steps = 1
     by_name = {p.name: p for p in pops}
     for proj in network.projections:
@@ -160,6 +167,9 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
         elif emits == "current":
             current_parts.append((post_global, weight, delay, len(current_sources), pre))
             current_sources.append(proj.name)
+        elif proj.synapse_params and get_synapse(proj.synapse, where).plastic:
+            plastic_parts.append((pre_idx + offset[pre.name], post_global, weight, delay, len(plastic_names), proj))
+            plastic_names.append(proj.name)
         else:
             static_pre.append(pre_idx + offset[pre.name])
             static_target.append(target)
@@ -177,6 +187,7 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
         ring_len=max_delay_steps + 1, pop_names=pop_names,
         synapse_projection=synapse_projection, projection_names=projection_names,
         poisson_sources=poisson_sources, current_sources=current_sources,
+        plastic=_build_plastic(n, plastic_parts, network), plastic_names=plastic_names,
     )
     compiled.initial_state = NeuronState(*(a.copy() for a in state))
     return compiled
@@ -307,3 +318,48 @@ def _build_trains(network: Network, dt: float, offset: dict[str, int]) -> SpikeT
         step, neuron, population, most = np.empty(0, np.int64), np.empty(0, np.int32), np.empty(0, np.int32), 0
     return SpikeTrains(step=step, neuron=neuron, population=population, cursor=np.zeros(1, np.int64),
                        max_per_step=np.array([most], np.int64))
+
+
+POST_HISTORY_LENGTH = 256  # post spikes remembered per plastic target (between two pre spikes)
+
+
+def _build_plastic(n: int, parts, network: Network) -> PlasticSynapses:
+    """Plastic synapses in CSR by pre neuron (then projection), traces and post-spike histories."""
+    n_proj = len(parts)
+    params = np.zeros((n_proj, pl.N_PLASTIC_PARAMS))
+    hist_row = np.full(n, -1, np.int32)
+    tau_minus_of_neuron = {}
+    for pre_g, post_g, weight, delay, index, proj in parts:
+        sp = proj.synapse_params
+        params[index] = [sp["tau_plus"], sp["lambda"], sp["alpha"], sp["mu_plus"], sp["mu_minus"], sp["Wmax"],
+                         1.0 if sp["pairing"] == "nearest" else 0.0, sp["learning"]]
+        for neuron in np.unique(post_g):
+            previous = tau_minus_of_neuron.setdefault(int(neuron), sp["tau_minus"])
+            if previous != sp["tau_minus"]:
+                raise ValidationError(
+                    f"projection '{proj.name}': tau_minus {sp['tau_minus']:g} ms differs from another plastic "
+                    f"projection into '{proj.post}' ({previous:g} ms); the post-synaptic trace is one per neuron")
+    targets = np.array(sorted(tau_minus_of_neuron), dtype=np.int64)
+    hist_row[targets] = np.arange(targets.size, dtype=np.int32)
+    tau_minus = np.array([tau_minus_of_neuron[int(t)] for t in targets]) if targets.size else np.zeros(0)
+    if parts:
+        pre = np.concatenate([p[0] for p in parts])
+        proj_index = np.concatenate([np.full(p[0].size, p[4], np.int16) for p in parts])
+        order = np.lexsort((proj_index, pre))  # by pre, then projection (stable)
+        pre = pre[order]
+        indptr = csr_indptr(pre, n)
+        target = np.concatenate([p[1] for p in parts])[order].astype(np.int32)
+        weight = np.concatenate([p[2] for p in parts])[order].astype(np.float64)
+        delay = np.concatenate([p[3] for p in parts])[order].astype(np.int16)
+        proj_index = proj_index[order]
+    else:
+        indptr = np.zeros(n + 1, np.int64)
+        target, weight = np.empty(0, np.int32), np.empty(0)
+        delay, proj_index = np.empty(0, np.int16), np.empty(0, np.int16)
+    rows = targets.size
+    return PlasticSynapses(
+        indptr=indptr, target=target, weight=weight, delay=delay, proj=proj_index, params=params,
+        kplus=np.zeros((n, n_proj)), t_last=np.zeros((n, n_proj)), hist_row=hist_row,
+        hist_t=np.zeros((rows, POST_HISTORY_LENGTH if rows else 0)), hist_k=np.zeros((rows, POST_HISTORY_LENGTH if rows else 0)),
+        hist_count=np.zeros(rows, np.int64), tau_minus=tau_minus,
+    )

@@ -14,6 +14,7 @@ from engine.kernels.options import kernel
 from engine.kernels.ode_neurons import (
     FAMILY_COND_ALPHA, FAMILY_COND_EXP, update_aeif, update_conductance, update_izhikevich,
 )
+from engine.kernels.plasticity import deliver_plastic, record_post_spikes
 from engine.kernels.rng import poisson, xoshiro_next
 
 # Model codes (engine.compile maps model names to these).
@@ -66,7 +67,7 @@ COUNT_LOST_SPIKES = 2
 
 
 @kernel
-def run_block(layout, state, synapses, poisson_in, current_in, trains, buffers, t_start, n_steps):
+def run_block(layout, state, synapses, plastic, poisson_in, current_in, trains, buffers, t_start, n_steps, dt):
     """Advance `n_steps` steps from step `t_start`. Returns (steps done, spikes written).
 
     Stops early (at a step boundary) when the spike buffer could overflow; the
@@ -124,6 +125,9 @@ def run_block(layout, state, synapses, poisson_in, current_in, trains, buffers, 
             buffers.pop_counts[k, p] = n_spikes - emitted_before
         n_spikes = _emit_trains(trains, layout, buffers, t, k, n_spikes, capacity)
         _deliver(synapses, ring, buffers.spike_neuron, first_spike, n_spikes, t, counters)
+        if plastic.params.shape[0] > 0:
+            record_post_spikes(plastic, buffers.spike_neuron, first_spike, n_spikes, t, dt)
+            deliver_plastic(plastic, ring, buffers.spike_neuron, first_spike, n_spikes, t, dt, n_neurons, counters)
         _record_traces(layout, state, buffers, k)
         steps_done = k + 1
     return steps_done, n_spikes

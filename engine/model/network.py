@@ -13,6 +13,7 @@ from typing import Any, Union
 
 from engine.errors import ValidationError
 from engine.model.models import get_model
+from engine.model.synapses import get_synapse
 
 DISTRIBUTIONS = {
     "normal": ("mean", "std"),
@@ -27,7 +28,6 @@ RULES = {
     "fixed_outdegree": ("outdegree",),
     "fixed_total_number": ("N",),
 }
-SYNAPSE_MODELS = ("static_synapse",)
 
 
 def _finite(value: Any, where: str) -> float:
@@ -264,6 +264,7 @@ class Projection:
     delay: Value = 1.0
     synapse: str = "static_synapse"
     name: str = ""
+    synapse_params: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if not self.name:
@@ -277,8 +278,15 @@ class Projection:
         low, _ = value_bounds(self.delay)
         if low <= 0:
             raise ValidationError(f"{where}: delay must be > 0 ms (clip a drawn delay with clip_low)")
-        if self.synapse not in SYNAPSE_MODELS:
-            raise ValidationError(f"{where}: unknown synapse model '{self.synapse}' (choose from {', '.join(SYNAPSE_MODELS)})")
+        synapse_model = get_synapse(self.synapse, where)
+        object.__setattr__(self, "synapse_params", synapse_model.validate(self.synapse_params, where))
+        if synapse_model.plastic:
+            w_low, w_high = value_bounds(self.weight)
+            wmax = self.synapse_params["Wmax"]
+            if w_low < 0 or w_high > wmax:
+                raise ValidationError(
+                    f"{where}: weight must lie between 0 and Wmax ({wmax:g}) for {self.synapse}; "
+                    "use a positive weight (plastic inhibition is not supported yet)")
 
     @property
     def sign(self) -> int:
@@ -350,6 +358,10 @@ class Network:
                 raise ValidationError(f"{where}: {post.model} '{post.name}' cannot receive a current")
         elif not post_model.receives_spikes:
             raise ValidationError(f"{where}: '{post.name}' is a {post.model}, which cannot receive spikes")
+        if proj.synapse_params and get_synapse(proj.synapse, where).plastic and pre_model.category != "neuron":
+            raise ValidationError(
+                f"{where}: {proj.synapse} needs a neuron as source, but '{pre.name}' is a {pre.model}; "
+                "relay the device through a parrot_neuron population")
         rule = proj.rule
         if rule.rule == "one_to_one" and pre.size != post.size:
             raise ValidationError(

@@ -12,12 +12,15 @@ from engine.compile.compiler import MODEL_CODES, NEVER, CompiledNetwork, compile
 from engine.compile.connect import draw, object_rng
 from engine.compile.propagators import population_constants, steps_of
 from engine.errors import RestartRequired, SimulationFault, ValidationError
+from engine.kernels import plasticity as pl
 from engine.kernels import step as k
 from engine.model.network import Distribution, Network
 
 TRACE_CODES = {"V_m": k.TRACE_V_M, "I_syn_ex": k.TRACE_I_SYN_EX, "I_syn_in": k.TRACE_I_SYN_IN,
                "g_ex": k.TRACE_I_SYN_EX, "g_in": k.TRACE_I_SYN_IN, "w": k.TRACE_W, "U_m": k.TRACE_W}
 LIVE_PROJECTION_FIELDS = ("weight",)
+PLASTIC_LIVE_FIELDS = {"learning": pl.P_LEARNING, "lambda": pl.P_LAMBDA, "alpha": pl.P_ALPHA,
+                       "mu_plus": pl.P_MU_PLUS, "mu_minus": pl.P_MU_MINUS, "Wmax": pl.P_WMAX}
 
 
 @dataclass
@@ -62,6 +65,7 @@ class Simulator:
         self.block_steps = block_steps
         self.keep_history = keep_history
         self._initial_rng = self.compiled.poisson.rng.copy()
+        self._initial_plastic = tuple(a.copy() for a in self.compiled.plastic)
         c = self.compiled
         n = c.n_neurons
         self._buffers = Buffers(
@@ -107,8 +111,8 @@ class Simulator:
         while done < n_steps:
             try:
                 steps_done, n_spikes = k.run_block(
-                    c.layout, c.state, c.synapses, c.poisson, c.currents, c.trains, buf,
-                    self.step, n_steps - done,
+                    c.layout, c.state, c.synapses, c.plastic, c.poisson, c.currents, c.trains, buf,
+                    self.step, n_steps - done, self.dt,
                 )
             except Exception as error:  # a kernel failure must not take the process down
                 raise SimulationFault(f"simulation failed at t = {self.t:.1f} ms: {error}") from error
@@ -155,6 +159,8 @@ class Simulator:
         self._buffers.current_ring[...] = 0.0
         self._buffers.counters[...] = 0
         c.poisson.rng[...] = self._initial_rng
+        for current, initial in zip(c.plastic, self._initial_plastic):
+            current[...] = initial
         c.trains.cursor[0] = 0
         self.step = 0
         self._clear_history()
@@ -286,6 +292,16 @@ class Simulator:
                 inputs.amplitude[src] = device.params["amplitude"]
 
     def _set_projection_param(self, name: str, field: str, value: Any) -> None:
+        c = self.compiled
+        if field == "learning" and isinstance(value, bool):
+            value = float(value)
+        if name in c.plastic_names and field in PLASTIC_LIVE_FIELDS:
+            proj = self.network.projection(name)
+            new_network = self.network.replace_projection(name, synapse_params={**proj.synapse_params, field: value})
+            sp = new_network.projection(name).synapse_params
+            c.plastic.params[c.plastic_names.index(name), PLASTIC_LIVE_FIELDS[field]] = sp[field]
+            self.network = new_network
+            return
         if field not in LIVE_PROJECTION_FIELDS:
             raise RestartRequired(f"projection '{name}': changing {field} needs a restart (rebuild)")
         new_network = self.network.replace_projection(name, weight=value)
@@ -293,7 +309,10 @@ class Simulator:
         c = self.compiled
         post = new_network.population(proj.post)
         n = c.n_neurons
-        if name in c.projection_names:
+        if name in c.plastic_names:
+            mask = c.plastic.proj == c.plastic_names.index(name)
+            c.plastic.weight[mask] = self._new_weights(proj, post, int(mask.sum()))
+        elif name in c.projection_names:
             mask = c.synapse_projection == c.projection_names.index(name)
             count = int(mask.sum())
             weights = self._new_weights(proj, post, count)
@@ -321,9 +340,38 @@ class Simulator:
     def projection_weights(self, name: str) -> np.ndarray:
         """Current weights of a projection's synapses (CSR order)."""
         c = self.compiled
+        if name in c.plastic_names:
+            return c.plastic.weight[c.plastic.proj == c.plastic_names.index(name)].copy()
         if name not in c.projection_names:
             raise ValidationError(f"projection '{name}': has no stored synapses (device input or unknown)")
         return c.synapses.weight[c.synapse_projection == c.projection_names.index(name)].astype(np.float64)
+
+    def projection_synapses(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(pre index, post index within their populations, weight) of a projection's synapses."""
+        c = self.compiled
+        proj = self.network.projection(name)
+        pre_start = c.layout.pop_start[c.pop_index(proj.pre)]
+        post_start = c.layout.pop_start[c.pop_index(proj.post)]
+        if name in c.plastic_names:
+            mask = c.plastic.proj == c.plastic_names.index(name)
+            pre = np.repeat(np.arange(c.n_neurons), np.diff(c.plastic.indptr))[mask]
+            return pre - pre_start, c.plastic.target[mask] - post_start, c.plastic.weight[mask].copy()
+        if name not in c.projection_names:
+            raise ValidationError(f"projection '{name}': has no stored synapses (device input or unknown)")
+        mask = c.synapse_projection == c.projection_names.index(name)
+        pre = np.repeat(np.arange(c.n_neurons), np.diff(c.synapses.indptr))[mask]
+        target = c.synapses.target[mask] % c.n_neurons
+        return pre - pre_start, target - post_start, c.synapses.weight[mask].astype(np.float64)
+
+    def weight_histogram(self, name: str, bins: int = 20) -> tuple[np.ndarray, np.ndarray]:
+        """(counts, bin edges) of a projection's current weights; plastic ones span [0, Wmax]."""
+        weights = self.projection_weights(name)
+        proj = self.network.projection(name)
+        if proj.synapse == "stdp_synapse":
+            edges = np.linspace(0.0, proj.synapse_params["Wmax"], bins + 1)
+        else:
+            edges = np.histogram_bin_edges(weights, bins=bins)
+        return np.histogram(weights, bins=edges)[0], edges
 
     def counters(self) -> dict[str, int]:
         buf = self._buffers.counters
