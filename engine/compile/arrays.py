@@ -50,13 +50,20 @@ class PoissonInputs(NamedTuple):
     weight: np.ndarray  # (n,) float64
     delay: np.ndarray  # (n,) int16 steps
     source: np.ndarray  # (n,) int32: which Poisson projection (row of the per-source arrays)
-    lam: np.ndarray  # (S,) float64 expected spikes per step
+    lam: np.ndarray  # (S,) float64 expected spikes per step now
     exp_minus_lam: np.ndarray  # (S,) float64
     start_step: np.ndarray  # (S,) int64
     stop_step: np.ndarray  # (S,) int64
     rng: np.ndarray  # (S, 4) uint64 one stream per Poisson projection
-    cdf: np.ndarray  # (S, POISSON_TABLE_SIZE) float64 P(count <= k), last entry 2.0 (sentinel)
+    cdf: np.ndarray  # (S, POISSON_TABLE_SIZE) float64 P(count <= k) now, last entry 2.0 (sentinel)
     guide: np.ndarray  # (S, POISSON_GUIDE_SIZE) int32 smallest k with cdf[k] >= j / size
+    sched_begin: np.ndarray  # (S,) int64 the source's rate schedule: entries [begin, end)
+    sched_end: np.ndarray  # (S,) int64
+    cursor: np.ndarray  # (S,) int64 schedule entry in force
+    sched_step: np.ndarray  # (K,) int64 step from which the entry's rate holds
+    sched_lam: np.ndarray  # (K,) float64
+    sched_cdf: np.ndarray  # (K, POISSON_TABLE_SIZE)
+    sched_guide: np.ndarray  # (K, POISSON_GUIDE_SIZE)
 
 
 class CurrentInputs(NamedTuple):
@@ -64,9 +71,26 @@ class CurrentInputs(NamedTuple):
     weight: np.ndarray  # (n,) float64
     delay: np.ndarray  # (n,) int16 steps
     source: np.ndarray  # (n,) int32: which current projection
-    amplitude: np.ndarray  # (S,) float64 pA
+    kind: np.ndarray  # (S,) int32 CURRENT_DC / STEP / AC / NOISE (engine.kernels.devices)
+    amplitude: np.ndarray  # (S,) float64 pA (dc, ac)
+    offset: np.ndarray  # (S,) float64 pA (ac)
+    omega_dt: np.ndarray  # (S,) float64 radians per step (ac)
+    phase: np.ndarray  # (S,) float64 radians (ac)
+    mean: np.ndarray  # (S,) float64 pA (noise)
+    std: np.ndarray  # (S,) float64 pA (noise)
+    noise_steps: np.ndarray  # (S,) int64 steps between new noise values
+    noise_next: np.ndarray  # (S,) int64 next redraw step
+    noise_value: np.ndarray  # (n,) float64 current noise value per target
+    rng: np.ndarray  # (S, 4) uint64
+    sched_end: np.ndarray  # (S,) int64 step-current schedule [cursor.., end)
+    cursor: np.ndarray  # (S,) int64
+    sched_step: np.ndarray  # (K,) int64
+    sched_value: np.ndarray  # (K,) float64
     start_step: np.ndarray  # (S,) int64
     stop_step: np.ndarray  # (S,) int64
+    value_now: np.ndarray  # (S,) float64 scratch: this step's value per source
+    active: np.ndarray  # (S,) bool scratch
+    redraw: np.ndarray  # (S,) bool scratch
 
 
 class SpikeTrains(NamedTuple):

@@ -13,6 +13,7 @@ from engine.compile.arrays import (
 from engine.compile.connect import connect, draw, expected_synapses, object_rng
 from engine.compile.propagators import population_constants, steps_of
 from engine.errors import CapacityError, ValidationError
+from engine.kernels import devices as dv
 from engine.kernels import step as k
 from engine.kernels.build import csr_indptr, csr_positions
 from engine.kernels.rng import seed_streams
@@ -165,7 +166,7 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
             poisson_parts.append((target, weight, delay, len(poisson_sources), pre, proj))
             poisson_sources.append(proj.name)
         elif emits == "current":
-            current_parts.append((post_global, weight, delay, len(current_sources), pre))
+            current_parts.append((post_global, weight, delay, len(current_sources), pre, proj))
             current_sources.append(proj.name)
         elif proj.synapse_params and get_synapse(proj.synapse, where).plastic:
             plastic_parts.append((pre_idx + offset[pre.name], post_global, weight, delay, len(plastic_names), proj))
@@ -182,7 +183,7 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
     compiled = CompiledNetwork(
         network=network, dt=dt, seed=seed, layout=layout, state=state, synapses=synapses,
         poisson=_build_poisson(poisson_parts, dt, seed),
-        currents=_build_currents(current_parts, dt),
+        currents=_build_currents(current_parts, dt, seed),
         trains=_build_trains(network, dt, offset),
         ring_len=max_delay_steps + 1, pop_names=pop_names,
         synapse_projection=synapse_projection, projection_names=projection_names,
@@ -237,56 +238,105 @@ def _window(pop, dt) -> tuple[int, int]:
     return start, stop
 
 
+def rate_schedule(device, dt: float) -> list[tuple[int, float]]:
+    """[(first step, expected spikes per step)] of a Poisson device; one entry for a constant rate."""
+    if device.model == "inhomogeneous_poisson_generator":
+        times, rates = device.params["rate_times"], device.params["rate_values"]
+        return [(0, 0.0)] + [(steps_of(t, dt), r * dt * 1e-3) for t, r in zip(times, rates)]
+    return [(0, device.params["rate"] * dt * 1e-3)]
+
+
 def _build_poisson(parts, dt, seed) -> PoissonInputs:
     n_src = len(parts)
-    lam = np.zeros(n_src)
     start, stop = np.zeros(n_src, np.int64), np.zeros(n_src, np.int64)
+    sched_begin, sched_end = np.zeros(n_src, np.int64), np.zeros(n_src, np.int64)
+    entries = []
     for target, weight, delay, src, pre, proj in parts:
-        lam[src] = pre.params["rate"] * dt * 1e-3
         start[src], stop[src] = _window(pre, dt)
+        schedule = rate_schedule(pre, dt)
+        sched_begin[src] = len(entries)
+        entries.extend(schedule)
+        sched_end[src] = len(entries)
     seeds = [int(object_rng(seed, proj.name, 4).integers(0, 2**63)) for *_, proj in parts]
+    sched_step = np.array([e[0] for e in entries], np.int64)
+    sched_lam = np.array([e[1] for e in entries], np.float64)
+    tables = [poisson_tables(x) for x in sched_lam]
+    sched_cdf = np.array([t[0] for t in tables]).reshape(len(entries), dv.POISSON_TABLE_SIZE)
+    sched_guide = np.array([t[1] for t in tables], dtype=np.int32).reshape(len(entries), dv.POISSON_GUIDE_SIZE)
 
     def cat(i, dtype):
         return np.concatenate([p[i] for p in parts]).astype(dtype) if parts else np.empty(0, dtype)
 
+    lam = sched_lam[sched_begin].copy() if n_src else np.zeros(0)
     return PoissonInputs(
         target=cat(0, np.int32), weight=cat(1, np.float64), delay=cat(2, np.int16),
         source=np.concatenate([np.full(p[0].size, p[3], np.int32) for p in parts]) if parts else np.empty(0, np.int32),
         lam=lam, exp_minus_lam=np.exp(-lam), start_step=start, stop_step=stop,
         rng=seed_streams(seeds) if parts else np.zeros((0, 4), np.uint64),
-        cdf=np.array([poisson_tables(x)[0] for x in lam]).reshape(n_src, k.POISSON_TABLE_SIZE),
-        guide=np.array([poisson_tables(x)[1] for x in lam], dtype=np.int32).reshape(n_src, k.POISSON_GUIDE_SIZE),
+        cdf=sched_cdf[sched_begin].copy(), guide=sched_guide[sched_begin].copy(),
+        sched_begin=sched_begin, sched_end=sched_end, cursor=sched_begin.copy(),
+        sched_step=sched_step, sched_lam=sched_lam, sched_cdf=sched_cdf, sched_guide=sched_guide,
     )
 
 
 def poisson_tables(lam: float) -> tuple[np.ndarray, np.ndarray]:
     """CDF and guide table of Poisson(lam) for the kernel's table inversion (lam < POISSON_TABLE_MAX_LAM)."""
-    counts = np.arange(k.POISSON_TABLE_SIZE)
-    if lam <= 0 or lam >= k.POISSON_TABLE_MAX_LAM:
-        cdf = np.ones(k.POISSON_TABLE_SIZE)
+    counts = np.arange(dv.POISSON_TABLE_SIZE)
+    if lam <= 0 or lam >= dv.POISSON_TABLE_MAX_LAM:
+        cdf = np.ones(dv.POISSON_TABLE_SIZE)
     else:
         log_p = -lam + counts * math.log(lam) - np.array([math.lgamma(c + 1.0) for c in counts])
         cdf = np.cumsum(np.exp(log_p))
     cdf[-1] = 2.0  # sentinel: the search always stops inside the table
-    guide = np.searchsorted(cdf, np.arange(k.POISSON_GUIDE_SIZE) / k.POISSON_GUIDE_SIZE, side="left")
+    guide = np.searchsorted(cdf, np.arange(dv.POISSON_GUIDE_SIZE) / dv.POISSON_GUIDE_SIZE, side="left")
     return cdf, guide.astype(np.int32)
 
 
-def _build_currents(parts, dt) -> CurrentInputs:
+CURRENT_KINDS = {"dc_generator": dv.CURRENT_DC, "step_current_generator": dv.CURRENT_STEP,
+                 "ac_generator": dv.CURRENT_AC, "noise_generator": dv.CURRENT_NOISE}
+
+
+def current_source_values(device, dt: float) -> dict:
+    """Per-source scalars of a current device (also used for live changes)."""
+    p = device.params
+    values = {"kind": CURRENT_KINDS[device.model], "amplitude": p.get("amplitude", 0.0), "offset": p.get("offset", 0.0),
+              "omega_dt": 2.0 * math.pi * p.get("frequency", 0.0) * 1e-3 * dt, "phase": math.radians(p.get("phase", 0.0)),
+              "mean": p.get("mean", 0.0), "std": p.get("std", 0.0),
+              "noise_steps": max(1, steps_of(p.get("dt", dt), dt))}
+    values["start_step"], values["stop_step"] = _window(device, dt)
+    return values
+
+
+def _build_currents(parts, dt, seed) -> CurrentInputs:
     n_src = len(parts)
-    amplitude = np.zeros(n_src)
-    start, stop = np.zeros(n_src, np.int64), np.zeros(n_src, np.int64)
-    for target, weight, delay, src, pre in parts:
-        amplitude[src] = pre.params["amplitude"]
-        start[src], stop[src] = _window(pre, dt)
+    per_source = {name: np.zeros(n_src, dtype) for name, dtype in (
+        ("kind", np.int32), ("amplitude", np.float64), ("offset", np.float64), ("omega_dt", np.float64),
+        ("phase", np.float64), ("mean", np.float64), ("std", np.float64), ("noise_steps", np.int64),
+        ("start_step", np.int64), ("stop_step", np.int64))}
+    sched_end, cursor = np.zeros(n_src, np.int64), np.zeros(n_src, np.int64)
+    sched_step, sched_value = [], []
+    for target, weight, delay, src, pre, proj in parts:
+        for name, value in current_source_values(pre, dt).items():
+            per_source[name][src] = value
+        cursor[src] = len(sched_step)
+        if pre.model == "step_current_generator":
+            sched_step.extend(steps_of(t, dt) for t in pre.params["amplitude_times"])
+            sched_value.extend(pre.params["amplitude_values"])
+        sched_end[src] = len(sched_step)
+    seeds = [int(object_rng(seed, proj.name, 4).integers(0, 2**63)) for *_, proj in parts]
 
     def cat(i, dtype):
         return np.concatenate([p[i] for p in parts]).astype(dtype) if parts else np.empty(0, dtype)
 
+    target = cat(0, np.int32)
     return CurrentInputs(
-        target=cat(0, np.int32), weight=cat(1, np.float64), delay=cat(2, np.int16),
+        target=target, weight=cat(1, np.float64), delay=cat(2, np.int16),
         source=np.concatenate([np.full(p[0].size, p[3], np.int32) for p in parts]) if parts else np.empty(0, np.int32),
-        amplitude=amplitude, start_step=start, stop_step=stop,
+        noise_next=np.zeros(n_src, np.int64), noise_value=np.zeros(target.size),
+        rng=seed_streams(seeds) if parts else np.zeros((0, 4), np.uint64),
+        sched_end=sched_end, cursor=cursor, sched_step=np.array(sched_step, np.int64),
+        sched_value=np.array(sched_value, np.float64), value_now=np.zeros(n_src),
+        active=np.zeros(n_src, np.bool_), redraw=np.zeros(n_src, np.bool_), **per_source,
     )
 
 

@@ -15,7 +15,7 @@ from engine.kernels.ode_neurons import (
     FAMILY_COND_ALPHA, FAMILY_COND_EXP, update_aeif, update_conductance, update_izhikevich,
 )
 from engine.kernels.plasticity import deliver_plastic, record_post_spikes
-from engine.kernels.rng import poisson, xoshiro_next
+from engine.kernels.devices import drive_currents, drive_poisson
 
 # Model codes (engine.compile maps model names to these).
 IAF_PSC_DELTA = 0
@@ -55,11 +55,6 @@ TRACE_I_SYN_EX = 1
 TRACE_I_SYN_IN = 2
 TRACE_W = 3  # AdEx adaptation current w, Izhikevich recovery variable U_m
 
-# Poisson draws below this mean per step use lookup tables (compile.poisson_tables).
-POISSON_TABLE_MAX_LAM = 40.0
-POISSON_TABLE_SIZE = 128
-POISSON_GUIDE_SIZE = 64
-
 # buffers.counters
 COUNT_SYNAPTIC_EVENTS = 0
 COUNT_NEURON_UPDATES = 1
@@ -88,8 +83,8 @@ def run_block(layout, state, synapses, plastic, poisson_in, current_in, trains, 
         headroom = n_neurons + trains.max_per_step[0] + _parrot_spikes_due(layout, ring, slot, n_neurons)
         if capacity - n_spikes < headroom and k > 0:
             break
-        _drive_poisson(poisson_in, ring, t, counters)
-        _drive_currents(current_in, current_ring, t)
+        drive_poisson(poisson_in, ring, t, counters)
+        drive_currents(current_in, current_ring, t)
         first_spike = n_spikes
         for p in range(n_pops):
             code = layout.pop_model[p]
@@ -143,72 +138,6 @@ def _parrot_spikes_due(layout, ring, slot, n_neurons):
             for i in range(layout.pop_start[p], layout.pop_start[p + 1]):
                 due += int(ring[slot, i] + ring[slot, n_neurons + i] + 0.5)
     return due
-
-
-@kernel
-def _drive_poisson(poisson_in, ring, t, counters):
-    """One independent Poisson count per (source, target) pair and step, as NEST's poisson_generator.
-
-    Synapses of one source are contiguous; its RNG state lives in registers across them.
-    """
-    ring_len = ring.shape[0]
-    slot = t % ring_len
-    n = poisson_in.target.shape[0]
-    rng = poisson_in.rng
-    events = 0
-    s = 0
-    while s < n:
-        src = poisson_in.source[s]
-        end = s
-        while end < n and poisson_in.source[end] == src:
-            end += 1
-        lam = poisson_in.lam[src]
-        if t < poisson_in.start_step[src] or t >= poisson_in.stop_step[src] or lam <= 0.0:
-            s = end
-            continue
-        if lam >= POISSON_TABLE_MAX_LAM:
-            for q in range(s, end):
-                count = poisson(rng, src, lam, poisson_in.exp_minus_lam[src])
-                if count > 0:
-                    row = slot + poisson_in.delay[q]
-                    if row >= ring_len:
-                        row -= ring_len
-                    ring[row, poisson_in.target[q]] += count * poisson_in.weight[q]
-                    events += count
-        else:
-            # inversion with a guide table: ~1 comparison per draw instead of a branchy CDF walk
-            cdf = poisson_in.cdf[src]
-            guide = poisson_in.guide[src]
-            n_guide = guide.shape[0]
-            p_zero = cdf[0]
-            s0, s1, s2, s3 = rng[src, 0], rng[src, 1], rng[src, 2], rng[src, 3]
-            for q in range(s, end):
-                u, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
-                if u <= p_zero:
-                    continue
-                count = guide[int(u * n_guide)]
-                while cdf[count] < u:
-                    count += 1
-                row = slot + poisson_in.delay[q]
-                if row >= ring_len:
-                    row -= ring_len
-                ring[row, poisson_in.target[q]] += count * poisson_in.weight[q]
-                events += count
-            rng[src, 0], rng[src, 1], rng[src, 2], rng[src, 3] = s0, s1, s2, s3
-        s = end
-    counters[COUNT_SYNAPTIC_EVENTS] += events
-
-
-@kernel
-def _drive_currents(current_in, current_ring, t):
-    ring_len = current_ring.shape[0]
-    for s in range(current_in.target.shape[0]):
-        src = current_in.source[s]
-        if t < current_in.start_step[src] - 1 or t >= current_in.stop_step[src] - 1:
-            continue  # NEST sends a current one step early, so with delay d it reaches V at start + d
-        current_ring[(t + current_in.delay[s]) % ring_len, current_in.target[s]] += (
-            current_in.weight[s] * current_in.amplitude[src]
-        )
 
 
 @kernel

@@ -368,6 +368,83 @@ class dc_generator(_Device):
     amplitude = Quantity(0.0, PA, doc="Current amplitude")
 
 
+def _check_schedule(params, owner, times_name, values_name, value_low=None):
+    """Two equal-length lists: strictly increasing times > 0 ms and finite values."""
+    times = params.get(times_name, [])
+    values = params.get(values_name, [])
+    for name, seq in ((times_name, times), (values_name, values)):
+        if not isinstance(seq, (list, tuple)):
+            raise ValidationError(f"{owner}: parameter '{name}' must be a list of numbers")
+        for v in seq:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise ValidationError(f"{owner}: parameter '{name}' has {v!r}; it must hold finite numbers")
+    if len(times) != len(values):
+        raise ValidationError(f"{owner}: parameters '{times_name}' and '{values_name}' must have the same length "
+                              f"({len(times)} and {len(values)})")
+    if any(t <= 0 for t in times) or any(b <= a for a, b in zip(times, times[1:])):
+        raise ValidationError(f"{owner}: parameter '{times_name}' must be strictly increasing times > 0 ms")
+    if value_low is not None and any(v < value_low for v in values):
+        raise ValidationError(f"{owner}: parameter '{values_name}' must not be negative")
+    return {times_name: [float(t) for t in times], values_name: [float(v) for v in values]}
+
+
+class step_current_generator(_Device):
+    """Piecewise constant current: I(t) = amplitude_values[i] from amplitude_times[i] on (0 before the first)."""
+
+    name = "step_current_generator"
+    summary = "Current that steps to given values at given times"
+    emits = "current"
+
+    @classmethod
+    def extra_parameters(cls):
+        return ("amplitude_times", "amplitude_values")
+
+    @classmethod
+    def check_extra(cls, params, owner):
+        return _check_schedule(params, owner, "amplitude_times", "amplitude_values")
+
+
+class ac_generator(_Device):
+    """Sinusoidal current I(t) = offset + amplitude sin(2 pi frequency t + phase)."""
+
+    name = "ac_generator"
+    summary = "Sinusoidal current"
+    emits = "current"
+    amplitude = Quantity(0.0, PA, doc="Amplitude of the sine")
+    offset = Quantity(0.0, PA, doc="Constant offset")
+    frequency = Quantity(10.0, HZ, (0.0, None), "Frequency")
+    phase = Quantity(0.0, "deg", doc="Phase at t = 0, in degrees")
+
+
+class noise_generator(_Device):
+    """Gaussian white-ish noise current: every dt a new value mean + std * N(0, 1) per target
+    (independent between targets), held constant in between. As NEST's noise_generator."""
+
+    name = "noise_generator"
+    summary = "Noisy current, independent for each target"
+    emits = "current"
+    mean = Quantity(0.0, PA, doc="Mean current")
+    std = Quantity(0.0, PA, (0.0, None), "Standard deviation of the current")
+    dt = positive(1.0, MS, "Interval between new noise values (rounded to whole steps)")
+
+
+class inhomogeneous_poisson_generator(_Device):
+    """Poisson trains (independent per target) with a rate that changes at given times:
+    rate_values[i] (Hz) from rate_times[i] (ms) on, 0 before the first."""
+
+    name = "inhomogeneous_poisson_generator"
+    summary = "Poisson trains with a time-varying rate"
+    emits = "poisson"
+
+    @classmethod
+    def extra_parameters(cls):
+        return ("rate_times", "rate_values")
+
+    @classmethod
+    def check_extra(cls, params, owner):
+        return _check_schedule(params, owner, "rate_times", "rate_values", value_low=0.0)
+
+
 class spike_generator(_Device):
     """Emits spikes at given times. `spike_times` is a list of trains, one per neuron of
     the population (a single train is shared by all). Times are rounded to the grid."""

@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 
 from engine.compile.arrays import Buffers, NeuronState
-from engine.compile.compiler import MODEL_CODES, NEVER, CompiledNetwork, compile_network, poisson_tables
+from engine.compile.compiler import (
+    MODEL_CODES, NEVER, CompiledNetwork, compile_network, current_source_values, poisson_tables, rate_schedule,
+)
 from engine.compile.connect import draw, object_rng
 from engine.compile.propagators import population_constants, steps_of
 from engine.errors import RestartRequired, SimulationFault, ValidationError
@@ -65,6 +67,8 @@ class Simulator:
         self.block_steps = block_steps
         self.keep_history = keep_history
         self._initial_rng = self.compiled.poisson.rng.copy()
+        self._initial_current_rng = self.compiled.currents.rng.copy()
+        self._initial_current_cursor = self.compiled.currents.cursor.copy()
         self._initial_plastic = tuple(a.copy() for a in self.compiled.plastic)
         c = self.compiled
         n = c.n_neurons
@@ -159,11 +163,29 @@ class Simulator:
         self._buffers.current_ring[...] = 0.0
         self._buffers.counters[...] = 0
         c.poisson.rng[...] = self._initial_rng
+        self._reset_devices()
         for current, initial in zip(c.plastic, self._initial_plastic):
             current[...] = initial
         c.trains.cursor[0] = 0
         self.step = 0
         self._clear_history()
+
+    def _reset_devices(self) -> None:
+        """Device state back to t = 0, keeping parameters changed live."""
+        c = self.compiled
+        p = c.poisson
+        p.cursor[...] = p.sched_begin
+        for src in range(p.lam.size):
+            entry = p.sched_begin[src]
+            p.lam[src] = p.sched_lam[entry]
+            p.exp_minus_lam[src] = math.exp(-p.lam[src])
+            p.cdf[src], p.guide[src] = p.sched_cdf[entry], p.sched_guide[entry]
+        cur = c.currents
+        cur.rng[...] = self._initial_current_rng
+        cur.noise_next[...] = 0
+        cur.noise_value[...] = 0.0
+        cur.value_now[...] = 0.0
+        cur.cursor[...] = self._initial_current_cursor
 
     def _clear_history(self) -> None:
         self._history_spikes: list[tuple[np.ndarray, np.ndarray]] = []
@@ -277,19 +299,22 @@ class Simulator:
         self.network = new_network
 
     def _update_sources(self, source_names, inputs, network, device_name) -> None:
+        device = network.population(device_name)
         for src, proj_name in enumerate(source_names):
-            proj = network.projection(proj_name)
-            if proj.pre != device_name:
+            if network.projection(proj_name).pre != device_name:
                 continue
-            device = network.population(device_name)
-            inputs.start_step[src] = steps_of(device.params["start"], self.dt)
-            inputs.stop_step[src] = NEVER if device.params["stop"] is None else steps_of(device.params["stop"], self.dt)
-            if hasattr(inputs, "lam"):
-                inputs.lam[src] = device.params["rate"] * self.dt * 1e-3
-                inputs.exp_minus_lam[src] = math.exp(-inputs.lam[src])
-                inputs.cdf[src], inputs.guide[src] = poisson_tables(inputs.lam[src])
+            if inputs is self.compiled.poisson:
+                inputs.start_step[src], inputs.stop_step[src] = _window_steps(device, self.dt)
+                # only constant-rate sources change live (a schedule change needs a rebuild)
+                entry = inputs.sched_begin[src]
+                lam = rate_schedule(device, self.dt)[0][1]
+                inputs.sched_lam[entry] = inputs.lam[src] = lam
+                inputs.exp_minus_lam[src] = math.exp(-lam)
+                inputs.cdf[src], inputs.guide[src] = poisson_tables(lam)
+                inputs.sched_cdf[entry], inputs.sched_guide[entry] = inputs.cdf[src], inputs.guide[src]
             else:
-                inputs.amplitude[src] = device.params["amplitude"]
+                for name, value in current_source_values(device, self.dt).items():
+                    getattr(inputs, name)[src] = value
 
     def _set_projection_param(self, name: str, field: str, value: Any) -> None:
         c = self.compiled
@@ -376,6 +401,12 @@ class Simulator:
     def counters(self) -> dict[str, int]:
         buf = self._buffers.counters
         return {"synaptic_events": int(buf[0]), "neuron_updates": int(buf[1]), "lost_spikes": int(buf[2])}
+
+
+def _window_steps(device, dt: float) -> tuple[int, int]:
+    start = steps_of(device.params["start"], dt)
+    stop = NEVER if device.params["stop"] is None else steps_of(device.params["stop"], dt)
+    return start, stop
 
 
 def replace_network_param(network: Network, target: str, field: str, value: Any) -> Network:
