@@ -3,6 +3,7 @@ from pathlib import Path
 
 from engine import Connectivity, Distribution, Network, Population, Projection, Recording
 from engine.io import save_network
+from engine.model.patterns import pattern_in_noise
 
 HERE = Path(__file__).resolve().parent.parent / "assets" / "examples"
 
@@ -105,8 +106,37 @@ def ei_small() -> Network:
     )
 
 
+def stdp_pattern() -> Network:
+    """STDP finds a repeating pattern hidden in noise (Masquelier et al. 2008), scaled down."""
+    trains, onsets = pattern_in_noise(200, 20000.0, rate_hz=8.0, pattern_ms=50.0, pattern_every_ms=300.0, seed=7)
+    return Network(
+        name="stdp_pattern", t_sim=20000.0,
+        description=(
+            "Spike-timing dependent plasticity at work: 200 inputs fire at random, and every ~300 ms the same "
+            "50 ms spatio-temporal pattern repeats (the rate never changes, only the timing; "
+            f"{len(onsets)} repetitions in 20 s). The readout neuron's synapses follow additive STDP with "
+            "slightly stronger depression: watch the weights spread out and the readout's rate fall as "
+            "uncorrelated inputs are weakened. Turn learning off to freeze the weights. (Making the readout "
+            "lock onto the pattern, as Masquelier et al. 2008 showed, needs more inputs and tuning: a coming lesson.)"
+        ),
+        populations=(
+            Population("inputs", "spike_generator", 200, params={"spike_times": trains}, position=(40, 160)),
+            Population("relay", "parrot_neuron", 200, record=Recording(spikes=True), position=(260, 160)),
+            Population("readout", "iaf_psc_exp", 1, params={"tau_m": 10.0, "V_th": -55.0, "t_ref": 2.0},
+                       record=Recording(spikes=True, traces=(0,)), position=(500, 160)),
+        ),
+        projections=(
+            Projection("inputs", "relay", Connectivity("one_to_one"), weight=1.0, delay=0.1),
+            Projection("relay", "readout", weight=Distribution("uniform", {"low": 80.0, "high": 160.0}), delay=1.0,
+                       synapse="stdp_synapse",
+                       synapse_params={"tau_plus": 16.8, "tau_minus": 33.7, "lambda": 0.03, "alpha": 0.85,
+                                       "mu_plus": 0.0, "mu_minus": 0.0, "Wmax": 200.0}),
+        ),
+    )
+
+
 if __name__ == "__main__":
     HERE.mkdir(parents=True, exist_ok=True)
-    for net in (brunel(), cuba(), one_neuron(), ei_small()):
+    for net in (brunel(), cuba(), one_neuron(), ei_small(), stdp_pattern()):
         save_network(net, HERE / f"{net.name}.json")
         print("wrote", HERE / f"{net.name}.json")
