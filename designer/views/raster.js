@@ -9,10 +9,11 @@
 // on screen.
 //
 // Messages Python -> JS (model.on("msg:custom")):
-//   {type: "frame", seq, t0, t1, n, rw, rows, dt}
-//       rows: bytes (ArrayBuffer via Bokeh's binary buffers, or base64 string)
-//             of n little-endian uint16 (rw == 2) or uint32 (rw == 4) global rows
-//       dt:   bytes of n little-endian float32 spike times minus t0 (ms)
+//   {type: "frame", seq, t0, t1, n, rw, data}
+//       data: one buffer (ArrayBuffer via Bokeh's binary buffers, or a base64
+//             string): n little-endian uint16 (rw == 2) or uint32 (rw == 4)
+//             global rows, zero padding to a multiple of 4 bytes, then n
+//             little-endian float32 spike times minus t0 (ms)
 //   {type: "clear"}
 // Messages JS -> Python (model.send_msg):
 //   {type: "ready", width, height}          after (re)render
@@ -282,9 +283,12 @@ export function render({model, el: container, view}) {
   function drawFrame(msg) {
     const t0 = Number(msg.t0), t1 = Number(msg.t1)
     let n = Math.max(0, msg.n | 0)
-    const rowBytes = toBytes(msg.rows)
-    const rows = msg.rw === 4 ? typed(Uint32Array, rowBytes, n) : typed(Uint16Array, rowBytes, n)
-    const dt = typed(Float32Array, toBytes(msg.dt), n)
+    let bytes = toBytes(msg.data)
+    if (bytes.byteOffset % 4 !== 0) bytes = bytes.slice()
+    const rowLen = n * (msg.rw === 4 ? 4 : 2)
+    const dtOff = rowLen + ((4 - (rowLen % 4)) % 4)
+    const rows = typed(msg.rw === 4 ? Uint32Array : Uint16Array, bytes.subarray(0, rowLen), n)
+    const dt = typed(Float32Array, bytes.subarray(dtOff, dtOff + 4 * n), n)
     n = Math.min(n, rows.length, dt.length)
     const {W, H} = S
     if (W === 0 || H === 0 || !(t1 >= t0)) return 0

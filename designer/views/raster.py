@@ -4,10 +4,12 @@ The browser keeps the raster as a bitmap; each frame shifts it left by the
 number of new pixel columns and paints only the new spikes, so the drawing cost
 per frame follows the NEW spikes, not the spikes on screen.
 
-Python -> browser: ``push_frame`` sends one message with two binary buffers
-(rows as little-endian uint16/uint32, spike times minus ``t_start`` as
-little-endian float32); Bokeh ships ``bytes`` inside a message as binary
-websocket frames (no base64, no JSON of numbers).
+Python -> browser: ``push_frame`` sends one message carrying one binary buffer
+(rows as little-endian uint16, or uint32 above 65,535 rows, padded to 4 bytes,
+then spike times minus ``t_start`` as little-endian float32: 6 bytes a spike);
+Bokeh ships a ``bytes`` value inside a message as a binary websocket frame (no
+base64, no JSON of numbers). Spikes older than ``t_end - window_ms`` are off
+screen and are not sent.
 
 Browser -> Python: the page acknowledges each drawn frame; ``acked_seq``,
 ``in_flight``, ``drawn_spikes`` and ``drawn_frames`` let the caller do flow
@@ -69,15 +71,18 @@ class SpikeRaster(JSComponent):
 
     _stylesheets = [":host { background: #ffffff; }"]
 
-    #: "binary": rows/times as ``bytes`` (Bokeh binary websocket buffers).
-    #: "base64": the same bytes as base64 strings inside the JSON message.
+    #: "binary": the frame's bytes as a Bokeh binary buffer (default; cheapest
+    #: on the server). "base64": the same bytes as a base64 string in the JSON.
     encoding: str = "binary"
 
     #: Switch the session's websocket to TCP_NODELAY when the page is ready.
     #: Bokeh/Tornado leave Nagle's algorithm on; Bokeh writes one message as
-    #: several websocket frames (header, metadata, content, then one header and
-    #: one payload per binary buffer), and Nagle + delayed ACKs then hold the
-    #: small trailing frames back: measured push->ack p50 31 ms without, 14 ms with.
+    #: several websocket frames (header, metadata, content, then a header and a
+    #: payload per binary buffer), and Nagle + delayed ACKs then hold the small
+    #: trailing frames back. Measured on loopback, 12,500 neurons: push->ack
+    #: p50 29-38 ms without, 13-21 ms with; but on a loaded 2-core machine
+    #: push_frame then blocks 4-8 ms (wall; ~1 ms CPU) instead of 0.7 ms,
+    #: because each send wakes the browser at once. Set False to keep Nagle.
     tcp_nodelay: bool = True
 
     #: A frame not acknowledged after this many seconds is dropped from
@@ -87,7 +92,8 @@ class SpikeRaster(JSComponent):
 
     def __init__(self, **params: Any) -> None:
         params.setdefault("sizing_mode", "stretch_width")
-        params.setdefault("height", 400)
+        if params["sizing_mode"] in ("stretch_width", "fixed", None):
+            params.setdefault("height", 400)
         super().__init__(**params)
         self._lock = threading.Lock()
         self._pending: deque[tuple[int, float]] = deque()  # (seq, perf_counter at push)
@@ -148,22 +154,28 @@ class SpikeRaster(JSComponent):
         if rows.size and (rows.min() < 0 or rows.max() >= n_total):
             keep = (rows >= 0) & (rows < n_total)
             rows, times = rows[keep], times[keep]
+        lo = float(t_end_ms) - float(self.window_ms)
+        if times.size and times.min() < lo:  # older than the window: off screen
+            keep = times >= lo
+            rows, times = rows[keep], times[keep]
         wide = n_total > 0xFFFF
-        row_buf = rows.astype("<u4" if wide else "<u2", copy=False).tobytes()
-        dt_buf = (times - float(t_start_ms)).astype("<f4").tobytes()
+        n = int(rows.size)
+        # One buffer: rows (uint16 padded to 4 bytes, or uint32), then float32
+        # times relative to t_start. One buffer = fewer websocket frames.
+        rows_b = rows.astype("<u4" if wide else "<u2", copy=False).tobytes()
+        pad = b"\x00" * (-len(rows_b) % 4)
+        payload = b"".join((rows_b, pad, (times - float(t_start_ms)).astype("<f4").tobytes()))
+        data: Any = payload
         if self.encoding == "base64":
-            row_data: Any = base64.b64encode(row_buf).decode("ascii")
-            dt_data: Any = base64.b64encode(dt_buf).decode("ascii")
-        else:
-            row_data, dt_data = row_buf, dt_buf
+            data = base64.b64encode(payload).decode("ascii")
         msg = {
             "type": "frame", "seq": int(seq), "t0": float(t_start_ms), "t1": float(t_end_ms),
-            "n": int(rows.size), "rw": 4 if wide else 2, "rows": row_data, "dt": dt_data,
+            "n": n, "rw": 4 if wide else 2, "data": data,
         }
         with self._lock:
             self._pending.append((int(seq), time.perf_counter()))
         self.pushed_frames += 1
-        self.last_frame_bytes = len(row_buf) + len(dt_buf)
+        self.last_frame_bytes = len(payload)
         self._send_msg(msg)
         return True
 
