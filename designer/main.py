@@ -12,7 +12,7 @@ from pathlib import Path
 
 import panel as pn
 
-from engine import ValidationError, warm_up
+from engine import Network, ValidationError, warm_up
 from engine.io import load_network, network_from_json
 
 from designer.session import LiveSession, active_runner_count
@@ -65,6 +65,16 @@ def canvas_edges(state: DesignState) -> list[dict]:
     ]
 
 
+class NamedHTML(pn.pane.HTML):
+    """An HTML pane whose Bokeh model keeps the pane's `name` (Panel panes drop it), so the
+    page (and browser tests) can find it: `Bokeh.documents[0].get_model_by_name(name)`."""
+
+    def _get_model(self, doc, root=None, parent=None, comm=None):
+        model = super()._get_model(doc, root, parent, comm)
+        model.name = self.name
+        return model
+
+
 class DesignerApp:
     """One session's app. Views watch `state` / `session`; all wiring is in `_wire`."""
 
@@ -83,14 +93,22 @@ class DesignerApp:
         self.traces = TracesView(self.session)
         self.rates = RatesView(self.session)
         self.bridge = BrowserBridge()
+        _orig = self.canvas._update_model
+        def _dbg_update_model(events, msg, root, model, doc, comm, _orig=_orig, c=self.canvas):
+            print("DBG update_model", list(msg), "in_process", {k: str(v)[:80] for k, v in c._in_process__events.get(doc, {}).items()}, "model nodes", [n["id"] for n in model.data.nodes], flush=True)
+            _orig(events, msg, root, model, doc, comm)
+            print("DBG after", model.id, model.data.id, [n["id"] for n in model.data.nodes], flush=True)
+        self.canvas._update_model = _dbg_update_model
         self.gallery = pn.widgets.Select(name="Open an example", options=["—"] + list(self.examples), value="—", width=200)
-        self.gallery_text = pn.pane.HTML("", sizing_mode="stretch_width", name="gallery-text")
+        self.gallery_text = NamedHTML("", sizing_mode="stretch_width", name="gallery-text")
+        self.new_button = pn.widgets.Button(name="New", button_type="default", width=70,
+                                            description="Start an empty design (undo brings the old one back)")
         self.file_input = pn.widgets.FileInput(accept=".json", name="Open file", width=220)
         self.download = pn.widgets.FileDownload(callback=self._download, filename="network.json", label="Save to file",
                                                 button_type="primary", width=140, name="save")
-        self.problems = pn.pane.HTML("", sizing_mode="stretch_width", name="problems")
-        self.error = pn.pane.HTML("", sizing_mode="stretch_width", name="edit-error")
-        self.debug = pn.pane.HTML("", visible=False, name="debug-state")
+        self.problems = NamedHTML("", sizing_mode="stretch_width", name="problems")
+        self.error = NamedHTML("", sizing_mode="stretch_width", name="edit-error")
+        self.debug = NamedHTML("", visible=False, name="debug-state")
         self._wire()
         self._render_problems()
         self._render_gallery_text(self.state.network.description)
@@ -103,16 +121,20 @@ class DesignerApp:
         state.param.watch(self._on_selection, "selection")
         state.param.watch(lambda e: self._render_problems(), "problems")
         state.param.watch(self._on_error, "error")
+        state.param.watch(lambda *_events: self._sync_debug(), ["can_undo", "can_redo"])
         self.canvas.on_action(self._on_canvas_action)
         self.canvas.param.watch(self._on_canvas_selection, "selection")
         self.gallery.param.watch(self._on_gallery, "value")
+        self.new_button.on_click(self._on_new)
         self.file_input.param.watch(self._on_file, "value")
         self.bridge.on_stored(self._on_stored_design)
         self.bridge.on_key(self._on_key)
-        self.session.param.watch(lambda e: self._sync_debug(), ["status", "t_ms", "needs_restart", "traces"])
+        self.session.param.watch(lambda *_events: self._sync_debug(), ["status", "t_ms", "needs_restart", "traces"])
 
     def _on_network(self, _event) -> None:
         self.canvas.nodes = canvas_nodes(self.state)
+        import panel as _pn
+        print("DBG on_network", [n["id"] for n in self.canvas.nodes], {k: [n["id"] for n in m.data.nodes] for k, (m, _) in self.canvas._models.items()}, "unblocked", _pn.state._unblocked(_pn.state.curdoc), "curdoc", _pn.state.curdoc, "thread", __import__("threading").current_thread().name, flush=True)
         self.canvas.edges = canvas_edges(self.state)
         self.download.filename = f"{self.state.network.name}.json"
         self.bridge.design_json = self.state.to_json()
@@ -157,6 +179,9 @@ class DesignerApp:
     def _on_error(self, event) -> None:
         self.error.object = f"<div class='banner fault'>{html.escape(event.new)}</div>" if event.new else ""
 
+    def _on_new(self, _event) -> None:
+        self.state.replace_network(Network(name="untitled"), "new empty design")
+
     def _on_gallery(self, event) -> None:
         if event.new in self.examples:
             self.state.replace_network(load_network(EXAMPLES / f"{event.new}.json"), f"opened example '{event.new}'")
@@ -197,6 +222,7 @@ class DesignerApp:
     def _sync_debug(self) -> None:
         net = self.state.network
         self.debug.object = html.escape(json.dumps({
+            "network": net.name,
             "populations": [p.name for p in net.populations],
             "projections": [{"name": p.name, "weight": p.weight if isinstance(p.weight, float) else None}
                             for p in net.projections],
@@ -214,7 +240,7 @@ class DesignerApp:
     def layout(self) -> pn.viewable.Viewable:
         header = pn.Row(
             pn.pane.HTML("<div class='brand'>SNN Designer</div>", width=170),
-            self.gallery, self.file_input, self.download, self.bridge, self.debug,
+            self.new_button, self.gallery, self.file_input, self.download, self.bridge, self.debug,
             sizing_mode="stretch_width",
             styles={"background": "#eef2f7", "border-bottom": "2px solid #1f2937", "align-items": "center"},
         )

@@ -42,8 +42,10 @@ class DesignState(param.Parameterized):
         self.problems = find_problems(self.network)
 
     # -- the one way to change the design ------------------------------------------
-    def edit(self, description: str, change, *, structural: bool = True, live: tuple | None = None) -> bool:
-        """Apply `change(network) -> Network`. Returns False (and sets `error`) if it is refused."""
+    def edit(self, description: str, change, *, structural: bool = True, live: tuple | None = None,
+             select: dict | None = None) -> bool:
+        """Apply `change(network) -> Network`. Returns False (and sets `error`) if it is refused.
+        `select`: the selection to show after the edit, set together with the new network."""
         try:
             new = change(self.network)
         except ValidationError as error:
@@ -53,10 +55,11 @@ class DesignState(param.Parameterized):
             return True
         self._undo.append((self.network, description))
         self._redo.clear()
-        self._commit(new, description, structural=structural, live=live)
+        self._commit(new, description, structural=structural, live=live, select=select)
         return True
 
-    def _commit(self, network: Network, description: str, structural: bool, live: tuple | None) -> None:
+    def _commit(self, network: Network, description: str, structural: bool, live: tuple | None,
+                select: dict | None = None) -> None:
         with param.parameterized.batch_call_watchers(self):
             self.network = network
             self.error = ""
@@ -64,6 +67,8 @@ class DesignState(param.Parameterized):
             self.problems = find_problems(network)
             self.can_undo = bool(self._undo)
             self.can_redo = bool(self._redo)
+            if select is not None:
+                self.selection = select
             self._drop_stale_selection()
         if structural:
             self.structural_change += 1
@@ -150,10 +155,11 @@ class DesignState(param.Parameterized):
 
     def rename_population(self, name: str, new_name: str) -> bool:
         new_name = new_name.strip()
-        ok = self.edit(f"rename '{name}' to '{new_name}'", lambda net: net.replace_population(name, name=new_name))
-        if ok and self.selection.get("id") == name:
-            self.selection = {"kind": "node", "id": new_name}
-        return ok
+        # The selection follows the renamed node in the same update as the network: never
+        # an empty selection in between (the canvas would echo it back and lose the form).
+        keep = self.selection == {"kind": "node", "id": name}
+        return self.edit(f"rename '{name}' to '{new_name}'", lambda net: net.replace_population(name, name=new_name),
+                         select={"kind": "node", "id": new_name} if keep else None)
 
     def set_population_field(self, name: str, field: str, value) -> bool:
         """size, params.<name>, record.traces / record.spikes, initial.V_m."""
@@ -178,10 +184,9 @@ class DesignState(param.Parameterized):
     def set_projection_field(self, name: str, field: str, value) -> bool:
         """weight, delay, synapse, name, or rule (a Connectivity)."""
         if field == "name":
-            ok = self.edit(f"rename projection '{name}'", lambda net: net.replace_projection(name, name=value.strip()))
-            if ok and self.selection.get("id") == name:
-                self.selection = {"kind": "edge", "id": value.strip()}
-            return ok
+            keep = self.selection == {"kind": "edge", "id": name}
+            return self.edit(f"rename projection '{name}'", lambda net: net.replace_projection(name, name=value.strip()),
+                             select={"kind": "edge", "id": value.strip()} if keep else None)
         live = field in LIVE_PROJECTION_FIELDS
         return self.edit(f"set {name}.{field}", lambda net: net.replace_projection(name, **{field: value}),
                          structural=not live, live=(name, field, value) if live else None)

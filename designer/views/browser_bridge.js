@@ -30,9 +30,12 @@ export function render({ model, el }) {
     else if (ctrl && ((event.shiftKey && (event.key === "z" || event.key === "Z")) || event.key === "y")) action = "redo"
     else if (!ctrl && event.key === " ") action = "toggle_run"
     if (action === null) return
-    // the canvas handles its own shortcuts when it has focus
+    // the canvas handles its own shortcuts when it has focus (its root element, or anything
+    // inside it); it also marks the events it handled
+    if (event.defaultPrevented) return
     const path = event.composedPath ? event.composedPath() : []
-    if (action !== "toggle_run" && path.some((n) => n.classList && n.classList.contains("react-flow"))) return
+    if (action !== "toggle_run" && path.some((n) => n.classList &&
+        (n.classList.contains("react-flow") || n.classList.contains("snn-root")))) return
     event.preventDefault()
     model.send_msg({type: "key", action})
   }

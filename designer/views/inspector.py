@@ -43,7 +43,8 @@ class Inspector(Viewer):
     def _wire(self) -> None:
         self.state.param.watch(self._on_change, ["selection", "network"])
 
-    def _on_change(self, event) -> None:
+    def _on_change(self, *_events) -> None:
+        # one call with several events when selection and network change in one batch
         self._rebuild()
 
     def __panel__(self):

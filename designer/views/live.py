@@ -108,9 +108,9 @@ class RasterView(Viewer):
         if self._pending is None or self.raster.in_flight > MAX_IN_FLIGHT:
             return
         t0, t1, rows, times = self._pending
-        self._pending = None
-        self._seq += 1
-        self.raster.push_frame(self._seq, t0, t1, rows, times)
+        if self.raster.push_frame(self._seq + 1, t0, t1, rows, times):
+            self._seq += 1
+            self._pending = None  # otherwise the page is not listening yet: keep it (bounded) for later
 
     def _on_pick(self, population: str, row: int, t_ms: float) -> None:
         for pop_index, (first, stride, n_rows) in self._row_map.items():

@@ -93,7 +93,7 @@ def network_from_json(text: str | bytes, source: str = "file") -> Network:
         except UnicodeDecodeError:
             raise ValidationError(f"{source}: not a text (UTF-8) file") from None
     try:
-        doc = json.loads(text, parse_constant=_refuse_constant)
+        doc = json.loads(text, parse_constant=lambda name: _refuse_constant(name, source))
     except json.JSONDecodeError as error:
         raise ValidationError(f"{source}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
     except RecursionError:
@@ -116,8 +116,8 @@ def network_from_json(text: str | bytes, source: str = "file") -> Network:
     return network
 
 
-def _refuse_constant(name: str):
-    raise ValidationError(f"file: {name} is not allowed (numbers must be finite)")
+def _refuse_constant(name: str, source: str):
+    raise ValidationError(f"{source}: {name} is not allowed (numbers must be finite)")
 
 
 def save_network(network: Network, path: str | os.PathLike) -> None:

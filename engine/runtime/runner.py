@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.compile.propagators import steps_of
 from engine.errors import EngineError, RestartRequired, SimulationFault, ValidationError
 from engine.model.network import Network
 from engine.runtime.simulator import Simulator, TraceRequest
@@ -26,6 +27,7 @@ from engine.runtime.simulator import Simulator, TraceRequest
 MAX_BLOCK_WALL_S = 0.015  # blocks short enough that a command waits at most ~20 ms
 FRAME_WALL_S = 0.05  # a frame at least every 50 ms of wall time while running (20 fps)
 RATE_BIN_MS = 5.0
+INITIAL_STEP_SECONDS = 1e-4  # first blocks of a new network are short until its step cost is measured
 SPEED_RANGE = (0.01, 10.0)
 
 
@@ -35,7 +37,7 @@ class Frame:
 
     kind: str
     seq: int
-    t_start: float = 0.0  # ms, data frames cover [t_start, t_end)
+    t_start: float = 0.0  # ms, data frames cover [t_start, t_end); other frames: both = sim time when sent
     t_end: float = 0.0
     state: str = "idle"  # 'idle', 'running', 'paused', 'compiling', 'stopped'
     spike_population: np.ndarray = field(default_factory=lambda: np.empty(0, np.int16))
@@ -47,9 +49,9 @@ class Frame:
     rate_time: np.ndarray = field(default_factory=lambda: np.empty(0))  # bin starts, ms
     rates: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))  # (n_bins, n_populations) Hz
     populations: tuple = ()  # names, index = spike_population / rates column
-    counters: dict = field(default_factory=dict)  # cumulative spikes, synaptic_events, neuron_updates
-    real_time_factor: float = 0.0  # simulated ms per wall ms over the last frame
-    dropped: int = 0  # data frames dropped so far because the consumer lagged
+    counters: dict = field(default_factory=dict)  # since t = 0: spikes, synaptic_events, neuron_updates, lost_spikes
+    real_time_factor: float = 0.0  # simulated ms per wall ms since the previous data frame
+    dropped: int = 0  # data frames dropped so far (at delivery); a rise means a gap just before this frame
     message: str = ""
     command: str = ""
     ok: bool = True
@@ -62,24 +64,38 @@ class _FrameBuffer:
         self._lock = threading.Lock()
         self._items: collections.deque[Frame] = collections.deque()
         self._max = max_data_frames
+        self._n_data = 0
         self.dropped = 0
 
     def put(self, frame: Frame) -> None:
         with self._lock:
             if frame.kind == "data":
-                data = [f for f in self._items if f.kind == "data"]
-                if len(data) >= self._max:
-                    self._items.remove(data[0])
-                    self.dropped += 1
-            frame.dropped = self.dropped
+                if self._n_data >= self._max:
+                    self._drop_oldest_data()
+                self._n_data += 1
             self._items.append(frame)
             if len(self._items) > 4 * self._max + 256:  # events pile up only if nobody ever reads
-                self._items.popleft()
+                if self._items.popleft().kind == "data":
+                    self._n_data -= 1
+                    self.dropped += 1
+
+    def _drop_oldest_data(self) -> None:
+        for index, item in enumerate(self._items):
+            if item.kind == "data":
+                del self._items[index]
+                self._n_data -= 1
+                self.dropped += 1
+                return
 
     def take(self) -> list[Frame]:
         with self._lock:
             items = list(self._items)
             self._items.clear()
+            self._n_data = 0
+            # stamped on delivery: drops only ever remove the oldest frames, so the frames of one
+            # take are contiguous and any gap lies before the first of them
+            for item in items:
+                item.dropped = self.dropped
             return items
 
     def __len__(self) -> int:
@@ -96,6 +112,11 @@ class Runner:
                  name: str = "runner"):
         if not isinstance(network, Network):
             raise ValidationError(f"runner: expected a Network, got {type(network).__name__}")
+        if isinstance(max_data_frames, bool) or not isinstance(max_data_frames, int) or max_data_frames < 1:
+            raise ValidationError(f"runner: max_data_frames must be a whole number >= 1, got {max_data_frames!r}")
+        if isinstance(frame_wall_s, bool) or not isinstance(frame_wall_s, (int, float)) \
+                or not math.isfinite(frame_wall_s) or frame_wall_s < 0:
+            raise ValidationError(f"runner: frame_wall_s must be a number of seconds >= 0, got {frame_wall_s!r}")
         self._commands: queue.Queue = queue.Queue()
         self._out = _FrameBuffer(max_data_frames)
         self._seq = itertools.count()
@@ -104,9 +125,12 @@ class Runner:
         self._sim: Simulator | None = None
         self._state = "compiling"
         self._speed: float | None = None  # None = as fast as possible
-        self._run_until: float | None = None  # ms; None = continuous
-        self._step_seconds = 1e-4  # running estimate of wall time per step
+        self._end_step: int | None = None  # where the current run or step pauses; None = continuous
+        self._stepping = False  # a step runs unpaced and reports 'step' when done
+        self._anchor_wall, self._anchor_sim = 0.0, 0.0  # pacing: sim ms = anchor_sim + speed * wall ms since anchor
+        self._step_seconds = INITIAL_STEP_SECONDS  # running estimate of wall time per step
         self._recorded_spikes: set[str] | None = None
+        self._pending = _PendingFrame(self.frame_wall_s)
         self._closed = False
         self._thread = threading.Thread(target=self._main, args=(network,), name=f"snn-{name}", daemon=True)
         self._thread.start()
@@ -198,34 +222,36 @@ class Runner:
 
     # -- the thread ----------------------------------------------------------------
     def _emit(self, kind: str, **fields) -> None:
+        if kind != "data" and self._sim is not None:  # events carry the simulated time they happened at
+            fields.setdefault("t_start", self._sim.t)
+            fields.setdefault("t_end", self._sim.t)
         self._out.put(Frame(kind=kind, seq=next(self._seq), state=self._state, **fields))
 
     def _main(self, network: Network) -> None:
         self._build(network, restarted=False)
-        pending = _PendingFrame(self.frame_wall_s)
-        anchor_wall, anchor_sim = time.perf_counter(), 0.0
         while True:
-            block_commands = self._state != "running"
+            running = self._state == "running"
             try:
-                name, payload = self._commands.get(timeout=0.1) if block_commands else self._commands.get_nowait()
+                name, payload = self._commands.get_nowait() if running else self._commands.get(timeout=0.1)
             except queue.Empty:
-                name = None
-            if name is not None:
+                name, payload = None, None
+            try:
                 if name == "stop":
-                    self._flush(pending)
-                    self._state = "stopped"
-                    self._emit("status")
-                    return
-                was_running = self._state == "running"
-                self._handle(name, payload, pending)
-                if self._state == "running" and (not was_running or name == "set_speed"):
-                    anchor_wall, anchor_sim = time.perf_counter(), self._sim.t
-                if name == "reset":
-                    pending = _PendingFrame(self.frame_wall_s)
-                continue  # drain every queued command before the next block
-            if self._state != "running" or self._sim is None:
-                continue
-            anchor_wall, anchor_sim = self._advance(pending, anchor_wall, anchor_sim)
+                    self._flush()
+                elif name is not None:
+                    self._handle(name, payload)  # every queued command is drained before the next block
+                elif running:
+                    self._advance()
+            except Exception as error:  # noqa: BLE001 -- a failing command must not end the session
+                self._pending = _PendingFrame(self.frame_wall_s)
+                if self._state not in ("idle", "stopped"):
+                    self._state = "paused" if self._sim is not None else "idle"
+                self._emit("error", command=name or "", ok=False,
+                           message=f"runner: {name or 'simulation'} failed: {type(error).__name__}: {error}")
+            if name == "stop":
+                self._state = "stopped"
+                self._emit("status", command="stop")
+                return
 
     def _build(self, network: Network, restarted: bool) -> None:
         self._state = "compiling"
@@ -241,53 +267,63 @@ class Runner:
             self._emit("error", message="the network does not fit into memory", command="load", ok=False)
             return
         self._sim = sim
-        self._run_until = None
+        self._end_step, self._stepping = None, False
+        self._step_seconds = INITIAL_STEP_SECONDS
+        self._recorded_spikes = None
+        self._pending = _PendingFrame(self.frame_wall_s)
         self._state = "paused"
         self._emit("restarted" if restarted else "status",
                    message="network rebuilt; restarted from t = 0" if restarted else "ready",
                    populations=tuple(sim.compiled.pop_names))
 
-    def _handle(self, name: str, payload: Any, pending: "_PendingFrame") -> None:
+    def _start_running(self) -> None:
+        self._state = "running"
+        self._anchor_wall, self._anchor_sim = time.perf_counter(), self._sim.t
+        self._pending.restart_clock()
+
+    def _handle(self, name: str, payload: Any) -> None:
         sim = self._sim
         if name == "load":
-            self._flush(pending)
+            self._flush()
             self._build(payload, restarted=True)
             return
         if sim is None:
             self._emit("reply", command=name, ok=False, message="no network is loaded")
             return
         if name == "run":
-            self._run_until = None if payload is None else sim.t + payload
-            self._state = "running"
+            self._end_step = None if payload is None else sim.step + steps_of(payload, sim.dt)
+            self._stepping = False
+            self._start_running()
             self._emit("status", command=name)
-        elif name == "resume":
-            if self._run_until is not None and sim.t >= self._run_until - 1e-9:
-                self._run_until = None
-            self._state = "running"
+        elif name == "resume":  # continues an interrupted run or step; after a finished one, runs on
+            if self._end_step is not None and sim.step >= self._end_step:
+                self._end_step, self._stepping = None, False
+            if self._state != "running":
+                self._start_running()
             self._emit("status", command=name)
         elif name == "pause":
-            self._flush(pending)
+            self._flush()
             self._state = "paused"
             self._emit("status", command=name)
-        elif name == "step":
-            self._flush(pending)
-            target = sim.t + payload
-            while sim.t < target - 1e-9:
-                n = int(round((target - sim.t) / sim.dt))
-                if not self._advance_block(pending, n):
-                    return
-            self._flush(pending)
-            self._state = "paused"
-            self._emit("status", command=name)
+        elif name == "step":  # run unpaced to the end step in the loop, so commands still get through
+            self._flush()
+            self._end_step = sim.step + max(1, steps_of(payload, sim.dt))
+            self._stepping = True
+            self._start_running()
         elif name == "reset":
+            self._flush()
             sim.reset()
-            self._run_until = None
+            self._end_step, self._stepping = None, False
+            self._pending = _PendingFrame(self.frame_wall_s)
             self._state = "paused"
             self._emit("status", command=name, message="reset to t = 0")
         elif name == "set_speed":
             self._speed = None if payload == "max" else float(payload)
+            if self._state == "running":
+                self._anchor_wall, self._anchor_sim = time.perf_counter(), sim.t
             self._emit("reply", command=name)
         elif name == "set_param":
+            self._flush()  # frames before the reply are all old values, frames after it all new ones
             target, field_name, value = payload
             try:
                 sim.set_param(target, field_name, value)
@@ -298,15 +334,15 @@ class Runner:
             else:
                 self._emit("reply", command=name, message=f"{target}.{field_name} = {value!r} at t = {sim.t:.1f} ms")
         elif name == "set_recording":
+            self._flush()
             traces, spikes = payload
             try:
-                if traces is not None:
-                    self._flush(pending)
-                    sim.set_recording(list(traces))
                 if spikes is not None:
                     unknown = [p for p in spikes if p not in sim.compiled.pop_names]
                     if unknown:
                         raise ValidationError(f"recording: unknown population '{unknown[0]}'")
+                if traces is not None:
+                    sim.set_recording(list(traces))
                 self._recorded_spikes = None if spikes is None else set(spikes)
             except ValidationError as error:
                 self._emit("reply", command=name, ok=False, message=str(error))
@@ -315,55 +351,53 @@ class Runner:
         else:
             self._emit("reply", command=name, ok=False, message=f"unknown command '{name}'")
 
-    def _advance(self, pending, anchor_wall, anchor_sim):
+    def _advance(self) -> None:
         sim = self._sim
-        steps_for_wall = max(1, int(MAX_BLOCK_WALL_S / max(self._step_seconds, 1e-7)))
-        n = min(steps_for_wall, sim.block_steps)
-        if self._speed is not None:
+        n = min(max(1, int(MAX_BLOCK_WALL_S / max(self._step_seconds, 1e-7))), sim.block_steps)
+        if self._speed is not None and not self._stepping:
             # pace: at speed f, sim time should equal anchor_sim + f * elapsed wall ms
-            ahead_ms = (sim.t - anchor_sim) - self._speed * (time.perf_counter() - anchor_wall) * 1000.0
+            ahead_ms = (sim.t - self._anchor_sim) - self._speed * (time.perf_counter() - self._anchor_wall) * 1000.0
             if ahead_ms > 0:
                 time.sleep(min(ahead_ms / self._speed / 1000.0, 0.01))
-                if pending.due():
-                    self._flush(pending)
-                return anchor_wall, anchor_sim
+                if self._pending.due():
+                    self._flush()
+                return
             n = min(n, max(1, int(round(self._speed * MAX_BLOCK_WALL_S * 1000.0 / sim.dt))))
-        if self._run_until is not None:
-            n = min(n, int(round((self._run_until - sim.t) / sim.dt)))
+        if self._end_step is not None:
+            n = min(n, self._end_step - sim.step)
             if n <= 0:
-                self._flush(pending)
+                self._flush()
                 self._state = "paused"
-                self._emit("status", message="run finished")
-                return anchor_wall, anchor_sim
-        self._advance_block(pending, n)
-        if pending.due():
-            self._flush(pending)
-        return anchor_wall, anchor_sim
+                if self._stepping:
+                    self._stepping = False
+                    self._emit("status", command="step", message="step finished")
+                else:
+                    self._emit("status", command="run", message="run finished")
+                return
+        if self._advance_block(n) and self._pending.due():
+            self._flush()
 
-    def _advance_block(self, pending, n_steps: int) -> bool:
+    def _advance_block(self, n_steps: int) -> bool:
         sim = self._sim
         started = time.perf_counter()
         try:
             block = sim.advance(n_steps)
-        except SimulationFault as error:
-            self._flush(pending)
-            self._state = "paused"
-            self._emit("error", message=str(error))
-            return False
         except Exception as error:  # noqa: BLE001 -- the thread must survive anything a network does
-            self._flush(pending)
+            self._flush()
             self._state = "paused"
-            self._emit("error", message=f"simulation failed at t = {sim.t:.1f} ms: {error}")
+            message = str(error) if isinstance(error, SimulationFault) else \
+                f"simulation failed at t = {sim.t:.1f} ms: {type(error).__name__}: {error}"
+            self._emit("error", command="step" if self._stepping else "run", ok=False, message=message)
             return False
         elapsed = time.perf_counter() - started
         self._step_seconds = 0.7 * self._step_seconds + 0.3 * elapsed / max(block.n_steps, 1)
-        pending.add(block, sim, elapsed, self._recorded_spikes)
+        self._pending.add(block)
         return True
 
-    def _flush(self, pending: "_PendingFrame") -> None:
-        if pending.empty or self._sim is None:
+    def _flush(self) -> None:
+        if self._pending.empty or self._sim is None:
             return
-        self._emit("data", **pending.take(self._sim))
+        self._emit("data", **self._pending.take(self._sim, self._recorded_spikes))
 
 
 class _PendingFrame:
@@ -371,37 +405,37 @@ class _PendingFrame:
 
     def __init__(self, frame_wall_s: float):
         self.frame_wall_s = frame_wall_s
-        self.blocks = []
-        self.wall = 0.0
-        self.opened = time.perf_counter()
+        self.blocks: list = []
+        self.clock = time.perf_counter()  # wall time since which this frame's simulated time accrued
+        self.spikes_total = 0
+
+    def restart_clock(self) -> None:
+        """Running (re)starts now: the wall time of a pause counts for no frame."""
+        self.clock = time.perf_counter()
 
     @property
     def empty(self) -> bool:
         return not self.blocks
 
-    def add(self, block, sim, wall_s, recorded) -> None:
-        if not self.blocks:
-            self.opened = time.perf_counter()
-        self.blocks.append((block, recorded))
-        self.wall += wall_s
+    def add(self, block) -> None:
+        self.blocks.append(block)
 
     def due(self) -> bool:
-        return bool(self.blocks) and time.perf_counter() - self.opened >= self.frame_wall_s
+        return bool(self.blocks) and time.perf_counter() - self.clock >= self.frame_wall_s
 
-    def take(self, sim: Simulator) -> dict:
+    def take(self, sim: Simulator, recorded: set[str] | None) -> dict:
         c = sim.compiled
         dt = sim.dt
         blocks = self.blocks
-        first = blocks[0][0].first_step
-        last = blocks[-1][0].first_step + blocks[-1][0].n_steps
-        neuron = np.concatenate([b.spike_neuron for b, _ in blocks])
-        step = np.concatenate([b.spike_step for b, _ in blocks])
+        first = blocks[0].first_step
+        last = blocks[-1].first_step + blocks[-1].n_steps
+        neuron = np.concatenate([b.spike_neuron for b in blocks])
+        step = np.concatenate([b.spike_step for b in blocks])
         pop = (np.searchsorted(c.layout.pop_start, neuron, side="right") - 1).astype(np.int16)
-        recorded = blocks[-1][1]
         if recorded is not None:
             keep = np.isin(pop, [c.pop_index(p) for p in recorded])
             neuron, step, pop = neuron[keep], step[keep], pop[keep]
-        counts = np.concatenate([b.pop_counts for b, _ in blocks])
+        counts = np.concatenate([b.pop_counts for b in blocks])
         per_bin = max(1, int(round(RATE_BIN_MS / dt)))
         # bins aligned to absolute time, so consecutive frames tile the rate curve
         bin_index = (np.arange(first, last) // per_bin)
@@ -409,13 +443,14 @@ class _PendingFrame:
         summed = np.add.reduceat(counts, starts, axis=0) if counts.size else np.zeros((0, counts.shape[1]))
         widths = np.diff(np.append(starts, counts.shape[0])) * dt * 1e-3
         sizes = np.maximum(np.diff(c.layout.pop_start), 1)
-        traces = np.concatenate([b.traces for b, _ in blocks]) if blocks[0][0].traces.shape[1] else np.zeros((last - first, 0))
+        traces = np.concatenate([b.traces for b in blocks]) if blocks[0].traces.shape[1] else np.zeros((last - first, 0))
+        self.spikes_total += int(counts.sum())
         counters = sim.counters()
-        counters["spikes"] = int(counts.sum())
+        counters["spikes"] = self.spikes_total
         sim_ms = (last - first) * dt
         self.blocks = []
-        wall, self.wall = self.wall, 0.0
-        elapsed = time.perf_counter() - self.opened
+        now = time.perf_counter()
+        elapsed, self.clock = now - self.clock, now
         return dict(
             t_start=first * dt, t_end=last * dt,
             spike_population=pop, spike_neuron=(neuron - c.layout.pop_start[pop]).astype(np.int32),
@@ -424,7 +459,7 @@ class _PendingFrame:
             rate_time=unique_bins * per_bin * dt,
             rates=summed / widths[:, None] / sizes[None, :] if len(widths) else np.zeros((0, len(sizes))),
             populations=tuple(c.pop_names), counters=counters,
-            real_time_factor=sim_ms / max(elapsed * 1000.0, 1e-9) if elapsed > 0 else 0.0,
+            real_time_factor=sim_ms / (elapsed * 1000.0) if elapsed > 0 else 0.0,
         )
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from typing import NamedTuple
 
 import numpy as np
 
@@ -77,43 +78,88 @@ def _nest_conn_spec(rule) -> dict:
     return spec
 
 
-def nest_network(network, t_sim: float, seed: int, dt: float | None = None, threads: int = 1):
-    """Build our `Network` in NEST (same populations, rules, weights, delays, devices and
-    initial V_m, all drawn by NEST's own generators), simulate t_sim ms and return
-    {population: (neuron index within the population, spike time in ms)} for every
-    non-device population, time-ordered."""
+class NestRun(NamedTuple):
+    """What `nest_network` recorded: spikes of every neuron population, traces of recorded neurons."""
+
+    spikes: dict[str, tuple[np.ndarray, np.ndarray]]  # population -> (neuron index, time in ms), time-ordered
+    traces: dict[tuple[str, int, str], tuple[np.ndarray, np.ndarray]]  # (population, neuron, variable) -> (times, values)
+
+
+def nest_network(network, t_sim: float, seed: int = 1, dt: float | None = None, threads: int = 1) -> NestRun:
+    """Build our `Network` in NEST and simulate it for t_sim ms.
+
+    Same populations and parameters (NEST's names), the same connection rules with their
+    autapse/multapse flags, weights and delays (constants or distributions, clipped with
+    nest.math.min/max), devices and initial state; random numbers are NEST's own, seeded
+    with `seed`. Spikes are recorded from every neuron population, traces (multimeter,
+    every step) from the neurons and variables in each population's Recording.
+    """
     nest = import_nest()
     nest.ResetKernel()
     nest.resolution = network.dt if dt is None else dt
     nest.local_num_threads = threads
     nest.rng_seed = seed
-    nodes, recorders = {}, {}
+    nodes, recorders, meters = {}, {}, {}
     for pop in network.populations:
         params = {k: v for k, v in pop.params.items() if not (k == "stop" and v is None)}
         if pop.model == "spike_generator":
             trains = params.pop("spike_times")
-            per_neuron = [trains[i] if len(trains) > 1 and i < len(trains) else (trains[0] if len(trains) == 1 else [])
-                          for i in range(pop.size)]
-            nodes[pop.name] = nest.Create("spike_generator", pop.size, params=[{**params, "spike_times": t}
-                                                                                for t in per_neuron])
+            per_neuron = [trains[i] if i < len(trains) else [] for i in range(pop.size)] if len(trains) > 1 \
+                else [trains[0] if trains else []] * pop.size
+            nodes[pop.name] = nest.Create("spike_generator", pop.size,
+                                          params=[{**params, "spike_times": t} for t in per_neuron])
             continue
         nodes[pop.name] = nest.Create(pop.model, pop.size, params=params)
-        if "V_m" in pop.initial:
-            nodes[pop.name].V_m = _nest_value(pop.initial["V_m"])
-        elif "E_L" in pop.params:
-            nodes[pop.name].V_m = pop.params["E_L"]
-        if not pop.is_device:
-            recorders[pop.name] = nest.Create("spike_recorder")
-            nest.Connect(nodes[pop.name], recorders[pop.name])
+        model = pop.model_class
+        if "V_m" in model.state_defaults:
+            # as the engine: V_m starts at E_L unless the population says otherwise
+            initial = {"V_m": pop.params.get("E_L", model.state_defaults["V_m"]), **pop.initial}
+            for variable, value in initial.items():
+                setattr(nodes[pop.name], variable, _nest_value(value))
+        if pop.is_device:
+            continue
+        recorders[pop.name] = nest.Create("spike_recorder")
+        nest.Connect(nodes[pop.name], recorders[pop.name])
+        for i in pop.record.traces:
+            meter = nest.Create("multimeter", params={"record_from": list(pop.record.variables),
+                                                      "interval": nest.resolution})
+            nest.Connect(meter, nodes[pop.name][i])
+            meters[(pop.name, i)] = meter
     for proj in network.projections:
+        if proj.synapse != "static_synapse":
+            raise NotImplementedError(f"nest_network: projection '{proj.name}': only static_synapse is mapped to NEST")
         syn = {"synapse_model": proj.synapse, "weight": _nest_value(proj.weight), "delay": _nest_value(proj.delay)}
         nest.Connect(nodes[proj.pre], nodes[proj.post], _nest_conn_spec(proj.rule), syn)
     nest.Simulate(t_sim)
-    out = {}
+    spikes = {}
     for name, recorder in recorders.items():
         events = recorder.get("events")
         senders = np.asarray(events["senders"]) - nodes[name][0].global_id
         times = np.asarray(events["times"])
         order = np.lexsort((senders, times))
-        out[name] = (senders[order], times[order])
-    return out
+        spikes[name] = (senders[order], times[order])
+    traces = {}
+    for (name, i), meter in meters.items():
+        events = meter.get("events")
+        order = np.argsort(events["times"], kind="stable")
+        for variable in network.population(name).record.variables:
+            traces[(name, i, variable)] = (np.asarray(events["times"])[order], np.asarray(events[variable])[order])
+    return NestRun(spikes, traces)
+
+
+def rate_and_cv(neurons: np.ndarray, times: np.ndarray, size: int, t_start: float, t_stop: float) -> tuple[float, float]:
+    """Mean firing rate (Hz per neuron) in [t_start, t_stop) and the mean CV of the
+    inter-spike intervals over neurons with at least 3 spikes there."""
+    keep = (times >= t_start) & (times < t_stop)
+    neurons, times = neurons[keep], times[keep]
+    rate = times.size / size / ((t_stop - t_start) * 1e-3)
+    order = np.lexsort((times, neurons))
+    neurons, times = neurons[order], times[order]
+    isi = np.diff(times)
+    same = neurons[1:] == neurons[:-1]
+    cvs = []
+    for i in np.unique(neurons):
+        intervals = isi[same & (neurons[1:] == i)]
+        if intervals.size >= 2:
+            cvs.append(intervals.std() / intervals.mean())
+    return float(rate), float(np.mean(cvs)) if cvs else float("nan")
