@@ -50,6 +50,7 @@ class Frame:
     rates: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))  # (n_bins, n_populations) Hz
     populations: tuple = ()  # names, index = spike_population / rates column
     counters: dict = field(default_factory=dict)  # since t = 0: spikes, synaptic_events, neuron_updates, lost_spikes
+    weights: dict = field(default_factory=dict)  # plastic projection -> {"mean", "counts", "edges", "learning"}
     real_time_factor: float = 0.0  # simulated ms per wall ms since the previous data frame
     dropped: int = 0  # data frames dropped so far (at delivery); a rise means a gap just before this frame
     message: str = ""
@@ -458,9 +459,28 @@ class _PendingFrame:
             trace_time=(np.arange(first, last) + 1) * dt, trace_values=traces, traces=tuple(sim.trace_requests),
             rate_time=unique_bins * per_bin * dt,
             rates=summed / widths[:, None] / sizes[None, :] if len(widths) else np.zeros((0, len(sizes))),
-            populations=tuple(c.pop_names), counters=counters,
+            populations=tuple(c.pop_names), counters=counters, weights=plastic_summaries(sim),
             real_time_factor=sim_ms / (elapsed * 1000.0) if elapsed > 0 else 0.0,
         )
+
+
+WEIGHT_SAMPLE = 200_000  # histograms of huge plastic projections use an even sample of synapses
+WEIGHT_BINS = 20
+
+
+def plastic_summaries(sim: Simulator) -> dict:
+    """Mean and histogram (over [0, Wmax]) of every plastic projection's current weights."""
+    c = sim.compiled
+    out = {}
+    for index, name in enumerate(c.plastic_names):
+        weights = c.plastic.weight[c.plastic.proj == index]
+        stride = max(1, weights.size // WEIGHT_SAMPLE)
+        sample = weights[::stride]
+        wmax = float(c.plastic.params[index, 5])
+        counts, edges = np.histogram(sample, bins=WEIGHT_BINS, range=(0.0, wmax))
+        out[name] = {"mean": float(weights.mean()) if weights.size else 0.0, "counts": counts * stride,
+                     "edges": edges, "learning": bool(c.plastic.params[index, 7])}
+    return out
 
 
 def _check_ms(value: Any, what: str) -> None:
