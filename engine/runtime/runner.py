@@ -358,7 +358,11 @@ class Runner:
         if self._speed is not None and not self._stepping:
             # pace: at speed f, sim time should equal anchor_sim + f * elapsed wall ms
             ahead_ms = (sim.t - self._anchor_sim) - self._speed * (time.perf_counter() - self._anchor_wall) * 1000.0
-            if ahead_ms > 0:
+            if ahead_ms < -1000.0 * self._speed:
+                # more than a second behind (the machine cannot keep up): re-anchor instead of
+                # catching up later in a burst at full speed
+                self._anchor_wall, self._anchor_sim = time.perf_counter(), sim.t
+            elif ahead_ms > 0:
                 time.sleep(min(ahead_ms / self._speed / 1000.0, 0.01))
                 if self._pending.due():
                     self._flush()

@@ -338,12 +338,11 @@ class Simulator:
             mask = c.plastic.proj == c.plastic_names.index(name)
             c.plastic.weight[mask] = self._new_weights(proj, post, int(mask.sum()))
         elif name in c.projection_names:
-            mask = c.synapse_projection == c.projection_names.index(name)
-            count = int(mask.sum())
-            weights = self._new_weights(proj, post, count)
-            c.synapses.weight[mask] = weights
-            column = c.synapses.target[mask] % n
-            c.synapses.target[mask] = (column + np.where(weights < 0, n, 0)).astype(np.int32)
+            index = self._synapse_index(name)  # cached: a live change costs the projection's size, not the network's
+            weights = self._new_weights(proj, post, index.size)
+            c.synapses.weight[index] = weights
+            column = c.synapses.target[index] % n
+            c.synapses.target[index] = (column + np.where(weights < 0, n, 0)).astype(np.int32)
         else:
             for sources, inputs in ((c.poisson_sources, c.poisson), (c.current_sources, c.currents)):
                 if name in sources:
@@ -354,6 +353,14 @@ class Simulator:
                         column = inputs.target[mask] % n
                         inputs.target[mask] = (column + np.where(weights < 0, n, 0)).astype(np.int32)
         self.network = new_network
+
+    def _synapse_index(self, name: str) -> np.ndarray:
+        cache = self.__dict__.setdefault("_synapse_index_cache", {})
+        if name not in cache:
+            c = self.compiled
+            mask = c.synapse_projection == c.projection_names.index(name)
+            cache[name] = np.flatnonzero(mask).astype(np.int32 if mask.size < 2**31 else np.int64)
+        return cache[name]
 
     def _new_weights(self, proj, post, count: int) -> np.ndarray:
         if post.model == "parrot_neuron":
