@@ -75,6 +75,13 @@ class NamedHTML(pn.pane.HTML):
         return model
 
 
+class SaveButton(pn.widgets.FileDownload):
+    """FileDownload whose colour reaches the page: Panel 1.9.4 maps `button_type` to `color`
+    and then drops `color` (renamed to None) for FileDownload, so it always looked 'default'."""
+
+    _rename = {**pn.widgets.FileDownload._rename, "color": "button_type"}
+
+
 class DesignerApp:
     """One session's app. Views watch `state` / `session`; all wiring is in `_wire`."""
 
@@ -87,25 +94,19 @@ class DesignerApp:
         self.session = LiveSession(self.state)
         self.canvas = NetworkCanvas(nodes=canvas_nodes(self.state), edges=canvas_edges(self.state),
                                     palette=palette_entries(), height=430, sizing_mode="stretch_width", name="canvas")
-        self.inspector = Inspector(self.state)
+        self.inspector = Inspector(self.state, html_stylesheets=[CSS])
         self.controls = Controls(self.session)
         self.raster = RasterView(self.session)
         self.traces = TracesView(self.session)
         self.rates = RatesView(self.session)
         self.bridge = BrowserBridge()
-        _orig = self.canvas._update_model
-        def _dbg_update_model(events, msg, root, model, doc, comm, _orig=_orig, c=self.canvas):
-            print("DBG update_model", list(msg), "in_process", {k: str(v)[:80] for k, v in c._in_process__events.get(doc, {}).items()}, "model nodes", [n["id"] for n in model.data.nodes], flush=True)
-            _orig(events, msg, root, model, doc, comm)
-            print("DBG after", model.id, model.data.id, [n["id"] for n in model.data.nodes], flush=True)
-        self.canvas._update_model = _dbg_update_model
         self.gallery = pn.widgets.Select(name="Open an example", options=["—"] + list(self.examples), value="—", width=200)
         self.gallery_text = NamedHTML("", sizing_mode="stretch_width", name="gallery-text")
-        self.new_button = pn.widgets.Button(name="New", button_type="default", width=70,
+        self.new_button = pn.widgets.Button(name="New", color="default", width=70,
                                             description="Start an empty design (undo brings the old one back)")
         self.file_input = pn.widgets.FileInput(accept=".json", name="Open file", width=220)
-        self.download = pn.widgets.FileDownload(callback=self._download, filename="network.json", label="Save to file",
-                                                button_type="primary", width=140, name="save")
+        self.download = SaveButton(callback=self._download, filename="network.json", label="Save to file",
+                                   color="primary", width=140, name="save")
         self.problems = NamedHTML("", sizing_mode="stretch_width", name="problems")
         self.error = NamedHTML("", sizing_mode="stretch_width", name="edit-error")
         self.debug = NamedHTML("", visible=False, name="debug-state")
@@ -133,8 +134,6 @@ class DesignerApp:
 
     def _on_network(self, _event) -> None:
         self.canvas.nodes = canvas_nodes(self.state)
-        import panel as _pn
-        print("DBG on_network", [n["id"] for n in self.canvas.nodes], {k: [n["id"] for n in m.data.nodes] for k, (m, _) in self.canvas._models.items()}, "unblocked", _pn.state._unblocked(_pn.state.curdoc), "curdoc", _pn.state.curdoc, "thread", __import__("threading").current_thread().name, flush=True)
         self.canvas.edges = canvas_edges(self.state)
         self.download.filename = f"{self.state.network.name}.json"
         self.bridge.design_json = self.state.to_json()
@@ -191,6 +190,8 @@ class DesignerApp:
         if event.new is None:
             return
         self.state.load_json(event.new, source=self.file_input.filename or "file")
+        # Empty the input, so that choosing the same file again (after more edits) opens it again.
+        self.file_input.clear()
 
     def _on_stored_design(self, text: str | None) -> None:
         """The browser's kept design wins over the first-visit example, not over a lesson link."""
@@ -258,7 +259,8 @@ class DesignerApp:
 def style_html_panes(layout) -> None:
     """HTML panes live in their own shadow roots: each needs the app's stylesheet."""
     for pane in layout.select(pn.pane.HTML):
-        pane.stylesheets = [*pane.stylesheets, CSS]
+        if CSS not in pane.stylesheets:
+            pane.stylesheets = [*pane.stylesheets, CSS]
 
 
 def create_app() -> pn.viewable.Viewable:

@@ -203,7 +203,8 @@ class DesignState(param.Parameterized):
         try:
             network = network_from_json(text, source=source)
         except ValidationError as error:
-            self.error = f"could not open {source}: {error}"
+            message = str(error)  # usually starts with the source already
+            self.error = f"could not open {message if message.startswith(source) else f'{source}: {message}'}"
             return False
         self.replace_network(network, f"opened {source}")
         return True

@@ -24,14 +24,17 @@ RULE_FIELD = {"pairwise_bernoulli": ("p", "Connection probability p", float),
               "fixed_total_number": ("N", "Number of synapses", int)}
 
 
-def text(value: str, tag: str = "span", css_class: str = "") -> pn.pane.HTML:
+def text(value: str, tag: str = "span", css_class: str = "", stylesheets=()) -> pn.pane.HTML:
     """User text shown as text: escaped, never interpreted as HTML."""
     cls = f' class="{css_class}"' if css_class else ""
-    return pn.pane.HTML(f"<{tag}{cls}>{html.escape(str(value))}</{tag}>", margin=(2, 10))
+    return pn.pane.HTML(f"<{tag}{cls}>{html.escape(str(value))}</{tag}>", margin=(2, 10), stylesheets=list(stylesheets))
 
 
 class Inspector(Viewer):
     state = param.ClassSelector(class_=DesignState)
+    html_stylesheets = param.List(default=[], doc="""
+        Stylesheets for the form's HTML (titles, inline errors): each HTML pane has its own
+        shadow root, and forms are built after the page, so the app's CSS must be passed in.""")
 
     def __init__(self, state: DesignState, **params):
         super().__init__(state=state, **params)
@@ -70,9 +73,12 @@ class Inspector(Viewer):
                 self._body.objects = self._network_form()
         self._shown = key
 
+    def _html(self, obj: str, **params) -> pn.pane.HTML:
+        return pn.pane.HTML(obj, stylesheets=list(self.html_stylesheets), **params)
+
     def _field(self, widget, apply) -> pn.Column:
         """A widget plus its inline error line; `apply(value) -> bool` edits the state."""
-        error = pn.pane.HTML("", margin=(0, 10), css_classes=["field-error"], visible=False)
+        error = self._html("", margin=(0, 10), css_classes=["field-error"], visible=False)
 
         def changed(event):
             ok = apply(event.new)
@@ -87,7 +93,7 @@ class Inspector(Viewer):
         state = self.state
         name = pop.name
         items = [
-            pn.pane.HTML(f"<h3 class='inspector-title'>{html.escape(name)}</h3>"
+            self._html(f"<h3 class='inspector-title'>{html.escape(name)}</h3>"
                          f"<div class='inspector-sub'>{html.escape(model.name)} · {html.escape(model.summary)}</div>",
                          margin=(0, 10)),
             self._field(pn.widgets.TextInput(name="Name", value=name, description="Shown on the canvas and in plots"),
@@ -121,7 +127,7 @@ class Inspector(Viewer):
                 widget = pn.widgets.FloatInput(name="Initial V_m (mV)", value=pop.params.get("E_L", 0.0) if initial is None else initial,
                                                description="Membrane potential at t = 0")
                 items.append(self._field(widget, lambda v: state.set_population_field(name, "initial.V_m", v)))
-            items.append(pn.pane.HTML("<b>Recording</b>", margin=(8, 10, 0, 10)))
+            items.append(self._html("<b>Recording</b>", margin=(8, 10, 0, 10)))
             items.append(self._field(pn.widgets.Checkbox(name="Record spikes", value=pop.record.spikes),
                                      lambda v: state.set_population_field(name, "record.spikes", v)))
             if model.recordables:
@@ -137,7 +143,7 @@ class Inspector(Viewer):
         pre = state.network.population(proj.pre)
         weight_unit = "pA" if pre.model_class.emits == "current" else post.model_class.weight_unit
         items = [
-            pn.pane.HTML(f"<h3 class='inspector-title'>{html.escape(name)}</h3>"
+            self._html(f"<h3 class='inspector-title'>{html.escape(name)}</h3>"
                          f"<div class='inspector-sub'>{html.escape(proj.pre)} → {html.escape(proj.post)}</div>", margin=(0, 10)),
             self._field(pn.widgets.TextInput(name="Name", value=name), lambda v: state.set_projection_field(name, "name", v)),
             self._field(pn.widgets.Select(name="Connection rule", value=proj.rule.rule, options=list(RULES),
@@ -157,7 +163,8 @@ class Inspector(Viewer):
                                  ("delay", "ms", "Transmission delay (at least one time step)")):
             value = getattr(proj, field)
             if isinstance(value, Distribution):
-                items.append(text(f"{field}: {value.kind} {value.params} ({unit}), drawn per synapse", "div"))
+                items.append(text(f"{field}: {value.kind} {value.params} ({unit}), drawn per synapse", "div",
+                                  stylesheets=self.html_stylesheets))
                 continue
             widget = pn.widgets.FloatInput(name=f"{field.capitalize()} ({unit})", value=value, description=doc, format="0[.]0000")
             items.append(self._field(widget, lambda v, f=field: state.set_projection_field(name, f, v)))
@@ -167,7 +174,7 @@ class Inspector(Viewer):
         state = self.state
         net = state.network
         return [
-            pn.pane.HTML(f"<h3 class='inspector-title'>{html.escape(net.name)}</h3>"
+            self._html(f"<h3 class='inspector-title'>{html.escape(net.name)}</h3>"
                          "<div class='inspector-sub'>Network · select a node or an edge to edit it</div>", margin=(0, 10)),
             self._field(pn.widgets.TextInput(name="Network name", value=net.name), lambda v: state.set_network_field("name", v)),
             self._field(pn.widgets.TextAreaInput(name="Description", value=net.description, height=110),

@@ -28,6 +28,11 @@ import "@xyflow/react/dist/style.css";
 const DND_MIME = "application/x-snn-model";
 const NODE_W = { neuron: 160, device: 172 };
 const NODE_H = 50;
+// Fit leaves room for the toolbar (top right) and a self-loop drawn above a node.
+const FIT_VIEW = { padding: { top: "105px", right: "6%", bottom: "5%", left: "6%" }, maxZoom: 1.1 };
+// The minimap covers the bottom-right corner: shown only when the design is big
+// enough to need it (a small example's node was hidden behind it).
+const MINIMAP_MIN_NODES = 12;
 
 const COLORS = {
   exc: "#16a34a",
@@ -553,7 +558,7 @@ function Canvas({ model }) {
           deleteKeyCode={["Delete", "Backspace"]}
           connectionLineStyle={{ stroke: COLORS.select, strokeWidth: 1.8, strokeDasharray: "5 4" }}
           fitView
-          fitViewOptions={{ padding: 0.25, maxZoom: 1.1 }}
+          fitViewOptions={FIT_VIEW}
           minZoom={0.1}
           maxZoom={2.5}
           zoomOnDoubleClick={false}
@@ -562,7 +567,7 @@ function Canvas({ model }) {
         >
           <Background variant={BackgroundVariant.Dots} gap={18} size={1.2} color="#cbd5e1" />
           <Controls showInteractive={false} position="bottom-left" />
-          <MiniMap
+          {nodes.length > MINIMAP_MIN_NODES && <MiniMap
             position="bottom-right"
             pannable
             zoomable
@@ -572,7 +577,7 @@ function Canvas({ model }) {
             nodeBorderRadius={6}
             maskColor="rgba(241, 245, 249, 0.7)"
             style={{ width: 150, height: 100 }}
-          />
+          />}
           <Panel position="top-right">
             <div className="snn-toolbar" role="toolbar" aria-label="Canvas actions">
               <button type="button" className="snn-btn" title="Undo (Ctrl+Z)" onClick={() => send({ type: "undo" })}>

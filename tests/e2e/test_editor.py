@@ -1,0 +1,386 @@
+"""Editing a design in the browser with real mouse and keyboard gestures.
+
+Each test gets a fresh browser context (empty localStorage), so every test starts from a
+first visit. The Python side's view of the design is read from the hidden `debug-state`
+pane (JSON); what the user sees is checked on the page. Screenshots of the main states go
+to artifacts/screenshots/editor-*.png (look at them when the UI changes).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
+TIMEOUT_MS = 10_000
+XSS_NAME = "<img src=x onerror=alert(1)>"
+
+# The design as Python holds it: the debug pane's text is HTML-escaped JSON (escaped once
+# by the app, once more by Panel's HTML pane), so unescape until it parses.
+READ_STATE = """() => {
+  const doc = window.Bokeh && Bokeh.documents && Bokeh.documents[0];
+  const model = doc && doc.get_model_by_name('debug-state');
+  if (!model || !model.text) return null;
+  let text = model.text;
+  for (let i = 0; i < 4; i++) {
+    try { return JSON.parse(text); } catch (e) { /* still escaped */ }
+    const area = document.createElement('textarea');
+    area.innerHTML = text;
+    text = area.value;
+  }
+  return null;
+}"""
+
+
+def read_state(page: Page) -> dict:
+    return page.evaluate(READ_STATE)
+
+
+def wait_state(page: Page, predicate: str, timeout: int = TIMEOUT_MS) -> dict:
+    """Wait until `predicate` (JS, on the state `s`) holds; return the state."""
+    try:
+        page.wait_for_function(
+            f"() => {{ const s = ({READ_STATE})(); return !!s && ({predicate}); }}", timeout=timeout
+        )
+    except Exception as exc:  # show what the state was instead of a bare timeout
+        raise AssertionError(f"state never satisfied {predicate!r}; last state: {read_state(page)}") from exc
+    return read_state(page)
+
+
+def wait_populations(page: Page, names: list[str]) -> dict:
+    compact = json.dumps(names, separators=(",", ":"))  # as JSON.stringify writes it
+    return wait_state(page, f"JSON.stringify(s.populations) === {json.dumps(compact)}")
+
+
+def node(page: Page, nid: str):
+    return page.locator(f'.react-flow__node[data-id="{nid}"]')
+
+
+def centre(locator) -> tuple[float, float]:
+    box = locator.bounding_box()
+    assert box is not None, f"{locator} is not visible"
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def drop_from_palette(page: Page, model: str, x: float, y: float) -> None:
+    """Drag a palette entry onto the canvas at (x, y) relative to the pane."""
+    page.locator(f'.snn-palette__item[data-model="{model}"]').drag_to(
+        page.locator(".react-flow__pane"), target_position={"x": x, "y": y}
+    )
+
+
+def connect(page: Page, source: str, target: str) -> None:
+    sx, sy = centre(node(page, source).locator(".react-flow__handle.source"))
+    tx, ty = centre(node(page, target).locator(".react-flow__handle.target"))
+    page.mouse.move(sx, sy)
+    page.mouse.down()
+    page.mouse.move(tx, ty, steps=20)
+    page.mouse.up()
+
+
+def select_node(page: Page, nid: str) -> None:
+    node(page, nid).locator(".snn-node__label").click()
+    wait_state(page, f"s.selection.kind === 'node' && s.selection.id === {json.dumps(nid)}")
+
+
+def select_edge(page: Page, eid: str) -> None:
+    page.locator(f'.react-flow__edge[data-id="{eid}"] .react-flow__edge-textbg').click()
+    wait_state(page, f"s.selection.kind === 'edge' && s.selection.id === {json.dumps(eid)}")
+
+
+def click_empty_canvas(page: Page, x: float = 560, y: float = 200) -> None:
+    """Focus the canvas (for its keyboard shortcuts) without selecting anything: click the
+    pane at (x, y), a spot with no node or edge (the default suits the E/I build below)."""
+    page.locator(".react-flow__pane").click(position={"x": x, "y": y})
+    wait_state(page, "Object.keys(s.selection).length === 0")
+
+
+def set_field(page: Page, label: str | re.Pattern, value: str) -> None:
+    """Type into an inspector field and commit it (Enter), like a user."""
+    field = page.get_by_label(label, exact=True) if isinstance(label, str) else page.get_by_label(label)
+    field.fill(value)
+    field.press("Enter")
+
+
+def problems(page: Page):
+    return page.locator(".problems")
+
+
+def shot(page: Page, screenshot_dir, name: str) -> None:
+    page.mouse.move(1, 795)  # no hover tooltip in the picture
+    page.screenshot(path=str(screenshot_dir / f"editor-{name}.png"))
+
+
+@pytest.fixture
+def app(page: Page, page_errors, app_server):
+    """The app in a fresh tab, first visit; fails on console errors and on any dialog
+    (an alert() would mean user text ran as code)."""
+    dialogs: list[str] = []
+
+    def on_dialog(dialog):
+        dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.set_default_timeout(TIMEOUT_MS)
+
+    def open_app(query: str = "") -> dict:
+        page.goto(app_server.url + query)
+        state = wait_state(page, "s.populations.length >= 0", timeout=30_000)
+        for name in state["populations"]:
+            expect(node(page, name)).to_be_visible()
+        return state
+
+    page.open_app = open_app
+    yield page
+    assert not dialogs, f"a dialog opened (user text ran as code?): {dialogs}"
+
+
+# --- tests -----------------------------------------------------------------------------------
+
+
+def test_first_visit_shows_the_example_and_a_link_opens_another(app: Page, screenshot_dir):
+    state = app.open_app()
+    assert state["network"] == "ei_network"
+    assert state["populations"] == ["exc", "inh", "noise"]
+    assert not state["can_undo"] and not state["can_redo"]
+    expect(app.locator(".react-flow__edge")).to_have_count(len(state["projections"]))
+    expect(problems(app)).to_have_text("No problems found.")
+    expect(app.locator(".description")).to_contain_text("excitatory/inhibitory")
+    shot(app, screenshot_dir, "01-first-visit")
+
+    state = app.open_app("?example=brunel")
+    assert state["network"] == "brunel"
+    expect(app.locator(".inspector-title")).to_have_text("brunel")
+    shot(app, screenshot_dir, "02-link-to-brunel")
+
+
+def test_build_ei_network_from_empty_canvas_then_undo_redo_and_delete(app: Page, screenshot_dir):
+    app.open_app()
+    app.get_by_role("button", name="New", exact=True).click()
+    state = wait_populations(app, [])
+    assert state["projections"] == [] and state["can_undo"]
+    expect(app.locator(".snn-empty")).to_be_visible()
+    expect(problems(app)).to_have_text("No problems found.")
+    shot(app, screenshot_dir, "03-empty-canvas")
+
+    # Two populations from the palette, named exc and inh in the inspector.
+    drop_from_palette(app, "iaf_psc_exp", 330, 110)
+    wait_populations(app, ["neurons"])
+    # A new unconnected population is flagged right away, on the list and on its node.
+    expect(problems(app)).to_contain_text("nothing drives 'neurons'")
+    expect(node(app, "neurons").locator(".snn-node.is-warning")).to_be_visible()
+    shot(app, screenshot_dir, "04-new-population-problem")
+    expect(app.locator(".inspector-title")).to_have_text("neurons")  # the new node's form
+    set_field(app, "Name", "exc")
+    wait_populations(app, ["exc"])
+
+    drop_from_palette(app, "iaf_psc_exp", 330, 290)
+    wait_populations(app, ["exc", "neurons"])
+    expect(app.locator(".inspector-title")).to_have_text("neurons")
+    set_field(app, "Name", "inh")
+    wait_populations(app, ["exc", "inh"])
+
+    # Drive, then the recurrent E -> I and I -> E connections, each drawn by dragging.
+    drop_from_palette(app, "poisson_generator", 110, 200)
+    wait_populations(app, ["exc", "inh", "noise"])
+    expect(problems(app)).to_contain_text("'noise' is not connected to anything")
+    for source, target in [("noise", "exc"), ("noise", "inh"), ("exc", "inh"), ("inh", "exc")]:
+        count = len(read_state(app)["projections"])
+        connect(app, source, target)
+        wait_state(app, f"s.projections.length === {count + 1}")
+    state = read_state(app)
+    names = [p["name"] for p in state["projections"]]
+    assert names == ["noise→exc", "noise→inh", "exc→inh", "inh→exc"]
+    expect(problems(app)).to_have_text("No problems found.")
+    expect(app.locator(".react-flow__edge")).to_have_count(4)
+
+    # Make I -> E inhibitory in the inspector; the edge turns red (inhibitory).
+    select_edge(app, "inh→exc")
+    set_field(app, re.compile(r"^Weight \("), "-40")
+    state = wait_state(app, "s.projections[3].weight === -40")
+    assert state["projections"][2]["weight"] > 0
+    expect(app.locator('.react-flow__edge[data-id="inh→exc"] .snn-edge--inh')).to_have_count(1)
+    shot(app, screenshot_dir, "05-ei-network-built")
+
+    # Undo with the keyboard (focus in the canvas): the weight, then the last connection.
+    click_empty_canvas(app)
+    weight_before = state["projections"][3]["weight"]
+    app.keyboard.press("Control+z")
+    state = wait_state(app, "s.projections.length === 4 && s.projections[3].weight !== -40")
+    assert state["projections"][3]["weight"] != weight_before
+    app.keyboard.press("Control+z")
+    state = wait_state(app, "s.projections.length === 3")
+    expect(app.locator(".react-flow__edge")).to_have_count(3)
+    assert state["can_redo"]
+    shot(app, screenshot_dir, "06-after-two-undos")
+    # Redo: once with the keyboard, once with the toolbar button.
+    app.keyboard.press("Control+Shift+z")
+    wait_state(app, "s.projections.length === 4 && s.projections[3].weight !== -40")
+    app.get_by_role("button", name="Redo").click()
+    state = wait_state(app, "s.projections.length === 4 && s.projections[3].weight === -40")
+    assert not state["can_redo"]
+    # The shortcuts also work with the focus outside the canvas (page-wide), one step a press.
+    app.locator(".brand").click()
+    assert app.evaluate("() => document.activeElement === document.body")
+    app.keyboard.press("Control+z")
+    wait_state(app, "s.projections.length === 4 && s.projections[3].weight !== -40 && s.can_redo")
+    app.keyboard.press("Control+y")
+    wait_state(app, "s.projections[3].weight === -40 && !s.can_redo")
+
+    # Delete a node: its projections go with it; the toolbar's Undo brings all back.
+    select_node(app, "inh")
+    app.keyboard.press("Delete")
+    state = wait_populations(app, ["exc", "noise"])
+    assert [p["name"] for p in state["projections"]] == ["noise→exc"]
+    expect(node(app, "inh")).to_have_count(0)
+    expect(app.locator(".react-flow__edge")).to_have_count(1)
+    shot(app, screenshot_dir, "07-node-deleted")
+    app.get_by_role("button", name="Undo").click()
+    state = wait_populations(app, ["exc", "inh", "noise"])
+    assert len(state["projections"]) == 4
+    expect(node(app, "inh")).to_be_visible()
+
+    # Undo all the way back to the example the page opened with.
+    app.get_by_role("button", name="New", exact=True).click()  # an edit too: clears redo
+    wait_populations(app, [])
+    app.get_by_role("button", name="Undo").click()
+    wait_populations(app, ["exc", "inh", "noise"])
+
+
+def test_invalid_value_shows_an_inline_error_and_keeps_the_design(app: Page, screenshot_dir):
+    app.open_app()
+    select_node(app, "exc")
+    set_field(app, "tau_m (ms)", "-5")
+    error = app.locator("span.field-error").filter(has_text="tau_m")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("-5")
+    state = read_state(app)
+    assert not state["can_undo"], "a refused value must not change the design"
+    shot(app, screenshot_dir, "08-invalid-value")
+    # A valid value clears the error and is an edit.
+    set_field(app, "tau_m (ms)", "15")
+    wait_state(app, "s.can_undo")
+    expect(app.locator("span.field-error").filter(has_text="tau_m")).to_have_count(0)
+
+
+def test_population_names_are_shown_as_text_never_as_html(app: Page, screenshot_dir):
+    app.open_app()
+    drop_from_palette(app, "iaf_psc_delta", 200, 360)
+    wait_populations(app, ["exc", "inh", "noise", "neurons"])
+    expect(app.locator(".inspector-title")).to_have_text("neurons")
+    set_field(app, "Name", XSS_NAME)
+    state = wait_populations(app, ["exc", "inh", "noise", XSS_NAME])
+    assert state["selection"] == {"kind": "node", "id": XSS_NAME}
+
+    # On the node, in the form's title and field, and in the problems list: as typed.
+    label = node(app, XSS_NAME).locator(".snn-node__label")
+    expect(label).to_have_text(XSS_NAME)
+    expect(app.locator(".inspector-title")).to_have_text(XSS_NAME)
+    expect(app.get_by_label("Name", exact=True)).to_have_value(XSS_NAME)
+    expect(problems(app)).to_contain_text(f"nothing drives '{XSS_NAME}'")
+    shot(app, screenshot_dir, "09-html-name-shown-as-text")
+
+    # A projection to it is named after it, and shown as text too.
+    connect(app, "noise", XSS_NAME)
+    drive = f"noise→{XSS_NAME}"
+    state = wait_state(app, f"s.projections.some(p => p.name === {json.dumps(drive)})")
+    expect(app.locator(".inspector-title")).to_have_text(drive)  # a new edge is selected
+    expect(problems(app)).to_have_text("No problems found.")
+    # Nowhere on the page (shadow roots included) did the name become an element.
+    expect(app.locator("img")).to_have_count(0)
+    expect(app.locator("[onerror]")).to_have_count(0)
+    shot(app, screenshot_dir, "10-html-name-projection")
+
+
+def test_open_example_save_to_file_and_load_it_back(app: Page, screenshot_dir, tmp_path):
+    app.open_app()
+    app.get_by_label("Open an example").select_option("cuba")
+    state = wait_state(app, "s.network === 'cuba'")
+    cuba = state["populations"]
+    expect(app.locator(".inspector-title")).to_have_text("cuba")
+    for name in cuba:
+        expect(node(app, name)).to_be_visible()
+    shot(app, screenshot_dir, "11-example-cuba")
+
+    with app.expect_download() as download_info:
+        app.get_by_role("button", name="Save to file").click()
+    download = download_info.value
+    assert download.suggested_filename == "cuba.json"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    content = json.loads(saved.read_text(encoding="utf-8"))
+    assert content["format"] == "snn-designer-network"
+    assert [p["name"] for p in content["network"]["populations"]] == cuba
+
+    app.get_by_role("button", name="New", exact=True).click()
+    wait_populations(app, [])
+    app.locator('input[type="file"]').set_input_files(saved)
+    state = wait_populations(app, cuba)
+    assert state["network"] == "cuba"
+    assert len(state["projections"]) == len(content["network"]["projections"])
+    for name in cuba:
+        expect(node(app, name)).to_be_visible()
+    shot(app, screenshot_dir, "12-loaded-from-file")
+
+    # Choosing the same file again, after more edits, opens it again.
+    app.get_by_role("button", name="New", exact=True).click()
+    wait_populations(app, [])
+    expect(app.locator('input[type="file"]')).to_have_value("")  # emptied after opening
+    app.locator('input[type="file"]').set_input_files(saved)
+    wait_populations(app, cuba)
+
+
+def test_a_broken_file_shows_an_error_and_leaves_the_design_untouched(app: Page, screenshot_dir):
+    before = app.open_app()
+    file_input = app.locator('input[type="file"]')
+    file_input.set_input_files(
+        {"name": "broken.json", "mimeType": "application/json", "buffer": b'{"format": "snn-designer-net'}
+    )
+    banner = app.locator(".banner.fault")
+    expect(banner).to_contain_text("could not open broken.json: not valid JSON")
+    after = read_state(app)
+    assert after["populations"] == before["populations"]
+    assert after["projections"] == before["projections"]
+    assert not after["can_undo"]
+    for name in before["populations"]:
+        expect(node(app, name)).to_be_visible()
+    shot(app, screenshot_dir, "13-broken-file")
+
+    # Valid JSON that is not a valid network: the message names the problem.
+    bad = json.loads((EXAMPLES / "one_neuron.json").read_text())
+    bad["network"]["populations"][0]["size"] = -3
+    file_input.set_input_files(
+        {"name": "bad_size.json", "mimeType": "application/json", "buffer": json.dumps(bad).encode()}
+    )
+    expect(banner).to_contain_text("could not open bad_size.json")
+    expect(banner).to_contain_text("size")
+    assert read_state(app)["populations"] == before["populations"]
+
+
+def test_the_design_survives_a_reload_but_a_link_still_wins(app: Page, screenshot_dir):
+    app.open_app()
+    select_node(app, "noise")
+    app.keyboard.press("Delete")
+    wait_populations(app, ["exc", "inh"])
+    drop_from_palette(app, "iaf_psc_exp", 200, 360)
+    wait_populations(app, ["exc", "inh", "neurons"])
+
+    app.reload()
+    state = wait_populations(app, ["exc", "inh", "neurons"])
+    assert not state["can_undo"], "restoring the kept design is not an edit"
+    # The canvas shows the restored design, not the example the page started with.
+    expect(app.locator(".react-flow__node")).to_have_count(3)
+    expect(node(app, "noise")).to_have_count(0)
+    expect(node(app, "neurons")).to_be_visible()
+    expect(problems(app)).to_contain_text("nothing drives 'neurons'")
+    shot(app, screenshot_dir, "14-after-reload")
+
+    # A link to an example opens it even though this browser keeps a design.
+    state = app.open_app("?example=one_neuron")
+    assert state["network"] == "one_neuron"
+    expect(node(app, "neurons")).to_have_count(0)
