@@ -23,7 +23,7 @@ class NeuronState(NamedTuple):
 
 
 class Synapses(NamedTuple):
-    indptr: np.ndarray  # (N + 1,) int64
+    indptr: np.ndarray  # (T * N + 1,) int64; thread t's CSR by pre neuron starts at t * N (T = 1: plain CSR)
     target: np.ndarray  # (n_syn,) int32: post neuron, + N for the inhibitory channel
     weight: np.ndarray  # (n_syn,) float32
     delay: np.ndarray  # (n_syn,) int16, in steps (>= 1)
@@ -50,11 +50,12 @@ class PoissonInputs(NamedTuple):
     weight: np.ndarray  # (n,) float64
     delay: np.ndarray  # (n,) int16 steps
     source: np.ndarray  # (n,) int32: which Poisson projection (row of the per-source arrays)
+    thread_first: np.ndarray  # (T + 1,) int64: connections of thread t are [thread_first[t], thread_first[t+1])
     lam: np.ndarray  # (S,) float64 expected spikes per step now
     exp_minus_lam: np.ndarray  # (S,) float64
     start_step: np.ndarray  # (S,) int64
     stop_step: np.ndarray  # (S,) int64
-    rng: np.ndarray  # (S, 4) uint64 one stream per Poisson projection
+    rng: np.ndarray  # (T * S, 4) uint64 one stream per thread and Poisson projection (row t * S + s)
     cdf: np.ndarray  # (S, POISSON_TABLE_SIZE) float64 P(count <= k) now, last entry 2.0 (sentinel)
     guide: np.ndarray  # (S, POISSON_GUIDE_SIZE) int32 smallest k with cdf[k] >= j / size
     sched_begin: np.ndarray  # (S,) int64 the source's rate schedule: entries [begin, end)

@@ -57,6 +57,8 @@ class CompiledNetwork:
     initial_state: NeuronState | None = None
     plastic: PlasticSynapses | None = None
     plastic_names: list[str] = field(default_factory=list)  # projection name per plastic params row
+    threads: int = 1
+    bounds: np.ndarray | None = None  # (threads + 1,) neuron ranges owned by each thread
 
     @property
     def n_neurons(self) -> int:
@@ -111,7 +113,11 @@ def check_capacity(network: Network, dt: float, max_memory_bytes: int | None = N
 
 
 def compile_network(network: Network, dt: float | None = None, seed: int | None = None,
-                    max_memory_bytes: int | None = None) -> CompiledNetwork:
+                    max_memory_bytes: int | None = None, threads: int = 1) -> CompiledNetwork:
+    """Flat arrays for the kernels. With threads > 1 the synapses and Poisson inputs are
+    partitioned by the thread that owns their target neuron (contiguous neuron ranges)."""
+    if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= 64:
+        raise ValidationError(f"simulation: threads must be a whole number from 1 to 64, got {threads!r}")
     dt = network.dt if dt is None else float(dt)
     seed = network.seed if seed is None else int(seed)
     if not (isinstance(dt, float) and math.isfinite(dt) and dt > 0):
@@ -179,17 +185,22 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
             static_proj.append(np.full(pre_idx.size, len(projection_names), dtype=np.int16))
             projection_names.append(proj.name)
 
-    synapses, synapse_projection = _build_csr(n, static_pre, static_target, static_weight, static_delay, static_proj)
+    bounds = np.linspace(0, n, threads + 1).round().astype(np.int64)
+    synapses, synapse_projection = _build_csr(n, static_pre, static_target, static_weight, static_delay, static_proj,
+                                              bounds)
     compiled = CompiledNetwork(
         network=network, dt=dt, seed=seed, layout=layout, state=state, synapses=synapses,
-        poisson=_build_poisson(poisson_parts, dt, seed),
+        poisson=_build_poisson(poisson_parts, dt, seed, bounds, n),
         currents=_build_currents(current_parts, dt, seed),
         trains=_build_trains(network, dt, offset),
         ring_len=max_delay_steps + 1, pop_names=pop_names,
         synapse_projection=synapse_projection, projection_names=projection_names,
         poisson_sources=poisson_sources, current_sources=current_sources,
         plastic=_build_plastic(n, plastic_parts, network), plastic_names=plastic_names,
+        threads=threads, bounds=bounds,
     )
+    if threads > 1 and plastic_parts:
+        raise ValidationError("simulation: plastic synapses run on one thread only; use threads=1 for this network")
     compiled.initial_state = NeuronState(*(a.copy() for a in state))
     return compiled
 
@@ -213,14 +224,21 @@ def _initial_state(network: Network, n: int, seed: int, offset: dict[str, int], 
                        ode_step=np.zeros(n))
 
 
-def _build_csr(n, pres, targets, weights, delays, projs) -> tuple[Synapses, np.ndarray]:
+def _build_csr(n, pres, targets, weights, delays, projs, bounds) -> tuple[Synapses, np.ndarray]:
+    """CSR by presynaptic neuron. With T threads: T consecutive CSRs over (thread of target, pre),
+    so indptr has T * n + 1 entries and thread t's CSR starts at indptr[t * n]."""
+    threads = bounds.size - 1
     if not pres:
-        empty = Synapses(np.zeros(n + 1, np.int64), np.empty(0, np.int32), np.empty(0, np.float32), np.empty(0, np.int16))
+        empty = Synapses(np.zeros(threads * n + 1, np.int64), np.empty(0, np.int32), np.empty(0, np.float32),
+                         np.empty(0, np.int16))
         return empty, np.empty(0, np.int16)
-    pre = np.concatenate(pres)
-    indptr = csr_indptr(pre, n)
-    position = csr_positions(pre, indptr)
-    del pre
+    key = np.concatenate(pres)
+    if threads > 1:
+        owner = np.searchsorted(bounds, np.concatenate(targets) % n, side="right") - 1
+        key = owner * n + key
+    indptr = csr_indptr(key, threads * n)
+    position = csr_positions(key, indptr)
+    del key
 
     def ordered(parts, dtype):
         out = np.empty(position.size, dtype=dtype)
@@ -246,7 +264,9 @@ def rate_schedule(device, dt: float) -> list[tuple[int, float]]:
     return [(0, device.params["rate"] * dt * 1e-3)]
 
 
-def _build_poisson(parts, dt, seed) -> PoissonInputs:
+def _build_poisson(parts, dt, seed, bounds, n) -> PoissonInputs:
+    """Poisson connections ordered by (thread of target, source); one RNG stream per (thread, source)."""
+    threads = bounds.size - 1
     n_src = len(parts)
     start, stop = np.zeros(n_src, np.int64), np.zeros(n_src, np.int64)
     sched_begin, sched_end = np.zeros(n_src, np.int64), np.zeros(n_src, np.int64)
@@ -257,7 +277,8 @@ def _build_poisson(parts, dt, seed) -> PoissonInputs:
         sched_begin[src] = len(entries)
         entries.extend(schedule)
         sched_end[src] = len(entries)
-    seeds = [int(object_rng(seed, proj.name, 4).integers(0, 2**63)) for *_, proj in parts]
+    seeds = [int(object_rng(seed, proj.name, 4 + 100 * thread).integers(0, 2**63))
+             for thread in range(threads) for *_, proj in parts]
     sched_step = np.array([e[0] for e in entries], np.int64)
     sched_lam = np.array([e[1] for e in entries], np.float64)
     tables = [poisson_tables(x) for x in sched_lam]
@@ -268,9 +289,14 @@ def _build_poisson(parts, dt, seed) -> PoissonInputs:
         return np.concatenate([p[i] for p in parts]).astype(dtype) if parts else np.empty(0, dtype)
 
     lam = sched_lam[sched_begin].copy() if n_src else np.zeros(0)
+    target, weight, delay = cat(0, np.int32), cat(1, np.float64), cat(2, np.int16)
+    source = np.concatenate([np.full(p[0].size, p[3], np.int32) for p in parts]) if parts else np.empty(0, np.int32)
+    owner = np.searchsorted(bounds, target % max(n, 1), side="right") - 1
+    order = np.lexsort((source, owner))  # stable: within (thread, source) the original order
+    target, weight, delay, source = target[order], weight[order], delay[order], source[order]
+    thread_first = np.searchsorted(owner[order], np.arange(threads + 1)).astype(np.int64)
     return PoissonInputs(
-        target=cat(0, np.int32), weight=cat(1, np.float64), delay=cat(2, np.int16),
-        source=np.concatenate([np.full(p[0].size, p[3], np.int32) for p in parts]) if parts else np.empty(0, np.int32),
+        target=target, weight=weight, delay=delay, source=source, thread_first=thread_first,
         lam=lam, exp_minus_lam=np.exp(-lam), start_step=start, stop_step=stop,
         rng=seed_streams(seeds) if parts else np.zeros((0, 4), np.uint64),
         cdf=sched_cdf[sched_begin].copy(), guide=sched_guide[sched_begin].copy(),

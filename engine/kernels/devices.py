@@ -38,31 +38,38 @@ def _advance_rate_schedule(poisson_in, src, t):
 
 
 @kernel
-def drive_poisson(poisson_in, ring, t, counters):
-    """One independent Poisson count per (source, target) pair and step, as NEST's poisson_generator.
+def advance_rate_schedules(poisson_in, t):
+    """Sources with a rate schedule switch rates at step boundaries (before any thread draws)."""
+    for src in range(poisson_in.lam.shape[0]):
+        if poisson_in.sched_end[src] - poisson_in.sched_begin[src] > 1:
+            _advance_rate_schedule(poisson_in, src, t)
 
-    Synapses of one source are contiguous; its RNG state lives in registers across them.
+
+@kernel
+def drive_poisson(poisson_in, ring, t, first, last, rng_row0):
+    """One independent Poisson count per (source, target) pair and step, as NEST's poisson_generator,
+    for connections [first, last) (one thread's share); returns the number of events.
+
+    Connections of one source are contiguous; its RNG state lives in registers across them.
     """
     ring_len = ring.shape[0]
     slot = t % ring_len
-    n = poisson_in.target.shape[0]
     rng = poisson_in.rng
     events = 0
-    s = 0
-    while s < n:
+    s = first
+    while s < last:
         src = poisson_in.source[s]
+        row_rng = rng_row0 + src
         end = s
-        while end < n and poisson_in.source[end] == src:
+        while end < last and poisson_in.source[end] == src:
             end += 1
-        if poisson_in.sched_end[src] - poisson_in.sched_begin[src] > 1:
-            _advance_rate_schedule(poisson_in, src, t)
         lam = poisson_in.lam[src]
         if t < poisson_in.start_step[src] or t >= poisson_in.stop_step[src] or lam <= 0.0:
             s = end
             continue
         if lam >= POISSON_TABLE_MAX_LAM:
             for q in range(s, end):
-                count = poisson(rng, src, lam, poisson_in.exp_minus_lam[src])
+                count = poisson(rng, row_rng, lam, poisson_in.exp_minus_lam[src])
                 if count > 0:
                     row = slot + poisson_in.delay[q]
                     if row >= ring_len:
@@ -75,7 +82,7 @@ def drive_poisson(poisson_in, ring, t, counters):
             guide = poisson_in.guide[src]
             n_guide = guide.shape[0]
             p_zero = cdf[0]
-            s0, s1, s2, s3 = rng[src, 0], rng[src, 1], rng[src, 2], rng[src, 3]
+            s0, s1, s2, s3 = rng[row_rng, 0], rng[row_rng, 1], rng[row_rng, 2], rng[row_rng, 3]
             for q in range(s, end):
                 u, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
                 if u <= p_zero:
@@ -88,9 +95,9 @@ def drive_poisson(poisson_in, ring, t, counters):
                     row -= ring_len
                 ring[row, poisson_in.target[q]] += count * poisson_in.weight[q]
                 events += count
-            rng[src, 0], rng[src, 1], rng[src, 2], rng[src, 3] = s0, s1, s2, s3
+            rng[row_rng, 0], rng[row_rng, 1], rng[row_rng, 2], rng[row_rng, 3] = s0, s1, s2, s3
         s = end
-    counters[0] += events
+    return events
 
 
 @kernel

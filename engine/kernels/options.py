@@ -5,3 +5,6 @@ import numba
 # nogil=True: the Runner's thread simulates while the server's event loop stays responsive.
 # error_model="numpy": division by zero gives inf/nan (caught by the fault check), not an exception.
 kernel = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
+
+# The multi-threaded step (engine.kernels.parallel): the same options plus prange over threads.
+parallel_kernel = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy", parallel=True)

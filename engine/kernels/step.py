@@ -15,7 +15,7 @@ from engine.kernels.ode_neurons import (
     FAMILY_COND_ALPHA, FAMILY_COND_EXP, update_aeif, update_conductance, update_izhikevich,
 )
 from engine.kernels.plasticity import deliver_plastic, record_post_spikes
-from engine.kernels.devices import drive_currents, drive_poisson
+from engine.kernels.devices import advance_rate_schedules, drive_currents, drive_poisson
 
 # Model codes (engine.compile maps model names to these).
 IAF_PSC_DELTA = 0
@@ -83,49 +83,55 @@ def run_block(layout, state, synapses, plastic, poisson_in, current_in, trains, 
         headroom = n_neurons + trains.max_per_step[0] + _parrot_spikes_due(layout, ring, slot, n_neurons)
         if capacity - n_spikes < headroom and k > 0:
             break
-        drive_poisson(poisson_in, ring, t, counters)
+        advance_rate_schedules(poisson_in, t)
+        counters[COUNT_SYNAPTIC_EVENTS] += drive_poisson(poisson_in, ring, t, 0, poisson_in.target.shape[0], 0)
         drive_currents(current_in, current_ring, t)
         first_spike = n_spikes
         for p in range(n_pops):
-            code = layout.pop_model[p]
             begin = layout.pop_start[p]
             end = layout.pop_start[p + 1]
-            consts = layout.pop_consts[p]
             emitted_before = n_spikes
-            if code == IAF_PSC_DELTA:
-                n_spikes = _update_psc_delta(consts, state, ring, current_ring, slot, begin, end, n_neurons,
-                                             buffers, n_spikes, t)
-            elif code == IAF_PSC_EXP:
-                n_spikes = _update_psc_exp(consts, state, ring, current_ring, slot, begin, end, n_neurons,
-                                           buffers, n_spikes, t)
-            elif code == IAF_PSC_ALPHA:
-                n_spikes = _update_psc_alpha(consts, state, ring, current_ring, slot, begin, end, n_neurons,
-                                             buffers, n_spikes, t)
-            elif code == IAF_COND_EXP:
-                n_spikes = update_conductance(FAMILY_COND_EXP, consts, state, ring, current_ring, slot, begin, end,
-                                              n_neurons, buffers, n_spikes, t)
-            elif code == IAF_COND_ALPHA:
-                n_spikes = update_conductance(FAMILY_COND_ALPHA, consts, state, ring, current_ring, slot, begin, end,
-                                              n_neurons, buffers, n_spikes, t)
-            elif code == AEIF_COND_EXP:
-                n_spikes = update_aeif(consts, state, ring, current_ring, slot, begin, end, n_neurons, buffers,
-                                       n_spikes, t, capacity)
-            elif code == IZHIKEVICH:
-                n_spikes = update_izhikevich(consts, state, ring, current_ring, slot, begin, end, n_neurons, buffers,
-                                             n_spikes, t)
-            elif code == PARROT:
-                n_spikes = _update_parrot(ring, slot, begin, end, n_neurons, buffers, n_spikes, t, capacity)
-            if code != PASSIVE:
+            n_spikes = update_population(layout, p, begin, end, state, ring, current_ring, slot, n_neurons, buffers,
+                                         n_spikes, t, capacity)
+            if layout.pop_model[p] != PASSIVE:
                 counters[COUNT_NEURON_UPDATES] += end - begin
             buffers.pop_counts[k, p] = n_spikes - emitted_before
         n_spikes = _emit_trains(trains, layout, buffers, t, k, n_spikes, capacity)
-        _deliver(synapses, ring, buffers.spike_neuron, first_spike, n_spikes, t, counters)
+        counters[COUNT_SYNAPTIC_EVENTS] += deliver(synapses, 0, ring, buffers.spike_neuron, first_spike, n_spikes, t)
         if plastic.params.shape[0] > 0:
             record_post_spikes(plastic, buffers.spike_neuron, first_spike, n_spikes, t, dt)
             deliver_plastic(plastic, ring, buffers.spike_neuron, first_spike, n_spikes, t, dt, n_neurons, counters)
         _record_traces(layout, state, buffers, k)
         steps_done = k + 1
     return steps_done, n_spikes
+
+
+@kernel
+def update_population(layout, p, begin, end, state, ring, current_ring, slot, n_neurons, buffers, n_spikes, t,
+                      capacity):
+    """Integrate neurons [begin, end) of population p over one step; spikes go to buffers from n_spikes on."""
+    code = layout.pop_model[p]
+    consts = layout.pop_consts[p]
+    if code == IAF_PSC_DELTA:
+        return _update_psc_delta(consts, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t)
+    if code == IAF_PSC_EXP:
+        return _update_psc_exp(consts, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t)
+    if code == IAF_PSC_ALPHA:
+        return _update_psc_alpha(consts, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t)
+    if code == IAF_COND_EXP:
+        return update_conductance(FAMILY_COND_EXP, consts, state, ring, current_ring, slot, begin, end, n_neurons,
+                                  buffers, n_spikes, t)
+    if code == IAF_COND_ALPHA:
+        return update_conductance(FAMILY_COND_ALPHA, consts, state, ring, current_ring, slot, begin, end, n_neurons,
+                                  buffers, n_spikes, t)
+    if code == AEIF_COND_EXP:
+        return update_aeif(consts, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t,
+                           capacity)
+    if code == IZHIKEVICH:
+        return update_izhikevich(consts, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t)
+    if code == PARROT:
+        return _update_parrot(ring, slot, begin, end, n_neurons, buffers, n_spikes, t, capacity)
+    return n_spikes
 
 
 @kernel
@@ -289,23 +295,26 @@ def _emit_trains(trains, layout, buffers, t, k, n_spikes, capacity):
 
 
 @kernel
-def _deliver(synapses, ring, spike_neuron, first, last, t, counters):
+def deliver(synapses, csr_offset, ring, spike_neuron, first, last, t):
+    """Scatter spikes [first, last) through one CSR (csr_offset = thread * N) into the ring; returns events."""
     ring_len = ring.shape[0]
     slot = t % ring_len
     indptr = synapses.indptr
     target = synapses.target
     weight = synapses.weight
     delay = synapses.delay
+    events = 0
     for j in range(first, last):
-        pre = spike_neuron[j]
+        pre = csr_offset + spike_neuron[j]
         begin = indptr[pre]
         end = indptr[pre + 1]
-        counters[COUNT_SYNAPTIC_EVENTS] += end - begin
+        events += end - begin
         for s in range(begin, end):
             row = slot + delay[s]  # delay < ring_len, so one subtraction replaces a modulo
             if row >= ring_len:
                 row -= ring_len
             ring[row, target[s]] += weight[s]
+    return events
 
 
 @kernel

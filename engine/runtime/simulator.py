@@ -15,6 +15,7 @@ from engine.compile.connect import draw, object_rng
 from engine.compile.propagators import population_constants, steps_of
 from engine.errors import RestartRequired, SimulationFault, ValidationError
 from engine.kernels import plasticity as pl
+from engine.kernels.parallel import EXTRA_SPIKES_PER_THREAD, run_block_threads
 from engine.kernels import step as k
 from engine.model.network import Distribution, Network
 
@@ -55,12 +56,14 @@ class Simulator:
     """
 
     def __init__(self, network: Network, dt: float | None = None, seed: int | None = None,
-                 max_memory_bytes: int | None = None, block_steps: int = 1000, keep_history: bool = True):
+                 max_memory_bytes: int | None = None, block_steps: int = 1000, keep_history: bool = True,
+                 threads: int = 1):
         if not isinstance(network, Network):
             raise ValidationError(f"simulator: expected a Network, got {type(network).__name__}")
         if isinstance(block_steps, bool) or not isinstance(block_steps, int) or block_steps < 1:
             raise ValidationError(f"simulator: block_steps must be a whole number >= 1, got {block_steps!r}")
-        self.compiled: CompiledNetwork = compile_network(network, dt, seed, max_memory_bytes)
+        self.compiled: CompiledNetwork = compile_network(network, dt, seed, max_memory_bytes, threads=threads)
+        self.threads = threads
         self.network = network
         self.dt = self.compiled.dt
         self.seed = self.compiled.seed
@@ -75,17 +78,25 @@ class Simulator:
         self._buffers = Buffers(
             ring=np.zeros((c.ring_len, 2 * n)),
             current_ring=np.zeros((c.ring_len, n)),
-            spike_neuron=np.zeros(2 * n + int(c.trains.max_per_step[0]) + 65536, np.int32),
-            spike_step=np.zeros(2 * n + int(c.trains.max_per_step[0]) + 65536, np.int64),
+            spike_neuron=np.zeros(self._spike_capacity(), np.int32),
+            spike_step=np.zeros(self._spike_capacity(), np.int64),
             trace_neuron=np.zeros(0, np.int64), trace_var=np.zeros(0, np.int32), trace_pop=np.zeros(0, np.int32),
             trace_out=np.zeros((block_steps, 0)),
             pop_counts=np.zeros((block_steps, len(c.pop_names)), np.int32),
             counters=np.zeros(4, np.int64),
         )
+        self._thread_pop = np.zeros((threads, len(c.pop_names) + 1), np.int64)
+        self._thread_events = np.zeros(threads, np.int64)
         self.trace_requests: list[TraceRequest] = []
         self.step = 0
         self._clear_history()
         self.set_recording(self._requests_from_network(network))
+
+    def _spike_capacity(self) -> int:
+        c = self.compiled
+        n = c.n_neurons
+        extra = (self.threads * (n // self.threads + 1 + EXTRA_SPIKES_PER_THREAD) if self.threads > 1 else 0)
+        return 2 * n + extra + int(c.trains.max_per_step[0]) + 65536
 
     # -- time --------------------------------------------------------------------
     @property
@@ -114,10 +125,16 @@ class Simulator:
         counts = np.empty((n_steps, len(c.pop_names)), np.int32)
         while done < n_steps:
             try:
-                steps_done, n_spikes = k.run_block(
-                    c.layout, c.state, c.synapses, c.plastic, c.poisson, c.currents, c.trains, buf,
-                    self.step, n_steps - done, self.dt,
-                )
+                if self.threads > 1:
+                    steps_done, n_spikes = run_block_threads(
+                        c.layout, c.state, c.synapses, c.poisson, c.currents, c.trains, buf,
+                        self.step, n_steps - done, c.bounds, self._thread_pop, self._thread_events,
+                    )
+                else:
+                    steps_done, n_spikes = k.run_block(
+                        c.layout, c.state, c.synapses, c.plastic, c.poisson, c.currents, c.trains, buf,
+                        self.step, n_steps - done, self.dt,
+                    )
             except Exception as error:  # a kernel failure must not take the process down
                 raise SimulationFault(f"simulation failed at t = {self.t:.1f} ms: {error}") from error
             neurons.append(buf.spike_neuron[:n_spikes].copy())
@@ -391,7 +408,7 @@ class Simulator:
         if name not in c.projection_names:
             raise ValidationError(f"projection '{name}': has no stored synapses (device input or unknown)")
         mask = c.synapse_projection == c.projection_names.index(name)
-        pre = np.repeat(np.arange(c.n_neurons), np.diff(c.synapses.indptr))[mask]
+        pre = np.repeat(np.tile(np.arange(c.n_neurons), c.threads), np.diff(c.synapses.indptr))[mask]
         target = c.synapses.target[mask] % c.n_neurons
         return pre - pre_start, target - post_start, c.synapses.weight[mask].astype(np.float64)
 

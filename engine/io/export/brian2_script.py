@@ -1,0 +1,547 @@
+"""Network -> a standalone, commented Brian2 script (equations written out, units attached).
+
+Brian2 has no built-in NEST models, so each engine model becomes its equations:
+
+    iaf_psc_delta  dv/dt = (E_L - v)/tau_m + (I_e + I_stim)/C_m; a spike adds w to v unless refractory
+    iaf_psc_exp    + dI_ex/dt = -I_ex/tau_syn_ex, dI_in/dt = -I_in/tau_syn_in   (method 'exact')
+    iaf_psc_alpha  + two-stage synapse y -> I (an alpha function, peak w at tau_syn) (method 'exact')
+    iaf_cond_exp/alpha  conductances g_ex, g_in (method 'exponential_euler'; NEST uses RKF45)
+    aeif_cond_exp  AdEx with adaptation w (method 'euler'; NEST uses RKF45 with error control)
+    izhikevich     forward Euler from the old (v, U), as NEST's consistent integration
+    parrot_neuron  counts incoming spikes and fires when it got one: one step later than NEST,
+                   and at most one spike per step
+    poisson_generator  PoissonInput (binomial draws per step; a fast train is split into
+                   slower ones so the draws stay accurate), gated by start/stop
+    spike_generator    SpikeGeneratorGroup (duplicate times of one neuron merged)
+    dc/ac/step_current/noise_generator  a current updated at the start of every step
+
+Connections are drawn in the script (numpy, or Brian's own for all-to-all, one-to-one and
+pairwise Bernoulli) with the engine's rule semantics; weights and delays constant or
+drawn. Refused with a ValidationError: stdp_synapse with learning on (not written for
+Brian2 yet), inhomogeneous_poisson_generator, Poisson or current projections other than
+all_to_all/one_to_one, k merged generators with drawn weights.
+"""
+from __future__ import annotations
+
+import math
+
+from engine.errors import ValidationError
+from engine.io.export.common import (
+    check_common, describe_rule, describe_value, header_docstring, initial_state, literal, one_line, results_code,
+    simulated_time, spike_trains,
+)
+from engine.model.network import Distribution, Network, Projection, value_bounds
+from engine.model.synapses import get_synapse
+
+BRIAN_UNITS = {"ms": "ms", "mV": "mV", "pA": "pA", "nS": "nS", "pF": "pF", "Hz": "Hz", "": "1", "deg": "1"}
+POISSON_MAX_P = 0.05  # largest spike probability per step and train that PoissonInput gets
+
+EQUATIONS = {
+    "iaf_psc_delta": """
+        dv/dt = (E_L - v) / tau_m + (I_e + I_stim) / C_m : volt (unless refractory)
+        I_stim : amp  # device currents, updated every step
+    """,
+    "iaf_psc_exp": """
+        dv/dt = (E_L - v) / tau_m + (I_ex + I_in + I_e + I_stim) / C_m : volt (unless refractory)
+        dI_ex/dt = -I_ex / tau_syn_ex : amp
+        dI_in/dt = -I_in / tau_syn_in : amp
+        I_stim : amp  # device currents, updated every step
+    """,
+    "iaf_psc_alpha": """
+        dv/dt = (E_L - v) / tau_m + (I_ex + I_in + I_e + I_stim) / C_m : volt (unless refractory)
+        dI_ex/dt = (y_ex - I_ex) / tau_syn_ex : amp
+        dy_ex/dt = -y_ex / tau_syn_ex : amp
+        dI_in/dt = (y_in - I_in) / tau_syn_in : amp
+        dy_in/dt = -y_in / tau_syn_in : amp
+        I_stim : amp  # device currents, updated every step
+    """,
+    "iaf_cond_exp": """
+        dv/dt = (g_L * (E_L - v) + g_ex * (E_ex - v) + g_in * (E_in - v) + I_e + I_stim) / C_m : volt (unless refractory)
+        dg_ex/dt = -g_ex / tau_syn_ex : siemens
+        dg_in/dt = -g_in / tau_syn_in : siemens
+        I_stim : amp  # device currents, updated every step
+    """,
+    "iaf_cond_alpha": """
+        dv/dt = (g_L * (E_L - v) + g_ex * (E_ex - v) + g_in * (E_in - v) + I_e + I_stim) / C_m : volt (unless refractory)
+        dg_ex/dt = (h_ex - g_ex) / tau_syn_ex : siemens
+        dh_ex/dt = -h_ex / tau_syn_ex : siemens
+        dg_in/dt = (h_in - g_in) / tau_syn_in : siemens
+        dh_in/dt = -h_in / tau_syn_in : siemens
+        I_stim : amp  # device currents, updated every step
+    """,
+    "aeif_cond_exp": """
+        dv/dt = (-g_L * (v - E_L) + SPIKE_CURRENT - g_ex * (v - E_ex) - g_in * (v - E_in) - w + I_e + I_stim) / C_m : volt (unless refractory)
+        dw/dt = (a * (v - E_L) - w) / tau_w : amp
+        dg_ex/dt = -g_ex / tau_syn_ex : siemens
+        dg_in/dt = -g_in / tau_syn_in : siemens
+        I_stim : amp  # device currents, updated every step
+    """,
+    "izhikevich": """
+        dv/dt = (0.04 * v**2 / mV + 5 * v + 140 * mV - U + (I_e + I_stim) * mV / pA) / ms : volt
+        dU/dt = a * (b * v - U) / ms : volt
+        I_stim : amp  # device currents, updated every step
+    """,
+    "parrot_neuron": """
+        n_in : 1  # spikes received in this step
+    """,
+}
+METHOD = {"iaf_psc_delta": "exact", "iaf_psc_exp": "exact", "iaf_psc_alpha": "exact",
+          "iaf_cond_exp": "exponential_euler", "iaf_cond_alpha": "exponential_euler",
+          "aeif_cond_exp": "euler", "izhikevich": "euler", "parrot_neuron": "euler"}
+# where a spike of weight w goes: (excitatory statement, inhibitory statement), w in the target's unit
+ON_PRE = {
+    "iaf_psc_delta": ("v_post += {w} * int(not_refractory_post)", "v_post += {w} * int(not_refractory_post)"),
+    "iaf_psc_exp": ("I_ex_post += {w}", "I_in_post += {w}"),
+    "iaf_psc_alpha": ("y_ex_post += e * {w}", "y_in_post += e * {w}"),
+    "iaf_cond_exp": ("g_ex_post += {w}", "g_in_post -= {w}"),
+    "iaf_cond_alpha": ("h_ex_post += e * {w}", "h_in_post -= e * {w}"),
+    "aeif_cond_exp": ("g_ex_post += {w}", "g_in_post -= {w}"),
+    "izhikevich": ("v_post += {w}", "v_post += {w}"),
+    "parrot_neuron": ("n_in_post += 1", "n_in_post += 1"),
+}
+# the same for a PoissonInput: (target variable, weight expression)
+POISSON_TARGET = {
+    "iaf_psc_delta": (("v", "{w} * int(not_refractory)"), ("v", "{w} * int(not_refractory)")),
+    "iaf_psc_exp": (("I_ex", "{w}"), ("I_in", "{w}")),
+    "iaf_psc_alpha": (("y_ex", "e * {w}"), ("y_in", "e * {w}")),
+    "iaf_cond_exp": (("g_ex", "{w}"), ("g_in", "-{w}")),
+    "iaf_cond_alpha": (("h_ex", "e * {w}"), ("h_in", "-e * {w}")),
+    "aeif_cond_exp": (("g_ex", "{w}"), ("g_in", "-{w}")),
+    "izhikevich": (("v", "{w}"), ("v", "{w}")),
+    "parrot_neuron": (("n_in", "1"), ("n_in", "1")),
+}
+CURRENT_DEVICES = ("dc_generator", "ac_generator", "step_current_generator", "noise_generator")
+
+
+def _quantity_code(value: float, unit: str) -> str:
+    brian = BRIAN_UNITS.get(unit, "1")
+    return literal(float(value)) if brian == "1" else f"{float(value)!r} * {brian}"
+
+
+def _spec(value) -> str:
+    """A value as the script's draw() understands it: a number or a distribution dict."""
+    if not isinstance(value, Distribution):
+        return literal(float(value))
+    return literal({"kind": value.kind, "params": dict(value.params), "clip_low": value.clip_low,
+                    "clip_high": value.clip_high})
+
+
+def _threshold_reset(pop) -> tuple[str, str, str | None, list[str]]:
+    """(threshold, reset, refractory code or None, notes)."""
+    p = pop.params
+    if pop.model == "parrot_neuron":
+        return "n_in > 0.5", "n_in = 0", None, [
+            "relays a received spike one step later than NEST, and at most one spike per step"]
+    if pop.model == "izhikevich":
+        return "v >= V_th", "v = c\nU += d * mV", None, []
+    if pop.model == "aeif_cond_exp":
+        threshold = "v >= V_peak" if p["Delta_T"] > 0 else "v >= V_th"
+        return threshold, "v = V_reset\nw += b", f"{p['t_ref']!r} * ms", []
+    return "v >= V_th", "v = V_reset", f"{p['t_ref']!r} * ms", []
+
+
+def _namespace_lines(pop) -> list[str]:
+    model = pop.model_class
+    lines = []
+    for name, q in model.parameters.items():
+        value = pop.params.get(name)
+        if value is None or name in ("gsl_error_tol",):
+            continue
+        lines.append(f"            {literal(name)}: {_quantity_code(value, q.unit)},  # {one_line(q.doc)}")
+    return lines
+
+
+def _equations(pop) -> tuple[str, str]:
+    eqs = EQUATIONS[pop.model]
+    method = METHOD[pop.model]
+    if pop.model == "aeif_cond_exp":
+        spike = "g_L * Delta_T * exp((v - V_th) / Delta_T)" if pop.params["Delta_T"] > 0 else "0 * amp"
+        eqs = eqs.replace("SPIKE_CURRENT", spike)
+    if method == "exact" and any(pop.params.get(k) == pop.params.get("tau_m") for k in ("tau_syn_ex", "tau_syn_in")):
+        method = "exponential_euler"  # the closed form divides by tau_m - tau_syn
+    return eqs, method
+
+
+def export_brian2(network: Network, seed: int | None = None, t_sim: float | None = None) -> str:
+    """A readable Brian2 script: `python net.py --out DIR [--target numpy|cython]` writes
+    DIR/spikes.csv and DIR/summary.json as `snn-designer run` does."""
+    seed, t_sim = check_common(network, seed, t_sim, "Brian2")
+    dt = network.dt
+    for pop in network.populations:
+        if not pop.is_device and pop.model not in EQUATIONS:
+            raise ValidationError(f"population '{pop.name}': model {pop.model} cannot be exported to Brian2 yet")
+        if pop.is_device and pop.model not in ("poisson_generator", "spike_generator", *CURRENT_DEVICES):
+            raise ValidationError(f"population '{pop.name}': device {pop.model} cannot be exported to Brian2 yet")
+    for proj in network.projections:
+        if get_synapse(proj.synapse, f"projection '{proj.name}'").plastic and proj.synapse_params.get("learning", 1.0):
+            raise ValidationError(f"projection '{proj.name}': {proj.synapse} with learning on cannot be exported to "
+                                  "Brian2 yet (export to PyNEST instead, or switch learning off)")
+
+    lines: list[str] = ["#!/usr/bin/env python3"]
+    lines += header_docstring(network, "Brian2", "python THIS_FILE.py --out DIR [--target numpy|cython] [--seed S] [--t-sim MS]", [
+        "",
+        "Exported by SNN Designer; requires brian2 and numpy (Brian2 2.9 needs numpy < 2.4).",
+    ])
+    lines += [
+        "import argparse",
+        "import json",
+        "import os",
+        "import sys",
+        "import time",
+        "",
+        "import brian2 as b2",
+        "import numpy as np",
+        "from brian2 import Hz, amp, e, mV, ms, nS, pA, pF, siemens, volt  # noqa: F401 (used in equations)",
+        "",
+        f"NETWORK = {literal(network.name)}",
+        f"T_SIM = {simulated_time(t_sim, dt)!r}  # ms simulated (whole time steps)",
+        f"DT = {dt!r}  # ms, time step",
+        f"SEED = {seed}",
+        "",
+        "",
+        "def draw(spec, n, rng):",
+        '    """n values of a constant or a distribution {kind, params, clip_low, clip_high}, as SNN Designer draws."""',
+        "    if not isinstance(spec, dict):",
+        "        return np.full(n, float(spec))",
+        '    p = spec["params"]',
+        '    if spec["kind"] == "normal":',
+        '        out = rng.normal(p["mean"], p["std"], size=n)',
+        '    elif spec["kind"] == "uniform":',
+        '        out = rng.uniform(p["low"], p["high"], size=n)',
+        "    else:",
+        '        out = rng.lognormal(p["mean"], p["sigma"], size=n)',
+        '    if spec["clip_low"] is not None or spec["clip_high"] is not None:',
+        '        out = np.clip(out, spec["clip_low"], spec["clip_high"])',
+        "    return out",
+        "",
+        "",
+        "def fixed_degree(degree, n_owner, n_other, no_autapses, multapses, rng):",
+        '    """Each owner neuron gets `degree` partners among n_other (fixed in-/out-degree)."""',
+        "    owner = np.repeat(np.arange(n_owner), degree)",
+        "    choices = n_other - (1 if no_autapses else 0)",
+        "    if multapses:",
+        "        other = rng.integers(0, choices, size=(n_owner, degree))",
+        "    else:",
+        "        other = np.array([rng.choice(choices, size=degree, replace=False) for _ in range(n_owner)],",
+        "                         dtype=np.int64).reshape(n_owner, degree)",
+        "    if no_autapses:  # skip over the owner itself",
+        "        other = other + (other >= np.arange(n_owner)[:, None])",
+        "    return owner, other.reshape(-1)",
+        "",
+        "",
+        "def fixed_total(n_syn, n_pre, n_post, no_autapses, multapses, rng):",
+        '    """n_syn synapses in all, between random pairs."""',
+        "    if multapses:",
+        "        pre, post = rng.integers(0, n_pre, n_syn), rng.integers(0, n_post, n_syn)",
+        "        while no_autapses and (pre == post).any():",
+        "            bad = pre == post",
+        "            pre[bad], post[bad] = rng.integers(0, n_pre, bad.sum()), rng.integers(0, n_post, bad.sum())",
+        "        return pre, post",
+        "    pairs = [(i, j) for i in range(n_pre) for j in range(n_post) if not (no_autapses and i == j)]",
+        "    chosen = rng.choice(len(pairs), size=n_syn, replace=False)",
+        "    return np.array([pairs[k][0] for k in chosen]), np.array([pairs[k][1] for k in chosen])",
+        "",
+        "",
+        "def build(seed):",
+        '    """Create groups, inputs and synapses; returns (brian2.Network, {name: NeuronGroup}, n_synapses)."""',
+        "    b2.defaultclock.dt = DT * ms",
+        "    b2.seed(seed)  # Brian's own draws (Poisson inputs, pairwise Bernoulli connections, noise)",
+        "    rng = np.random.default_rng(seed)  # numpy draws (initial values, weights, delays, fixed degrees)",
+        "    net = b2.Network()",
+        "    group = {}",
+        "    n_synapses = 0",
+    ]
+    current_terms: dict[str, list[str]] = {}
+    current_objects: list[list[str]] = []
+    extra_eqs: dict[str, list[str]] = {}  # per-neuron variables the inputs need
+    for j, proj in enumerate(network.projections):
+        pre, post = network.population(proj.pre), network.population(proj.post)
+        if pre.model == "poisson_generator" and isinstance(proj.weight, Distribution) and post.model != "parrot_neuron":
+            dim = {"mV": "volt", "pA": "amp", "nS": "siemens"}[post.model_class.weight_unit]
+            extra_eqs.setdefault(post.name, []).append(f"w_p{j} : {dim}  # drawn weight of Poisson input {j}")
+        if pre.model == "noise_generator":
+            extra_eqs.setdefault(post.name, []).append(f"noise_p{j} : amp  # noise current of input {j}")
+    for pop in network.populations:
+        if pop.is_device:
+            if pop.model == "spike_generator":
+                lines += _spike_generator_lines(pop, dt)
+            continue
+        eqs, method = _equations(pop)
+        threshold, reset, refractory, notes = _threshold_reset(pop)
+        lines += ["", f"    # {one_line(pop.name)}: {pop.size} {pop.model} neurons. {one_line(pop.model_class.summary)}"]
+        lines += [f"    # ({note})" for note in notes]
+        lines.append(f"    group[{literal(pop.name)}] = b2.NeuronGroup(")
+        lines.append(f"        {pop.size},")
+        lines.append('        """')
+        lines += [f"        {line.strip()}" for line in eqs.strip().splitlines() + extra_eqs.get(pop.name, [])]
+        lines.append('        """,')
+        lines.append(f"        threshold={literal(threshold)}, reset={literal(reset)},")
+        if refractory is not None:
+            lines.append(f"        refractory={refractory},")
+        lines.append(f"        method={literal(method)},")
+        lines.append("        namespace={")
+        lines += _namespace_lines(pop)
+        lines.append("        },")
+        lines.append("    )")
+        for var, value in initial_state(pop).items():
+            brian_var = {"V_m": "v", "U_m": "U"}.get(var, var)
+            unit = {"V_m": "mV", "U_m": "mV", "w": "pA"}.get(var, "1")
+            if isinstance(value, Distribution):
+                lines.append(f"    group[{literal(pop.name)}].{brian_var} = draw({_spec(value)}, {pop.size}, rng) * {unit}"
+                             f"  # initial {var}: {describe_value(value)}")
+            else:
+                lines.append(f"    group[{literal(pop.name)}].{brian_var} = {float(value)!r} * {unit}  # initial {var}")
+        if pop.model == "izhikevich" and pop.params["V_min"] > -1000.0:
+            lines.append(f"    group[{literal(pop.name)}].run_regularly('v = clip(v, V_min, 1e9 * mV)', when='after_groups')")
+        lines.append(f"    net.add(group[{literal(pop.name)}])")
+    for j, proj in enumerate(network.projections):
+        pre = network.population(proj.pre)
+        if pre.model in CURRENT_DEVICES:
+            term, obj = _current_lines(network, proj, j, dt)
+            current_terms.setdefault(proj.post, []).append(term)
+            current_objects.append(obj)
+        elif pre.model == "poisson_generator":
+            lines += _poisson_lines(network, proj, j, dt)
+        else:
+            lines += _synapse_lines(network, proj)
+    if current_objects:
+        lines += ["", "    # device currents: every step the group's I_stim is the sum of its sources"]
+        for obj in current_objects:
+            lines += obj
+        for post, terms in current_terms.items():
+            lines.append(f"    group[{literal(post)}].run_regularly({literal('I_stim = ' + ' + '.join(terms))}, when='start')")
+    neuron_pops = [(p.name, p.model, p.size, p.record.spikes) for p in network.populations if not p.is_device]
+    lines += [
+        "    return net, group, n_synapses",
+        "",
+        "",
+        "# Neuron populations: (name, model, size, spikes written to spikes.csv).",
+        "POPULATIONS = [",
+        *[f"    {literal(list(entry))}," for entry in neuron_pops],
+        "]",
+        "",
+        "",
+        "def main(argv=None):",
+        '    parser = argparse.ArgumentParser(description=f"Simulate {NETWORK} in Brian2 and write spikes.csv and summary.json.")',
+        '    parser.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")',
+        '    parser.add_argument("--target", default="numpy", choices=["numpy", "cython"], help="Brian2 code generation target")',
+        '    parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")',
+        '    parser.add_argument("--t-sim", type=float, default=T_SIM, metavar="MS", help=f"simulated time (default {T_SIM} ms)")',
+        "    args = parser.parse_args(argv)",
+        "    t_sim = round(round(args.t_sim / DT) * DT, 10)",
+        "    b2.prefs.codegen.target = args.target",
+        "",
+        "    started = time.perf_counter()",
+        "    net, group, n_synapses = build(args.seed)",
+        "    monitors = {name: b2.SpikeMonitor(group[name]) for name, *_ in POPULATIONS}",
+        "    net.add(*monitors.values())",
+        "    build_s = time.perf_counter() - started",
+        "    started = time.perf_counter()",
+        "    net.run(t_sim * ms, namespace={})  # every name is in the groups' namespaces or a literal",
+        "    sim_s = time.perf_counter() - started",
+        "",
+        "    spikes = {name: (np.asarray(m.i[:], np.int64), np.asarray(m.t[:] / ms, np.float64))",
+        "              for name, m in monitors.items()}",
+        "    info = {",
+        '        "network": NETWORK, "backend": "brian2", "backend_version": b2.__version__, "target": args.target,',
+        '        "dt_ms": DT, "seed": args.seed, "n_synapses": int(n_synapses), "build_s": build_s, "sim_s": sim_s,',
+        "    }",
+        "    write_results(args.out, POPULATIONS, spikes, t_sim, info)",
+        "    return 0",
+        "",
+        "",
+    ]
+    lines.append(results_code().rstrip("\n"))
+    lines += ["", "", 'if __name__ == "__main__":', "    sys.exit(main())", ""]
+    return "\n".join(lines)
+
+
+def _spike_generator_lines(pop, dt) -> list[str]:
+    indices, times = [], []
+    for i, train in enumerate(spike_trains(pop, dt)):
+        for t in sorted(set(train)):  # Brian2 takes at most one spike per neuron and step
+            indices.append(i)
+            times.append(round(t - dt, 10))  # emitted in the step that ends at t, as the engine stamps it
+    return [
+        "",
+        f"    # {one_line(pop.name)}: {pop.size} spike_generator (times in ms on the grid; duplicates merged)",
+        f"    group[{literal(pop.name)}] = b2.SpikeGeneratorGroup({pop.size}, {literal(indices)}, "
+        f"np.array({literal(times)}) * ms)",
+        f"    net.add(group[{literal(pop.name)}])",
+    ]
+
+
+def _weight_unit(post) -> str:
+    return {"mV": "mV", "pA": "pA", "nS": "nS"}.get(post.model_class.weight_unit, "1")
+
+
+def _on_pre(post_model: str, weight, w_code: str, unit: str) -> str:
+    """The on_pre statement(s): excitatory or inhibitory by the weight's sign, both if drawn weights take both."""
+    excitatory, inhibitory = ON_PRE[post_model]
+    low, high = value_bounds(weight)
+    if excitatory == inhibitory or low >= 0:
+        return excitatory.format(w=w_code)
+    if high <= 0:
+        return inhibitory.format(w=w_code)
+    # drawn weights of both signs: each synapse goes where its sign sends it, as in the engine
+    return (excitatory.format(w=f"{w_code} * int({w_code} > 0 * {unit})") + "\n"
+            + inhibitory.format(w=f"{w_code} * int({w_code} < 0 * {unit})"))
+
+
+def _connect_lines(proj: Projection, var: str, pre_size: int, post_size: int) -> list[str]:
+    rule = proj.rule
+    same = proj.pre == proj.post
+    no_autapses = same and not rule.allow_autapses
+    if rule.rule == "all_to_all":
+        condition = "condition='i != j'" if no_autapses else ""
+        return [f"    {var}.connect({condition})"]
+    if rule.rule == "one_to_one":
+        return [f"    {var}.connect(j='i')"]
+    if rule.rule == "pairwise_bernoulli":
+        cond = ", condition='i != j'" if no_autapses else ""
+        return [f"    {var}.connect(p={rule.p!r}{cond})"]
+    if rule.rule == "fixed_indegree":
+        return [f"    post, pre = fixed_degree({rule.indegree}, {post_size}, {pre_size}, {no_autapses}, "
+                f"{rule.allow_multapses}, rng)",
+                f"    {var}.connect(i=pre, j=post)"]
+    if rule.rule == "fixed_outdegree":
+        return [f"    pre, post = fixed_degree({rule.outdegree}, {pre_size}, {post_size}, {no_autapses}, "
+                f"{rule.allow_multapses}, rng)",
+                f"    {var}.connect(i=pre, j=post)"]
+    return [f"    pre, post = fixed_total({rule.N}, {pre_size}, {post_size}, {no_autapses}, {rule.allow_multapses}, rng)",
+            f"    {var}.connect(i=pre, j=post)"]
+
+
+def _synapse_lines(network: Network, proj: Projection) -> list[str]:
+    pre, post = network.population(proj.pre), network.population(proj.post)
+    unit = _weight_unit(post)
+    drawn_weight = isinstance(proj.weight, Distribution) and post.model != "parrot_neuron"
+    if drawn_weight:
+        on_pre = _on_pre(post.model, proj.weight, "weight", unit)
+        model = f"weight : {'volt' if unit == 'mV' else 'amp' if unit == 'pA' else 'siemens'}"
+    else:
+        on_pre = _on_pre(post.model, proj.weight, _quantity_code(float(proj.weight), post.model_class.weight_unit), unit)
+        model = ""
+    lines = ["", f"    # {one_line(proj.name)}: {describe_rule(proj.rule)}; weight "
+             f"{describe_value(proj.weight, post.model_class.weight_unit)}, delay {describe_value(proj.delay, 'ms')}"]
+    if post.model == "parrot_neuron":
+        lines.append("    # (parrot neurons ignore weights)")
+    if get_synapse(proj.synapse, f"projection '{proj.name}'").plastic:
+        lines.append("    # (stdp_synapse with learning off: fixed weights)")
+    delay_arg = "" if isinstance(proj.delay, Distribution) else f", delay={float(proj.delay)!r} * ms"
+    model_arg = f"model={literal(model)}, " if model else ""
+    lines.append(f"    syn = b2.Synapses(group[{literal(proj.pre)}], group[{literal(proj.post)}], "
+                 f"{model_arg}on_pre={literal(on_pre)}{delay_arg})")
+    lines += _connect_lines(proj, "syn", pre.size, post.size)
+    if drawn_weight:
+        lines.append(f"    syn.weight = draw({_spec(proj.weight)}, len(syn), rng) * {unit}")
+    if isinstance(proj.delay, Distribution):
+        lines.append(f"    syn.delay = draw({_spec(proj.delay)}, len(syn), rng) * ms")
+    lines += ["    n_synapses += len(syn)", "    net.add(syn)"]
+    return lines
+
+
+def _poisson_lines(network: Network, proj: Projection, index: int, dt: float) -> list[str]:
+    where = f"projection '{proj.name}'"
+    pre, post = network.population(proj.pre), network.population(proj.post)
+    if proj.rule.rule == "all_to_all":
+        per_target = pre.size
+    elif proj.rule.rule == "one_to_one":
+        per_target = 1
+    else:
+        raise ValidationError(f"{where}: a poisson_generator can be exported to Brian2 with all_to_all or "
+                              f"one_to_one connections only (got {proj.rule.rule})")
+    drawn = isinstance(proj.weight, Distribution) and post.model != "parrot_neuron"
+    if drawn and per_target > 1:
+        raise ValidationError(f"{where}: {pre.size} Poisson generators with drawn weights cannot be merged into "
+                              "one input per target for Brian2; use one generator or a constant weight")
+    rate = pre.params["rate"]
+    p_step = rate * dt * 1e-3
+    split = max(1, math.ceil(p_step / POISSON_MAX_P))  # a fast train as `split` slower ones
+    start = pre.params["start"] + float(_mean(proj.delay))
+    stop = pre.params["stop"]
+    gate = f"int(t >= {start!r} * ms)" if stop is None else f"int(t >= {start!r} * ms and t < {stop + float(_mean(proj.delay))!r} * ms)"
+    unit = post.model_class.weight_unit
+    if drawn:
+        var_name = w_code = f"w_p{index}"
+    else:
+        var_name = None
+        w_code = _quantity_code(float(proj.weight), unit)
+    low, _ = value_bounds(proj.weight)
+    (ex_var, ex_w), (in_var, in_w) = POISSON_TARGET[post.model]
+    target_var, weight_expr = (ex_var, ex_w) if low >= 0 or post.model == "parrot_neuron" else (in_var, in_w)
+    if drawn and value_bounds(proj.weight)[0] < 0 < value_bounds(proj.weight)[1]:
+        raise ValidationError(f"{where}: drawn Poisson weights of both signs cannot be exported to Brian2; "
+                              "split the projection by sign")
+    weight_expr = f"({weight_expr.format(w=w_code)}) * {gate}"
+    lines = ["", f"    # {one_line(proj.name)}: {pre.size} poisson_generator at {rate:g} Hz -> an independent train "
+             f"for each target neuron; weight {describe_value(proj.weight, unit)}"]
+    if split > 1 or per_target > 1:
+        lines.append(f"    # ({per_target} generator(s) x {split} trains of {rate / split:g} Hz per target: sums of "
+                     "independent Poisson trains are Poisson, and slow trains keep the per-step draws accurate)")
+    if drawn:
+        lines.append(f"    # (one drawn weight per target neuron, the group's variable {var_name})")
+        lines.append(f"    group[{literal(proj.post)}].{var_name} = draw({_spec(proj.weight)}, {post.size}, rng) * "
+                     f"{BRIAN_UNITS[unit]}")
+    lines.append(f"    net.add(b2.PoissonInput(group[{literal(proj.post)}], {literal(target_var)}, N={per_target * split}, "
+                 f"rate={rate / split!r} * Hz, weight={literal(weight_expr)}))")
+    lines.append(f"    n_synapses += {post.size * per_target}")
+    return lines
+
+
+def _mean(value) -> float:
+    return value.mean if isinstance(value, Distribution) else float(value)
+
+
+def _current_lines(network: Network, proj: Projection, index: int, dt: float) -> tuple[str, list[str]]:
+    """(term of the group's I_stim, lines creating what the term needs)."""
+    where = f"projection '{proj.name}'"
+    pre, post = network.population(proj.pre), network.population(proj.post)
+    if proj.rule.rule == "all_to_all":
+        multiplicity = pre.size
+    elif proj.rule.rule == "one_to_one":
+        multiplicity = 1
+    else:
+        raise ValidationError(f"{where}: a current generator can be exported to Brian2 with all_to_all or "
+                              f"one_to_one connections only (got {proj.rule.rule})")
+    if isinstance(proj.weight, Distribution):
+        raise ValidationError(f"{where}: a current generator with drawn weights cannot be exported to Brian2; "
+                              "use a constant weight")
+    scale = float(proj.weight) * multiplicity
+    p = pre.params
+    delay = _mean(proj.delay)
+    start = p["start"] + delay
+    gate = (f"int(t >= {start!r} * ms)" if p["stop"] is None
+            else f"int(t >= {start!r} * ms and t < {p['stop'] + delay!r} * ms)")
+    head = [f"    # {one_line(proj.name)}: {pre.model} into {one_line(post.name)}, weight {float(proj.weight):g}"
+            + (f" x {multiplicity} sources" if multiplicity > 1 else "")]
+    if pre.model == "dc_generator":
+        return f"{p['amplitude'] * scale!r} * pA * {gate}", head
+    if pre.model == "ac_generator":
+        return (f"({p['offset']!r} * pA + {p['amplitude']!r} * pA * sin(2 * pi * {p['frequency']!r} * Hz * t + "
+                f"{p['phase']!r} * pi / 180)) * {scale!r} * {gate}"), head
+    if pre.model == "noise_generator":
+        if multiplicity > 1:
+            raise ValidationError(f"{where}: {multiplicity} noise generators into each neuron cannot be merged for "
+                                  "Brian2; use one generator")
+        name = f"noise_p{index}"
+        steps = max(1, round(p["dt"] / dt))
+        lines = head + [
+            f"    # a new value mean + std * N(0, 1) per neuron every {steps * dt:g} ms",
+            f"    group[{literal(proj.post)}].run_regularly('{name} = {p['mean'] * scale!r} * pA + "
+            f"{abs(p['std'] * scale)!r} * pA * randn()', dt={steps * dt!r} * ms, when='start', order=-1)",
+        ]
+        return f"{name} * {gate}", lines
+    # step_current_generator: the value in force at every step, from a table on the grid
+    name = f"steps_p{index}"
+    times = [round(t / dt) for t in p["amplitude_times"]]
+    lines = head + [
+        f"    # piecewise constant: {literal(p['amplitude_values'])} pA from {literal(p['amplitude_times'])} ms on",
+        f"    {name}_times = np.array({literal(times)})  # in steps",
+        f"    {name}_values = np.array({literal(p['amplitude_values'])}) * {scale!r}",
+        f"    {name}_table = np.zeros(int(round(T_SIM / DT)) + 2)",
+        f"    for k, step in enumerate({name}_times):",
+        f"        {name}_table[min(step, {name}_table.size - 1):] = {name}_values[k]",
+        f"    group[{literal(proj.post)}].namespace[{literal(name)}] = b2.TimedArray({name}_table * pA, dt=DT * ms)",
+    ]
+    return f"{name}(t - {delay!r} * ms) * {gate}", lines

@@ -1,0 +1,384 @@
+"""Network -> a standalone, commented PyNN script (runs on pyNN.nest, pyNN.brian2, pyNN.mock, ...).
+
+PyNN has standard cell types with its own parameter names and units (nF, nA, uS), so
+this exporter converts; every conversion is written next to the value in the script.
+
+    iaf_psc_delta -> IF_curr_delta      iaf_psc_exp -> IF_curr_exp      iaf_psc_alpha -> IF_curr_alpha
+    iaf_cond_exp  -> IF_cond_exp        iaf_cond_alpha -> IF_cond_alpha
+    aeif_cond_exp -> EIF_cond_exp_isfa_ista              izhikevich -> Izhikevich (V_th 30 mV only)
+    spike_generator -> SpikeSourceArray                  poisson_generator -> SpikeSourcePoisson
+    dc/ac/step_current/noise_generator -> DCSource/ACSource/StepCurrentSource/NoisyCurrentSource
+    static_synapse -> StaticSynapse     stdp_synapse -> STDPMechanism(SpikePairRule, Gutig/Additive/
+                                                         Multiplicative weight dependence)
+
+The engine's poisson_generator gives every target its own train; a PyNN
+SpikeSourcePoisson neuron sends one train to all its targets. So each Poisson projection
+becomes its own source population of one source per target neuron, connected
+one-to-one (k generators all-to-all merge into one train of k times the rate: the sum of
+independent Poisson trains is Poisson). Refused, with a ValidationError naming the
+object: parrot_neuron and inhomogeneous_poisson_generator (no PyNN standard type),
+Poisson or current projections with other rules, mixed-sign weights in one projection,
+clipped uniform/lognormal values, nearest-neighbour STDP, izhikevich with V_th != 30 mV.
+"""
+from __future__ import annotations
+
+import math
+
+from engine.errors import ValidationError
+from engine.io.export.common import (
+    check_common, describe_rule, describe_value, header_docstring, initial_state, literal, one_line, results_code,
+    simulated_time, spike_trains,
+)
+from engine.model.network import Distribution, Network, Projection, value_bounds
+from engine.model.synapses import get_synapse
+
+# engine model -> (PyNN cell type, weight unit in PyNN, engine-weight divisor, conductance-based)
+CELL_TYPES = {
+    "iaf_psc_delta": ("IF_curr_delta", "mV", 1.0, False),
+    "iaf_psc_exp": ("IF_curr_exp", "nA", 1000.0, False),
+    "iaf_psc_alpha": ("IF_curr_alpha", "nA", 1000.0, False),
+    "iaf_cond_exp": ("IF_cond_exp", "uS", 1000.0, True),
+    "iaf_cond_alpha": ("IF_cond_alpha", "uS", 1000.0, True),
+    "aeif_cond_exp": ("EIF_cond_exp_isfa_ista", "uS", 1000.0, True),
+    "izhikevich": ("Izhikevich", "mV", 1.0, False),
+}
+CURRENT_SOURCES = {"dc_generator": "DCSource", "ac_generator": "ACSource",
+                   "step_current_generator": "StepCurrentSource", "noise_generator": "NoisyCurrentSource"}
+# engine state variable -> (PyNN initial value name, divisor)
+STATE_NAMES = {"V_m": ("v", 1.0), "w": ("w", 1000.0), "U_m": ("u", 1.0)}
+
+
+def _cell_parameters(pop) -> list[tuple[str, float, str]]:
+    """(PyNN name, value, comment) of one population's parameters, converted."""
+    p = pop.params
+    where = f"population '{pop.name}'"
+    if pop.model == "izhikevich":
+        if p["V_th"] != 30.0 or p["V_min"] != -1000.0:
+            raise ValidationError(f"{where}: PyNN's Izhikevich has a fixed spike cut-off of 30 mV and no V_min; "
+                                  f"set V_th to 30 and V_min to -1000 to export it to PyNN")
+        return [("a", p["a"], "a"), ("b", p["b"], "b"), ("c", p["c"], "mV, c (reset)"), ("d", p["d"], "d"),
+                ("i_offset", p["I_e"] / 1000.0, f"nA, I_e = {p['I_e']:g} pA")]
+    out = [("v_rest", p["E_L"], "mV, E_L"), ("cm", p["C_m"] / 1000.0, f"nF, C_m = {p['C_m']:g} pF")]
+    if "g_L" in p:
+        out.append(("tau_m", p["C_m"] / p["g_L"], f"ms, C_m / g_L = {p['C_m']:g} pF / {p['g_L']:g} nS"))
+    else:
+        out.append(("tau_m", p["tau_m"], "ms, tau_m"))
+    out += [("tau_refrac", p["t_ref"], "ms, t_ref"), ("v_reset", p["V_reset"], "mV, V_reset"),
+            ("v_thresh", p["V_th"], "mV, V_th"), ("i_offset", p["I_e"] / 1000.0, f"nA, I_e = {p['I_e']:g} pA")]
+    if "tau_syn_ex" in p:
+        out += [("tau_syn_E", p["tau_syn_ex"], "ms, tau_syn_ex"), ("tau_syn_I", p["tau_syn_in"], "ms, tau_syn_in")]
+    if "E_ex" in p:
+        out += [("e_rev_E", p["E_ex"], "mV, E_ex"), ("e_rev_I", p["E_in"], "mV, E_in")]
+    if pop.model == "aeif_cond_exp":
+        out += [("v_spike", p["V_peak"], "mV, V_peak"), ("a", p["a"], "nS, a"),
+                ("b", p["b"] / 1000.0, f"nA, b = {p['b']:g} pA"), ("delta_T", p["Delta_T"], "mV, Delta_T"),
+                ("tau_w", p["tau_w"], "ms, tau_w")]
+    return out
+
+
+def pynn_value_code(value, divisor: float, where: str, negate: bool = False) -> str:
+    """Source for a constant or a RandomDistribution (divided by `divisor`, optionally negated)."""
+    sign = -1.0 if negate else 1.0
+    if not isinstance(value, Distribution):
+        return literal(sign * float(value) / divisor)
+    p = value.params
+    clip_low, clip_high = value.clip_low, value.clip_high
+    if negate:
+        clip_low, clip_high = (None if clip_high is None else -clip_high), (None if clip_low is None else -clip_low)
+    if value.kind == "normal":
+        mu, sigma = sign * p["mean"] / divisor, p["std"] / divisor
+        if clip_low is None and clip_high is None:
+            return f'RandomDistribution("normal", mu={mu!r}, sigma={sigma!r}, rng=rng)'
+        low = "-math.inf" if clip_low is None else literal(clip_low / divisor)
+        high = "math.inf" if clip_high is None else literal(clip_high / divisor)
+        # values beyond the bounds are set to the bound, as the engine clips
+        return (f'RandomDistribution("normal_clipped_to_boundary", mu={mu!r}, sigma={sigma!r}, '
+                f"low={low}, high={high}, rng=rng)")
+    if value.kind == "uniform":
+        low, high = value.params["low"], value.params["high"]
+        if (value.clip_low is not None and value.clip_low > low) or (value.clip_high is not None and value.clip_high < high):
+            raise ValidationError(f"{where}: a clipped uniform distribution has no PyNN equivalent; "
+                                  f"narrow the range instead of clipping it")
+        low, high = sorted((sign * low / divisor, sign * high / divisor))
+        return f'RandomDistribution("uniform", low={low!r}, high={high!r}, rng=rng)'
+    if negate or (value.clip_low is not None and value.clip_low > 0) or value.clip_high is not None:
+        raise ValidationError(f"{where}: a clipped or negated lognormal distribution has no PyNN equivalent")
+    return (f'RandomDistribution("lognormal", mu={p["mean"] - math.log(divisor)!r}, sigma={p["sigma"]!r}, rng=rng)')
+
+
+def _one_to_one(size: int) -> str:
+    # PyNN 0.13 with numpy 2 fails on one-to-one between single neurons; all-to-all is the same there
+    return "sim.AllToAllConnector()" if size == 1 else "sim.OneToOneConnector()"
+
+
+def _connector_code(rule, same: bool, size: int) -> str:
+    selfc = f"allow_self_connections={rule.allow_autapses}"
+    repl = f"with_replacement={rule.allow_multapses}"
+    if rule.rule == "all_to_all":
+        return f"sim.AllToAllConnector({selfc})" if same else "sim.AllToAllConnector()"
+    if rule.rule == "one_to_one":
+        return _one_to_one(size)
+    if rule.rule == "pairwise_bernoulli":
+        return f"sim.FixedProbabilityConnector({rule.p!r}, {selfc}, rng=rng)"
+    if rule.rule == "fixed_indegree":
+        return f"sim.FixedNumberPreConnector({rule.indegree}, {selfc}, {repl}, rng=rng)"
+    if rule.rule == "fixed_outdegree":
+        return f"sim.FixedNumberPostConnector({rule.outdegree}, {selfc}, {repl}, rng=rng)"
+    return f"sim.FixedTotalNumberConnector({rule.N}, {selfc}, {repl}, rng=rng)"
+
+
+def _receptor(proj: Projection, where: str) -> str:
+    low, high = value_bounds(proj.weight)
+    if low >= 0:
+        return "excitatory"
+    if high <= 0:
+        return "inhibitory"
+    raise ValidationError(f"{where}: its weights take both signs; PyNN needs one receptor per projection, "
+                          "so split it into an excitatory and an inhibitory projection")
+
+
+def _synapse_code(proj: Projection, weight: str, delay: str, unit: str, where: str) -> str:
+    params = proj.synapse_params
+    if not get_synapse(proj.synapse, where).plastic or not params.get("learning", 1.0):
+        return f"sim.StaticSynapse(weight={weight}, delay={delay})"
+    if params.get("pairing", "all_to_all") != "all_to_all":
+        raise ValidationError(f"{where}: nearest-neighbour STDP has no PyNN standard rule (SpikePairRule pairs all spikes)")
+    divisor = 1000.0 if unit in ("nA", "uS") else 1.0
+    wmax = params["Wmax"] / divisor
+    mu_plus, mu_minus = params["mu_plus"], params["mu_minus"]
+    if mu_plus == 0 and mu_minus == 0:
+        dependence = f"sim.AdditiveWeightDependence(w_min=0.0, w_max={wmax!r})"
+    elif mu_plus == 1 and mu_minus == 1:
+        dependence = f"sim.MultiplicativeWeightDependence(w_min=0.0, w_max={wmax!r})"
+    else:
+        dependence = f"sim.GutigWeightDependence(w_min=0.0, w_max={wmax!r}, mu_plus={mu_plus!r}, mu_minus={mu_minus!r})"
+    lam, alpha = params["lambda"], params["alpha"]
+    return ("sim.STDPMechanism(\n"
+            f"            timing_dependence=sim.SpikePairRule(tau_plus={params['tau_plus']!r}, "
+            f"tau_minus={params['tau_minus']!r}, A_plus={lam!r}, A_minus={alpha * lam!r}),\n"
+            f"            weight_dependence={dependence},\n"
+            f"            weight={weight}, delay={delay})")
+
+
+def export_pynn(network: Network, seed: int | None = None, t_sim: float | None = None) -> str:
+    """A readable PyNN script: `python net.py --out DIR [--simulator nest|brian2|neuron|mock]` writes
+    DIR/spikes.csv and DIR/summary.json as `snn-designer run` does. Its `build(sim, rng)` can also
+    be imported and called after `sim.setup(...)`."""
+    seed, t_sim = check_common(network, seed, t_sim, "PyNN")
+    dt = network.dt
+    for pop in network.populations:
+        if not pop.is_device and pop.model not in CELL_TYPES:
+            hint = " (a relay has no PyNN standard cell type)" if pop.model == "parrot_neuron" else ""
+            raise ValidationError(f"population '{pop.name}': model {pop.model} cannot be exported to PyNN{hint}")
+        if pop.is_device and pop.model not in ("poisson_generator", "spike_generator", *CURRENT_SOURCES):
+            raise ValidationError(f"population '{pop.name}': device {pop.model} has no PyNN standard equivalent")
+
+    lines: list[str] = ["#!/usr/bin/env python3"]
+    lines += header_docstring(network, "PyNN", "python THIS_FILE.py --out DIR [--simulator nest] [--seed S] [--t-sim MS]", [
+        "",
+        "Units are PyNN's: ms, mV, nF, nA, uS (SNN Designer's pA, pF and nS are divided by 1000).",
+        "Exported by SNN Designer; requires PyNN and a simulator backend (NEST, Brian2, NEURON).",
+    ])
+    lines += [
+        "import argparse",
+        "import importlib",
+        "import json",
+        "import math",
+        "import os",
+        "import sys",
+        "import time",
+        "",
+        "import numpy as np",
+        "from pyNN.parameters import Sequence",
+        "from pyNN.random import NumpyRNG, RandomDistribution",
+        "",
+        f"NETWORK = {literal(network.name)}",
+        f"T_SIM = {simulated_time(t_sim, dt)!r}  # ms simulated (whole time steps)",
+        f"DT = {dt!r}  # ms, time step",
+        f"SEED = {seed}",
+        "",
+        "",
+        "def build(sim, rng):",
+        '    """Create populations, current sources and projections after sim.setup();',
+        '    returns ({name: Population}, {name: Projection})."""',
+        "    pop, prj = {}, {}",
+    ]
+    for p in network.populations:
+        if p.is_device:
+            if p.model == "spike_generator":
+                trains = spike_trains(p, dt)
+                lines += ["", f"    # {one_line(p.name)}: {p.size} spike_generator (spike times in ms, on the grid)"]
+                lines.append(f"    pop[{literal(p.name)}] = sim.Population({p.size}, sim.SpikeSourceArray(spike_times=["
+                             + ", ".join(f"Sequence({literal(t)})" for t in trains) + f"]), label={literal(p.name)})")
+            continue
+        cell, *_ = CELL_TYPES[p.model]
+        lines += ["", f"    # {one_line(p.name)}: {p.size} {p.model} neurons as PyNN's {cell}"]
+        lines.append(f"    pop[{literal(p.name)}] = sim.Population({p.size}, sim.{cell}(")
+        for name, value, note in _cell_parameters(p):
+            lines.append(f"        {name}={literal(float(value))},  # {note}")
+        lines.append(f"    ), label={literal(p.name)})")
+        inits = []
+        for var, value in initial_state(p).items():
+            pynn_name, divisor = STATE_NAMES[var]
+            inits.append(f"{pynn_name}={pynn_value_code(value, divisor, f'population {p.name!r}: initial {var}')}")
+        if inits:
+            lines.append(f"    pop[{literal(p.name)}].initialize({', '.join(inits)})  # initial state")
+
+    for proj in network.projections:
+        lines += _projection_lines(network, proj)
+    lines.append("    return pop, prj")
+
+    neuron_pops = [(p.name, p.model, p.size, p.record.spikes) for p in network.populations if not p.is_device]
+    lines += [
+        "",
+        "",
+        "# Neuron populations: (name, model, size, spikes written to spikes.csv).",
+        "POPULATIONS = [",
+        *[f"    {literal(list(entry))}," for entry in neuron_pops],
+        "]",
+        "",
+        "",
+        "def main(argv=None):",
+        '    parser = argparse.ArgumentParser(description=f"Simulate {NETWORK} with PyNN and write spikes.csv and summary.json.")',
+        '    parser.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")',
+        '    parser.add_argument("--simulator", default="nest", help="PyNN backend: nest, brian2, neuron, mock (default nest)")',
+        '    parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")',
+        '    parser.add_argument("--t-sim", type=float, default=T_SIM, metavar="MS", help=f"simulated time (default {T_SIM} ms)")',
+        "    args = parser.parse_args(argv)",
+        "    t_sim = round(round(args.t_sim / DT) * DT, 10)",
+        '    sim = importlib.import_module(f"pyNN.{args.simulator}")',
+        '    extra = {"rng_seed": args.seed % (2**31 - 2) + 1} if args.simulator == "nest" else {}',
+        "    sim.setup(timestep=DT, min_delay=DT, **extra)",
+        "",
+        "    started = time.perf_counter()",
+        "    pop, prj = build(sim, NumpyRNG(seed=args.seed))",
+        "    for name, *_ in POPULATIONS:",
+        '        pop[name].record("spikes")',
+        "    build_s = time.perf_counter() - started",
+        "    started = time.perf_counter()",
+        "    sim.run(t_sim)",
+        "    sim_s = time.perf_counter() - started",
+        "",
+        "    spikes = {}",
+        "    for name, *_ in POPULATIONS:",
+        '        trains = pop[name].get_data("spikes", gather=True).segments[0].spiketrains',
+        '        neuron = [np.full(len(st), st.annotations["source_index"], np.int64) for st in trains]',
+        '        times = [np.asarray(st.rescale("ms").magnitude, np.float64) for st in trains]',
+        "        spikes[name] = (np.concatenate(neuron) if neuron else np.zeros(0, np.int64),",
+        "                        np.concatenate(times) if times else np.zeros(0))",
+        "    n_synapses = sum(projection.size(gather=True) for projection in prj.values())",
+        "    if sim.rank() == 0:",
+        "        info = {",
+        '            "network": NETWORK, "backend": f"pyNN.{args.simulator}", "dt_ms": DT, "seed": args.seed,',
+        '            "processes": sim.num_processes(), "n_synapses": int(n_synapses), "build_s": build_s, "sim_s": sim_s,',
+        "        }",
+        "        write_results(args.out, POPULATIONS, spikes, t_sim, info)",
+        "    sim.end()",
+        "    return 0",
+        "",
+        "",
+    ]
+    lines.append(results_code().rstrip("\n"))
+    lines += ["", "", 'if __name__ == "__main__":', "    sys.exit(main())", ""]
+    return "\n".join(lines)
+
+
+def _projection_lines(network: Network, proj: Projection) -> list[str]:
+    where = f"projection '{proj.name}'"
+    pre, post = network.population(proj.pre), network.population(proj.post)
+    cell, unit, divisor, conductance = CELL_TYPES[post.model]
+    engine_unit = post.model_class.weight_unit
+    head = (f"    # {one_line(proj.name)}: {describe_rule(proj.rule)}; weight {describe_value(proj.weight, engine_unit)}, "
+            f"delay {describe_value(proj.delay, 'ms')}; {proj.synapse}")
+    if pre.model in CURRENT_SOURCES:
+        return _current_source_lines(pre, post, proj, head, where)
+    receptor = _receptor(proj, where)
+    negate = conductance and receptor == "inhibitory"  # PyNN conductances are positive, the receptor says inhibitory
+    weight = pynn_value_code(proj.weight, divisor, f"{where}: weight", negate)
+    delay = pynn_value_code(proj.delay, 1.0, f"{where}: delay")
+    note = f"weight in {unit}" + (f" (engine {engine_unit} / {divisor:g})" if divisor != 1.0 else "")
+    if negate:
+        note += ", as a positive conductance on the inhibitory receptor"
+    source = f"pop[{literal(proj.pre)}]"
+    connector = _connector_code(proj.rule, proj.pre == proj.post, post.size)
+    lines = ["", head]
+    if pre.model == "poisson_generator":
+        source, connector, extra = _poisson_source(pre, post, proj, where)
+        lines += extra
+    synapse = _synapse_code(proj, weight, delay, unit, where)
+    lines += [
+        f"    # ({note})",
+        f"    prj[{literal(proj.name)}] = sim.Projection(",
+        f"        {source}, pop[{literal(proj.post)}],",
+        f"        {connector},",
+        f"        {synapse},",
+        f"        receptor_type={literal(receptor)}, label={literal(proj.name)})",
+    ]
+    return lines
+
+
+def _poisson_source(pre, post, proj, where) -> tuple[str, str, list[str]]:
+    """An independent train per target: a SpikeSourcePoisson population of post.size, one-to-one."""
+    k = pre.size
+    if proj.rule.rule == "one_to_one":
+        merged = 1
+    elif proj.rule.rule == "all_to_all":
+        merged = k
+    else:
+        raise ValidationError(f"{where}: a poisson_generator can be exported to PyNN with all_to_all or one_to_one "
+                              f"connections only (got {proj.rule.rule})")
+    if merged > 1 and (isinstance(proj.weight, Distribution) or isinstance(proj.delay, Distribution)):
+        raise ValidationError(f"{where}: {k} Poisson generators with drawn weights or delays cannot be merged into "
+                              "one train per target for PyNN; use one generator or constant values")
+    rate = pre.params["rate"] * merged
+    start = pre.params["start"]
+    stop = pre.params["stop"]
+    duration = 1e10 if stop is None else max(stop - start, 0.0)
+    name = f"{proj.name} (trains)"
+    note = (f"    # one Poisson source per target neuron ({merged} generators merged: {merged} x "
+            f"{pre.params['rate']:g} Hz)" if merged > 1 else "    # one Poisson source per target neuron")
+    lines = [
+        note + ", as the engine gives each target its own train",
+        f"    pop[{literal(name)}] = sim.Population({post.size}, sim.SpikeSourcePoisson(rate={rate!r}, "
+        f"start={start!r}, duration={duration!r}), label={literal(name)})",
+    ]
+    return f"pop[{literal(name)}]", _one_to_one(post.size), lines
+
+
+def _current_source_lines(pre, post, proj, head, where) -> list[str]:
+    if proj.rule.rule == "all_to_all":
+        multiplicity = pre.size
+    elif proj.rule.rule == "one_to_one":
+        multiplicity = 1
+    else:
+        raise ValidationError(f"{where}: a current generator can be exported to PyNN with all_to_all or one_to_one "
+                              f"connections only (got {proj.rule.rule})")
+    if isinstance(proj.weight, Distribution):
+        raise ValidationError(f"{where}: a current generator with drawn weights has no PyNN equivalent; use a constant weight")
+    scale = float(proj.weight) * multiplicity / 1000.0  # pA -> nA, times weight and number of sources
+    p = pre.params
+    if pre.model == "noise_generator" and multiplicity > 1:
+        raise ValidationError(f"{where}: {multiplicity} noise generators into each neuron cannot be merged for PyNN; "
+                              "use one generator")
+    args = []
+    if pre.model == "dc_generator":
+        args.append(f"amplitude={p['amplitude'] * scale!r}")
+    elif pre.model == "ac_generator":
+        args += [f"amplitude={p['amplitude'] * scale!r}", f"offset={p['offset'] * scale!r}",
+                 f"frequency={p['frequency']!r}", f"phase={p['phase']!r}"]
+    elif pre.model == "noise_generator":
+        args += [f"mean={p['mean'] * scale!r}", f"stdev={abs(p['std'] * scale)!r}", f"dt={p['dt']!r}"]
+    else:
+        if p["start"] != 0.0 or p["stop"] is not None:
+            raise ValidationError(f"{where}: PyNN's StepCurrentSource has no start/stop; put the switching "
+                                  "into the amplitude times instead")
+        args += [f"times={literal(p['amplitude_times'])}",
+                 f"amplitudes={literal([v * scale for v in p['amplitude_values']])}"]
+    if pre.model != "step_current_generator":
+        args.append(f"start={p['start']!r}")
+        if p["stop"] is not None:
+            args.append(f"stop={p['stop']!r}")
+    cls = CURRENT_SOURCES[pre.model]
+    note = f"    # current in nA (engine pA x weight {float(proj.weight):g}"
+    note += f" x {multiplicity} sources / 1000)" if multiplicity > 1 else " / 1000)"
+    return ["", head, note, f"    sim.{cls}({', '.join(args)}).inject_into(pop[{literal(proj.post)}])"]
