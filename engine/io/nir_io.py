@@ -35,7 +35,6 @@ synapses, drawn delays, projections whose dense matrix would be too large.
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import tempfile
@@ -47,7 +46,7 @@ import numpy as np
 
 from engine.compile.connect import connect, draw, object_rng
 from engine.errors import ValidationError
-from engine.model.network import Connectivity, Distribution, Network, Population, Projection, Recording
+from engine.model.network import Connectivity, Distribution, Network, Population, Projection
 from engine.model.synapses import get_synapse
 
 S_PER_MS = 1e-3

@@ -48,13 +48,6 @@ def one_line(text: str) -> str:
     return "".join(ch if ch.isprintable() else " " for ch in str(text))
 
 
-def comment_block(text: str, width: int = 88, prefix: str = "# ") -> list[str]:
-    """A paragraph as wrapped comment lines."""
-    if not text.strip():
-        return []
-    return [prefix + line for line in textwrap.wrap(one_line(text), width - len(prefix))]
-
-
 def describe_value(value: Value, unit: str = "") -> str:
     """'20.25 pA' or 'normal(mean=1, std=0.1) pA, clipped to [0, inf]' for comments."""
     unit = f" {unit}" if unit else ""

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from engine.errors import EngineError, SimulationFault, ValidationError
 from engine.io.export.common import (
-    check_common, comment_block, describe_rule, describe_value, header_docstring, initial_state, literal, one_line,
+    check_common, describe_rule, describe_value, header_docstring, initial_state, literal, one_line,
     results_code, simulated_time, spike_trains,
 )
 from engine.model.network import Distribution, Network, Projection

@@ -1,0 +1,151 @@
+"""The PyNN exporter: the script builds the same populations and connection counts as the
+engine (checked with pyNN.mock, which builds the connections without simulating), and runs
+end to end; unit conversions are checked against NEST through pyNN.nest."""
+import ast
+import sys
+
+import numpy as np
+import pytest
+
+from engine import Connectivity, Network, Population, Projection, ValidationError
+from engine.compile import compile_network
+from engine.io.export import export_pynn
+from export_helpers import engine_rates, example, load_script_module, mean_rates, run_script, zoo
+
+
+class MockWithDelta:
+    """pyNN.mock plus the IF_curr_delta cell type it lacks (pyNN.nest and pyNN.brian2 have it)."""
+
+    def __init__(self):
+        import pyNN.mock
+        from pyNN.standardmodels import build_translations, cells
+
+        class IF_curr_delta(cells.IF_curr_delta):
+            translations = build_translations(*[(name, name.upper()) for name in cells.IF_curr_delta.default_parameters])
+
+        self.module, self.IF_curr_delta = pyNN.mock, IF_curr_delta
+
+    def __getattr__(self, name):
+        return getattr(self.module, name)
+
+
+def build_with_mock(network, tmp_path, seed=1):
+    from pyNN.random import NumpyRNG
+
+    sim = MockWithDelta()
+
+    script = tmp_path / f"{network.name}_pynn.py"
+    script.write_text(export_pynn(network))
+    module = load_script_module(script, f"{network.name}_pynn")
+    sim.setup(timestep=network.dt, min_delay=network.dt)
+    pops, projs = module.build(sim, NumpyRNG(seed=seed))
+    return module, pops, projs
+
+
+def engine_counts(network) -> dict[str, int]:
+    compiled = compile_network(network)
+    counts = {name: int(np.sum(compiled.synapse_projection == i)) for i, name in enumerate(compiled.projection_names)}
+    if getattr(compiled, "plastic", None) is not None:  # plastic synapses are stored apart
+        for i, name in enumerate(compiled.plastic_names):
+            counts[name] = int(np.sum(compiled.plastic.proj == i))
+    return counts
+
+
+def test_script_is_readable_python_with_pynn_units():
+    text = export_pynn(example("cuba"))
+    ast.parse(text)
+    assert "cm=0.25,  # nF, C_m = 250 pF" in text
+    assert "sim.FixedProbabilityConnector(0.02, allow_self_connections=False, rng=rng)" in text
+    assert "sim.StaticSynapse(weight=-0.1125, delay=0.1)" in text  # -112.5 pA in nA
+    assert 'receptor_type="inhibitory"' in text
+    assert 'RandomDistribution("uniform", low=-60.0, high=-50.0, rng=rng)' in text
+
+
+def test_cuba_builds_the_same_populations_and_about_the_same_synapses(tmp_path):
+    network = example("cuba")
+    _, pops, projs = build_with_mock(network, tmp_path)
+    assert {name: p.size for name, p in pops.items()} == {"exc": 3200, "inh": 800}
+    engine = engine_counts(network)
+    for proj in network.projections:
+        pre, post = network.population(proj.pre).size, network.population(proj.post).size
+        expected = 0.02 * pre * (post - (1 if proj.pre == proj.post else 0))
+        assert abs(len(projs[proj.name]) - expected) < 5 * np.sqrt(expected), proj.name
+        assert abs(engine[proj.name] - expected) < 5 * np.sqrt(expected), proj.name
+
+
+def test_deterministic_rules_give_exactly_the_engines_connection_counts(tmp_path):
+    network = zoo(exclude=("parrot_neuron", "inhomogeneous_poisson_generator"))
+    _, pops, projs = build_with_mock(network, tmp_path)
+    for pop in network.populations:
+        if not pop.is_device or pop.model == "spike_generator":
+            assert pops[pop.name].size == pop.size
+    engine = engine_counts(network)
+    checked = 0
+    for proj in network.projections:
+        pre = network.population(proj.pre)
+        if pre.model in ("dc_generator", "ac_generator", "step_current_generator", "noise_generator"):
+            assert proj.name not in projs  # current sources are injected, not projected
+            continue
+        if pre.model == "poisson_generator":  # one independent train per target
+            assert len(projs[proj.name]) == network.population(proj.post).size
+            continue
+        if proj.rule.rule != "pairwise_bernoulli" and proj.name in engine:
+            assert len(projs[proj.name]) == engine[proj.name], proj.name
+            checked += 1
+    assert checked >= 5
+
+
+def test_the_script_runs_end_to_end_on_pynn_mock(tmp_path):
+    script = tmp_path / "one.py"
+    script.write_text(export_pynn(example("one_neuron")))
+    summary = run_script(sys.executable, script, tmp_path / "out", "--simulator", "mock")
+    assert summary["backend"] == "pyNN.mock"
+    assert (tmp_path / "out" / "spikes.csv").read_text().startswith("population,neuron,time_ms\n")
+
+
+@pytest.mark.parametrize("population, message", [
+    (Population("p", "parrot_neuron", 3), "no PyNN standard cell type"),
+    (Population("p", "inhomogeneous_poisson_generator", 1), "no PyNN standard equivalent"),
+    (Population("p", "izhikevich", 3, params={"V_th": 25.0}), "fixed spike cut-off of 30 mV"),
+])
+def test_what_pynn_cannot_say_is_refused_with_the_population_named(population, message):
+    net = Network(populations=(population, Population("n", "iaf_psc_exp", 3)))
+    with pytest.raises(ValidationError, match=rf"population 'p'.*{message}"):
+        export_pynn(net)
+
+
+def test_mixed_signs_and_poisson_rules_are_refused_with_the_projection_named():
+    from engine import Distribution
+
+    pops = (Population("n", "iaf_psc_exp", 3), Population("m", "iaf_psc_exp", 3),
+            Population("g", "poisson_generator", 1))
+    mixed = Network(populations=pops, projections=(
+        Projection("n", "m", weight=Distribution("normal", {"mean": 0.0, "std": 10.0})),))
+    with pytest.raises(ValidationError, match="projection 'n→m'.*both signs"):
+        export_pynn(mixed)
+    poisson = Network(populations=pops, projections=(Projection("g", "m", Connectivity("fixed_indegree", indegree=1)),))
+    with pytest.raises(ValidationError, match="projection 'g→m'.*all_to_all or one_to_one"):
+        export_pynn(poisson)
+
+
+@pytest.mark.reference
+def test_unit_conversions_hold_in_nest_through_pynn(tmp_path):
+    """one_neuron (alpha synapses, a DC source in nA, Poisson trains in nA) fires as in the engine."""
+    network = example("one_neuron")
+    script = tmp_path / "one.py"
+    script.write_text(export_pynn(network, t_sim=5000.0))
+    summaries = [run_script(sys.executable, script, tmp_path / f"s{seed}", "--simulator", "nest", "--seed", str(seed))
+                 for seed in (1, 2, 3)]
+    ours = engine_rates(network, (1, 2, 3), 5000.0)
+    assert mean_rates(summaries)["neuron"] == pytest.approx(ours["neuron"], rel=0.05)
+
+
+@pytest.mark.reference
+def test_every_model_pynn_has_builds_and_runs_in_nest(tmp_path):
+    network = zoo(exclude=("parrot_neuron", "inhomogeneous_poisson_generator"))
+    script = tmp_path / "zoo.py"
+    script.write_text(export_pynn(network))
+    summary = run_script(sys.executable, script, tmp_path / "out", "--simulator", "nest")
+    for pop in network.populations:
+        if not pop.is_device:
+            assert summary["populations"][pop.name]["n_spikes"] > 0, pop.name
