@@ -25,6 +25,7 @@ def expected_synapses(rule: Connectivity, n_pre: int, n_post: int) -> float:
         "fixed_indegree": float(rule.indegree or 0) * n_post,
         "fixed_outdegree": float(rule.outdegree or 0) * n_pre,
         "fixed_total_number": float(rule.N or 0),
+        "explicit": float(len(rule.pre_indices or ())),
     }[rule.rule]
 
 
@@ -32,6 +33,8 @@ def connect(rule: Connectivity, n_pre: int, n_post: int, same_population: bool,
             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Local (pre, post) indices, int64 arrays of equal length."""
     no_autapses = same_population and not rule.allow_autapses
+    if rule.rule == "explicit":  # listed synapses are taken as they are
+        return np.asarray(rule.pre_indices, np.int64), np.asarray(rule.post_indices, np.int64)
     if rule.rule == "all_to_all":
         pre = np.repeat(np.arange(n_pre, dtype=np.int64), n_post)
         post = np.tile(np.arange(n_post, dtype=np.int64), n_pre)
@@ -122,7 +125,9 @@ def _fixed_total(n_syn: int, n_pre: int, n_post: int, no_autapses: bool, multaps
 
 
 def draw(value, n: int, rng: np.random.Generator) -> np.ndarray:
-    """n values of a constant or a Distribution (clipped), float64."""
+    """n values of a constant, a per-synapse tuple or a Distribution (clipped), float64."""
+    if isinstance(value, tuple):
+        return np.asarray(value, np.float64)
     if not isinstance(value, Distribution):
         return np.full(n, float(value))
     p = value.params

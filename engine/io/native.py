@@ -68,7 +68,8 @@ def from_dict(data: Any, where: str = "network") -> Any:
     if unknown:
         raise ValidationError(f"{where}: {tag} has no field '{unknown[0]}'")
     kwargs = {k: from_dict(v, f"{where}.{k}") for k, v in data.items() if k != "type"}
-    for tuple_field in ("populations", "projections", "traces", "variables", "position"):
+    for tuple_field in ("populations", "projections", "traces", "variables", "position", "pre_indices",
+                        "post_indices", "weight", "delay"):
         if tuple_field in kwargs and isinstance(kwargs[tuple_field], list):
             kwargs[tuple_field] = tuple(kwargs[tuple_field])
     try:

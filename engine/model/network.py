@@ -27,6 +27,7 @@ RULES = {
     "fixed_indegree": ("indegree",),
     "fixed_outdegree": ("outdegree",),
     "fixed_total_number": ("N",),
+    "explicit": ("pre_indices", "post_indices"),
 }
 
 
@@ -103,21 +104,31 @@ class Distribution:
         return low, high
 
 
-Value = Union[float, Distribution]
+Value = Union[float, Distribution, tuple]  # a tuple: one value per synapse (explicit connections)
 
 
-def _check_value(value: Any, where: str) -> Value:
+def _check_value(value: Any, where: str, per_synapse_ok: bool = False) -> Value:
     if isinstance(value, Distribution):
         return value
+    if isinstance(value, (list, tuple)) and per_synapse_ok:
+        return tuple(_finite(v, f"{where}[{i}]") for i, v in enumerate(value))
     return _finite(value, where)
 
 
 def value_bounds(value: Value) -> tuple[float, float]:
-    return value.bounds() if isinstance(value, Distribution) else (value, value)
+    if isinstance(value, Distribution):
+        return value.bounds()
+    if isinstance(value, tuple):
+        return (min(value), max(value)) if value else (0.0, 0.0)
+    return value, value
 
 
 def value_mean(value: Value) -> float:
-    return value.mean if isinstance(value, Distribution) else value
+    if isinstance(value, Distribution):
+        return value.mean
+    if isinstance(value, tuple):
+        return sum(value) / len(value) if value else 0.0
+    return value
 
 
 @dataclass(frozen=True)
@@ -126,7 +137,9 @@ class Connectivity:
 
     all_to_all; one_to_one (equal sizes); pairwise_bernoulli with probability p;
     fixed_indegree (each post neuron gets `indegree` inputs); fixed_outdegree;
-    fixed_total_number (N synapses in all). Autapses/multapses allowed by default, as NEST.
+    fixed_total_number (N synapses in all); explicit: the synapses listed as
+    (pre_indices[k], post_indices[k]) (e.g. learned or imported connectivity).
+    Autapses/multapses allowed by default, as NEST.
     """
 
     rule: str = "all_to_all"
@@ -136,11 +149,27 @@ class Connectivity:
     N: int | None = None
     allow_autapses: bool = True
     allow_multapses: bool = True
+    pre_indices: tuple[int, ...] | None = None
+    post_indices: tuple[int, ...] | None = None
 
     def __post_init__(self):
         where = f"connection rule '{self.rule}'"
         if self.rule not in RULES:
             raise ValidationError(f"{where}: unknown rule (choose from {', '.join(RULES)})")
+        for name in ("pre_indices", "post_indices"):
+            value = getattr(self, name)
+            if self.rule != "explicit":
+                if value is not None:
+                    raise ValidationError(f"{where}: parameter '{name}' belongs to the explicit rule only")
+                continue
+            if not isinstance(value, (list, tuple)):
+                raise ValidationError(f"{where}: parameter '{name}' must be a list of neuron indices")
+            if any(isinstance(i, bool) or not isinstance(i, int) or i < 0 for i in value):
+                raise ValidationError(f"{where}: parameter '{name}' must hold whole numbers >= 0")
+            object.__setattr__(self, name, tuple(value))
+        if self.rule == "explicit" and len(self.pre_indices) != len(self.post_indices):
+            raise ValidationError(f"{where}: pre_indices and post_indices must have the same length "
+                                  f"({len(self.pre_indices)} and {len(self.post_indices)})")
         for name in ("p", "indegree", "outdegree", "N"):
             value = getattr(self, name)
             if name in RULES[self.rule]:
@@ -169,6 +198,7 @@ class Connectivity:
             "fixed_indegree": f"in={self.indegree}",
             "fixed_outdegree": f"out={self.outdegree}",
             "fixed_total_number": f"N={self.N}",
+            "explicit": f"{len(self.pre_indices or ())} listed",
         }[self.rule]
 
 
@@ -273,7 +303,10 @@ class Projection:
         where = f"projection '{self.name}'"
         if not isinstance(self.rule, Connectivity):
             raise ValidationError(f"{where}: rule must be a Connectivity")
-        object.__setattr__(self, "weight", _check_value(self.weight, f"{where}: weight"))
+        explicit = isinstance(self.rule, Connectivity) and self.rule.rule == "explicit"
+        object.__setattr__(self, "weight", _check_value(self.weight, f"{where}: weight", per_synapse_ok=explicit))
+        if isinstance(self.weight, tuple) and len(self.weight) != len(self.rule.pre_indices):
+            raise ValidationError(f"{where}: {len(self.weight)} weights for {len(self.rule.pre_indices)} listed synapses")
         object.__setattr__(self, "delay", _check_value(self.delay, f"{where}: delay"))
         low, _ = value_bounds(self.delay)
         if low <= 0:
@@ -363,6 +396,11 @@ class Network:
                 f"{where}: {proj.synapse} needs a neuron as source, but '{pre.name}' is a {pre.model}; "
                 "relay the device through a parrot_neuron population")
         rule = proj.rule
+        if rule.rule == "explicit":
+            for end, indices, pop in (("pre", rule.pre_indices, pre), ("post", rule.post_indices, post)):
+                if indices and max(indices) >= pop.size:
+                    raise ValidationError(f"{where}: {end}_indices has neuron {max(indices)}, but '{pop.name}' "
+                                          f"has only {pop.size} (0..{pop.size - 1})")
         if rule.rule == "one_to_one" and pre.size != post.size:
             raise ValidationError(
                 f"{where}: rule one_to_one needs equal sizes, but '{pre.name}' has {pre.size} and '{post.name}' {post.size}"

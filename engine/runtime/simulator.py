@@ -17,7 +17,7 @@ from engine.errors import RestartRequired, SimulationFault, ValidationError
 from engine.kernels import plasticity as pl
 from engine.kernels.parallel import EXTRA_SPIKES_PER_THREAD, run_block_threads
 from engine.kernels import step as k
-from engine.model.network import Distribution, Network
+from engine.model.network import Connectivity, Distribution, Network
 
 TRACE_CODES = {"V_m": k.TRACE_V_M, "I_syn_ex": k.TRACE_I_SYN_EX, "I_syn_in": k.TRACE_I_SYN_IN,
                "g_ex": k.TRACE_I_SYN_EX, "g_in": k.TRACE_I_SYN_IN, "w": k.TRACE_W, "U_m": k.TRACE_W}
@@ -379,7 +379,20 @@ class Simulator:
             cache[name] = np.flatnonzero(mask).astype(np.int32 if mask.size < 2**31 else np.int64)
         return cache[name]
 
+    def learned_network(self) -> Network:
+        """The network with every plastic projection's current weights written in as explicit
+        synapses (same pairs, learned weights), so saving it keeps what was learned."""
+        network = self.network
+        for name in self.compiled.plastic_names:
+            pre, post, weight = self.projection_synapses(name)
+            rule = Connectivity("explicit", pre_indices=tuple(int(i) for i in pre),
+                                post_indices=tuple(int(i) for i in post))
+            network = network.replace_projection(name, rule=rule, weight=tuple(float(w) for w in weight))
+        return network
+
     def _new_weights(self, proj, post, count: int) -> np.ndarray:
+        if isinstance(proj.weight, tuple):
+            raise RestartRequired(f"projection '{proj.name}': per-synapse weights change with a rebuild")
         if post.model == "parrot_neuron":
             return np.ones(count)
         if isinstance(proj.weight, Distribution):
