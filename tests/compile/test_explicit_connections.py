@@ -26,7 +26,7 @@ def test_listed_synapses_round_trip_through_json():
 
 @pytest.mark.parametrize("change, message", [
     (dict(weight=(1.0, 2.0)), "2 weights for 3 listed synapses"),
-    (dict(rule=Connectivity("explicit", pre_indices=(0, 5), post_indices=(0, 1))), "pre_indices has neuron 5"),
+    (dict(rule=Connectivity("explicit", pre_indices=(0, 5, 1), post_indices=(0, 1, 2))), "pre_indices has neuron 5"),
 ])
 def test_listed_synapses_are_checked(change, message):
     network = listed_network()
