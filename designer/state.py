@@ -20,6 +20,7 @@ from engine.model.problems import find_problems
 
 # Field changes the running simulation can take without a rebuild.
 LIVE_PROJECTION_FIELDS = {"weight"}
+LIVE_SYNAPSE_FIELDS = {"learning", "lambda", "alpha", "mu_plus", "mu_minus", "Wmax"}
 
 
 class DesignState(param.Parameterized):
@@ -181,15 +182,41 @@ class DesignState(param.Parameterized):
                          lambda net: net.replace_population(name, params={**pop.params, field: value}),
                          structural=not live, live=(name, field, value) if live else None)
 
+    def set_population_params(self, name: str, values: dict) -> bool:
+        """Several parameters together (e.g. a schedule's times and values), one undoable edit."""
+        pop = self.network.population(name)
+        return self.edit(f"set {', '.join(values)} of '{name}'",
+                         lambda net: net.replace_population(name, params={**pop.params, **values}))
+
     def set_projection_field(self, name: str, field: str, value) -> bool:
         """weight, delay, synapse, name, or rule (a Connectivity)."""
         if field == "name":
             keep = self.selection == {"kind": "edge", "id": name}
             return self.edit(f"rename projection '{name}'", lambda net: net.replace_projection(name, name=value.strip()),
                              select={"kind": "edge", "id": value.strip()} if keep else None)
+        if field == "synapse":  # a new synapse model starts from its own defaults
+            return self.edit(f"set {name}.synapse = {value}",
+                             lambda net: net.replace_projection(name, synapse=value, synapse_params={}))
+        if field.startswith("synapse_params."):
+            key = field.split(".", 1)[1]
+            proj = self.network.projection(name)
+            live = key in LIVE_SYNAPSE_FIELDS
+            return self.edit(f"set {name}.{key} = {value}",
+                             lambda net: net.replace_projection(name, synapse_params={**proj.synapse_params, key: value}),
+                             structural=not live, live=(name, key, value) if live else None)
         live = field in LIVE_PROJECTION_FIELDS
         return self.edit(f"set {name}.{field}", lambda net: net.replace_projection(name, **{field: value}),
                          structural=not live, live=(name, field, value) if live else None)
+
+    def apply_preset(self, name: str, preset: str) -> bool:
+        """A model's named parameter set (e.g. an AdEx firing pattern) in one undoable step."""
+        pop = self.network.population(name)
+        values = pop.model_class.presets.get(preset)
+        if values is None:
+            self.error = f"population '{name}': model {pop.model} has no preset '{preset}'"
+            return False
+        return self.edit(f"apply preset '{preset}' to '{name}'",
+                         lambda net: net.replace_population(name, params={**pop.params, **values}))
 
     def set_network_field(self, field: str, value) -> bool:
         return self.edit(f"set network {field}", lambda net: replace(net, **{field: value}))

@@ -15,6 +15,7 @@ from panel.viewable import Viewer
 
 from engine import Connectivity, get_model
 from engine.model.network import RULES, Distribution
+from engine.model.synapses import SYNAPSES
 
 from designer.state import DesignState
 
@@ -102,6 +103,11 @@ class Inspector(Viewer):
                                             value=pop.size, start=1, description="How many neurons (or device instances)"),
                         lambda v: state.set_population_field(name, "size", v)),
         ]
+        if model.presets:
+            items.append(self._field(
+                pn.widgets.Select(name="Preset (firing pattern)", options=["—"] + list(model.presets), value="—",
+                                  description="Set the published parameters of a firing pattern in one step"),
+                lambda v: True if v == "—" else state.apply_preset(name, v)))
         for quantity in model.parameters.values():
             label = f"{quantity.name} ({quantity.unit})" if quantity.unit else quantity.name
             value = pop.params[quantity.name]
@@ -121,6 +127,14 @@ class Inspector(Viewer):
                 value="\n".join(", ".join(f"{t:g}" for t in train) for train in trains),
                 description="Comma-separated times, one line per neuron (one line: shared by all)")
             items.append(self._field(widget, lambda v: state.set_population_field(name, "spike_times", _parse_trains(v))))
+        for times_name, values_name, label in (("amplitude_times", "amplitude_values", "Current steps (ms: pA), one per line"),
+                                               ("rate_times", "rate_values", "Rate changes (ms: Hz), one per line")):
+            if times_name in model.extra_parameters():
+                text_value = "\n".join(f"{t:g}: {v:g}" for t, v in zip(pop.params[times_name], pop.params[values_name]))
+                widget = pn.widgets.TextAreaInput(name=label, value=text_value, height=80, placeholder="e.g. 100: 300",
+                                                  description="From each time on, the value holds until the next line")
+                items.append(self._field(widget, lambda v, tn=times_name, vn=values_name: state.set_population_params(
+                    name, dict(zip((tn, vn), _parse_schedule(v))))))
         if model.category == "neuron":
             initial = pop.initial.get("V_m")
             if "V_m" in model.state_defaults and not isinstance(initial, Distribution):
@@ -146,7 +160,8 @@ class Inspector(Viewer):
             self._html(f"<h3 class='inspector-title'>{html.escape(name)}</h3>"
                          f"<div class='inspector-sub'>{html.escape(proj.pre)} → {html.escape(proj.post)}</div>", margin=(0, 10)),
             self._field(pn.widgets.TextInput(name="Name", value=name), lambda v: state.set_projection_field(name, "name", v)),
-            self._field(pn.widgets.Select(name="Connection rule", value=proj.rule.rule, options=list(RULES),
+            self._field(pn.widgets.Select(name="Connection rule", value=proj.rule.rule,
+                                          options=[r for r in RULES if r != "explicit" or proj.rule.rule == "explicit"],
                                           description="How source and target neurons are paired (NEST's rules)"),
                         lambda v: state.set_projection_field(name, "rule", _rule_with(proj.rule, rule=v, post=post, pre=pre))),
         ]
@@ -166,8 +181,31 @@ class Inspector(Viewer):
                 items.append(text(f"{field}: {value.kind} {value.params} ({unit}), drawn per synapse", "div",
                                   stylesheets=self.html_stylesheets))
                 continue
+            if isinstance(value, tuple):
+                items.append(text(f"{field}: {len(value)} listed values ({unit}), mean {sum(value) / max(len(value), 1):.4g}",
+                                  "div", stylesheets=self.html_stylesheets))
+                continue
             widget = pn.widgets.FloatInput(name=f"{field.capitalize()} ({unit})", value=value, description=doc, format="0[.]0000")
             items.append(self._field(widget, lambda v, f=field: state.set_projection_field(name, f, v)))
+        items.append(self._field(pn.widgets.Select(name="Synapse model", value=proj.synapse, options=list(SYNAPSES),
+                                                   description="static: fixed weight; stdp: weights learn from spike timing"),
+                                 lambda v: state.set_projection_field(name, "synapse", v)))
+        synapse = SYNAPSES[proj.synapse]
+        for quantity in synapse.parameters.values():
+            value = proj.synapse_params[quantity.name]
+            if quantity.name == "learning":
+                widget = pn.widgets.Checkbox(name="Learning on (live)", value=bool(value))
+                items.append(self._field(widget, lambda v: state.set_projection_field(name, "synapse_params.learning",
+                                                                                       1.0 if v else 0.0)))
+                continue
+            label = f"{quantity.name} ({quantity.unit})" if quantity.unit else quantity.name
+            widget = pn.widgets.FloatInput(name=label, value=value, description=quantity.doc, format="0[.]0000")
+            items.append(self._field(widget, lambda v, q=quantity.name: state.set_projection_field(
+                name, f"synapse_params.{q}", v)))
+        if "pairing" in synapse.extra_parameters():
+            items.append(self._field(pn.widgets.Select(name="Spike pairing", value=proj.synapse_params["pairing"],
+                                                       options=["all_to_all", "nearest"]),
+                                     lambda v: state.set_projection_field(name, "synapse_params.pairing", v)))
         return items
 
     def _network_form(self) -> list:
@@ -199,6 +237,21 @@ def _rule_with(rule: Connectivity, post=None, pre=None, **changes) -> Connectivi
                            "N": max(1, (pre.size if pre else 10) * (post.size if post else 10) // 10)}[field]
             values[field] = current
     return Connectivity(**values)
+
+
+def _parse_schedule(value: str):
+    """Lines "time: value" -> (times, values); a malformed line is passed on for the model to refuse."""
+    times, values = [], []
+    for line in (value or "").strip().splitlines():
+        if not line.strip():
+            continue
+        parts = line.replace(",", ":").split(":")
+        try:
+            times.append(float(parts[0]))
+            values.append(float(parts[1]))
+        except (ValueError, IndexError):
+            return [line], []
+    return times, values
 
 
 def _optional_number(value: str):

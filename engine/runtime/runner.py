@@ -54,6 +54,7 @@ class Frame:
     real_time_factor: float = 0.0  # simulated ms per wall ms since the previous data frame
     dropped: int = 0  # data frames dropped so far (at delivery); a rise means a gap just before this frame
     message: str = ""
+    network: Network | None = None  # a 'reply' to snapshot(): the network with its learned weights
     command: str = ""
     ok: bool = True
 
@@ -173,6 +174,11 @@ class Runner:
     def set_recording(self, traces: list[TraceRequest] | None = None, spikes: list[str] | None = None) -> None:
         """Which neurons' traces to stream, and which populations' spikes (None: all)."""
         self._send("set_recording", (traces, spikes))
+
+    def snapshot(self) -> None:
+        """Ask for the network with its current (learned) weights; arrives as a 'reply' frame
+        with command 'snapshot' and `network` set."""
+        self._send("snapshot")
 
     def load(self, network: Network) -> None:
         """Structural change: recompile and restart from t = 0 (reported by a 'restarted' frame)."""
@@ -334,6 +340,9 @@ class Runner:
                 self._emit("reply", command=name, ok=False, message=str(error))
             else:
                 self._emit("reply", command=name, message=f"{target}.{field_name} = {value!r} at t = {sim.t:.1f} ms")
+        elif name == "snapshot":
+            self._emit("reply", command=name, network=sim.learned_network(),
+                       message=f"weights at t = {sim.t:.1f} ms")
         elif name == "set_recording":
             self._flush()
             traces, spikes = payload
