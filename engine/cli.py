@@ -76,6 +76,8 @@ def _port(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from engine.io.export.cli import add_backend_arguments, add_export_commands
+
     parser = _Parser(prog=PROG, description="SNN Designer: build, run and inspect spiking neural networks.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -85,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--t-sim", type=_positive_ms, metavar="MS", help="simulated time in ms (default: the file's t_sim)")
     run.add_argument("--seed", type=_seed, metavar="N", help="random seed (default: the file's seed)")
     run.add_argument("--dt", type=_positive_ms, metavar="MS", help="time step in ms (default: the file's dt)")
+    add_backend_arguments(run)  # --backend engine|nest, --threads N
     run.set_defaults(handler=cmd_run)
 
     validate = commands.add_parser("validate", help="check a network file and print a one-line summary")
@@ -96,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     form.add_argument("--json", action="store_true", help="machine-readable JSON")
     form.add_argument("--markdown", action="store_true", help="Markdown parameter tables (as in docs/models.md)")
     models.set_defaults(handler=cmd_models)
+
+    add_export_commands(commands)  # export NET.json --to pynest|pynn|brian2|nir, import GRAPH.nir
 
     serve = commands.add_parser("serve", help="start the browser app (panel serve designer/app.py)")
     serve.add_argument("--port", type=_port, default=5006, help="port (default 5006)")
@@ -140,13 +145,16 @@ def _fail(message: str, code: int) -> int:
 # -- run -------------------------------------------------------------------------------
 def cmd_run(args) -> int:
     from engine.io import load_network
+    from engine.io.export.cli import run_backend
 
     network = _with_overrides(load_network(args.network), args)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a directory")
     out.mkdir(parents=True, exist_ok=True)  # before simulating: an unwritable place fails fast
-    result = simulate(network)
+    if args.backend != "engine":
+        return run_backend(args, network)
+    result = simulate(network, threads=args.threads)
     _write_atomic(out / "spikes.csv", spikes_csv(result["spikes"]))
     _write_atomic(out / "summary.json", json.dumps(result["summary"], indent=1, allow_nan=False) + "\n")
     _print_run(result["summary"], out)
@@ -160,14 +168,14 @@ def _with_overrides(network, args):
     return replace(network, **changes) if changes else network
 
 
-def simulate(network) -> dict:
+def simulate(network, threads: int = 1) -> dict:
     """Build and run `network` for its t_sim with its dt and seed; returns
     {"summary": dict (as summary.json), "spikes": [(population, neuron, times), ...]}."""
     from engine.runtime import Simulator, warm_up
 
     warm_s = warm_up()  # load (or compile) the kernels first, so sim_s is the simulation alone
     started = time.perf_counter()
-    sim = Simulator(network)
+    sim = Simulator(network, threads=threads)
     build_s = time.perf_counter() - started
     started = time.perf_counter()
     sim.run(network.t_sim)

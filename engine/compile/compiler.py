@@ -377,7 +377,10 @@ def _build_trains(network: Network, dt: float, offset: dict[str, int]) -> SpikeT
                 times = trains[i] if i < len(trains) else []  # neurons without a train stay silent
             else:
                 times = trains[0] if trains else []
-            # a spike at time T is emitted in step T/dt - 1, so it is stamped T, as NEST's spike_generator
+            # a spike at time T is emitted in step T/dt - 1, so it is stamped T, as NEST's spike_generator;
+            # only spikes with start < T <= stop are sent (NEST's window for spike-emitting devices)
+            start, stop = pop.params["start"], pop.params["stop"]
+            times = [t for t in times if t > start and (stop is None or t <= stop)]
             emit = np.array([steps_of(t, dt) - 1 for t in times], dtype=np.int64)
             emit = emit[(emit >= 0)]
             steps.append(emit)

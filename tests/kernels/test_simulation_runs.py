@@ -364,3 +364,15 @@ def test_initial_potential_distribution_is_used():
     decay = np.exp(-0.1 / 10.0)
     start = -70.0 + (first + 70.0) / decay
     assert start.min() >= -70.0 - 1e-9 and start.max() <= -60.0 + 1e-9 and start.std() > 2.0
+
+
+def test_spike_generator_emits_only_inside_its_window():
+    from engine import Network, Population, Projection, Simulator
+
+    net = Network(name="window", populations=[
+        Population("g", "spike_generator", 1, params={"spike_times": [1.0, 2.0, 3.0], "start": 1.5, "stop": 2.5}),
+        Population("p", "parrot_neuron", 1),
+    ], projections=[Projection("g", "p", delay=0.1)])
+    sim = Simulator(net)
+    sim.run(10.0)
+    assert sim.spikes("p")[1].tolist() == [2.1]

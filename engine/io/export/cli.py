@@ -88,7 +88,7 @@ def add_backend_arguments(run_parser) -> None:
                             help="simulate with SNN Designer's engine (default) or with NEST, through an exported "
                                  "PyNEST script (needs nest-simulator)")
     run_parser.add_argument("--threads", type=_threads, default=1, metavar="N",
-                            help="threads for --backend nest (default 1)")
+                            help="threads for the simulation (engine or NEST; default 1)")
 
 
 def export_text(network, target: str, seed: int | None = None, t_sim: float | None = None) -> str:

@@ -1,0 +1,149 @@
+"""The same network in NEST 3.10: the one place that maps an engine `Network` to PyNEST calls.
+
+Faithful by construction, because the engine follows NEST's names: every model and
+parameter name is NEST's, so populations are `nest.Create(model, size, params)`;
+connection rules and their indegree/outdegree/p/N and autapse/multapse flags go into
+`conn_spec` unchanged; weights and delays (constants or distributions, clipped with
+nest.math.min/max) into `syn_spec` (stdp_synapse parameters mapped to NEST's); initial
+state as a number or nest.random.* (V_m = E_L when the file gives none, as the engine
+does; NEST's own default would be -70 mV);
+devices keep their parameters (rate, amplitude, start, stop, ...) and their time lists,
+rounded to the grid as the engine does. Spikes are recorded from the
+populations with record.spikes and V_m traces from the recorded neurons, as the engine
+does, so both simulators do the same work.
+
+Not identical, by nature: the random draws (NEST's own RNG), so connectivity, initial
+potentials and Poisson trains are statistically equal, not bit-equal.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PYNEST_QUIET", "1")
+
+from engine.model.network import Connectivity, Distribution, Network  # noqa: E402
+
+def import_nest():
+    import nest
+
+    nest.verbosity = nest.VerbosityLevel.ERROR
+    return nest
+
+
+def nest_value(nest, value):
+    """A constant as float, a Distribution as a nest.random parameter (clipped like the engine)."""
+    if not isinstance(value, Distribution):
+        return float(value)
+    p = value.params
+    if value.kind == "normal":
+        param = nest.random.normal(mean=p["mean"], std=p["std"])
+    elif value.kind == "uniform":
+        param = nest.random.uniform(min=p["low"], max=p["high"])
+    else:
+        param = nest.random.lognormal(mean=p["mean"], std=p["sigma"])
+    if value.clip_high is not None:
+        param = nest.math.min(param, value.clip_high)
+    if value.clip_low is not None:
+        param = nest.math.max(param, value.clip_low)
+    return param
+
+
+def conn_spec(rule: Connectivity) -> dict:
+    spec = {"rule": rule.rule}
+    for name in ("p", "indegree", "outdegree", "N"):
+        if getattr(rule, name) is not None:
+            spec[name] = getattr(rule, name)
+    if rule.rule != "one_to_one":
+        spec["allow_autapses"] = rule.allow_autapses
+        spec["allow_multapses"] = rule.allow_multapses
+    return spec
+
+
+def syn_spec(nest, network: Network, proj) -> dict:
+    """static_synapse as is; stdp_synapse with NEST's parameter names (nearest pairing is
+    NEST's stdp_nn_symm_synapse; learning off is lambda = 0; tau_minus lives on the neuron)."""
+    spec = {"synapse_model": proj.synapse, "delay": nest_value(nest, proj.delay)}
+    if network.population(proj.post).model != "parrot_neuron":  # parrots ignore weights
+        spec["weight"] = nest_value(nest, proj.weight)
+    params = dict(getattr(proj, "synapse_params", {}) or {})
+    if proj.synapse == "stdp_synapse":
+        if params.pop("pairing", "all_to_all") == "nearest":
+            spec["synapse_model"] = "stdp_nn_symm_synapse"
+        if not params.pop("learning", 1.0):
+            params["lambda"] = 0.0
+        params.pop("tau_minus", None)
+        spec.update(params)
+    return spec
+
+
+def _tau_minus_of_plastic_inputs(network: Network, population: str) -> dict:
+    for proj in network.projections:
+        params = getattr(proj, "synapse_params", None) or {}
+        if proj.post == population and "tau_minus" in params:
+            return {"tau_minus": params["tau_minus"]}
+    return {}
+
+
+def nest_seed(seed: int) -> int:
+    """NEST wants 1 <= rng_seed < 2^31."""
+    return seed if 1 <= seed < 2**31 - 1 else seed % (2**31 - 2) + 1
+
+
+def build(nest, network: Network, dt: float | None = None, seed: int | None = None, threads: int = 1) -> dict:
+    """Reset NEST and build `network` in it. Returns {"nodes": {population: NodeCollection},
+    "spike_recorders": {population: recorder}, "multimeters": {population: meter}}."""
+    dt = network.dt if dt is None else dt
+    seed = network.seed if seed is None else seed
+    nest.ResetKernel()
+    nest.set(resolution=dt, local_num_threads=threads, rng_seed=nest_seed(seed), print_time=False)
+
+    nodes = {}
+    for pop in network.populations:
+        if pop.is_device:
+            nodes[pop.name] = _create_device(nest, pop, dt)
+            continue
+        params = {k: v for k, v in pop.params.items() if v is not None}
+        params.update(_tau_minus_of_plastic_inputs(network, pop.name))
+        created = nest.Create(pop.model, pop.size, params=params)
+        state = pop.model_class.state_defaults
+        if "V_m" in state:  # as the engine: V_m starts at E_L unless the population says otherwise
+            initial = {"V_m": pop.params.get("E_L", state["V_m"]), **pop.initial}
+            for variable, value in initial.items():
+                setattr(created, variable, nest_value(nest, value))
+        nodes[pop.name] = created
+
+    for proj in network.projections:
+        nest.Connect(nodes[proj.pre], nodes[proj.post], conn_spec(proj.rule), syn_spec(nest, network, proj))
+
+    spike_recorders, multimeters = {}, {}
+    for pop in network.populations:
+        if pop.is_device:
+            continue
+        if pop.record.spikes:
+            spike_recorders[pop.name] = nest.Create("spike_recorder")
+            nest.Connect(nodes[pop.name], spike_recorders[pop.name])
+        if pop.record.traces:
+            meter = nest.Create("multimeter", params={"record_from": list(pop.record.variables), "interval": dt})
+            nest.Connect(meter, nodes[pop.name][list(pop.record.traces)])
+            multimeters[pop.name] = meter
+    return {"nodes": nodes, "spike_recorders": spike_recorders, "multimeters": multimeters}
+
+
+def _create_device(nest, pop, dt: float):
+    """Devices keep NEST's parameter names; time lists are put on the grid (NEST refuses
+    off-grid times; the engine rounds them to the nearest step)."""
+    params = {k: v for k, v in pop.params.items() if v is not None and k != "spike_times"}
+    for key in ("amplitude_times", "rate_times"):
+        if key in params:
+            params[key] = [_on_grid(t, dt) for t in params[key]]
+    created = nest.Create(pop.model, pop.size, params=params)
+    if pop.model == "spike_generator":
+        trains = pop.params["spike_times"]
+        for i in range(pop.size):
+            times = trains[i] if len(trains) > 1 and i < len(trains) else (trains[0] if len(trains) == 1 else [])
+            created[i].spike_times = [_on_grid(t, dt) for t in times if round(t / dt) >= 1]
+    return created
+
+
+def _on_grid(t: float, dt: float) -> float:
+    return round(round(t / dt) * dt, 10)
