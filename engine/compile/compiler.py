@@ -15,10 +15,10 @@ from engine.compile.propagators import population_constants, steps_of
 from engine.errors import CapacityError, ValidationError
 from engine.kernels import devices as dv
 from engine.kernels import step as k
-from engine.kernels.build import csr_indptr, csr_positions
+from engine.kernels.build import csr_count, csr_indptr, csr_place
 from engine.kernels.rng import seed_streams
 from engine.kernels import plasticity as pl
-from engine.model.network import Network, value_bounds
+from engine.model.network import Distribution, Network, value_bounds
 from engine.model.synapses import get_synapse
 
 MODEL_CODES = {
@@ -149,41 +149,35 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
         where = f"projection '{proj.name}'"
         pre_idx, post_idx = connect(proj.rule, pre.size, post.size, pre.name == post.name,
                                     object_rng(seed, proj.name, 0))
-        weight = draw(proj.weight, pre_idx.size, object_rng(seed, proj.name, 1))
-        if weight.size and np.abs(weight).max() > np.finfo(np.float32).max:  # weights are stored as float32
-            raise ValidationError(f"{where}: weight {weight[np.argmax(np.abs(weight))]:g} is too large to store "
-                                  f"(at most {np.finfo(np.float32).max:.3g} in magnitude)")
-        if post.model == "parrot_neuron":
-            weight[:] = 1.0  # parrots count spikes; weights are ignored, as in NEST
-        delay_ms = draw(proj.delay, pre_idx.size, object_rng(seed, proj.name, 2))
-        delay = np.floor(delay_ms / dt + 0.5).astype(np.int64)
-        if delay.size and delay.min() < 1:
-            raise ValidationError(
-                f"{where}: delay {delay_ms.min():g} ms is below the time step dt = {dt:g} ms (minimum delay is one step)"
-            )
-        if delay.size and delay.max() >= 2**15:
-            raise ValidationError(f"{where}: delay {delay_ms.max():g} ms is longer than {(2**15 - 1) * dt:g} ms")
+        weight = _weights(proj, post, pre_idx.size, seed, where)
+        delay = _delays(proj, pre_idx.size, seed, dt, where)
         if delay.size:
             max_delay_steps = max(max_delay_steps, int(delay.max()))
-        post_global = post_idx + offset[post.name]
-        target = post_global + np.where(weight < 0, n, 0)
+        post_global = post_idx + np.int32(offset[post.name])
+        del post_idx
         emits = pre.model_class.emits
         if emits == "poisson":
-            poisson_parts.append((target, weight, delay, len(poisson_sources), pre, proj))
+            target = post_global + np.where(weight < 0, n, 0).astype(np.int32)
+            poisson_parts.append((target, weight.astype(np.float64), delay, len(poisson_sources), pre, proj))
             poisson_sources.append(proj.name)
         elif emits == "current":
-            current_parts.append((post_global, weight, delay, len(current_sources), pre, proj))
+            current_parts.append((post_global, weight.astype(np.float64), delay, len(current_sources), pre, proj))
             current_sources.append(proj.name)
         elif proj.synapse_params and get_synapse(proj.synapse, where).plastic:
-            plastic_parts.append((pre_idx + offset[pre.name], post_global, weight, delay, len(plastic_names), proj))
+            plastic_parts.append((pre_idx + np.int32(offset[pre.name]), post_global, weight.astype(np.float64), delay,
+                                  len(plastic_names), proj))
             plastic_names.append(proj.name)
         else:
-            static_pre.append(pre_idx + offset[pre.name])
-            static_target.append(target)
-            static_weight.append(weight)
+            # static synapses are kept compact from here on (int32, float32, int16): the build's peak memory
+            post_global += np.where(weight < 0, np.int32(n), np.int32(0)).astype(np.int32)
+            pre_idx += np.int32(offset[pre.name])
+            static_pre.append(pre_idx)
+            static_target.append(post_global)
+            static_weight.append(weight.astype(np.float32))
             static_delay.append(delay)
             static_proj.append(np.full(pre_idx.size, len(projection_names), dtype=np.int16))
             projection_names.append(proj.name)
+        del weight, delay
 
     bounds = np.linspace(0, n, threads + 1).round().astype(np.int64)
     synapses, synapse_projection = _build_csr(n, static_pre, static_target, static_weight, static_delay, static_proj,
@@ -203,6 +197,43 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
         raise ValidationError("simulation: plastic synapses run on one thread only; use threads=1 for this network")
     compiled.initial_state = NeuronState(*(a.copy() for a in state))
     return compiled
+
+
+def _weights(proj, post, count: int, seed: int, where: str) -> np.ndarray:
+    """Weights, constant or drawn (float64 when drawn); refused if float32 cannot hold them."""
+    limit = float(np.finfo(np.float32).max)
+    if post.model == "parrot_neuron":
+        return np.ones(count, np.float32)  # parrots count spikes; weights are ignored, as in NEST
+    if not isinstance(proj.weight, (Distribution, tuple)):
+        value = float(proj.weight)
+        if abs(value) > limit:
+            raise ValidationError(f"{where}: weight {value:g} is too large to store (at most {limit:.3g} in magnitude)")
+        return np.full(count, value, np.float32)  # constant: no float64 temporary of the whole projection
+    weight = draw(proj.weight, count, object_rng(seed, proj.name, 1))
+    if weight.size and np.abs(weight).max() > limit:  # static weights are stored as float32
+        raise ValidationError(f"{where}: weight {weight[np.argmax(np.abs(weight))]:g} is too large to store "
+                              f"(at most {limit:.3g} in magnitude)")
+    return weight
+
+
+def _delays(proj, count: int, seed: int, dt: float, where: str) -> np.ndarray:
+    """Delays in whole steps (int16), rounded as NEST rounds; below one step or too long is refused."""
+    if not isinstance(proj.delay, Distribution):
+        steps = steps_of(float(proj.delay), dt)
+        low_ms = high_ms = float(proj.delay)
+        low = high = steps
+        delay = None
+    else:
+        delay_ms = draw(proj.delay, count, object_rng(seed, proj.name, 2))
+        delay = np.floor(delay_ms / dt + 0.5)
+        low, high = (int(delay.min()), int(delay.max())) if count else (1, 1)
+        low_ms, high_ms = (float(delay_ms.min()), float(delay_ms.max())) if count else (dt, dt)
+    if count and low < 1:
+        raise ValidationError(
+            f"{where}: delay {low_ms:g} ms is below the time step dt = {dt:g} ms (minimum delay is one step)")
+    if count and high >= 2**15:
+        raise ValidationError(f"{where}: delay {high_ms:g} ms is longer than {(2**15 - 1) * dt:g} ms")
+    return np.full(count, steps, np.int16) if delay is None else delay.astype(np.int16)
 
 
 def _initial_state(network: Network, n: int, seed: int, offset: dict[str, int], layout: Layout) -> NeuronState:
@@ -226,28 +257,32 @@ def _initial_state(network: Network, n: int, seed: int, offset: dict[str, int], 
 
 def _build_csr(n, pres, targets, weights, delays, projs, bounds) -> tuple[Synapses, np.ndarray]:
     """CSR by presynaptic neuron. With T threads: T consecutive CSRs over (thread of target, pre),
-    so indptr has T * n + 1 entries and thread t's CSR starts at indptr[t * n]."""
+    so indptr has T * n + 1 entries and thread t's CSR starts at indptr[t * n].
+
+    Counting sort straight from the per-projection parts into the final arrays, releasing each
+    part as it is placed: no concatenated copies, which is what bounds the build's peak memory."""
     threads = bounds.size - 1
-    if not pres:
-        empty = Synapses(np.zeros(threads * n + 1, np.int64), np.empty(0, np.int32), np.empty(0, np.float32),
-                         np.empty(0, np.int16))
-        return empty, np.empty(0, np.int16)
-    key = np.concatenate(pres)
-    if threads > 1:
-        owner = np.searchsorted(bounds, np.concatenate(targets) % n, side="right") - 1
-        key = owner * n + key
-    indptr = csr_indptr(key, threads * n)
-    position = csr_positions(key, indptr)
-    del key
-
-    def ordered(parts, dtype):
-        out = np.empty(position.size, dtype=dtype)
-        out[position] = np.concatenate(parts).astype(dtype, copy=False)
-        return out
-
-    synapses = Synapses(indptr=indptr, target=ordered(targets, np.int32), weight=ordered(weights, np.float32),
-                        delay=ordered(delays, np.int16))
-    return synapses, ordered(projs, np.int16)
+    keys = []
+    for part_pre, part_target in zip(pres, targets):
+        if threads > 1:
+            owner = np.searchsorted(bounds, part_target % n, side="right") - 1
+            keys.append((owner * n + part_pre).astype(np.int64))
+        else:
+            keys.append(part_pre)
+    counts = np.zeros(threads * n + 1, np.int64)
+    for key in keys:
+        csr_count(key, counts)
+    indptr = np.cumsum(counts)  # counts[k + 1] holds key k's count, so indptr[0] == 0
+    total = int(indptr[-1])
+    target = np.empty(total, np.int32)
+    weight = np.empty(total, np.float32)
+    delay = np.empty(total, np.int16)
+    projection = np.empty(total, np.int16)
+    cursor = indptr[:-1].copy()
+    for i in range(len(keys)):
+        csr_place(keys[i], cursor, targets[i], weights[i], delays[i], projs[i], target, weight, delay, projection)
+        keys[i] = pres[i] = targets[i] = weights[i] = delays[i] = projs[i] = None  # release as we go
+    return Synapses(indptr=indptr, target=target, weight=weight, delay=delay), projection
 
 
 def _window(pop, dt) -> tuple[int, int]:

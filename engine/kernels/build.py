@@ -33,3 +33,22 @@ def csr_positions(pre, indptr):
         position[s] = cursor[pre[s]]
         cursor[pre[s]] += 1
     return position
+
+
+@kernel
+def csr_count(key, counts):
+    """counts[k + 1] += occurrences of k (so a cumulative sum gives indptr)."""
+    for s in range(key.shape[0]):
+        counts[key[s] + 1] += 1
+
+
+@kernel
+def csr_place(key, cursor, target_in, weight_in, delay_in, proj_in, target, weight, delay, proj):
+    """Stable counting-sort placement of one part's synapses into the CSR arrays."""
+    for s in range(key.shape[0]):
+        position = cursor[key[s]]
+        cursor[key[s]] += 1
+        target[position] = target_in[s]
+        weight[position] = weight_in[s]
+        delay[position] = delay_in[s]
+        proj[position] = proj_in[s]

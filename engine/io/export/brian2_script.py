@@ -26,9 +26,10 @@ from __future__ import annotations
 import math
 
 from engine.errors import ValidationError
+from engine.compile.propagators import steps_of
 from engine.io.export.common import (
-    check_common, describe_rule, describe_value, header_docstring, initial_state, literal, one_line, results_code,
-    simulated_time, spike_trains,
+    DRAW_FUNCTION, check_common, describe_rule, describe_value, header_docstring, initial_state, listed_block, literal,
+    one_line, results_code, simulated_time, spec_literal, spike_trains,
 )
 from engine.model.network import Distribution, Network, Projection, value_bounds
 from engine.model.synapses import get_synapse
@@ -111,6 +112,7 @@ POISSON_TARGET = {
     "parrot_neuron": (("n_in", "1"), ("n_in", "1")),
 }
 CURRENT_DEVICES = ("dc_generator", "ac_generator", "step_current_generator", "noise_generator")
+POISSON_DEVICES = ("poisson_generator", "inhomogeneous_poisson_generator")
 
 
 def _quantity_code(value: float, unit: str) -> str:
@@ -118,12 +120,7 @@ def _quantity_code(value: float, unit: str) -> str:
     return literal(float(value)) if brian == "1" else f"{float(value)!r} * {brian}"
 
 
-def _spec(value) -> str:
-    """A value as the script's draw() understands it: a number or a distribution dict."""
-    if not isinstance(value, Distribution):
-        return literal(float(value))
-    return literal({"kind": value.kind, "params": dict(value.params), "clip_low": value.clip_low,
-                    "clip_high": value.clip_high})
+_spec = spec_literal
 
 
 def _threshold_reset(pop) -> tuple[str, str, str | None, list[str]]:
@@ -170,7 +167,7 @@ def export_brian2(network: Network, seed: int | None = None, t_sim: float | None
     for pop in network.populations:
         if not pop.is_device and pop.model not in EQUATIONS:
             raise ValidationError(f"population '{pop.name}': model {pop.model} cannot be exported to Brian2 yet")
-        if pop.is_device and pop.model not in ("poisson_generator", "spike_generator", *CURRENT_DEVICES):
+        if pop.is_device and pop.model not in (*POISSON_DEVICES, "spike_generator", *CURRENT_DEVICES):
             raise ValidationError(f"population '{pop.name}': device {pop.model} cannot be exported to Brian2 yet")
     for proj in network.projections:
         if get_synapse(proj.synapse, f"projection '{proj.name}'").plastic and proj.synapse_params.get("learning", 1.0):
@@ -199,20 +196,7 @@ def export_brian2(network: Network, seed: int | None = None, t_sim: float | None
         f"SEED = {seed}",
         "",
         "",
-        "def draw(spec, n, rng):",
-        '    """n values of a constant or a distribution {kind, params, clip_low, clip_high}, as SNN Designer draws."""',
-        "    if not isinstance(spec, dict):",
-        "        return np.full(n, float(spec))",
-        '    p = spec["params"]',
-        '    if spec["kind"] == "normal":',
-        '        out = rng.normal(p["mean"], p["std"], size=n)',
-        '    elif spec["kind"] == "uniform":',
-        '        out = rng.uniform(p["low"], p["high"], size=n)',
-        "    else:",
-        '        out = rng.lognormal(p["mean"], p["sigma"], size=n)',
-        '    if spec["clip_low"] is not None or spec["clip_high"] is not None:',
-        '        out = np.clip(out, spec["clip_low"], spec["clip_high"])',
-        "    return out",
+        *DRAW_FUNCTION,
         "",
         "",
         "def fixed_degree(degree, n_owner, n_other, no_autapses, multapses, rng):",
@@ -254,13 +238,23 @@ def export_brian2(network: Network, seed: int | None = None, t_sim: float | None
     current_terms: dict[str, list[str]] = {}
     current_objects: list[list[str]] = []
     extra_eqs: dict[str, list[str]] = {}  # per-neuron variables the inputs need
+    listed: dict[str, dict[str, list]] = {}  # explicit projections' synapses, written at the end of the script
     for j, proj in enumerate(network.projections):
         pre, post = network.population(proj.pre), network.population(proj.post)
-        if pre.model == "poisson_generator" and isinstance(proj.weight, Distribution) and post.model != "parrot_neuron":
+        if proj.rule.rule == "explicit":
+            listed[proj.name] = {"pre": list(proj.rule.pre_indices), "post": list(proj.rule.post_indices)}
+            if isinstance(proj.weight, tuple):
+                listed[proj.name]["weight"] = list(proj.weight)
+        if _poisson_as_input(network, proj) and isinstance(proj.weight, Distribution) and post.model != "parrot_neuron":
             dim = {"mV": "volt", "pA": "amp", "nS": "siemens"}[post.model_class.weight_unit]
             extra_eqs.setdefault(post.name, []).append(f"w_p{j} : {dim}  # drawn weight of Poisson input {j}")
         if pre.model == "noise_generator":
             extra_eqs.setdefault(post.name, []).append(f"noise_p{j} : amp  # noise current of input {j}")
+        if pre.model in CURRENT_DEVICES and proj.rule.rule == "explicit":
+            extra_eqs.setdefault(post.name, []).append(f"scale_p{j} : 1  # sum of the listed weights of input {j}")
+            if pre.model == "noise_generator":
+                extra_eqs.setdefault(post.name, []).append(
+                    f"std_scale_p{j} : 1  # sqrt of the sum of the squared listed weights of input {j}")
     for pop in network.populations:
         if pop.is_device:
             if pop.model == "spike_generator":
@@ -300,8 +294,10 @@ def export_brian2(network: Network, seed: int | None = None, t_sim: float | None
             term, obj = _current_lines(network, proj, j, dt)
             current_terms.setdefault(proj.post, []).append(term)
             current_objects.append(obj)
-        elif pre.model == "poisson_generator":
+        elif _poisson_as_input(network, proj):
             lines += _poisson_lines(network, proj, j, dt)
+        elif pre.model in POISSON_DEVICES:
+            lines += _poisson_group_lines(network, proj, j, dt)
         else:
             lines += _synapse_lines(network, proj)
     if current_objects:
@@ -352,6 +348,11 @@ def export_brian2(network: Network, seed: int | None = None, t_sim: float | None
         "",
     ]
     lines.append(results_code().rstrip("\n"))
+    if listed:
+        lines += ["", ""] + listed_block("LISTED", listed, [
+            "The synapses of the explicit projections, as listed in the network: neuron indices within",
+            "the pre and post populations (from 0) and, where they are given per synapse, the weights.",
+        ])
     lines += ["", "", 'if __name__ == "__main__":', "    sys.exit(main())", ""]
     return "\n".join(lines)
 
@@ -392,6 +393,12 @@ def _connect_lines(proj: Projection, var: str, pre_size: int, post_size: int) ->
     rule = proj.rule
     same = proj.pre == proj.post
     no_autapses = same and not rule.allow_autapses
+    if rule.rule == "explicit":
+        if not rule.pre_indices:
+            return ["    # (no synapses listed)"]
+        listed = f"LISTED[{literal(proj.name)}]"
+        return [f"    # the listed synapses (in LISTED at the end of this file), repeated pairs as separate synapses",
+                f'    {var}.connect(i=np.asarray({listed}["pre"]), j=np.asarray({listed}["post"]))']
     if rule.rule == "all_to_all":
         condition = "condition='i != j'" if no_autapses else ""
         return [f"    {var}.connect({condition})"]
@@ -415,7 +422,7 @@ def _connect_lines(proj: Projection, var: str, pre_size: int, post_size: int) ->
 def _synapse_lines(network: Network, proj: Projection) -> list[str]:
     pre, post = network.population(proj.pre), network.population(proj.post)
     unit = _weight_unit(post)
-    drawn_weight = isinstance(proj.weight, Distribution) and post.model != "parrot_neuron"
+    drawn_weight = isinstance(proj.weight, (Distribution, tuple)) and post.model != "parrot_neuron"
     if drawn_weight:
         on_pre = _on_pre(post.model, proj.weight, "weight", unit)
         model = f"weight : {'volt' if unit == 'mV' else 'amp' if unit == 'pA' else 'siemens'}"
@@ -433,11 +440,93 @@ def _synapse_lines(network: Network, proj: Projection) -> list[str]:
     lines.append(f"    syn = b2.Synapses(group[{literal(proj.pre)}], group[{literal(proj.post)}], "
                  f"{model_arg}on_pre={literal(on_pre)}{delay_arg})")
     lines += _connect_lines(proj, "syn", pre.size, post.size)
-    if drawn_weight:
+    if drawn_weight and isinstance(proj.weight, tuple):
+        lines.append(f"    syn.weight = np.asarray(LISTED[{literal(proj.name)}][\"weight\"]) * {unit}  # one weight per listed synapse")
+    elif drawn_weight:
         lines.append(f"    syn.weight = draw({_spec(proj.weight)}, len(syn), rng) * {unit}")
     if isinstance(proj.delay, Distribution):
         lines.append(f"    syn.delay = draw({_spec(proj.delay)}, len(syn), rng) * ms")
     lines += ["    n_synapses += len(syn)", "    net.add(syn)"]
+    return lines
+
+
+def _poisson_as_input(network: Network, proj: Projection) -> bool:
+    """A poisson_generator with all_to_all or one_to_one becomes a PoissonInput on the target group
+    (N trains per neuron); listed synapses and time-varying rates need one train per synapse."""
+    pre = network.population(proj.pre)
+    return pre.model == "poisson_generator" and proj.rule.rule != "explicit"
+
+
+def _poisson_group_lines(network: Network, proj: Projection, index: int, dt: float) -> list[str]:
+    """One Poisson train per synapse (split into slower trains so that each has at most
+    POISSON_MAX_P spikes per step): a PoissonGroup whose rate follows the device's schedule and
+    start/stop window, and Synapses with the projection's weights and delays."""
+    where = f"projection '{proj.name}'"
+    pre, post = network.population(proj.pre), network.population(proj.post)
+    rule = proj.rule
+    if rule.rule not in ("all_to_all", "one_to_one", "explicit"):
+        raise ValidationError(f"{where}: a {pre.model} can be exported to Brian2 with all_to_all, one_to_one or "
+                              f"explicit connections only (got {rule.rule})")
+    p = pre.params
+    if pre.model == "inhomogeneous_poisson_generator":
+        schedule = [(steps_of(t, dt), r) for t, r in zip(p["rate_times"], p["rate_values"])]
+    else:
+        schedule = [(0, p["rate"])]
+    top = max([r for _, r in schedule] + [0.0])
+    split = max(1, math.ceil(top * dt * 1e-3 / POISSON_MAX_P))
+    start = steps_of(p["start"], dt)
+    stop = None if p["stop"] is None else steps_of(p["stop"], dt)
+    # the step k fires while start <= k < stop; compared half a step early, so rounding cannot move an edge
+    gate = f"int(t >= {round((start - 0.5) * dt, 10)!r} * ms)" if stop is None else \
+        f"int(t >= {round((start - 0.5) * dt, 10)!r} * ms and t < {round((stop - 0.5) * dt, 10)!r} * ms)"
+    name = f"trains_p{index}"
+    unit = post.model_class.weight_unit
+    lines = ["", f"    # {one_line(proj.name)}: {pre.size} {pre.model}, {describe_rule(rule)}; weight "
+             f"{describe_value(proj.weight, unit)}, delay {describe_value(proj.delay, 'ms')}",
+             f"    # (an independent train for every synapse, as the engine draws them"
+             + (f", each split into {split} trains of a {split}th of the rate: sums of independent Poisson trains are "
+                "Poisson, and slow trains keep the per-step draws accurate)" if split > 1 else ")")]
+    if rule.rule == "explicit":
+        listed = f"LISTED[{literal(proj.name)}]"
+        lines.append(f'    post = np.asarray({listed}["post"])  # the listed synapses (LISTED at the end of this file)')
+    elif rule.rule == "all_to_all":
+        lines.append(f"    post = np.tile(np.arange({post.size}), {pre.size})  # every generator to every neuron")
+    else:
+        lines.append(f"    post = np.arange({post.size})  # one to one")
+    if len(schedule) > 1 or schedule[0][0] > 0:
+        last = max(k for k, _ in schedule)
+        lines += [
+            f"    # rate per train and step: {literal(p.get('rate_values', []))} Hz / {split} from "
+            f"{literal(p.get('rate_times', []))} ms on (0 before)",
+            f"    {name}_rate = np.zeros(max(int(round(T_SIM / DT)), {last}) + 2)",
+            *[f"    {name}_rate[{k}:] = {r / split!r}" for k, r in schedule],
+            f"    {name}_timed = b2.TimedArray({name}_rate * Hz, dt=DT * ms)",
+            f"    {name} = b2.PoissonGroup(post.size * {split}, rates=\"{name}_timed(t) * {gate}\",",
+            f"                              namespace={{\"{name}_timed\": {name}_timed}})",
+        ]
+    else:
+        lines.append(f"    {name} = b2.PoissonGroup(post.size * {split}, rates=\"{schedule[0][1] / split!r} * Hz * {gate}\")")
+    per_synapse = isinstance(proj.weight, (tuple, Distribution)) and post.model != "parrot_neuron"
+    w_unit = _weight_unit(post)
+    if per_synapse:
+        on_pre = _on_pre(post.model, proj.weight, "weight", w_unit)
+        model = f"weight : {'volt' if w_unit == 'mV' else 'amp' if w_unit == 'pA' else 'siemens'}"
+    else:
+        on_pre = _on_pre(post.model, proj.weight, _quantity_code(float(proj.weight), unit), w_unit)
+        model = ""
+    model_arg = f"model={literal(model)}, " if model else ""
+    delay_arg = "" if isinstance(proj.delay, Distribution) else f", delay={float(proj.delay)!r} * ms"
+    lines += [
+        f"    syn = b2.Synapses({name}, group[{literal(proj.post)}], {model_arg}on_pre={literal(on_pre)}{delay_arg})",
+        f"    syn.connect(i=np.arange(post.size * {split}), j=np.repeat(post, {split}))",
+    ]
+    if per_synapse and isinstance(proj.weight, tuple):
+        lines.append(f'    syn.weight = np.repeat(np.asarray(LISTED[{literal(proj.name)}]["weight"]), {split}) * {w_unit}')
+    elif per_synapse:
+        lines.append(f"    syn.weight = np.repeat(draw({_spec(proj.weight)}, post.size, rng), {split}) * {w_unit}")
+    if isinstance(proj.delay, Distribution):
+        lines.append(f"    syn.delay = np.repeat(draw({_spec(proj.delay)}, post.size, rng), {split}) * ms")
+    lines += ["    n_synapses += post.size", f"    net.add({name}, syn)"]
     return lines
 
 
@@ -449,8 +538,8 @@ def _poisson_lines(network: Network, proj: Projection, index: int, dt: float) ->
     elif proj.rule.rule == "one_to_one":
         per_target = 1
     else:
-        raise ValidationError(f"{where}: a poisson_generator can be exported to Brian2 with all_to_all or "
-                              f"one_to_one connections only (got {proj.rule.rule})")
+        raise ValidationError(f"{where}: a poisson_generator can be exported to Brian2 with all_to_all, "
+                              f"one_to_one or explicit connections only (got {proj.rule.rule})")
     drawn = isinstance(proj.weight, Distribution) and post.model != "parrot_neuron"
     if drawn and per_target > 1:
         raise ValidationError(f"{where}: {pre.size} Poisson generators with drawn weights cannot be merged into "
@@ -497,16 +586,19 @@ def _current_lines(network: Network, proj: Projection, index: int, dt: float) ->
     """(term of the group's I_stim, lines creating what the term needs)."""
     where = f"projection '{proj.name}'"
     pre, post = network.population(proj.pre), network.population(proj.post)
+    explicit = proj.rule.rule == "explicit"
     if proj.rule.rule == "all_to_all":
         multiplicity = pre.size
-    elif proj.rule.rule == "one_to_one":
+    elif proj.rule.rule in ("one_to_one", "explicit"):
         multiplicity = 1
     else:
-        raise ValidationError(f"{where}: a current generator can be exported to Brian2 with all_to_all or "
-                              f"one_to_one connections only (got {proj.rule.rule})")
+        raise ValidationError(f"{where}: a current generator can be exported to Brian2 with all_to_all, one_to_one or "
+                              f"explicit connections only (got {proj.rule.rule})")
     if isinstance(proj.weight, Distribution):
         raise ValidationError(f"{where}: a current generator with drawn weights cannot be exported to Brian2; "
                               "use a constant weight")
+    if explicit:
+        return _listed_current_lines(network, proj, index, dt)
     scale = float(proj.weight) * multiplicity
     p = pre.params
     delay = _mean(proj.delay)
@@ -521,15 +613,15 @@ def _current_lines(network: Network, proj: Projection, index: int, dt: float) ->
         return (f"({p['offset']!r} * pA + {p['amplitude']!r} * pA * sin(2 * pi * {p['frequency']!r} * Hz * t + "
                 f"{p['phase']!r} * pi / 180)) * {scale!r} * {gate}"), head
     if pre.model == "noise_generator":
-        if multiplicity > 1:
-            raise ValidationError(f"{where}: {multiplicity} noise generators into each neuron cannot be merged for "
-                                  "Brian2; use one generator")
         name = f"noise_p{index}"
         steps = max(1, round(p["dt"] / dt))
+        std_scale = abs(float(proj.weight)) * math.sqrt(multiplicity)  # independent noise per synapse
         lines = head + [
-            f"    # a new value mean + std * N(0, 1) per neuron every {steps * dt:g} ms",
+            f"    # a new value mean + std * N(0, 1) per neuron every {steps * dt:g} ms"
+            + (f" ({multiplicity} independent generators: mean x {multiplicity}, std x sqrt({multiplicity}))"
+               if multiplicity > 1 else ""),
             f"    group[{literal(proj.post)}].run_regularly('{name} = {p['mean'] * scale!r} * pA + "
-            f"{abs(p['std'] * scale)!r} * pA * randn()', dt={steps * dt!r} * ms, when='start', order=-1)",
+            f"{p['std'] * std_scale!r} * pA * randn()', dt={steps * dt!r} * ms, when='start', order=-1)",
         ]
         return f"{name} * {gate}", lines
     # step_current_generator: the value in force at every step, from a table on the grid
@@ -545,3 +637,52 @@ def _current_lines(network: Network, proj: Projection, index: int, dt: float) ->
         f"    group[{literal(proj.post)}].namespace[{literal(name)}] = b2.TimedArray({name}_table * pA, dt=DT * ms)",
     ]
     return f"{name}(t - {delay!r} * ms) * {gate}", lines
+
+
+def _listed_current_lines(network: Network, proj: Projection, index: int, dt: float) -> tuple[str, list[str]]:
+    """A current generator with listed synapses: per target neuron the generator's current times the
+    sum of its listed weights (scale_pN); noise is independent per synapse, so its std is scaled by
+    the square root of the sum of the squared weights (std_scale_pN)."""
+    pre, post = network.population(proj.pre), network.population(proj.post)
+    p = pre.params
+    delay = _mean(proj.delay)
+    start = p["start"] + delay
+    gate = (f"int(t >= {start!r} * ms)" if p["stop"] is None
+            else f"int(t >= {start!r} * ms and t < {p['stop'] + delay!r} * ms)")
+    listed = f"LISTED[{literal(proj.name)}]"
+    weights = f'np.asarray({listed}["weight"])' if isinstance(proj.weight, tuple) else repr(float(proj.weight))
+    target = f"group[{literal(proj.post)}]"
+    lines = [
+        f"    # {one_line(proj.name)}: {pre.model} into {one_line(post.name)}, {describe_rule(proj.rule)}, weight "
+        f"{describe_value(proj.weight)}",
+        f'    post = np.asarray({listed}["post"], np.int64)  # LISTED at the end of this file',
+        f"    weight = np.broadcast_to({weights}, post.shape).astype(float)",
+        f"    {target}.scale_p{index} = np.bincount(post, weights=weight, minlength={post.size})",
+    ]
+    if pre.model == "dc_generator":
+        return f"{p['amplitude']!r} * pA * scale_p{index} * {gate}", lines
+    if pre.model == "ac_generator":
+        return (f"({p['offset']!r} * pA + {p['amplitude']!r} * pA * sin(2 * pi * {p['frequency']!r} * Hz * t + "
+                f"{p['phase']!r} * pi / 180)) * scale_p{index} * {gate}"), lines
+    if pre.model == "noise_generator":
+        name = f"noise_p{index}"
+        steps = max(1, round(p["dt"] / dt))
+        lines += [
+            f"    {target}.std_scale_p{index} = np.sqrt(np.bincount(post, weights=weight ** 2, minlength={post.size}))",
+            f"    # a new value per neuron every {steps * dt:g} ms: mean x sum(w) + std x sqrt(sum(w^2)) x N(0, 1)",
+            f"    {target}.run_regularly('{name} = {p['mean']!r} * pA * scale_p{index} + "
+            f"{p['std']!r} * pA * std_scale_p{index} * randn()', dt={steps * dt!r} * ms, when='start', order=-1)",
+        ]
+        return f"{name} * {gate}", lines
+    name = f"steps_p{index}"
+    times = [round(t / dt) for t in p["amplitude_times"]]
+    lines += [
+        f"    # piecewise constant: {literal(p['amplitude_values'])} pA from {literal(p['amplitude_times'])} ms on",
+        f"    {name}_times = np.array({literal(times)})  # in steps",
+        f"    {name}_values = np.array({literal(p['amplitude_values'])})",
+        f"    {name}_table = np.zeros(int(round(T_SIM / DT)) + 2)",
+        f"    for k, step in enumerate({name}_times):",
+        f"        {name}_table[min(step, {name}_table.size - 1):] = {name}_values[k]",
+        f"    {target}.namespace[{literal(name)}] = b2.TimedArray({name}_table * pA, dt=DT * ms)",
+    ]
+    return f"{name}(t - {delay!r} * ms) * scale_p{index} * {gate}", lines

@@ -43,14 +43,77 @@ def literal(value) -> str:
     return repr(float(value))
 
 
+DRAW_FUNCTION = [
+    "def draw(spec, n, rng):",
+    '    """n values of a constant or a distribution {kind, params, clip_low, clip_high}, as SNN Designer draws."""',
+    "    if not isinstance(spec, dict):",
+    "        return np.full(n, float(spec))",
+    '    p = spec["params"]',
+    '    if spec["kind"] == "normal":',
+    '        out = rng.normal(p["mean"], p["std"], size=n)',
+    '    elif spec["kind"] == "uniform":',
+    '        out = rng.uniform(p["low"], p["high"], size=n)',
+    "    else:",
+    '        out = rng.lognormal(p["mean"], p["sigma"], size=n)',
+    '    if spec["clip_low"] is not None or spec["clip_high"] is not None:',
+    '        out = np.clip(out, spec["clip_low"], spec["clip_high"])',
+    "    return out",
+]
+
+
+def spec_literal(value) -> str:
+    """A value as the scripts' draw() understands it: a number or a distribution dict."""
+    if not isinstance(value, Distribution):
+        return literal(float(value))
+    return literal({"kind": value.kind, "params": dict(value.params), "clip_low": value.clip_low,
+                    "clip_high": value.clip_high})
+
+
+def list_lines(values, indent: str, width: int = 100) -> list[str]:
+    """A list literal over several lines (at most about `width` characters each): the first line
+    is '[' plus values, the last ends with ']'. For the long index and weight lists of explicit
+    projections, so a script stays readable line by line."""
+    items = [literal(v) for v in values]
+    lines, current = [], ""
+    for item in items:
+        piece = item + ", "
+        if current and len(indent) + 1 + len(current) + len(piece) > width:
+            lines.append(current.rstrip())
+            current = ""
+        current += piece
+    lines.append(current.rstrip().rstrip(","))
+    if len(lines) == 1:
+        return [f"{indent}[{lines[0]}]"]
+    return [f"{indent}[{lines[0]}"] + [f"{indent} {line}" for line in lines[1:-1]] + [f"{indent} {lines[-1]}]"]
+
+
+def listed_block(name: str, entries: dict[str, dict[str, list]], comment: list[str]) -> list[str]:
+    """`NAME = {label: {"pre": [...], "post": [...], ...}, ...}` with every list wrapped."""
+    out = [f"# {line}" if line else "#" for line in comment]
+    out.append(f"{name} = {{")
+    for label, columns in entries.items():
+        out.append(f"    {literal(label)}: {{")
+        for key, values in columns.items():
+            body = list_lines(values, "        ")
+            body[0] = f"        {literal(key)}: " + body[0].lstrip()
+            body[-1] += ","
+            out += body
+        out.append("    },")
+    out.append("}")
+    return out
+
+
 def one_line(text: str) -> str:
     """Text safe inside a `#` comment: no line breaks or control characters."""
     return "".join(ch if ch.isprintable() else " " for ch in str(text))
 
 
 def describe_value(value: Value, unit: str = "") -> str:
-    """'20.25 pA' or 'normal(mean=1, std=0.1) pA, clipped to [0, inf]' for comments."""
+    """'20.25 pA', '3 listed values (-2 .. 3) pA' or 'normal(mean=1, std=0.1) pA, clipped to [0, inf]' for comments."""
     unit = f" {unit}" if unit else ""
+    if isinstance(value, tuple):
+        low, high = value_bounds(value)
+        return f"{len(value)} listed values ({low:g} .. {high:g}){unit}"
     if not isinstance(value, Distribution):
         return f"{value:g}{unit}"
     args = ", ".join(f"{k}={v:g}" for k, v in value.params.items())
@@ -63,6 +126,9 @@ def describe_value(value: Value, unit: str = "") -> str:
 
 
 def describe_rule(rule) -> str:
+    if rule.rule == "explicit":  # the listed synapses are taken as they are: no autapse/multapse flags
+        n = len(rule.pre_indices)
+        return f"explicit, {n} listed synapse{'s' if n != 1 else ''}"
     parts = [rule.rule]
     for name in ("p", "indegree", "outdegree", "N"):
         if getattr(rule, name) is not None:

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from engine.errors import EngineError, SimulationFault, ValidationError
 from engine.io.export.common import (
-    check_common, describe_rule, describe_value, header_docstring, initial_state, literal, one_line,
-    results_code, simulated_time, spike_trains,
+    DRAW_FUNCTION, check_common, describe_rule, describe_value, header_docstring, initial_state, listed_block,
+    literal, one_line, results_code, simulated_time, spec_literal, spike_trains,
 )
 from engine.model.network import Distribution, Network, Projection
 from engine.model.synapses import get_synapse
@@ -83,6 +83,17 @@ def _plastic_tau_minus(network: Network) -> dict[str, float]:
     return {post: tau for post, (tau, _) in found.items()}
 
 
+def _listed_value_code(proj: Projection, field: str) -> str:
+    """Weight or delay of an explicit projection: a number, the listed per-synapse values, or
+    numpy draws (NEST's array connection takes numbers and arrays, not nest.random parameters)."""
+    value = getattr(proj, field)
+    if isinstance(value, tuple):
+        return f"LISTED[{literal(proj.name)}][{literal(field)}]"
+    if isinstance(value, Distribution):
+        return f"draw({spec_literal(value)}, {len(proj.rule.pre_indices)}, rng)"
+    return literal(float(value))
+
+
 def _syn_spec_code(network: Network, proj: Projection) -> tuple[str, list[str]]:
     """(source of the syn_spec dict, comment lines about the mapping)."""
     items = []
@@ -100,11 +111,13 @@ def _syn_spec_code(network: Network, proj: Projection) -> tuple[str, list[str]]:
     else:
         params = {}
     items.append(f'"synapse_model": {literal(model)}')
+    value_code = (lambda field: _listed_value_code(proj, field)) if proj.rule.rule == "explicit" \
+        else (lambda field: nest_value_code(getattr(proj, field)))
     if network.population(proj.post).model == "parrot_neuron":
         notes.append("parrot neurons ignore weights")
     else:
-        items.append(f'"weight": {nest_value_code(proj.weight)}')
-    items.append(f'"delay": {nest_value_code(proj.delay)}')
+        items.append(f'"weight": {value_code("weight")}')
+    items.append(f'"delay": {value_code("delay")}')
     items += [f"{literal(k)}: {literal(v)}" for k, v in params.items()]
     return "{" + ", ".join(items) + "}", notes
 
@@ -129,6 +142,7 @@ def export_pynest(network: Network, seed: int | None = None, t_sim: float | None
             raise ValidationError(f"projection '{proj.name}': NEST's fixed_total_number cannot exclude multapses; "
                                   "allow multapses, or use fixed_indegree or fixed_outdegree")
     tau_minus = _plastic_tau_minus(network)
+    explicit = [proj for proj in network.projections if proj.rule.rule == "explicit"]
     dt = network.dt
     out: list[str] = ["#!/usr/bin/env python3"]
     out += header_docstring(network, "PyNEST (NEST 3)", "python THIS_FILE.py --out DIR [--threads N] [--seed S] [--t-sim MS]", [
@@ -158,10 +172,13 @@ def export_pynest(network: Network, seed: int | None = None, t_sim: float | None
         f"SEED = {seed}  # NEST's rng_seed is derived from it (1 <= rng_seed < 2^31)",
         "",
         "",
+        *(_listed_helpers(explicit) if explicit else []),
         "def build():",
         '    """Create the populations and connect them; returns {name: NodeCollection}."""',
         "    pop = {}",
     ]
+    if any(isinstance(getattr(proj, field), Distribution) for proj in explicit for field in ("weight", "delay")):
+        out.append("    rng = np.random.default_rng(nest.rng_seed)  # numpy draws of listed synapses' weights/delays")
     for p in network.populations:
         model = p.model_class
         out.append("")
@@ -209,6 +226,13 @@ def export_pynest(network: Network, seed: int | None = None, t_sim: float | None
                    f"delay {describe_value(proj.delay, 'ms')}; {proj.synapse}")
         for note in notes:
             out.append(f"    # ({note})")
+        if proj.rule.rule == "explicit":
+            listed = f"LISTED[{literal(proj.name)}]"
+            out.append("    # (the listed synapses, one to one: LISTED at the end of this file)")
+            out.append(f"    connect_listed(pop[{literal(proj.pre)}], pop[{literal(proj.post)}], "
+                       f'{listed}["pre"], {listed}["post"],')
+            out.append(f"                   {syn})")
+            continue
         out.append(f"    nest.Connect(pop[{literal(proj.pre)}], pop[{literal(proj.post)}],")
         out.append(f"                 {literal(_conn_spec(proj.rule))},")
         out.append(f"                 {syn})")
@@ -319,8 +343,71 @@ def export_pynest(network: Network, seed: int | None = None, t_sim: float | None
         "",
     ]
     out.append(results_code().rstrip("\n"))
+    if explicit:
+        out += ["", ""] + _listed_data(explicit)
     out += ["", "", 'if __name__ == "__main__":', "    sys.exit(main())", ""]
     return "\n".join(out)
+
+
+def _listed_helpers(explicit: list[Projection]) -> list[str]:
+    """connect_listed() (and draw() if a listed projection has drawn values) for the script."""
+    out = [
+        "# None: NEST's array connection on one process (NEST cannot connect arrays under MPI, so there",
+        "# the listed synapses are connected target by target); False forces the MPI way.",
+        "CONNECT_ARRAYS = None",
+        "",
+        "",
+        "def connect_listed(pre, post, pre_index, post_index, syn_spec):",
+        '    """The synapses of an explicit projection exactly: synapse k joins neuron pre_index[k] of `pre`',
+        "    to neuron post_index[k] of `post` (indices within the populations, from 0; repeated pairs",
+        '    are multapses); weight and delay are numbers or one value per synapse."""',
+        "    pre_ids = np.asarray(pre.tolist(), np.int64)[np.asarray(pre_index, np.int64)]",
+        "    post_ids = np.asarray(post.tolist(), np.int64)[np.asarray(post_index, np.int64)]",
+        "    n = pre_ids.size",
+        "    if n == 0:",
+        "        return",
+        "    spec = dict(syn_spec)",
+        '    for key in ("weight", "delay"):',
+        "        if key in spec:",
+        "            spec[key] = np.broadcast_to(np.asarray(spec[key], np.float64), (n,)).copy()",
+        "    if (nest.NumProcesses() == 1) if CONNECT_ARRAYS is None else CONNECT_ARRAYS:",
+        "        # one to one over the node ids; repeated ids are allowed here",
+        '        nest.Connect(pre_ids, post_ids, {"rule": "one_to_one"}, spec)',
+        "        return",
+        "    # target by target: all-to-all from the (sorted, unique) sources of one target, repeated",
+        "    # pairs in separate calls, since a NodeCollection holds every node once",
+        "    order = np.lexsort((pre_ids, post_ids))",
+        "    pre_s, post_s = pre_ids[order], post_ids[order]",
+        "    new_pair = np.r_[True, (pre_s[1:] != pre_s[:-1]) | (post_s[1:] != post_s[:-1])]",
+        "    repeat = np.arange(n) - np.maximum.accumulate(np.where(new_pair, np.arange(n), 0))",
+        "    regroup = np.lexsort((pre_s, repeat, post_s))",
+        "    order, pre_s, post_s, repeat = order[regroup], pre_s[regroup], post_s[regroup], repeat[regroup]",
+        "    starts = np.flatnonzero(np.r_[True, (post_s[1:] != post_s[:-1]) | (repeat[1:] != repeat[:-1])])",
+        "    for first, last in zip(starts, np.r_[starts[1:], n]):",
+        '        part = {key: (value[order[first:last]][None, :] if key in ("weight", "delay") else value)',
+        "                for key, value in spec.items()}",
+        "        nest.Connect(nest.NodeCollection(pre_s[first:last].tolist()), nest.NodeCollection([int(post_s[first])]),",
+        '                     {"rule": "all_to_all"}, part)',
+        "",
+        "",
+    ]
+    if any(isinstance(getattr(proj, field), Distribution) for proj in explicit for field in ("weight", "delay")):
+        out += DRAW_FUNCTION + ["", ""]
+    return out
+
+
+def _listed_data(explicit: list[Projection]) -> list[str]:
+    entries = {}
+    for proj in explicit:
+        entry = {"pre": list(proj.rule.pre_indices), "post": list(proj.rule.post_indices)}
+        for field in ("weight", "delay"):
+            if isinstance(getattr(proj, field), tuple):
+                entry[field] = list(getattr(proj, field))
+        entries[proj.name] = entry
+    return listed_block("LISTED", entries, [
+        "The synapses of the explicit projections, as listed in the network: neuron indices within",
+        "the pre and post populations (from 0) and, where they are given per synapse, the weights.",
+    ])
 
 
 def run_with_nest(network: Network, t_sim: float | None = None, seed: int | None = None,

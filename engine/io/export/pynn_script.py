@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from engine.errors import ValidationError
 from engine.io.export.common import (
-    check_common, describe_rule, describe_value, header_docstring, initial_state, literal, one_line, results_code,
-    simulated_time, spike_trains,
+    check_common, describe_rule, describe_value, header_docstring, initial_state, listed_block, literal, one_line,
+    results_code, simulated_time, spike_trains,
 )
 from engine.model.network import Distribution, Network, Projection, value_bounds
 from engine.model.synapses import get_synapse
@@ -137,10 +139,12 @@ def _receptor(proj: Projection, where: str) -> str:
                           "so split it into an excitatory and an inhibitory projection")
 
 
-def _synapse_code(proj: Projection, weight: str, delay: str, unit: str, where: str) -> str:
+def _synapse_code(proj: Projection, weight: str | None, delay: str | None, unit: str, where: str) -> str:
+    """weight or delay None: the connector gives one value per synapse."""
     params = proj.synapse_params
+    values = ", ".join(f"{name}={code}" for name, code in (("weight", weight), ("delay", delay)) if code is not None)
     if not get_synapse(proj.synapse, where).plastic or not params.get("learning", 1.0):
-        return f"sim.StaticSynapse(weight={weight}, delay={delay})"
+        return f"sim.StaticSynapse({values})"
     if params.get("pairing", "all_to_all") != "all_to_all":
         raise ValidationError(f"{where}: nearest-neighbour STDP has no PyNN standard rule (SpikePairRule pairs all spikes)")
     divisor = 1000.0 if unit in ("nA", "uS") else 1.0
@@ -157,7 +161,7 @@ def _synapse_code(proj: Projection, weight: str, delay: str, unit: str, where: s
             f"            timing_dependence=sim.SpikePairRule(tau_plus={params['tau_plus']!r}, "
             f"tau_minus={params['tau_minus']!r}, A_plus={lam!r}, A_minus={alpha * lam!r}),\n"
             f"            weight_dependence={dependence},\n"
-            f"            weight={weight}, delay={delay})")
+            f"            {values})")
 
 
 def export_pynn(network: Network, seed: int | None = None, t_sim: float | None = None) -> str:
@@ -224,8 +228,9 @@ def export_pynn(network: Network, seed: int | None = None, t_sim: float | None =
         if inits:
             lines.append(f"    pop[{literal(p.name)}].initialize({', '.join(inits)})  # initial state")
 
+    listed: dict[str, dict[str, list]] = {}
     for proj in network.projections:
-        lines += _projection_lines(network, proj)
+        lines += _projection_lines(network, proj, listed)
     lines.append("    return pop, prj")
 
     neuron_pops = [(p.name, p.model, p.size, p.record.spikes) for p in network.populations if not p.is_device]
@@ -279,11 +284,17 @@ def export_pynn(network: Network, seed: int | None = None, t_sim: float | None =
         "",
     ]
     lines.append(results_code().rstrip("\n"))
+    if listed:
+        lines += ["", ""] + listed_block("LISTED", listed, [
+            "The synapses of the explicit projections: neuron indices within the pre and post populations",
+            "(from 0; for Poisson sources the index of the synapse's own train) and, where they are given",
+            "per synapse, the weights in PyNN's units (conductances positive on the inhibitory receptor).",
+        ])
     lines += ["", "", 'if __name__ == "__main__":', "    sys.exit(main())", ""]
     return "\n".join(lines)
 
 
-def _projection_lines(network: Network, proj: Projection) -> list[str]:
+def _projection_lines(network: Network, proj: Projection, listed: dict) -> list[str]:
     where = f"projection '{proj.name}'"
     pre, post = network.population(proj.pre), network.population(proj.post)
     cell, unit, divisor, conductance = CELL_TYPES[post.model]
@@ -292,6 +303,8 @@ def _projection_lines(network: Network, proj: Projection) -> list[str]:
             f"delay {describe_value(proj.delay, 'ms')}; {proj.synapse}")
     if pre.model in CURRENT_SOURCES:
         return _current_source_lines(pre, post, proj, head, where)
+    if proj.rule.rule == "explicit":
+        return _explicit_lines(network, proj, head, listed)
     receptor = _receptor(proj, where)
     negate = conductance and receptor == "inhibitory"  # PyNN conductances are positive, the receptor says inhibitory
     weight = pynn_value_code(proj.weight, divisor, f"{where}: weight", negate)
@@ -314,6 +327,76 @@ def _projection_lines(network: Network, proj: Projection) -> list[str]:
         f"        {synapse},",
         f"        receptor_type={literal(receptor)}, label={literal(proj.name)})",
     ]
+    return lines
+
+
+def _explicit_lines(network: Network, proj: Projection, head: str, listed: dict) -> list[str]:
+    """The listed synapses with FromListConnector; per-synapse weights of both signs become two
+    PyNN projections (one receptor each: '<name>' and '<name> (inhibitory)'). A Poisson source
+    gets one train per listed synapse, as the engine gives each synapse its own train."""
+    where = f"projection '{proj.name}'"
+    pre, post = network.population(proj.pre), network.population(proj.post)
+    _, unit, divisor, conductance = CELL_TYPES[post.model]
+    engine_unit = post.model_class.weight_unit
+    rule = proj.rule
+    n = len(rule.pre_indices)
+    lines = ["", head]
+    if n == 0:
+        return lines + ["    # (no synapses listed: nothing to connect)"]
+    per_synapse = isinstance(proj.weight, tuple)
+    if per_synapse:
+        inhibitory = [k for k, w in enumerate(proj.weight) if w < 0]
+        excitatory = [k for k, w in enumerate(proj.weight) if w >= 0]
+        parts = [(proj.name if not excitatory else f"{proj.name} (inhibitory)", inhibitory, "inhibitory")]
+        parts = ([(proj.name, excitatory, "excitatory")] if excitatory else []) + (parts if inhibitory else [])
+        if len(parts) == 2:
+            lines.append("    # (weights of both signs: one PyNN projection per receptor)")
+    else:
+        parts = [(proj.name, list(range(n)), _receptor(proj, where))]
+    poisson = pre.model == "poisson_generator"
+    for label, chosen, receptor in parts:
+        negate = conductance and receptor == "inhibitory"
+        entry = {"pre": list(range(len(chosen))) if poisson else [rule.pre_indices[k] for k in chosen],
+                 "post": [rule.post_indices[k] for k in chosen]}
+        if per_synapse:
+            entry["weight"] = [(-proj.weight[k] if negate else proj.weight[k]) / divisor for k in chosen]
+        listed[label] = entry
+        weight = pynn_value_code(proj.weight, divisor, f"{where}: weight", negate) if not per_synapse else None
+        delay = pynn_value_code(proj.delay, 1.0, f"{where}: delay")
+        # FromListConnector gives every target a copy of a RandomDistribution (the same draws for each
+        # target), so drawn values are drawn here, once per synapse, and listed as columns
+        table = [f"LISTED[{literal(label)}][{literal(c)}]" for c in ("pre", "post")]
+        names = []
+        if per_synapse:
+            table.append(f"LISTED[{literal(label)}][\"weight\"]")
+            names.append("weight")
+        for column, value, code in (("weight", proj.weight, weight), ("delay", proj.delay, delay)):
+            if isinstance(value, Distribution):
+                table.append(f"{code}.next({len(chosen)})")
+                names.append(column)
+        weight = None if "weight" in names else weight
+        delay = None if "delay" in names else delay
+        note = f"weight in {unit}" + (f" (engine {engine_unit} / {divisor:g})" if divisor != 1.0 else "")
+        if negate:
+            note += ", as a positive conductance on the inhibitory receptor"
+        source = f"pop[{literal(proj.pre)}]"
+        if poisson:
+            source = f"pop[{literal(label + ' (trains)')}]"
+            p = pre.params
+            duration = 1e10 if p["stop"] is None else max(p["stop"] - p["start"], 0.0)
+            lines.append(f"    # one Poisson source per listed synapse, as the engine gives each synapse its own train")
+            lines.append(f"    {source} = sim.Population({len(chosen)}, sim.SpikeSourcePoisson(rate={p['rate']!r}, "
+                         f"start={p['start']!r}, duration={duration!r}), label={literal(label + ' (trains)')})")
+        synapse = _synapse_code(proj, weight, delay, unit, where)
+        lines += [
+            f"    # ({note}; the listed synapses are in LISTED at the end of this file)",
+            f"    prj[{literal(label)}] = sim.Projection(",
+            f"        {source}, pop[{literal(proj.post)}],",
+            f"        sim.FromListConnector(np.column_stack([{', '.join(table)}]),",
+            f"                              column_names={literal(names)}),",
+            f"        {synapse},",
+            f"        receptor_type={literal(receptor)}, label={literal(label)})",
+        ]
     return lines
 
 
@@ -346,39 +429,62 @@ def _poisson_source(pre, post, proj, where) -> tuple[str, str, list[str]]:
 
 
 def _current_source_lines(pre, post, proj, head, where) -> list[str]:
-    if proj.rule.rule == "all_to_all":
-        multiplicity = pre.size
-    elif proj.rule.rule == "one_to_one":
-        multiplicity = 1
-    else:
-        raise ValidationError(f"{where}: a current generator can be exported to PyNN with all_to_all or one_to_one "
-                              f"connections only (got {proj.rule.rule})")
+    """Current generators are injected into the target neurons. Per target neuron the current is the
+    generator's times the sum of the weights of its synapses (all generators of a population share
+    their parameters); a noise_generator gives each synapse independent noise, so a neuron gets mean
+    x sum(w) and std x sqrt(sum(w^2))."""
+    rule = proj.rule
     if isinstance(proj.weight, Distribution):
         raise ValidationError(f"{where}: a current generator with drawn weights has no PyNN equivalent; use a constant weight")
-    scale = float(proj.weight) * multiplicity / 1000.0  # pA -> nA, times weight and number of sources
-    p = pre.params
-    if pre.model == "noise_generator" and multiplicity > 1:
-        raise ValidationError(f"{where}: {multiplicity} noise generators into each neuron cannot be merged for PyNN; "
-                              "use one generator")
-    args = []
-    if pre.model == "dc_generator":
-        args.append(f"amplitude={p['amplitude'] * scale!r}")
-    elif pre.model == "ac_generator":
-        args += [f"amplitude={p['amplitude'] * scale!r}", f"offset={p['offset'] * scale!r}",
-                 f"frequency={p['frequency']!r}", f"phase={p['phase']!r}"]
-    elif pre.model == "noise_generator":
-        args += [f"mean={p['mean'] * scale!r}", f"stdev={abs(p['std'] * scale)!r}", f"dt={p['dt']!r}"]
+    if rule.rule == "all_to_all":
+        w = np.full((post.size, pre.size), float(proj.weight))
+        scale, std_scale = w.sum(axis=1), np.sqrt((w * w).sum(axis=1))
+    elif rule.rule == "one_to_one":
+        scale, std_scale = np.full(post.size, float(proj.weight)), np.full(post.size, abs(float(proj.weight)))
+    elif rule.rule == "explicit":
+        targets = np.asarray(rule.post_indices, np.int64)
+        weights = np.broadcast_to(np.asarray(proj.weight, np.float64), targets.shape)
+        scale = np.bincount(targets, weights=weights, minlength=post.size)
+        std_scale = np.sqrt(np.bincount(targets, weights=weights * weights, minlength=post.size))
     else:
-        if p["start"] != 0.0 or p["stop"] is not None:
-            raise ValidationError(f"{where}: PyNN's StepCurrentSource has no start/stop; put the switching "
-                                  "into the amplitude times instead")
-        args += [f"times={literal(p['amplitude_times'])}",
-                 f"amplitudes={literal([v * scale for v in p['amplitude_values']])}"]
-    if pre.model != "step_current_generator":
-        args.append(f"start={p['start']!r}")
-        if p["stop"] is not None:
-            args.append(f"stop={p['stop']!r}")
+        raise ValidationError(f"{where}: a current generator can be exported to PyNN with all_to_all, one_to_one or "
+                              f"explicit connections only (got {rule.rule})")
+    noise = pre.model == "noise_generator"
+    groups: dict[tuple[float, float], list[int]] = {}
+    for j in range(post.size):
+        key = (float(scale[j]), float(std_scale[j]) if noise else 0.0)
+        if key != (0.0, 0.0):
+            groups.setdefault(key, []).append(j)
+    p = pre.params
+    if pre.model == "step_current_generator" and (p["start"] != 0.0 or p["stop"] is not None):
+        raise ValidationError(f"{where}: PyNN's StepCurrentSource has no start/stop; put the switching "
+                              "into the amplitude times instead")
     cls = CURRENT_SOURCES[pre.model]
-    note = f"    # current in nA (engine pA x weight {float(proj.weight):g}"
-    note += f" x {multiplicity} sources / 1000)" if multiplicity > 1 else " / 1000)"
-    return ["", head, note, f"    sim.{cls}({', '.join(args)}).inject_into(pop[{literal(proj.post)}])"]
+    lines = ["", head]
+    if noise:
+        lines.append("    # current in nA: mean x sum of the weights into a neuron, std x sqrt(sum of the squared "
+                     "weights) (independent noise per synapse) / 1000")
+    else:
+        lines.append("    # current in nA: engine pA x the sum of the weights into a neuron / 1000")
+    for (s, s_std), neurons in groups.items():
+        s, s_std = s / 1000.0, s_std / 1000.0  # pA -> nA
+        args = []
+        if pre.model == "dc_generator":
+            args.append(f"amplitude={p['amplitude'] * s!r}")
+        elif pre.model == "ac_generator":
+            args += [f"amplitude={p['amplitude'] * s!r}", f"offset={p['offset'] * s!r}",
+                     f"frequency={p['frequency']!r}", f"phase={p['phase']!r}"]
+        elif noise:
+            args += [f"mean={p['mean'] * s!r}", f"stdev={p['std'] * s_std!r}", f"dt={p['dt']!r}"]
+        else:
+            args += [f"times={literal(p['amplitude_times'])}",
+                     f"amplitudes={literal([v * s for v in p['amplitude_values']])}"]
+        if pre.model != "step_current_generator":
+            args.append(f"start={p['start']!r}")
+            if p["stop"] is not None:
+                args.append(f"stop={p['stop']!r}")
+        target = f"pop[{literal(proj.post)}]"
+        if len(neurons) < post.size:
+            target += f"[{literal(neurons)}]"
+        lines.append(f"    sim.{cls}({', '.join(args)}).inject_into({target})")
+    return lines
