@@ -70,6 +70,36 @@ def cuba() -> Network:
     )
 
 
+def coba() -> Network:
+    """Vogels & Abbott (2005) / Brette et al. (2007) COBA benchmark, as in PyNN's VAbenchmarks."""
+    neuron = {"C_m": 200.0, "g_L": 10.0, "E_L": -60.0, "V_th": -50.0, "V_reset": -60.0, "t_ref": 5.0,
+              "E_ex": 0.0, "E_in": -80.0, "tau_syn_ex": 5.0, "tau_syn_in": 10.0}
+    v0 = Distribution("uniform", {"low": -60.0, "high": -50.0})
+    rule = Connectivity("pairwise_bernoulli", p=0.02, allow_autapses=False)
+    rec = Recording(spikes=True, traces=(0,))
+    return Network(
+        name="coba",
+        description=(
+            "COBA benchmark (Vogels & Abbott 2005; Brette et al. 2007): 3200 excitatory and 800 inhibitory "
+            "LIF neurons with exponential conductance synapses (4 nS excitatory, 51 nS inhibitory), connected "
+            "with probability 2%. A 50 ms Poisson kick starts the activity, which then sustains itself."
+        ),
+        populations=(
+            Population("exc", "iaf_cond_exp", 3200, params=neuron, initial={"V_m": v0}, record=rec, position=(300, 80)),
+            Population("inh", "iaf_cond_exp", 800, params=neuron, initial={"V_m": v0}, record=rec, position=(300, 320)),
+            Population("kick", "poisson_generator", 1, params={"rate": 1000.0, "stop": 50.0}, position=(40, 200)),
+        ),
+        projections=(
+            Projection("exc", "exc", rule, weight=4.0, delay=0.1),
+            Projection("exc", "inh", rule, weight=4.0, delay=0.1),
+            Projection("inh", "exc", rule, weight=-51.0, delay=0.1),
+            Projection("inh", "inh", rule, weight=-51.0, delay=0.1),
+            Projection("kick", "exc", weight=4.0, delay=0.1),
+            Projection("kick", "inh", weight=4.0, delay=0.1),
+        ),
+    )
+
+
 def one_neuron() -> Network:
     return Network(
         name="one_neuron",
@@ -137,6 +167,6 @@ def stdp_pattern() -> Network:
 
 if __name__ == "__main__":
     HERE.mkdir(parents=True, exist_ok=True)
-    for net in (brunel(), cuba(), one_neuron(), ei_small(), stdp_pattern()):
+    for net in (brunel(), cuba(), coba(), one_neuron(), ei_small(), stdp_pattern()):
         save_network(net, HERE / f"{net.name}.json")
         print("wrote", HERE / f"{net.name}.json")
