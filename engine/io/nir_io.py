@@ -14,11 +14,17 @@ random connectivity, so the mapping fixes units and writes the drawn synapses ou
                         (tau = tau_syn, r = tau_syn then e): an alpha function, exactly
     spike_generator     Input '<pop>' (the times are the caller's data; kept in the metadata)
     projection          Linear '<proj>' (dense, n_post x n_pre: the synapses the engine draws
-                        for this seed, multapses summed) -> Delay '<proj>.delay' -> target;
-                        split into '<proj>.ex' / '<proj>.in' when drawn weights take both signs
-                        and the target has two synapse filters
+                        for this seed or lists (explicit rule), multapses summed) -> Delay
+                        '<proj>.delay' -> target; split into '<proj>.ex' / '<proj>.in' (each
+                        sign summed on its own) when weights take both signs and the target has
+                        two synapse filters
     ports               every neuron population has an Input '<pop>.input' and an Output
-                        '<pop>.output' (NIR needs graph inputs and outputs to check types)
+                        '<pop>.output' (NIR needs graph inputs and outputs to check types); a
+                        synapse filter no projection feeds gets an Input '<filter>.input'
+
+Import reads Linear/Affine chains as all_to_all / one_to_one where the matrix is one with a
+single weight, and otherwise exactly as the explicit rule: one listed synapse per nonzero
+entry with its weight (a pair reaching both synapse filters keeps both synapses).
 
 What NIR cannot say, and other tools will therefore not do (listed in the graph's
 metadata 'approximations'): refractory periods (t_ref), spikes lost while refractory
@@ -123,14 +129,25 @@ def _check_exportable(network: Network) -> None:
                               f"in all, more than the {MAX_TOTAL_DENSE_ENTRIES:,} allowed; make the populations smaller")
 
 
-def weight_matrix(network: Network, proj: Projection, seed: int) -> np.ndarray:
-    """The projection's synapses as the engine draws them for `seed`: (n_post, n_pre) float32, multapses summed."""
+def weight_matrices(network: Network, proj: Projection, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The projection's synapses as the engine draws them for `seed` (explicit: as listed), as two
+    (n_post, n_pre) float32 matrices: the positive and the negative weights, multapses summed within
+    each sign (the engine sends each synapse to the excitatory or inhibitory synapse by its sign)."""
     pre, post = network.population(proj.pre), network.population(proj.post)
     pre_idx, post_idx = connect(proj.rule, pre.size, post.size, pre.name == post.name, object_rng(seed, proj.name, 0))
     weights = draw(proj.weight, pre_idx.size, object_rng(seed, proj.name, 1))
-    matrix = np.zeros((post.size, pre.size), np.float64)
-    np.add.at(matrix, (post_idx, pre_idx), weights)
-    return matrix.astype(np.float32)
+    out = []
+    for keep in (weights > 0, weights < 0):
+        matrix = np.zeros((post.size, pre.size), np.float64)
+        np.add.at(matrix, (post_idx[keep], pre_idx[keep]), weights[keep])
+        out.append(matrix.astype(np.float32))
+    return out[0], out[1]
+
+
+def weight_matrix(network: Network, proj: Projection, seed: int) -> np.ndarray:
+    """The projection's synapses as the engine draws them for `seed`: (n_post, n_pre) float32, multapses summed."""
+    positive, negative = weight_matrices(network, proj, seed)
+    return (positive.astype(np.float64) + negative).astype(np.float32)
 
 
 def _filled(n: int):
@@ -232,16 +249,18 @@ def export_nir(network: Network, seed: int | None = None):
         approximations.add("threshold")
 
     for proj in network.projections:
-        matrix = weight_matrix(network, proj, seed)
+        positive, negative = weight_matrices(network, proj, seed)
         targets = entry[proj.post]
         delay_s = float(proj.delay) * S_PER_MS
-        parts = [("", matrix, targets["ex"])]
-        if targets["ex"] != targets["in"]:
-            positive, negative = np.where(matrix > 0, matrix, 0).astype(np.float32), np.where(matrix < 0, matrix, 0).astype(np.float32)
+        if targets["ex"] != targets["in"]:  # two synapse filters: each sign to its own, as the engine
             if negative.any() and positive.any():
                 parts = [(".ex", positive, targets["ex"]), (".in", negative, targets["in"])]
             elif negative.any():
-                parts = [("", matrix, targets["in"])]
+                parts = [("", negative, targets["in"])]
+            else:
+                parts = [("", positive, targets["ex"])]
+        else:
+            parts = [("", (positive.astype(np.float64) + negative).astype(np.float32), targets["ex"])]
         for suffix, part, target in parts:
             linear = names.take(proj.name + suffix)
             delay = names.take(f"{proj.name}{suffix}.delay")
@@ -249,6 +268,18 @@ def export_nir(network: Network, seed: int | None = None):
             nodes[linear] = nir.Linear(weight=part, metadata=meta)
             nodes[delay] = nir.Delay(delay=np.full(part.shape[0], delay_s), metadata={"projection": proj.name})
             edges += [(main_node[proj.pre], linear), (linear, delay), (delay, target)]
+
+    # a synapse filter no projection feeds still needs an input for NIR's type checks (nir would add
+    # a bare Input, which reads as a spike source); a port carries no data and is not imported
+    fed = {target for _, target in edges}
+    for pop_name, sides in entry.items():
+        for first in dict.fromkeys(sides.values()):
+            if first != main_node[pop_name] and first not in fed:
+                port = names.take(f"{first}.input")
+                size = np.asarray(nodes[first].tau).size
+                nodes[port] = nir.Input(input_type={"input": np.array([size])},
+                                        metadata={"role": "port", "population": pop_name})
+                edges.append((port, first))
 
     metadata = {
         "generator": "SNN Designer",
@@ -361,10 +392,11 @@ def import_nir(source, approximate: bool = False, name: str | None = None, dt: f
     A graph written by SNN Designer and unchanged since gives back the same design. Any
     other graph is read as it is: LIF -> iaf_psc_delta, CubaLIF -> iaf_psc_exp, LIF fed by LI
     synapse filters -> iaf_psc_exp / iaf_psc_alpha, Input -> a silent spike_generator (set its
-    times), Linear/Affine/Scale/Delay chains -> projections. A weight matrix must be what a
-    connection rule can say exactly (all-to-all or one-to-one with one weight); with
-    approximate=True any other matrix becomes pairwise_bernoulli with its density and the
-    mean/std of its weights, noted in the description. Everything else raises ValidationError.
+    times), Linear/Affine/Scale/Delay chains -> projections. A weight matrix becomes all-to-all
+    or one-to-one where it is one with a single weight, otherwise the explicit rule: every nonzero
+    entry one listed synapse with its weight (exact). approximate=True instead turns such a matrix
+    into pairwise_bernoulli with its density and the mean/std of its weights (a rule that can be
+    resized; noted in the description). Everything else raises ValidationError.
     """
     nir = _nir()
     if isinstance(source, (str, os.PathLike)):
@@ -734,8 +766,11 @@ class _GraphReader:
                                       f"{populations[lif]['size']} neurons")
             effective = matrix * gains[target][:, None]
             key = (path["source"], lif, round(path["delay"] / S_PER_MS, 9))
-            entry = combined.setdefault(key, {"matrix": np.zeros_like(effective), "wiring": []})
+            entry = combined.setdefault(key, {"matrix": np.zeros_like(effective), "by_input": {}, "wiring": []})
             entry["matrix"] = entry["matrix"] + effective
+            # per input (the LIF itself or one synapse filter): the excitatory and inhibitory
+            # synapses of one pair must not cancel, since they are filtered differently
+            entry["by_input"][target] = entry["by_input"].get(target, 0) + effective
             entry["wiring"] += path["wiring"]
         pops = []
         for i, (key, pop) in enumerate(populations.items()):
@@ -772,7 +807,8 @@ class _GraphReader:
 
     def _projection(self, source: str, target: str, delay_ms: float, entry: dict, used: set) -> Projection | None:
         matrix = entry["matrix"]
-        if not matrix.any():
+        parts = [m for m in entry["by_input"].values() if m.any()]
+        if not parts:
             return None
         linear = [w for w in dict.fromkeys(entry["wiring"]) if self.kind[w] in ("Linear", "Affine")]
         name = linear[0] if len(linear) == 1 else f"{source}→{target}"
@@ -786,8 +822,30 @@ class _GraphReader:
             else:
                 self.notes.append(f"'{name}' had no delay; it got one time step ({self.dt:g} ms), the shortest the engine has")
             delay_ms = self.dt
-        rule, weight = self._rule_and_weight(name, source == target, matrix)
+        overlap = len(parts) > 1 and bool(np.logical_and.reduce([m != 0 for m in parts]).any())
+        if overlap:  # a pair with both an excitatory and an inhibitory synapse: only a listing says it
+            rule, weight = self._listed(parts)
+        else:
+            rule, weight = self._rule_and_weight(name, source == target, matrix)
         return Projection(source, target, rule, weight=weight, delay=_clean(delay_ms), name=name)
+
+    @staticmethod
+    def _listed(parts: list[np.ndarray]):
+        """Every nonzero entry of the matrices as one listed synapse, ordered by pre then post neuron;
+        one weight if they are all equal, else one weight per synapse."""
+        pre_idx, post_idx, weights = [], [], []
+        for matrix in parts:
+            post_i, pre_i = np.nonzero(matrix)
+            pre_idx.append(pre_i)
+            post_idx.append(post_i)
+            weights.append(matrix[post_i, pre_i])
+        pre_idx, post_idx, weights = np.concatenate(pre_idx), np.concatenate(post_idx), np.concatenate(weights)
+        order = np.lexsort((post_idx, pre_idx))
+        pre_idx, post_idx, weights = pre_idx[order], post_idx[order], weights[order]
+        rule = Connectivity("explicit", pre_indices=tuple(pre_idx.tolist()), post_indices=tuple(post_idx.tolist()))
+        if np.all(weights == weights[0]):
+            return rule, _clean(float(weights[0]))
+        return rule, tuple(_clean(w) for w in weights.tolist())
 
     def _rule_and_weight(self, name: str, same: bool, matrix: np.ndarray):
         nonzero = matrix != 0
@@ -802,11 +860,8 @@ class _GraphReader:
             return Connectivity("all_to_all", allow_autapses=False), _clean(first)
         if constant and n_pre == n_post and np.diagonal(nonzero).all() and nonzero.sum() == n_pre:
             return Connectivity("one_to_one"), _clean(first)
-        if not self.approximate:
-            raise ValidationError(
-                f"projection '{name}': its {n_post} x {n_pre} weight matrix is not all-to-all or one-to-one with one "
-                "weight, and the designer has no rule for an explicit connection list yet; import with "
-                "approximate=True (--approximate) to get a random connection with the same density and weights")
+        if not self.approximate:  # the matrix exactly: one listed synapse per nonzero entry
+            return self._listed([matrix])
         density = float(nonzero.mean())
         no_autapses = same and n_pre == n_post and not np.diagonal(nonzero).any()
         weight = _clean(first) if constant else Distribution(

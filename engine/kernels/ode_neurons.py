@@ -1,10 +1,12 @@
 """Neurons integrated numerically: conductance-based LIF, AdEx and Izhikevich.
 
-The conductance models and AdEx use the same integrator as NEST: an adaptive
+iaf_cond_alpha and AdEx use the same integrator as NEST: an adaptive
 Runge-Kutta-Fehlberg 4(5) step with GSL's standard error control (same
 tolerances, step size kept per neuron across time steps), so traces agree with
-NEST to round-off rather than to a tolerance. Izhikevich uses NEST's forward
-Euler ("consistent integration"). Equations are in engine/model/models.py.
+NEST to round-off rather than to a tolerance. iaf_cond_exp, the workhorse of
+large conductance networks, uses an exponential integrator instead: 9x cheaper,
+within 1e-3 mV of NEST (measured; docs/models.md). Izhikevich uses NEST's
+forward Euler ("consistent integration"). Equations are in engine/model/models.py.
 """
 import math
 
@@ -156,60 +158,43 @@ def _evolve(family, c, refr, i_stim, y0, y1, y2, y3, y4, y5, t, t_end, h):
 
 
 @kernel
-def _cond_exp_rhs(g_l, e_l, e_ex, e_in, inv_c, inv_tau_ex, inv_tau_in, current, v, g_ex, g_in):
-    return ((-g_l * (v - e_l) - g_ex * (v - e_ex) - g_in * (v - e_in) + current) * inv_c,
-            -g_ex * inv_tau_ex, -g_in * inv_tau_in)
-
-
-@kernel
-def _evolve_cond_exp(c, i_stim, v, g_ex, g_in, t, t_end, h):
-    """_evolve specialised to iaf_cond_exp's three variables (the COBA hot loop): same tableau
-    and error control, a third of the arithmetic."""
-    g_l, e_l, e_ex, e_in = c[O_G_L], c[O_E_L], c[O_E_EX], c[O_E_IN]
-    inv_c, inv_tau_ex, inv_tau_in = 1.0 / c[O_C_M], 1.0 / c[O_TAU_EX], 1.0 / c[O_TAU_IN]
-    current = i_stim + c[O_I_E]
-    eps = c[O_EPS_ABS]
-    h0 = h
-    final = False
-    if t + h0 > t_end:
-        h0 = t_end - t
-        final = True
-    while True:
-        a0, a1, a2 = _cond_exp_rhs(g_l, e_l, e_ex, e_in, inv_c, inv_tau_ex, inv_tau_in, current, v, g_ex, g_in)
-        b0, b1, b2 = _cond_exp_rhs(g_l, e_l, e_ex, e_in, inv_c, inv_tau_ex, inv_tau_in, current,
-                                   v + h0 * B21 * a0, g_ex + h0 * B21 * a1, g_in + h0 * B21 * a2)
-        d0, d1, d2 = _cond_exp_rhs(g_l, e_l, e_ex, e_in, inv_c, inv_tau_ex, inv_tau_in, current,
-                                   v + h0 * (B31 * a0 + B32 * b0), g_ex + h0 * (B31 * a1 + B32 * b1),
-                                   g_in + h0 * (B31 * a2 + B32 * b2))
-        e0, e1, e2 = _cond_exp_rhs(g_l, e_l, e_ex, e_in, inv_c, inv_tau_ex, inv_tau_in, current,
-                                   v + h0 * (B41 * a0 + B42 * b0 + B43 * d0), g_ex + h0 * (B41 * a1 + B42 * b1 + B43 * d1),
-                                   g_in + h0 * (B41 * a2 + B42 * b2 + B43 * d2))
-        f0, f1, f2 = _cond_exp_rhs(g_l, e_l, e_ex, e_in, inv_c, inv_tau_ex, inv_tau_in, current,
-                                   v + h0 * (B51 * a0 + B52 * b0 + B53 * d0 + B54 * e0),
-                                   g_ex + h0 * (B51 * a1 + B52 * b1 + B53 * d1 + B54 * e1),
-                                   g_in + h0 * (B51 * a2 + B52 * b2 + B53 * d2 + B54 * e2))
-        k0, k1, k2 = _cond_exp_rhs(g_l, e_l, e_ex, e_in, inv_c, inv_tau_ex, inv_tau_in, current,
-                                   v + h0 * (B61 * a0 + B62 * b0 + B63 * d0 + B64 * e0 + B65 * f0),
-                                   g_ex + h0 * (B61 * a1 + B62 * b1 + B63 * d1 + B64 * e1 + B65 * f1),
-                                   g_in + h0 * (B61 * a2 + B62 * b2 + B63 * d2 + B64 * e2 + B65 * f2))
-        err = max(abs(h0 * (EC1 * a0 + EC3 * d0 + EC4 * e0 + EC5 * f0 + EC6 * k0)),
-                  abs(h0 * (EC1 * a1 + EC3 * d1 + EC4 * e1 + EC5 * f1 + EC6 * k1)),
-                  abs(h0 * (EC1 * a2 + EC3 * d2 + EC4 * e2 + EC5 * f2 + EC6 * k2)))
-        rmax = err / eps
-        if rmax > 1.1:
-            h0 = h0 * max(0.9 / rmax ** (1.0 / ORDER), 0.2)
-            final = False
-            continue
-        v_new = v + h0 * (C1 * a0 + C3 * d0 + C4 * e0 + C5 * f0 + C6 * k0)
-        g_ex_new = g_ex + h0 * (C1 * a1 + C3 * d1 + C4 * e1 + C5 * f1 + C6 * k1)
-        g_in_new = g_in + h0 * (C1 * a2 + C3 * d2 + C4 * e2 + C5 * f2 + C6 * k2)
-        if final:
-            return v_new, g_ex_new, g_in_new, t_end, h
-        h_next = h0
-        if rmax < 0.5:
-            ratio = 5.0 if rmax == 0.0 else 0.9 / rmax ** (1.0 / (ORDER + 1.0))
-            h_next = h0 * min(max(ratio, 1.0), 5.0)
-        return v_new, g_ex_new, g_in_new, t + h0, h_next
+def update_cond_exp_exponential(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t_step):
+    """iaf_cond_exp with an exponential integrator: over one step the conductances decay exactly
+    and enter V's equation at their step averages, which makes V's equation linear with constant
+    coefficients, solved exactly. Second order; against NEST's RKF45 the difference stays far below
+    0.1 mV (docs/models.md), at a fraction of the cost. Reset, threshold and input order as NEST."""
+    dt = c[O_DT]
+    g_l, e_l, e_ex, e_in, c_m = c[O_G_L], c[O_E_L], c[O_E_EX], c[O_E_IN], c[O_C_M]
+    decay_ex = math.exp(-dt / c[O_TAU_EX])
+    decay_in = math.exp(-dt / c[O_TAU_IN])
+    mean_ex = c[O_TAU_EX] / dt * (1.0 - decay_ex)  # step average of exp(-t/tau) over [0, dt]
+    mean_in = c[O_TAU_IN] / dt * (1.0 - decay_in)
+    refractory_steps = np.int32(c[O_REFRACTORY_STEPS])
+    v, g_ex, g_in = state.v, state.i_ex, state.i_in
+    refractory = state.refractory
+    for i in range(begin, end):
+        ge = g_ex[i] * mean_ex
+        gi = g_in[i] * mean_in
+        g_total = g_l + ge + gi
+        v_inf = (g_l * e_l + ge * e_ex + gi * e_in + state.i_stim[i] + c[O_I_E]) / g_total
+        vv = v_inf + (v[i] - v_inf) * math.exp(-dt * g_total / c_m)
+        g_ex[i] = g_ex[i] * decay_ex + ring[slot, i]
+        g_in[i] = g_in[i] * decay_in - ring[slot, n_neurons + i]
+        ring[slot, i] = 0.0
+        ring[slot, n_neurons + i] = 0.0
+        if refractory[i] > 0:
+            refractory[i] -= 1
+            vv = c[O_V_RESET]
+        elif vv >= c[O_V_TH]:
+            refractory[i] = refractory_steps
+            vv = c[O_V_RESET]
+            buffers.spike_neuron[n_spikes] = i
+            buffers.spike_step[n_spikes] = t_step
+            n_spikes += 1
+        v[i] = vv
+        state.i_stim[i] = current_ring[slot, i]
+        current_ring[slot, i] = 0.0
+    return n_spikes
 
 
 @kernel
@@ -224,9 +209,6 @@ def update_conductance(family, c, state, ring, current_ring, slot, begin, end, n
         y0, y1, y2, y3, y4, y5 = v[i], g_ex[i], g_in[i], dg_ex[i], dg_in[i], 0.0
         t = 0.0
         h = h_step[i]
-        if family == FAMILY_COND_EXP and c[O_EPS_REL] == 0.0:
-            while t < dt:
-                y0, y1, y2, t, h = _evolve_cond_exp(c, state.i_stim[i], y0, y1, y2, t, dt, h)
         while t < dt:
             y0, y1, y2, y3, y4, y5, t, h = _evolve(family, c, False, state.i_stim[i], y0, y1, y2, y3, y4, y5, t, dt, h)
         h_step[i] = h

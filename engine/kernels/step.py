@@ -12,7 +12,8 @@ import numpy as np
 
 from engine.kernels.options import kernel
 from engine.kernels.ode_neurons import (
-    FAMILY_COND_ALPHA, FAMILY_COND_EXP, update_aeif, update_conductance, update_izhikevich,
+    FAMILY_COND_ALPHA, update_aeif, update_cond_exp_exponential, update_conductance,
+    update_izhikevich,
 )
 from engine.kernels.plasticity import deliver_plastic, record_post_spikes
 from engine.kernels.devices import advance_rate_schedules, drive_currents, drive_poisson
@@ -119,8 +120,8 @@ def update_population(layout, p, begin, end, state, ring, current_ring, slot, n_
     if code == IAF_PSC_ALPHA:
         return _update_psc_alpha(consts, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t)
     if code == IAF_COND_EXP:
-        return update_conductance(FAMILY_COND_EXP, consts, state, ring, current_ring, slot, begin, end, n_neurons,
-                                  buffers, n_spikes, t)
+        return update_cond_exp_exponential(consts, state, ring, current_ring, slot, begin, end, n_neurons, buffers,
+                                           n_spikes, t)
     if code == IAF_COND_ALPHA:
         return update_conductance(FAMILY_COND_ALPHA, consts, state, ring, current_ring, slot, begin, end, n_neurons,
                                   buffers, n_spikes, t)

@@ -199,7 +199,7 @@ class iaf_cond_exp(_ConductanceLIF):
     dg_ex/dt = -g_ex / tau_syn_ex ;  dg_in/dt = -g_in / tau_syn_in
     a spike of weight w (nS) adds w to g_ex (w > 0) or |w| to g_in (w < 0);
     V >= V_th -> spike, V <- V_reset, held for t_ref.
-    Integrated with adaptive RKF45 and GSL's error control, as NEST's iaf_cond_exp.
+    Integrated with an exponential integrator (within 1e-3 mV of NEST's RKF45; see Integration above).
     """
 
     name = "iaf_cond_exp"

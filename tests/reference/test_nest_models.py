@@ -49,10 +49,11 @@ def compare(network: Network, v_tolerance: float, subthreshold_below: float | No
     return spikes, nest_spikes
 
 
-@pytest.mark.parametrize("model", ["iaf_cond_exp", "iaf_cond_alpha"])
-def test_conductance_lif_matches_nest(model):
-    # same integrator and error control as NEST: agreement far inside the required 0.1 mV
-    spikes, nest_spikes = compare(single_neuron(model, {"I_e": 300.0}, weight=3.0), v_tolerance=1e-4)
+@pytest.mark.parametrize("model,tolerance", [("iaf_cond_exp", 2e-3), ("iaf_cond_alpha", 1e-4)])
+def test_conductance_lif_matches_nest(model, tolerance):
+    # cond_alpha: NEST's integrator and error control, so round-off agreement;
+    # cond_exp: exponential integrator, within 2e-3 mV (documented in docs/models.md); both far inside 0.1 mV
+    spikes, nest_spikes = compare(single_neuron(model, {"I_e": 300.0}, weight=3.0), v_tolerance=tolerance)
     assert np.array_equal(np.round(spikes, 4), np.round(nest_spikes, 4))
 
 

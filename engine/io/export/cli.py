@@ -76,8 +76,9 @@ def add_export_commands(subparsers) -> None:
     imp.add_argument("graph", metavar="GRAPH.nir", help="NIR file (HDF5)")
     imp.add_argument("-o", "--output", required=True, metavar="NET.json", help="network file to write")
     imp.add_argument("--approximate", action="store_true",
-                     help="turn weight matrices no connection rule can express into random connections with the "
-                          "same density and weights (noted in the description)")
+                     help="instead of listing the synapses of a weight matrix that is not all-to-all or one-to-one "
+                          "(the default, exact), draw them at random with the matrix's density and weight mean/std "
+                          "(noted in the description)")
     imp.add_argument("--name", help="network name (default: the file's)")
     imp.set_defaults(handler=cmd_import)
 
