@@ -39,10 +39,12 @@ class PlasticSynapses(NamedTuple):
     kplus: np.ndarray  # (N, P) float64 presynaptic trace per neuron and plastic projection
     t_last: np.ndarray  # (N, P) float64 last presynaptic spike time (ms)
     hist_row: np.ndarray  # (N,) int32 row in the post-spike history, -1 if not a plastic target
-    hist_t: np.ndarray  # (R, H) float64 recent post spike times (ring)
-    hist_k: np.ndarray  # (R, H) float64 post trace K_minus just after each of them
+    history: np.ndarray  # (R, H, 2) float64 recent post spikes (ring): time, and K_minus just after it
+                         # (interleaved: one cache line holds both)
     hist_count: np.ndarray  # (R,) int64 spikes recorded so far
     tau_minus: np.ndarray  # (R,) float64
+    exp_plus: np.ndarray  # (P, DECAY_TABLE_LENGTH) exp(-k dt / tau_plus)
+    exp_minus: np.ndarray  # (P, DECAY_TABLE_LENGTH) exp(-k dt / tau_minus)
 
 
 class PoissonInputs(NamedTuple):

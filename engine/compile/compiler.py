@@ -190,7 +190,7 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
         ring_len=max_delay_steps + 1, pop_names=pop_names,
         synapse_projection=synapse_projection, projection_names=projection_names,
         poisson_sources=poisson_sources, current_sources=current_sources,
-        plastic=_build_plastic(n, plastic_parts, network), plastic_names=plastic_names,
+        plastic=_build_plastic(n, plastic_parts, network, dt), plastic_names=plastic_names,
         threads=threads, bounds=bounds,
     )
     if threads > 1 and plastic_parts:
@@ -434,10 +434,10 @@ def _build_trains(network: Network, dt: float, offset: dict[str, int]) -> SpikeT
                        max_per_step=np.array([most], np.int64))
 
 
-POST_HISTORY_LENGTH = 256  # post spikes remembered per plastic target (between two pre spikes)
+POST_HISTORY_LENGTH = pl.POST_HISTORY_LENGTH  # post spikes remembered per plastic target
 
 
-def _build_plastic(n: int, parts, network: Network) -> PlasticSynapses:
+def _build_plastic(n: int, parts, network: Network, dt: float) -> PlasticSynapses:
     """Plastic synapses in CSR by pre neuron (then projection), traces and post-spike histories."""
     n_proj = len(parts)
     params = np.zeros((n_proj, pl.N_PLASTIC_PARAMS))
@@ -474,6 +474,13 @@ def _build_plastic(n: int, parts, network: Network) -> PlasticSynapses:
     return PlasticSynapses(
         indptr=indptr, target=target, weight=weight, delay=delay, proj=proj_index, params=params,
         kplus=np.zeros((n, n_proj)), t_last=np.zeros((n, n_proj)), hist_row=hist_row,
-        hist_t=np.zeros((rows, POST_HISTORY_LENGTH if rows else 0)), hist_k=np.zeros((rows, POST_HISTORY_LENGTH if rows else 0)),
+        history=np.zeros((rows, POST_HISTORY_LENGTH if rows else 0, 2)),
         hist_count=np.zeros(rows, np.int64), tau_minus=tau_minus,
+        exp_plus=_decay_tables([p[5].synapse_params["tau_plus"] for p in parts], dt),
+        exp_minus=_decay_tables([p[5].synapse_params["tau_minus"] for p in parts], dt),
     )
+
+
+def _decay_tables(taus: list[float], dt: float) -> np.ndarray:
+    steps = np.arange(pl.DECAY_TABLE_LENGTH) * dt
+    return np.array([np.exp(-steps / tau) for tau in taus]).reshape(len(taus), pl.DECAY_TABLE_LENGTH)

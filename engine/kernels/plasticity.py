@@ -16,24 +16,46 @@ P_NEAREST = 6
 P_LEARNING = 7
 N_PLASTIC_PARAMS = 8
 STDP_EPS = 1e-6  # ms: spike times closer than this count as equal (NEST's stdp_eps)
+DECAY_TABLE_LENGTH = 4096  # exp(-k dt / tau) for k < this, per projection: a lookup instead of exp()
+POST_HISTORY_LENGTH = 256  # post spikes remembered per plastic target; a power of two (index & MASK)
+HISTORY_MASK = POST_HISTORY_LENGTH - 1
 
 
 @kernel
-def _facilitate(w, k, p):
-    norm = w / p[P_WMAX] + p[P_LAMBDA] * (1.0 - w / p[P_WMAX]) ** p[P_MU_PLUS] * k
+def _power(x, mu):
+    """x ** mu without a pow() call for the two common cases (additive 0, multiplicative 1)."""
+    if mu == 1.0:
+        return x
+    if mu == 0.0:
+        return 1.0
+    return x ** mu
+
+
+@kernel
+def _decay(table, elapsed, dt, tau):
+    """exp(-elapsed / tau) for elapsed >= 0 on the time grid: a table lookup, exp() beyond it."""
+    k = int(elapsed / dt + 0.5)
+    if k < table.shape[0]:
+        return table[k]
+    return math.exp(-elapsed / tau)
+
+
+@kernel
+def _facilitate(w, k, p, inv_wmax):
+    # w * (1 / Wmax): a multiplication instead of NEST's division (equal to ~1e-16 relative, 4x cheaper)
+    norm = w * inv_wmax + p[P_LAMBDA] * _power(1.0 - w * inv_wmax, p[P_MU_PLUS]) * k
     return norm * p[P_WMAX] if norm < 1.0 else p[P_WMAX]
 
 
 @kernel
-def _depress(w, k, p):
-    norm = w / p[P_WMAX] - p[P_ALPHA] * p[P_LAMBDA] * (w / p[P_WMAX]) ** p[P_MU_MINUS] * k
+def _depress(w, k, p, inv_wmax):
+    norm = w * inv_wmax - p[P_ALPHA] * p[P_LAMBDA] * _power(w * inv_wmax, p[P_MU_MINUS]) * k
     return norm * p[P_WMAX] if norm > 0.0 else 0.0
 
 
 @kernel
 def record_post_spikes(plastic, spike_neuron, first, last, t_step, dt):
     """Append this step's spikes to the history of neurons that plastic synapses target."""
-    history_len = plastic.hist_t.shape[1]
     t = (t_step + 1) * dt
     for j in range(first, last):
         row = plastic.hist_row[spike_neuron[j]]
@@ -42,27 +64,12 @@ def record_post_spikes(plastic, spike_neuron, first, last, t_step, dt):
         count = plastic.hist_count[row]
         k_minus = 1.0
         if count > 0:
-            prev = (count - 1) % history_len
-            k_minus = plastic.hist_k[row, prev] * math.exp((plastic.hist_t[row, prev] - t) / plastic.tau_minus[row]) + 1.0
-        slot = count % history_len
-        plastic.hist_t[row, slot] = t
-        plastic.hist_k[row, slot] = k_minus
+            prev = (count - 1) & HISTORY_MASK
+            k_minus = plastic.history[row, prev, 1] * math.exp((plastic.history[row, prev, 0] - t) / plastic.tau_minus[row]) + 1.0
+        slot = count & HISTORY_MASK
+        plastic.history[row, slot, 0] = t
+        plastic.history[row, slot, 1] = k_minus
         plastic.hist_count[row] = count + 1
-
-
-@kernel
-def _k_minus(plastic, row, t, nearest):
-    """Post trace at time t from spikes strictly before t (NEST's get_K_value)."""
-    history_len = plastic.hist_t.shape[1]
-    count = plastic.hist_count[row]
-    oldest = max(count - history_len, 0)
-    for index in range(count - 1, oldest - 1, -1):
-        slot = index % history_len
-        t_post = plastic.hist_t[row, slot]
-        if t - t_post > STDP_EPS:
-            decay = math.exp((t_post - t) / plastic.tau_minus[row])
-            return decay if nearest else plastic.hist_k[row, slot] * decay
-    return 0.0
 
 
 @kernel
@@ -70,7 +77,6 @@ def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neur
     """Update and transmit the plastic synapses of this step's presynaptic spikes."""
     ring_len = ring.shape[0]
     slot = t_step % ring_len
-    history_len = plastic.hist_t.shape[1]
     t_spike = (t_step + 1) * dt
     for j in range(first, last):
         pre = spike_neuron[j]
@@ -82,6 +88,7 @@ def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neur
             proj = plastic.proj[s]
             p = plastic.params[proj]
             nearest = p[P_NEAREST] != 0.0
+            inv_wmax = 1.0 / p[P_WMAX]
             k_plus = plastic.kplus[pre, proj]
             t_last = plastic.t_last[pre, proj]
             while s < end and plastic.proj[s] == proj:
@@ -91,20 +98,31 @@ def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neur
                 if p[P_LEARNING] != 0.0:
                     row = plastic.hist_row[post]
                     count = plastic.hist_count[row]
-                    oldest = max(count - history_len, 0)
+                    oldest = max(count - POST_HISTORY_LENGTH, 0)
+                    t_seen = t_spike - d_ms  # the post history is seen through the dendritic delay
                     t1 = t_last - d_ms + STDP_EPS
-                    t2 = t_spike - d_ms + STDP_EPS
-                    hi = count - 1
-                    while hi >= oldest and plastic.hist_t[row, hi % history_len] >= t2:
+                    t2 = t_seen + STDP_EPS
+                    hi = count - 1  # newest post spike with t_post <= t_seen (get_history's end)
+                    while hi >= oldest and plastic.history[row, hi & HISTORY_MASK, 0] >= t2:
                         hi -= 1
                     lo = hi
-                    while lo >= oldest and plastic.hist_t[row, lo % history_len] >= t1:
+                    while lo >= oldest and plastic.history[row, lo & HISTORY_MASK, 0] >= t1:
                         lo -= 1
                     for index in range(lo + 1, hi + 1):  # oldest first: updates do not commute
-                        minus_dt = t_last - (plastic.hist_t[row, index % history_len] + d_ms)
-                        kick = math.exp(minus_dt / p[P_TAU_PLUS])
-                        w = _facilitate(w, kick if nearest else k_plus * kick, p)
-                    w = _depress(w, _k_minus(plastic, row, t_spike - d_ms, nearest), p)
+                        minus_dt = t_last - (plastic.history[row, index & HISTORY_MASK, 0] + d_ms)
+                        kick = _decay(plastic.exp_plus[proj], -minus_dt, dt, p[P_TAU_PLUS])
+                        w = _facilitate(w, kick if nearest else k_plus * kick, p, inv_wmax)
+                    # post trace from spikes strictly before t_seen (NEST's get_K_value)
+                    last = hi
+                    if last >= oldest and t_seen - plastic.history[row, last & HISTORY_MASK, 0] <= STDP_EPS:
+                        last -= 1
+                    k_minus = 0.0
+                    if last >= oldest:
+                        slot_k = last & HISTORY_MASK
+                        decay = _decay(plastic.exp_minus[proj], t_seen - plastic.history[row, slot_k, 0], dt,
+                                       plastic.tau_minus[row])
+                        k_minus = decay if nearest else plastic.history[row, slot_k, 1] * decay
+                    w = _depress(w, k_minus, p, inv_wmax)
                     plastic.weight[s] = w
                 target_row = slot + plastic.delay[s]
                 if target_row >= ring_len:

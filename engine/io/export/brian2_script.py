@@ -502,10 +502,11 @@ def _poisson_group_lines(network: Network, proj: Projection, index: int, dt: flo
             *[f"    {name}_rate[{k}:] = {r / split!r}" for k, r in schedule],
             f"    {name}_timed = b2.TimedArray({name}_rate * Hz, dt=DT * ms)",
             f"    {name} = b2.PoissonGroup(post.size * {split}, rates=\"{name}_timed(t) * {gate}\",",
-            f"                              namespace={{\"{name}_timed\": {name}_timed}})",
+            f"                              namespace={{\"{name}_timed\": {name}_timed}}, name={literal(name)})",
         ]
     else:
-        lines.append(f"    {name} = b2.PoissonGroup(post.size * {split}, rates=\"{schedule[0][1] / split!r} * Hz * {gate}\")")
+        lines.append(f"    {name} = b2.PoissonGroup(post.size * {split}, rates=\"{schedule[0][1] / split!r} * Hz * {gate}\", "
+                     f"name={literal(name)})")
     per_synapse = isinstance(proj.weight, (tuple, Distribution)) and post.model != "parrot_neuron"
     w_unit = _weight_unit(post)
     if per_synapse:

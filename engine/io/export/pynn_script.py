@@ -408,8 +408,8 @@ def _poisson_source(pre, post, proj, where) -> tuple[str, str, list[str]]:
     elif proj.rule.rule == "all_to_all":
         merged = k
     else:
-        raise ValidationError(f"{where}: a poisson_generator can be exported to PyNN with all_to_all or one_to_one "
-                              f"connections only (got {proj.rule.rule})")
+        raise ValidationError(f"{where}: a poisson_generator can be exported to PyNN with all_to_all, one_to_one or "
+                              f"explicit connections only (got {proj.rule.rule})")
     if merged > 1 and (isinstance(proj.weight, Distribution) or isinstance(proj.delay, Distribution)):
         raise ValidationError(f"{where}: {k} Poisson generators with drawn weights or delays cannot be merged into "
                               "one train per target for PyNN; use one generator or constant values")
