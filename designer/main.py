@@ -12,13 +12,16 @@ from pathlib import Path
 
 import panel as pn
 
-from engine import Network, ValidationError, warm_up
+from engine import EngineError, Network, ValidationError, warm_up
 from engine.io import load_network, network_from_json
 
 from designer.session import LiveSession, active_runner_count
 from designer.state import DesignState, palette_entries
 from designer.views.browser_bridge import BrowserBridge
+from designer.recording import RecordedData
+from designer.views.export import ExportMenu
 from designer.views.inspector import Inspector
+from designer.views.weights import WeightsView
 from designer.views.live import Controls, RasterView, RatesView, TracesView
 from designer.views.network_canvas import NetworkCanvas
 
@@ -99,12 +102,15 @@ class DesignerApp:
         self.raster = RasterView(self.session)
         self.traces = TracesView(self.session)
         self.rates = RatesView(self.session)
+        self.weights = WeightsView(self.session)
+        self.recorded = RecordedData(self.session)
+        self.export = ExportMenu(self.state, self.recorded)
         self.bridge = BrowserBridge()
-        self.gallery = pn.widgets.Select(name="Open an example", options=["—"] + list(self.examples), value="—", width=200)
+        self.gallery = pn.widgets.Select(name="Open an example", options=["—"] + list(self.examples), value="—", width=150)
         self.gallery_text = NamedHTML("", sizing_mode="stretch_width", name="gallery-text")
         self.new_button = pn.widgets.Button(name="New", color="default", width=70,
                                             description="Start an empty design (undo brings the old one back)")
-        self.file_input = pn.widgets.FileInput(accept=".json", name="Open file", width=220)
+        self.file_input = pn.widgets.FileInput(accept=".json,.nir", name="Open file", width=190)
         self.download = SaveButton(callback=self._download, filename="network.json", label="Save to file",
                                    color="primary", width=140, name="save")
         self.problems = NamedHTML("", sizing_mode="stretch_width", name="problems")
@@ -189,9 +195,32 @@ class DesignerApp:
     def _on_file(self, event) -> None:
         if event.new is None:
             return
-        self.state.load_json(event.new, source=self.file_input.filename or "file")
+        filename = self.file_input.filename or "file"
+        if filename.lower().endswith(".nir"):
+            self._import_nir(event.new, filename)
+        else:
+            self.state.load_json(event.new, source=filename)
         # Empty the input, so that choosing the same file again (after more edits) opens it again.
         self.file_input.clear()
+
+    def _import_nir(self, content: bytes, filename: str) -> None:
+        """A .nir graph from another tool; if it cannot be read the design stays as it was."""
+        import tempfile
+
+        from engine.io.export import import_nir
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / Path(filename).name
+            path.write_bytes(content)
+            try:
+                network = import_nir(path)
+            except EngineError as error:
+                self.state.error = f"could not open {filename}: {error}"
+                return
+            except Exception as error:  # noqa: BLE001 -- a hostile file must not end the session
+                self.state.error = f"could not open {filename}: {type(error).__name__}: {error}"
+                return
+        self.state.replace_network(network, f"imported {filename}")
 
     def _on_stored_design(self, text: str | None) -> None:
         """The browser's kept design wins over the first-visit example, not over a lesson link."""
@@ -240,8 +269,8 @@ class DesignerApp:
 
     def layout(self) -> pn.viewable.Viewable:
         header = pn.Row(
-            pn.pane.HTML("<div class='brand'>SNN Designer</div>", width=170),
-            self.new_button, self.gallery, self.file_input, self.download, self.bridge, self.debug,
+            pn.pane.HTML("<div class='brand'>SNN Designer</div>", width=150),
+            self.new_button, self.gallery, self.file_input, self.download, self.export, self.bridge, self.debug,
             sizing_mode="stretch_width",
             styles={"background": "#eef2f7", "border-bottom": "2px solid #1f2937", "align-items": "center"},
         )
@@ -250,7 +279,8 @@ class DesignerApp:
         editor = pn.Row(pn.Column(self.canvas, self.gallery_text, sizing_mode="stretch_width"), sidebar,
                         sizing_mode="stretch_width")
         live = pn.Column(self.controls, self.raster,
-                         pn.Row(self.traces, self.rates, sizing_mode="stretch_width"), sizing_mode="stretch_width")
+                         pn.Row(self.traces, self.rates, sizing_mode="stretch_width"), self.weights,
+                         sizing_mode="stretch_width")
         page = pn.Column(header, editor, live, sizing_mode="stretch_width")
         style_html_panes(page)
         return page
