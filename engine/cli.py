@@ -218,27 +218,8 @@ def simulate(network, threads: int = 1) -> dict:
     return {"summary": summary, "spikes": spikes}
 
 
-def cv_isi(neuron: np.ndarray, times: np.ndarray, size: int) -> float | None:
-    """Mean over neurons with >= 3 spikes of CV = std(ISI) / mean(ISI) of that neuron's ISIs
-    (population std, ddof=0, as elephant.statistics.cv); None if no neuron has 3 spikes."""
-    if neuron.size < 3:
-        return None
-    order = np.lexsort((times, neuron))
-    neuron, times = neuron[order], times[order]
-    same = neuron[1:] == neuron[:-1]
-    isi, owner = np.diff(times)[same], neuron[1:][same]
-    n_isi = np.bincount(owner, minlength=size)
-    enough = n_isi >= 2
-    if not enough.any():
-        return None
-    mean = np.bincount(owner, weights=isi, minlength=size)[enough] / n_isi[enough]
-    mean_full = np.zeros(size)
-    mean_full[enough] = mean
-    keep = enough[owner]
-    squared = np.bincount(owner[keep], weights=(isi[keep] - mean_full[owner[keep]]) ** 2, minlength=size)
-    std = np.sqrt(squared[enough] / n_isi[enough])
-    usable = mean > 0  # parrots can repeat a spike within one step: all-zero intervals have no CV
-    return float(np.mean(std[usable] / mean[usable])) if usable.any() else None
+# One definition of the CV of ISIs for `run` and for the exported scripts (which copy that module)
+from engine.io.export.script_results import cv_isi  # noqa: E402
 
 
 def spikes_csv(spikes) -> str:

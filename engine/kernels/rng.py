@@ -18,8 +18,8 @@ def _rotl(x, k):
 
 
 @kernel
-def next_uint64(state, row):
-    s0, s1, s2, s3 = state[row, 0], state[row, 1], state[row, 2], state[row, 3]
+def _xoshiro_step(s0, s1, s2, s3):
+    """xoshiro256**: (64-bit output, next state)."""
     result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
     t = s1 << np.uint64(17)
     s2 ^= s0
@@ -28,21 +28,20 @@ def next_uint64(state, row):
     s0 ^= s3
     s2 ^= t
     s3 = _rotl(s3, 45)
+    return result, s0, s1, s2, s3
+
+
+@kernel
+def next_uint64(state, row):
+    result, s0, s1, s2, s3 = _xoshiro_step(state[row, 0], state[row, 1], state[row, 2], state[row, 3])
     state[row, 0], state[row, 1], state[row, 2], state[row, 3] = s0, s1, s2, s3
     return result
 
 
 @kernel
 def xoshiro_next(s0, s1, s2, s3):
-    """One xoshiro256** step on a state held in locals (registers): (u in [0,1), new state)."""
-    result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
-    t = s1 << np.uint64(17)
-    s2 ^= s0
-    s3 ^= s1
-    s1 ^= s2
-    s0 ^= s3
-    s2 ^= t
-    s3 = _rotl(s3, 45)
+    """One step on a state held in locals (registers): (u in [0,1) from the top 53 bits, new state)."""
+    result, s0, s1, s2, s3 = _xoshiro_step(s0, s1, s2, s3)
     return float(result >> np.uint64(11)) * (1.0 / 9007199254740992.0), s0, s1, s2, s3
 
 

@@ -10,7 +10,7 @@ import math
 from typing import Any, ClassVar
 
 from engine.errors import ValidationError
-from engine.model.parameters import Quantity, positive
+from engine.model.parameters import Quantity, collect_quantities, positive
 from engine.units import HZ, MS, MV, NS, PA, PF
 
 MODELS: dict[str, type["Model"]] = {}
@@ -37,11 +37,7 @@ class Model:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        collected = dict(getattr(cls, "parameters", {}))
-        for attr, value in list(vars(cls).items()):
-            if isinstance(value, Quantity):
-                collected[attr] = Quantity(**{**value.__dict__, "name": attr})
-        cls.parameters = collected
+        cls.parameters = collect_quantities(cls, getattr(cls, "parameters", {}))
         if cls.name:
             MODELS[cls.name] = cls
 

@@ -72,3 +72,12 @@ class Quantity:
 def positive(default: float, unit: str, doc: str, **kw) -> Quantity:
     """A strictly positive quantity (time constants, capacitances)."""
     return Quantity(default, unit, (0.0, None), doc, exclusive_low=True, **kw)
+
+
+def collect_quantities(cls, inherited: dict) -> dict[str, Quantity]:
+    """The Quantity class attributes of a model class (after the inherited ones), each named."""
+    collected = dict(inherited)
+    for attr, value in list(vars(cls).items()):
+        if isinstance(value, Quantity):
+            collected[attr] = Quantity(**{**value.__dict__, "name": attr})
+    return collected

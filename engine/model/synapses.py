@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from engine.errors import ValidationError
-from engine.model.parameters import Quantity, positive
+from engine.model.parameters import Quantity, collect_quantities, positive
 from engine.units import MS
 
 SYNAPSES: dict[str, type["SynapseModel"]] = {}
@@ -19,11 +19,7 @@ class SynapseModel:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        collected = {}
-        for attr, value in list(vars(cls).items()):
-            if isinstance(value, Quantity):
-                collected[attr] = Quantity(**{**value.__dict__, "name": attr})
-        cls.parameters = collected
+        cls.parameters = collect_quantities(cls, {})
         if cls.name:
             SYNAPSES[cls.name] = cls
 

@@ -36,7 +36,9 @@ def cv_isi(neuron, times, size):
     keep = enough[owner]
     squared = np.bincount(owner[keep], weights=(isi[keep] - mean[owner[keep]]) ** 2, minlength=size)
     std = np.sqrt(squared[enough] / n_isi[enough])
-    return float(np.mean(std / mean[enough]))
+    mean = mean[enough]
+    usable = mean > 0  # parrots can repeat a spike within one step: all-zero intervals have no CV
+    return float(np.mean(std[usable] / mean[usable])) if usable.any() else None
 
 
 def _csv_field(text):
