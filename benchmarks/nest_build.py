@@ -12,6 +12,11 @@ rounded to the grid as the engine does. Spikes are recorded from the
 populations with record.spikes and V_m traces from the recorded neurons, as the engine
 does, so both simulators do the same work.
 
+Explicit projections (listed synapses) are connected exactly: NEST's array connection, one
+to one over the listed node ids (repeated pairs are multapses), with per-synapse weights as
+arrays (drawn weights or delays of a listed projection are drawn with numpy, seeded with
+`seed`, since NEST's array connection takes no nest.random parameters).
+
 Not identical, by nature: the random draws (NEST's own RNG), so connectivity, initial
 potentials and Poisson trains are statistically equal, not bit-equal.
 """
@@ -21,7 +26,11 @@ import os
 
 os.environ.setdefault("PYNEST_QUIET", "1")
 
+import numpy as np  # noqa: E402
+
+from engine.compile.connect import draw  # noqa: E402
 from engine.model.network import Connectivity, Distribution, Network  # noqa: E402
+
 
 def import_nest():
     import nest
@@ -49,6 +58,7 @@ def nest_value(nest, value):
 
 
 def conn_spec(rule: Connectivity) -> dict:
+    """NEST's conn_spec of a rule (not for explicit: see connect_listed)."""
     spec = {"rule": rule.rule}
     for name in ("p", "indegree", "outdegree", "N"):
         if getattr(rule, name) is not None:
@@ -62,9 +72,11 @@ def conn_spec(rule: Connectivity) -> dict:
 def syn_spec(nest, network: Network, proj) -> dict:
     """static_synapse as is; stdp_synapse with NEST's parameter names (nearest pairing is
     NEST's stdp_nn_symm_synapse; learning off is lambda = 0; tau_minus lives on the neuron)."""
-    spec = {"synapse_model": proj.synapse, "delay": nest_value(nest, proj.delay)}
+    # explicit: the values as they are, made one per synapse by connect_listed
+    value = (lambda v: v) if proj.rule.rule == "explicit" else (lambda v: nest_value(nest, v))
+    spec = {"synapse_model": proj.synapse, "delay": value(proj.delay)}
     if network.population(proj.post).model != "parrot_neuron":  # parrots ignore weights
-        spec["weight"] = nest_value(nest, proj.weight)
+        spec["weight"] = value(proj.weight)
     params = dict(getattr(proj, "synapse_params", {}) or {})
     if proj.synapse == "stdp_synapse":
         if params.pop("pairing", "all_to_all") == "nearest":
@@ -74,6 +86,22 @@ def syn_spec(nest, network: Network, proj) -> dict:
         params.pop("tau_minus", None)
         spec.update(params)
     return spec
+
+
+def connect_listed(nest, pre_nodes, post_nodes, proj, spec: dict, rng: np.random.Generator) -> None:
+    """An explicit projection exactly: synapse k from neuron pre_indices[k] to post_indices[k]
+    (NEST's array connection, one to one over the node ids; repeated pairs are multapses), with
+    weight and delay as one value per synapse (listed, constant, or drawn with numpy)."""
+    rule = proj.rule
+    pre = np.asarray(pre_nodes.tolist(), np.int64)[np.asarray(rule.pre_indices, np.int64)]
+    post = np.asarray(post_nodes.tolist(), np.int64)[np.asarray(rule.post_indices, np.int64)]
+    if pre.size == 0:
+        return
+    spec = dict(spec)
+    for key in ("weight", "delay"):
+        if key in spec:
+            spec[key] = draw(getattr(proj, key), pre.size, rng)
+    nest.Connect(pre, post, {"rule": "one_to_one"}, spec)
 
 
 def _tau_minus_of_plastic_inputs(network: Network, population: str) -> dict:
@@ -112,8 +140,12 @@ def build(nest, network: Network, dt: float | None = None, seed: int | None = No
                 setattr(created, variable, nest_value(nest, value))
         nodes[pop.name] = created
 
+    rng = np.random.default_rng(seed)  # drawn values of listed synapses
     for proj in network.projections:
-        nest.Connect(nodes[proj.pre], nodes[proj.post], conn_spec(proj.rule), syn_spec(nest, network, proj))
+        if proj.rule.rule == "explicit":
+            connect_listed(nest, nodes[proj.pre], nodes[proj.post], proj, syn_spec(nest, network, proj), rng)
+        else:
+            nest.Connect(nodes[proj.pre], nodes[proj.post], conn_spec(proj.rule), syn_spec(nest, network, proj))
 
     spike_recorders, multimeters = {}, {}
     for pop in network.populations:

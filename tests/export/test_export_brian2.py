@@ -31,11 +31,12 @@ def test_fast_poisson_input_is_split_into_slow_trains():
              projections=(Projection("a", "b", synapse="stdp_synapse", weight=1.0),)),
      "projection 'a→b': stdp_synapse with learning on"),
     (Network(populations=(Population("r", "inhomogeneous_poisson_generator", 1), Population("b", "iaf_psc_exp", 3)),
-             projections=(Projection("r", "b"),)),
-     "population 'r': device inhomogeneous_poisson_generator"),
+             projections=(Projection("r", "b", Connectivity("pairwise_bernoulli", p=0.5)),)),
+     r"projection 'r→b': a Poisson source \(inhomogeneous_poisson_generator\) can be exported to Brian2 with "
+     "all_to_all, one_to_one or explicit connections only"),
     (Network(populations=(Population("g", "poisson_generator", 1), Population("b", "iaf_psc_exp", 3)),
              projections=(Projection("g", "b", Connectivity("fixed_indegree", indegree=1)),)),
-     "projection 'g→b'.*all_to_all or one_to_one"),
+     "projection 'g→b'.*all_to_all, one_to_one or explicit"),
 ])
 def test_what_is_not_written_for_brian2_is_refused_by_name(network, message):
     with pytest.raises(ValidationError, match=message):
@@ -57,7 +58,7 @@ def test_cuba_rates_in_brian2_match_the_engine(tmp_path, brian2_python):
 
 @pytest.mark.slow
 def test_every_model_brian2_gets_runs_and_fires_as_in_the_engine(tmp_path, brian2_python):
-    network = zoo(exclude=("inhomogeneous_poisson_generator",))
+    network = zoo()
     network = network.replace_projection("delta→exp", synapse_params={"Wmax": 200.0, "tau_minus": 30.0, "learning": 0})
     script = tmp_path / "zoo_brian2.py"
     script.write_text(export_brian2(network))

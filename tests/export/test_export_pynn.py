@@ -10,36 +10,7 @@ import pytest
 from engine import Connectivity, Network, Population, Projection, ValidationError
 from engine.compile import compile_network
 from engine.io.export import export_pynn
-from export_helpers import engine_rates, example, load_script_module, mean_rates, run_script, zoo
-
-
-class MockWithDelta:
-    """pyNN.mock plus the IF_curr_delta cell type it lacks (pyNN.nest and pyNN.brian2 have it)."""
-
-    def __init__(self):
-        import pyNN.mock
-        from pyNN.standardmodels import build_translations, cells
-
-        class IF_curr_delta(cells.IF_curr_delta):
-            translations = build_translations(*[(name, name.upper()) for name in cells.IF_curr_delta.default_parameters])
-
-        self.module, self.IF_curr_delta = pyNN.mock, IF_curr_delta
-
-    def __getattr__(self, name):
-        return getattr(self.module, name)
-
-
-def build_with_mock(network, tmp_path, seed=1):
-    from pyNN.random import NumpyRNG
-
-    sim = MockWithDelta()
-
-    script = tmp_path / f"{network.name}_pynn.py"
-    script.write_text(export_pynn(network))
-    module = load_script_module(script, f"{network.name}_pynn")
-    sim.setup(timestep=network.dt, min_delay=network.dt)
-    pops, projs = module.build(sim, NumpyRNG(seed=seed))
-    return module, pops, projs
+from export_helpers import build_with_mock, engine_rates, example, mean_rates, run_script, zoo
 
 
 def engine_counts(network) -> dict[str, int]:
@@ -124,7 +95,7 @@ def test_mixed_signs_and_poisson_rules_are_refused_with_the_projection_named():
     with pytest.raises(ValidationError, match="projection 'n→m'.*both signs"):
         export_pynn(mixed)
     poisson = Network(populations=pops, projections=(Projection("g", "m", Connectivity("fixed_indegree", indegree=1)),))
-    with pytest.raises(ValidationError, match="projection 'g→m'.*all_to_all or one_to_one"):
+    with pytest.raises(ValidationError, match="projection 'g→m'.*all_to_all, one_to_one or explicit"):
         export_pynn(poisson)
 
 
@@ -149,3 +120,15 @@ def test_every_model_pynn_has_builds_and_runs_in_nest(tmp_path):
     for pop in network.populations:
         if not pop.is_device:
             assert summary["populations"][pop.name]["n_spikes"] > 0, pop.name
+
+
+def test_different_tau_minus_into_one_population_is_refused():
+    stdp = dict(synapse="stdp_synapse", weight=10.0)
+    net = Network(
+        populations=(Population("a", "iaf_psc_exp", 5), Population("b", "iaf_psc_exp", 5), Population("c", "iaf_psc_exp", 5)),
+        projections=(Projection("a", "c", synapse_params={"tau_minus": 20.0}, **stdp),
+                     Projection("b", "c", synapse_params={"tau_minus": 30.0}, **stdp)))
+    with pytest.raises(ValidationError, match="projection 'b→c': tau_minus 30 ms differs"):
+        export_pynn(net)
+    # learning off: a static synapse in PyNN, tau_minus plays no part
+    export_pynn(net.replace_projection("b→c", synapse_params={"tau_minus": 30.0, "learning": 0}))

@@ -38,12 +38,39 @@ def network_of(model: str, **params) -> Network:
     )
 
 
+def listed_network_of(model: str, **params) -> Network:
+    """Explicit projections: per-synapse weights of both signs with repeated pairs (one pair with an
+    excitatory and an inhibitory synapse), a constant weight, and learned STDP weights (learning off)."""
+    def rule(pre, post):
+        return Connectivity("explicit", pre_indices=tuple(pre), post_indices=tuple(post))
+
+    return Network(
+        name=f"nir_listed_{model}", dt=0.1, seed=3, t_sim=100.0,
+        populations=(
+            Population("train", "spike_generator", 3, params=TRAINS),
+            Population("pop", model, 5, params={"I_e": 400.0, "t_ref": 0.0, **params}),
+            Population("other", model, 4, params=params),
+        ),
+        projections=(
+            Projection("train", "pop", rule([0, 1, 2, 2], [0, 0, 3, 4]), weight=30.0, delay=1.0),
+            Projection("pop", "other", rule([0, 0, 0, 1, 3, 4], [1, 1, 2, 0, 3, 3]),
+                       weight=(40.0, -25.0, 10.5, -7.0, 22.0, 22.0), delay=0.5),
+            Projection("other", "pop", rule([0, 3], [2, 2]), weight=(15.0, 35.0), delay=2.0,
+                       synapse="stdp_synapse", synapse_params={"learning": 0}),
+        ),
+    )
+
+
 CASES = {
     "iaf_psc_delta": network_of("iaf_psc_delta"),
     "iaf_psc_exp (equal taus: CubaLIF)": network_of("iaf_psc_exp", tau_syn_ex=3.0, tau_syn_in=3.0),
     "iaf_psc_exp (two taus: LIF + LI filters)": network_of("iaf_psc_exp", tau_syn_ex=2.0, tau_syn_in=7.0),
     "iaf_psc_alpha (equal taus)": network_of("iaf_psc_alpha", tau_syn_ex=1.5, tau_syn_in=1.5),
     "iaf_psc_alpha (two taus)": network_of("iaf_psc_alpha", tau_syn_ex=1.0, tau_syn_in=4.0),
+    "explicit, iaf_psc_delta": listed_network_of("iaf_psc_delta"),
+    "explicit, iaf_psc_exp (CubaLIF)": listed_network_of("iaf_psc_exp", tau_syn_ex=3.0, tau_syn_in=3.0),
+    "explicit, iaf_psc_exp (two taus)": listed_network_of("iaf_psc_exp", tau_syn_ex=2.0, tau_syn_in=7.0),
+    "explicit, iaf_psc_alpha (two taus)": listed_network_of("iaf_psc_alpha", tau_syn_ex=1.0, tau_syn_in=4.0),
 }
 
 
@@ -121,19 +148,48 @@ def test_a_cubalif_affine_graph_made_with_nir_imports_and_runs():
     assert isi.size >= 5 and np.allclose(isi, 20.0 * np.log(2.0), atol=0.11)
 
 
-def test_arbitrary_matrices_are_refused_unless_approximation_is_asked_for():
+def _foreign_graph(weight: np.ndarray) -> "nir.NIRGraph":
+    n_post, n_pre = weight.shape
+    return nir.NIRGraph(
+        nodes={"in": nir.Input(input_type={"input": np.array([n_pre])}),
+               "fc": nir.Linear(weight=weight),
+               "lif": nir.LIF(tau=np.full(n_post, 0.01), r=np.full(n_post, 0.01), v_leak=np.zeros(n_post),
+                              v_threshold=np.ones(n_post), v_reset=np.zeros(n_post))},
+        edges=[("in", "fc"), ("fc", "lif")])
+
+
+def test_arbitrary_matrices_import_exactly_as_listed_synapses():
+    rng = np.random.default_rng(0)
+    n_pre, n_post = 30, 20
+    weight = np.where(rng.random((n_post, n_pre)) < 0.2, rng.normal(1.0, 0.5, (n_post, n_pre)), 0.0)
+    network = import_nir(_foreign_graph(weight))
+    proj = network.projection("fc")
+    assert proj.rule.rule == "explicit" and len(proj.rule.pre_indices) == np.count_nonzero(weight)
+    assert list(proj.rule.pre_indices) == sorted(proj.rule.pre_indices)  # ordered by pre neuron
+    assert isinstance(proj.weight, tuple)
+    # the engine builds exactly the matrix (LIF with r = tau: input weight r W / tau = W mV)
+    pre, post, w = Simulator(network).projection_synapses("fc")
+    built = np.zeros_like(weight)
+    np.add.at(built, (post, pre), w)
+    np.testing.assert_allclose(built, weight, rtol=1e-6)
+    assert "approximated" not in network.description
+    # and it exports back to the same matrix
+    np.testing.assert_allclose(export_nir(network).nodes["fc"].weight, weight, rtol=1e-6)
+
+
+def test_a_sparse_matrix_with_one_weight_lists_its_synapses_with_that_weight():
+    weight = np.zeros((4, 5))
+    weight[[0, 2, 3, 3], [1, 1, 0, 4]] = 2.5
+    proj = import_nir(_foreign_graph(weight)).projection("fc")
+    assert proj.rule == Connectivity("explicit", pre_indices=(0, 1, 1, 4), post_indices=(3, 0, 2, 3))
+    assert proj.weight == 2.5
+
+
+def test_approximation_is_still_available_on_request():
     rng = np.random.default_rng(0)
     n = 30
     weight = np.where(rng.random((n, n)) < 0.2, rng.normal(1.0, 0.1, (n, n)), 0.0)
-    graph = nir.NIRGraph(
-        nodes={"in": nir.Input(input_type={"input": np.array([n])}),
-               "fc": nir.Linear(weight=weight),
-               "lif": nir.LIF(tau=np.full(n, 0.01), r=np.full(n, 0.01), v_leak=np.zeros(n),
-                              v_threshold=np.ones(n), v_reset=np.zeros(n))},
-        edges=[("in", "fc"), ("fc", "lif")])
-    with pytest.raises(ValidationError, match="projection 'fc'.*approximate=True"):
-        import_nir(graph)
-    network = import_nir(graph, approximate=True)
+    network = import_nir(_foreign_graph(weight), approximate=True)
     proj = network.projection("fc")
     assert proj.rule.rule == "pairwise_bernoulli" and proj.rule.p == pytest.approx((weight != 0).mean())
     assert proj.weight.kind == "normal" and proj.weight.mean == pytest.approx(weight[weight != 0].mean())
@@ -153,6 +209,35 @@ def test_a_graph_edited_elsewhere_is_read_as_it_is_not_as_the_stored_design(tmp_
     assert imported.projection("a→b").weight == 30.0 and imported.projection("a→b").delay == 1.5
     assert imported.population("a").params["t_ref"] == 0.0  # NIR has no refractory period
     assert "no longer matches" in imported.description
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.startswith("explicit")])
+def test_a_listed_graph_read_without_its_stored_design_simulates_the_same(case):
+    """Without the stored design (as another tool's graph), listed synapses still come back exactly:
+    the imported network fires spike for spike as the original does without what NIR cannot say
+    (t_ref, V_m starting at E_L; I_e is folded into v_leak), and a pair with an excitatory and an
+    inhibitory synapse into a neuron with two synapse filters keeps both synapses."""
+    network = CASES[case]
+    for name in ("pop", "other"):
+        params = {**network.population(name).params, "t_ref": 0.0}
+        rest = params["E_L"] + params["I_e"] * params.get("tau_m", 0.0) / params["C_m"]
+        network = network.replace_population(name, params=params, initial={"V_m": rest})
+    graph = export_nir(network)
+    del graph.metadata["snn_designer_network"]
+    imported = import_nir(graph).replace_population("train", params=TRAINS)  # spike times are data, not graph
+    proj = imported.projection("pop→other")
+    assert proj.rule.rule == "explicit"
+    pairs = sorted(zip(proj.rule.pre_indices, proj.rule.post_indices, proj.weight))
+    if "two taus" in case:  # each sign through its own synapse filter: both synapses of the pair 0 -> 1
+        assert (0, 1, -25.0) in pairs and (0, 1, 40.0) in pairs
+    else:  # one input: the pair's weights add up (the same dynamics)
+        assert (0, 1, 15.0) in pairs
+    original, again = Simulator(network), Simulator(imported)
+    original.run(100.0)
+    again.run(100.0)
+    assert original.spikes("pop")[1].size > 10
+    for name in ("pop", "other"):
+        np.testing.assert_allclose(again.spikes(name)[1], original.spikes(name)[1])
 
 
 @pytest.mark.parametrize("node, message", [

@@ -70,6 +70,53 @@ def _nest_value(value):
     return param
 
 
+def _nest_syn_spec(network, proj) -> dict:
+    """static_synapse, or stdp_synapse with NEST's names (nearest pairing: stdp_nn_symm_synapse;
+    learning off: lambda = 0; tau_minus is set on the target neurons by nest_network). Weight and
+    delay are the projection's own values (connect_listed or _nest_value turns them into NEST's)."""
+    spec = {"synapse_model": proj.synapse, "delay": proj.delay}
+    if network.population(proj.post).model != "parrot_neuron":  # parrots ignore weights
+        spec["weight"] = proj.weight
+    if proj.synapse == "stdp_synapse":
+        params = dict(proj.synapse_params)
+        if params.pop("pairing", "all_to_all") == "nearest":
+            spec["synapse_model"] = "stdp_nn_symm_synapse"
+        if not params.pop("learning", 1.0):
+            params["lambda"] = 0.0
+        params.pop("tau_minus", None)
+        spec.update(params)
+    elif proj.synapse != "static_synapse":
+        raise NotImplementedError(f"nest_network: projection '{proj.name}': synapse {proj.synapse} is not mapped to NEST")
+    return spec
+
+
+def _tau_minus(network, population: str) -> dict:
+    """NEST keeps stdp's tau_minus on the post neuron: that of the plastic projections into it."""
+    for proj in network.projections:
+        if proj.post == population and proj.synapse == "stdp_synapse":
+            return {"tau_minus": proj.synapse_params["tau_minus"]}
+    return {}
+
+
+def connect_listed(nest, pre_nodes, post_nodes, proj, spec: dict, rng: np.random.Generator) -> None:
+    """An explicit projection exactly: synapse k joins neuron pre_indices[k] to post_indices[k]
+    (NEST's array connection, one to one over the node ids; repeated pairs are multapses), weight
+    and delay one value per synapse: listed, constant, or drawn with numpy (NEST's array
+    connection takes no nest.random parameters)."""
+    from engine.compile.connect import draw
+
+    rule = proj.rule
+    pre = np.asarray(pre_nodes.tolist(), np.int64)[np.asarray(rule.pre_indices, np.int64)]
+    post = np.asarray(post_nodes.tolist(), np.int64)[np.asarray(rule.post_indices, np.int64)]
+    if pre.size == 0:
+        return
+    spec = dict(spec)
+    for key in ("weight", "delay"):
+        if key in spec:
+            spec[key] = draw(spec[key], pre.size, rng)
+    nest.Connect(pre, post, {"rule": "one_to_one"}, spec)
+
+
 def _nest_conn_spec(rule) -> dict:
     spec = {"rule": rule.rule, "allow_autapses": rule.allow_autapses, "allow_multapses": rule.allow_multapses}
     for name in ("p", "indegree", "outdegree", "N"):
@@ -91,7 +138,9 @@ def nest_network(network, t_sim: float, seed: int = 1, dt: float | None = None, 
     Same populations and parameters (NEST's names), the same connection rules with their
     autapse/multapse flags, weights and delays (constants or distributions, clipped with
     nest.math.min/max), devices and initial state; random numbers are NEST's own, seeded
-    with `seed`. Spikes are recorded from every neuron population, traces (multimeter,
+    with `seed`. Explicit projections get exactly their listed synapses (connect_listed);
+    stdp_synapse maps to NEST's stdp_synapse / stdp_nn_symm_synapse with tau_minus on the
+    target neurons. Spikes are recorded from every neuron population, traces (multimeter,
     every step) from the neurons and variables in each population's Recording.
     """
     nest = import_nest()
@@ -109,7 +158,7 @@ def nest_network(network, t_sim: float, seed: int = 1, dt: float | None = None, 
             nodes[pop.name] = nest.Create("spike_generator", pop.size,
                                           params=[{**params, "spike_times": t} for t in per_neuron])
             continue
-        nodes[pop.name] = nest.Create(pop.model, pop.size, params=params)
+        nodes[pop.name] = nest.Create(pop.model, pop.size, params={**params, **_tau_minus(network, pop.name)})
         model = pop.model_class
         if "V_m" in model.state_defaults:
             # as the engine: V_m starts at E_L unless the population says otherwise
@@ -125,10 +174,13 @@ def nest_network(network, t_sim: float, seed: int = 1, dt: float | None = None, 
                                                       "interval": nest.resolution})
             nest.Connect(meter, nodes[pop.name][i])
             meters[(pop.name, i)] = meter
+    rng = np.random.default_rng(seed)  # drawn values of listed (explicit) synapses
     for proj in network.projections:
-        if proj.synapse != "static_synapse":
-            raise NotImplementedError(f"nest_network: projection '{proj.name}': only static_synapse is mapped to NEST")
-        syn = {"synapse_model": proj.synapse, "weight": _nest_value(proj.weight), "delay": _nest_value(proj.delay)}
+        syn = _nest_syn_spec(network, proj)
+        if proj.rule.rule == "explicit":
+            connect_listed(nest, nodes[proj.pre], nodes[proj.post], proj, syn, rng)
+            continue
+        syn.update({key: _nest_value(syn[key]) for key in ("weight", "delay") if key in syn})
         nest.Connect(nodes[proj.pre], nodes[proj.post], _nest_conn_spec(proj.rule), syn)
     nest.Simulate(t_sim)
     spikes = {}

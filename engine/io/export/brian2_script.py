@@ -12,14 +12,19 @@ Brian2 has no built-in NEST models, so each engine model becomes its equations:
                    and at most one spike per step
     poisson_generator  PoissonInput (binomial draws per step; a fast train is split into
                    slower ones so the draws stay accurate), gated by start/stop
+    inhomogeneous_poisson_generator, and Poisson sources with the explicit rule
+                   a PoissonGroup of one train per synapse (split likewise), its rate from
+                   a TimedArray of the schedule, connected by Synapses with their delays
     spike_generator    SpikeGeneratorGroup (duplicate times of one neuron merged)
     dc/ac/step_current/noise_generator  a current updated at the start of every step
 
 Connections are drawn in the script (numpy, or Brian's own for all-to-all, one-to-one and
 pairwise Bernoulli) with the engine's rule semantics; weights and delays constant or
-drawn. Refused with a ValidationError: stdp_synapse with learning on (not written for
-Brian2 yet), inhomogeneous_poisson_generator, Poisson or current projections other than
-all_to_all/one_to_one, k merged generators with drawn weights.
+drawn. Explicit projections connect the listed pairs, Synapses.connect(i=..., j=...), with
+a per-synapse weight (LISTED at the end of the script); listed current inputs scale each
+neuron's current by the sum of its weights. Refused with a ValidationError: stdp_synapse
+with learning on (not written for Brian2 yet), Poisson or current projections with random
+rules, k merged poisson_generators with drawn weights.
 """
 from __future__ import annotations
 
@@ -421,6 +426,8 @@ def _connect_lines(proj: Projection, var: str, pre_size: int, post_size: int) ->
 
 def _synapse_lines(network: Network, proj: Projection) -> list[str]:
     pre, post = network.population(proj.pre), network.population(proj.post)
+    if proj.rule.rule == "explicit" and not proj.rule.pre_indices:
+        return ["", f"    # {one_line(proj.name)}: explicit, no synapses listed: nothing to connect"]
     unit = _weight_unit(post)
     drawn_weight = isinstance(proj.weight, (Distribution, tuple)) and post.model != "parrot_neuron"
     if drawn_weight:
@@ -465,11 +472,13 @@ def _poisson_group_lines(network: Network, proj: Projection, index: int, dt: flo
     pre, post = network.population(proj.pre), network.population(proj.post)
     rule = proj.rule
     if rule.rule not in ("all_to_all", "one_to_one", "explicit"):
-        raise ValidationError(f"{where}: a {pre.model} can be exported to Brian2 with all_to_all, one_to_one or "
-                              f"explicit connections only (got {rule.rule})")
+        raise ValidationError(f"{where}: a Poisson source ({pre.model}) can be exported to Brian2 with all_to_all, "
+                              f"one_to_one or explicit connections only (got {rule.rule})")
+    if rule.rule == "explicit" and not rule.pre_indices:
+        return ["", f"    # {one_line(proj.name)}: explicit, no synapses listed: nothing to connect"]
     p = pre.params
     if pre.model == "inhomogeneous_poisson_generator":
-        schedule = [(steps_of(t, dt), r) for t, r in zip(p["rate_times"], p["rate_values"])]
+        schedule = [(0, 0.0)] + [(steps_of(t, dt), r) for t, r in zip(p["rate_times"], p["rate_values"])]
     else:
         schedule = [(0, p["rate"])]
     top = max([r for _, r in schedule] + [0.0])
@@ -477,8 +486,9 @@ def _poisson_group_lines(network: Network, proj: Projection, index: int, dt: flo
     start = steps_of(p["start"], dt)
     stop = None if p["stop"] is None else steps_of(p["stop"], dt)
     # the step k fires while start <= k < stop; compared half a step early, so rounding cannot move an edge
-    gate = f"int(t >= {round((start - 0.5) * dt, 10)!r} * ms)" if stop is None else \
-        f"int(t >= {round((start - 0.5) * dt, 10)!r} * ms and t < {round((stop - 0.5) * dt, 10)!r} * ms)"
+    conditions = ([f"t >= {round((start - 0.5) * dt, 10)!r} * ms"] if start > 0 else []) + \
+        ([f"t < {round((stop - 0.5) * dt, 10)!r} * ms"] if stop is not None else [])
+    gate = f"int({' and '.join(conditions)})" if conditions else "1"
     name = f"trains_p{index}"
     unit = post.model_class.weight_unit
     lines = ["", f"    # {one_line(proj.name)}: {pre.size} {pre.model}, {describe_rule(rule)}; weight "
@@ -496,8 +506,8 @@ def _poisson_group_lines(network: Network, proj: Projection, index: int, dt: flo
     if len(schedule) > 1 or schedule[0][0] > 0:
         last = max(k for k, _ in schedule)
         lines += [
-            f"    # rate per train and step: {literal(p.get('rate_values', []))} Hz / {split} from "
-            f"{literal(p.get('rate_times', []))} ms on (0 before)",
+            f"    # rate per train: {literal(p.get('rate_values', []))} Hz{f' / {split}' if split > 1 else ''} from "
+            f"{literal(p.get('rate_times', []))} ms on (0 before), per time step",
             f"    {name}_rate = np.zeros(max(int(round(T_SIM / DT)), {last}) + 2)",
             *[f"    {name}_rate[{k}:] = {r / split!r}" for k, r in schedule],
             f"    {name}_timed = b2.TimedArray({name}_rate * Hz, dt=DT * ms)",

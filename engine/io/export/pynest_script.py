@@ -9,6 +9,13 @@ V_m starts at E_L unless the population says otherwise (NEST's own default would
 neurons (where NEST keeps it), nearest pairing is NEST's stdp_nn_symm_synapse, learning
 off is lambda = 0.
 
+Explicit projections (listed synapses) are built exactly by connect_listed(): NEST's array
+connection, one to one over the listed node ids (repeated pairs are multapses), with the
+per-synapse weights as arrays (LISTED at the end of the script); drawn weights or delays of
+a listed projection are drawn in the script with numpy, since NEST's array connection
+takes numbers only. NEST cannot connect arrays under MPI, so there the listed synapses are
+connected target by target (all-to-all from the sorted, unique sources of one target).
+
 Under MPI (`mpirun -n P python net.py --out DIR`) every rank records the spikes of its
 own neurons, writes them to DIR/.rank-R-of-P.npz, waits for the others
 (nest.SyncProcesses) and rank 0 merges them into the one spikes.csv and summary.json,

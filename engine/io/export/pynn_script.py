@@ -15,10 +15,17 @@ The engine's poisson_generator gives every target its own train; a PyNN
 SpikeSourcePoisson neuron sends one train to all its targets. So each Poisson projection
 becomes its own source population of one source per target neuron, connected
 one-to-one (k generators all-to-all merge into one train of k times the rate: the sum of
-independent Poisson trains is Poisson). Refused, with a ValidationError naming the
-object: parrot_neuron and inhomogeneous_poisson_generator (no PyNN standard type),
-Poisson or current projections with other rules, mixed-sign weights in one projection,
-clipped uniform/lognormal values, nearest-neighbour STDP, izhikevich with V_th != 30 mV.
+independent Poisson trains is Poisson); with the explicit rule, one source per listed
+synapse. Explicit projections (listed synapses) use FromListConnector with the listed
+pairs and per-synapse weights in PyNN's units (LISTED at the end of the script); listed
+weights of both signs become two PyNN projections, '<name>' and '<name> (inhibitory)'.
+Current generators are injected with the sum of the weights into each neuron (noise:
+std x sqrt(sum of squared weights), independent per synapse as in the engine).
+Refused, with a ValidationError naming the object: parrot_neuron and
+inhomogeneous_poisson_generator (no PyNN standard type), Poisson or current projections
+with random rules, drawn weights of both signs in one projection, clipped uniform/lognormal
+values, nearest-neighbour STDP, izhikevich with V_th != 30 mV or V_min, plastic inputs of
+one population with different tau_minus.
 """
 from __future__ import annotations
 
@@ -176,6 +183,16 @@ def export_pynn(network: Network, seed: int | None = None, t_sim: float | None =
             raise ValidationError(f"population '{pop.name}': model {pop.model} cannot be exported to PyNN{hint}")
         if pop.is_device and pop.model not in ("poisson_generator", "spike_generator", *CURRENT_SOURCES):
             raise ValidationError(f"population '{pop.name}': device {pop.model} has no PyNN standard equivalent")
+    tau_minus: dict[str, tuple[float, str]] = {}
+    for proj in network.projections:  # pyNN.nest keeps tau_minus on the target neurons, as NEST does
+        if get_synapse(proj.synapse, proj.name).plastic and proj.synapse_params.get("learning", 1.0):
+            tau, (other_tau, other) = proj.synapse_params["tau_minus"], tau_minus.get(proj.post, (None, ""))
+            if other_tau is not None and other_tau != tau:
+                raise ValidationError(
+                    f"projection '{proj.name}': tau_minus {tau:g} ms differs from {other_tau:g} ms of projection "
+                    f"'{other}' into the same population '{proj.post}'; PyNN on NEST keeps tau_minus on the neuron, "
+                    "so plastic inputs of one population must share it")
+            tau_minus[proj.post] = (tau, proj.name)
 
     lines: list[str] = ["#!/usr/bin/env python3"]
     lines += header_docstring(network, "PyNN", "python THIS_FILE.py --out DIR [--simulator nest] [--seed S] [--t-sim MS]", [
