@@ -25,7 +25,9 @@ class WeightsView(Viewer):
                              name="weights-figure", output_backend="canvas")
         self.figure.quad(left="left", right="right", top="count", bottom=0, source=self.source,
                          fill_color="#7c3aed", line_color="white", fill_alpha=0.8)
-        self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width", visible=False)
+        # hidden in a layout: the Bokeh pane's own `visible` did not hide the figure
+        self._pane = pn.Column(pn.pane.Bokeh(self.figure, sizing_mode="stretch_width"), visible=False,
+                               sizing_mode="stretch_width", margin=0)
         self._wire()
 
     def _wire(self) -> None:

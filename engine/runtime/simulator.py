@@ -452,6 +452,11 @@ def replace_network_param(network: Network, target: str, field: str, value: Any)
     if target in names:
         pop = network.population(target)
         return network.replace_population(target, params={**pop.params, field: value})
+    proj = network.projection(target)
+    if field in proj.synapse_params:  # learning, lambda, ... live in the synapse model's parameters
+        if field == "learning" and isinstance(value, bool):
+            value = float(value)
+        return network.replace_projection(target, synapse_params={**proj.synapse_params, field: value})
     return network.replace_projection(target, **{field: value})
 
 

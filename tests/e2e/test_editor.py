@@ -13,57 +13,15 @@ import re
 from pathlib import Path
 
 import pytest
+from page_helpers import TIMEOUT_MS, centre, node, read_state, select_edge, select_node, set_field, wait_state
 from playwright.sync_api import Page, expect
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
-TIMEOUT_MS = 10_000
 XSS_NAME = "<img src=x onerror=alert(1)>"
-
-# The design as Python holds it: the debug pane's text is HTML-escaped JSON (escaped once
-# by the app, once more by Panel's HTML pane), so unescape until it parses.
-READ_STATE = """() => {
-  const doc = window.Bokeh && Bokeh.documents && Bokeh.documents[0];
-  const model = doc && doc.get_model_by_name('debug-state');
-  if (!model || !model.text) return null;
-  let text = model.text;
-  for (let i = 0; i < 4; i++) {
-    try { return JSON.parse(text); } catch (e) { /* still escaped */ }
-    const area = document.createElement('textarea');
-    area.innerHTML = text;
-    text = area.value;
-  }
-  return null;
-}"""
-
-
-def read_state(page: Page) -> dict:
-    return page.evaluate(READ_STATE)
-
-
-def wait_state(page: Page, predicate: str, timeout: int = TIMEOUT_MS) -> dict:
-    """Wait until `predicate` (JS, on the state `s`) holds; return the state."""
-    try:
-        page.wait_for_function(
-            f"() => {{ const s = ({READ_STATE})(); return !!s && ({predicate}); }}", timeout=timeout
-        )
-    except Exception as exc:  # show what the state was instead of a bare timeout
-        raise AssertionError(f"state never satisfied {predicate!r}; last state: {read_state(page)}") from exc
-    return read_state(page)
-
 
 def wait_populations(page: Page, names: list[str]) -> dict:
     compact = json.dumps(names, separators=(",", ":"))  # as JSON.stringify writes it
     return wait_state(page, f"JSON.stringify(s.populations) === {json.dumps(compact)}")
-
-
-def node(page: Page, nid: str):
-    return page.locator(f'.react-flow__node[data-id="{nid}"]')
-
-
-def centre(locator) -> tuple[float, float]:
-    box = locator.bounding_box()
-    assert box is not None, f"{locator} is not visible"
-    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
 def drop_from_palette(page: Page, model: str, x: float, y: float) -> None:
@@ -82,28 +40,11 @@ def connect(page: Page, source: str, target: str) -> None:
     page.mouse.up()
 
 
-def select_node(page: Page, nid: str) -> None:
-    node(page, nid).locator(".snn-node__label").click()
-    wait_state(page, f"s.selection.kind === 'node' && s.selection.id === {json.dumps(nid)}")
-
-
-def select_edge(page: Page, eid: str) -> None:
-    page.locator(f'.react-flow__edge[data-id="{eid}"] .react-flow__edge-textbg').click()
-    wait_state(page, f"s.selection.kind === 'edge' && s.selection.id === {json.dumps(eid)}")
-
-
 def click_empty_canvas(page: Page, x: float = 560, y: float = 200) -> None:
     """Focus the canvas (for its keyboard shortcuts) without selecting anything: click the
     pane at (x, y), a spot with no node or edge (the default suits the E/I build below)."""
     page.locator(".react-flow__pane").click(position={"x": x, "y": y})
     wait_state(page, "Object.keys(s.selection).length === 0")
-
-
-def set_field(page: Page, label: str | re.Pattern, value: str) -> None:
-    """Type into an inspector field and commit it (Enter), like a user."""
-    field = page.get_by_label(label, exact=True) if isinstance(label, str) else page.get_by_label(label)
-    field.fill(value)
-    field.press("Enter")
 
 
 def problems(page: Page):
