@@ -10,9 +10,11 @@ from __future__ import annotations
 import threading
 import time
 
+import numpy as np
 import param
 
 from engine import Frame, Runner, TraceRequest, ValidationError
+from engine.runtime.runner import RATE_BIN_MS
 
 from designer.state import DesignState
 
@@ -38,6 +40,9 @@ class LiveSession(param.Parameterized):
     reset_count = param.Integer(default=0, doc="bumped when the simulation restarts from t = 0")
     traces = param.List(default=[], doc="TraceRequests being streamed")
     populations = param.List(default=[], doc="population names of the running build, in order")
+    page_behind = param.Boolean(default=False, doc="""
+        The page has not drawn the last raster frames yet (set by the raster view): the other
+        views hold their data back, merged, until it caught up, so a slow page is not flooded.""")
 
     def __init__(self, state: DesignState, **params):
         super().__init__(**params)
@@ -58,6 +63,16 @@ class LiveSession(param.Parameterized):
     def _initial_traces(network) -> list[TraceRequest]:
         return [TraceRequest(p.name, i) for p in network.populations for i in p.record.traces][:8]
 
+    @property
+    def dt(self) -> float:
+        """The time step (ms) of the running build."""
+        return self._built_network.dt
+
+    @property
+    def rate_bin_ms(self) -> float:
+        """Width of the Runner's population-rate bins (ms) for the running build."""
+        return rate_bin_ms(self.dt)
+
     # -- commands -------------------------------------------------------------------
     def run(self) -> None:
         if self.needs_restart:
@@ -74,19 +89,23 @@ class LiveSession(param.Parameterized):
         self._runner.step(duration_ms)
 
     def reset(self) -> None:
+        """Back to t = 0; the views clear when the Runner reports the reset (see poll)."""
         self.fault = ""
         self._runner.reset()
-        self.reset_count += 1
 
     def restart(self) -> None:
-        """Rebuild from the current design (structural edits) and start again from t = 0."""
+        """Rebuild from the current design (structural edits) and start again from t = 0;
+        a running simulation runs on after the rebuild. The views clear when the Runner
+        reports the rebuild (see poll)."""
+        was_running = self.status == "running"
         self._built_network = self.state.network
         self.needs_restart = False
         self.fault = ""
         self.traces = [t for t in self.traces if _trace_valid(t, self.state.network)] or self._initial_traces(self.state.network)
         self._runner.load(self.state.network)
         self._runner.set_recording(traces=self.traces)
-        self.reset_count += 1
+        if was_running:
+            self._runner.run()
 
     def add_trace(self, population: str, neuron: int) -> None:
         request = TraceRequest(population, int(neuron))
@@ -137,10 +156,20 @@ class LiveSession(param.Parameterized):
 
     # -- the event-loop side: drain the Runner ---------------------------------------------
     def poll(self) -> Frame | None:
-        """Take everything the Runner produced; merge data frames into one for drawing."""
+        """Take everything the Runner produced, in order; merge data frames into one for drawing.
+
+        Status and time follow the LAST frame (an event after data frames, e.g. 'paused',
+        wins over their 'running'). A reset or a rebuild clears the views when the Runner
+        reports it (`reset_count`), and the data frames before it in this batch are dropped:
+        they belong to the old run and would be drawn after the clear."""
         frames = self._runner.frames()
-        data = [f for f in frames if f.kind == "data"]
+        if not frames:
+            return None
+        data: list[Frame] = []
         for f in frames:
+            if f.kind == "data":
+                data.append(f)
+                continue
             if f.kind == "error":
                 self.fault = _student_words(f.message)
             elif f.kind == "reply" and not f.ok:
@@ -149,30 +178,56 @@ class LiveSession(param.Parameterized):
                 self.notice = "the network was rebuilt and restarted from t = 0"
             if f.populations:
                 self.populations = list(f.populations)
-            if f.kind != "data":
-                self.status = f.state
-        if not data:
-            return None
-        now = time.monotonic()
-        self._frame_times = [t for t in self._frame_times if now - t < 2.0] + [now] * len(data)
-        merged = merge_frames(data)
-        self.status = merged.state
-        self.t_ms = merged.t_end
-        self.real_time_factor = merged.real_time_factor
-        self.dropped = merged.dropped
-        self.fps = len(self._frame_times) / 2.0
-        self.frame = merged
+            if f.kind == "restarted" or (f.kind == "status" and f.command == "reset"):
+                data = []
+                self.t_ms = f.t_end
+                self.reset_count += 1
+        last = frames[-1]
+        # events carry the simulated time they happened at, data frames their end
+        changes = {"status": last.state, "t_ms": last.t_end}
+        merged = merge_frames(data, self.rate_bin_ms) if data else None
+        if merged is not None:
+            now = time.monotonic()
+            self._frame_times = [t for t in self._frame_times if now - t < 2.0] + [now] * len(data)
+            changes.update(real_time_factor=merged.real_time_factor, dropped=merged.dropped,
+                           fps=len(self._frame_times) / 2.0)
+        # one batch: a watcher of several of these runs once per poll, not once per value
+        self.param.update(**changes)
+        if merged is not None:
+            self.frame = merged
         return merged
 
 
-def merge_frames(frames: list[Frame]) -> Frame:
-    """Consecutive data frames as one (the consumer was slower than the Runner)."""
-    import numpy as np
+def rate_bin_ms(dt: float) -> float:
+    """The Runner's rate bins: RATE_BIN_MS rounded to whole steps."""
+    return max(1, int(round(RATE_BIN_MS / dt))) * dt
 
+
+def merge_rates(frames: list[Frame], bin_ms: float) -> tuple[np.ndarray, np.ndarray]:
+    """The rate rows of consecutive frames; a bin split between two frames (each has a row
+    for its part) becomes one row, the width-weighted mean of the parts."""
+    rows = [f for f in frames if f.rate_time.size]
+    if not rows:
+        return frames[-1].rate_time, frames[-1].rates
+    times = np.concatenate([f.rate_time for f in rows])
+    rates = np.concatenate([f.rates for f in rows])
+    covered = np.concatenate([np.minimum(f.rate_time + bin_ms, f.t_end) - np.maximum(f.rate_time, f.t_start)
+                              for f in rows])
+    if times.size < 2 or np.all(np.diff(times) > 1e-6 * bin_ms):
+        return times, rates
+    starts = np.flatnonzero(np.r_[True, np.diff(times) > 1e-6 * bin_ms])
+    weighted = np.add.reduceat(rates * covered[:, None], starts, axis=0)
+    total = np.add.reduceat(covered, starts)
+    return times[starts], weighted / np.maximum(total, 1e-12)[:, None]
+
+
+def merge_frames(frames: list[Frame], bin_ms: float = RATE_BIN_MS) -> Frame:
+    """Consecutive data frames as one (the consumer was slower than the Runner)."""
     if len(frames) == 1:
         return frames[0]
     last = frames[-1]
     same_traces = [f for f in frames if f.traces == last.traces]
+    rate_time, rates = merge_rates(frames, bin_ms)
     return Frame(
         kind="data", seq=last.seq, t_start=frames[0].t_start, t_end=last.t_end, state=last.state,
         spike_population=np.concatenate([f.spike_population for f in frames]),
@@ -181,9 +236,8 @@ def merge_frames(frames: list[Frame]) -> Frame:
         trace_time=np.concatenate([f.trace_time for f in same_traces]),
         trace_values=np.concatenate([f.trace_values for f in same_traces]),
         traces=last.traces,
-        rate_time=np.concatenate([f.rate_time for f in frames]),
-        rates=np.concatenate([f.rates for f in frames]),
-        populations=last.populations, counters=last.counters,
+        rate_time=rate_time, rates=rates,
+        populations=last.populations, counters=last.counters, weights=last.weights,
         real_time_factor=float(np.mean([f.real_time_factor for f in frames])), dropped=last.dropped,
     )
 

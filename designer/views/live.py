@@ -3,11 +3,15 @@
 Each watches the LiveSession (frame, status) and draws; none calls another.
 The raster applies flow control: at most MAX_IN_FLIGHT frames unacknowledged by
 the page; while the page lags, frames are merged here (memory bounded by the
-raster's sampled rows and one window of spikes) and the lag is shown.
+raster's sampled rows and one window of spikes). The raster's acknowledgements
+are the page's only report of progress, so the raster view also sets the
+session's `page_behind`, and the trace and rate views hold their streams back
+(bounded by their rollover) while it is set: a slow page is never flooded.
 """
 from __future__ import annotations
 
 import html
+import time
 
 import numpy as np
 import panel as pn
@@ -24,6 +28,10 @@ MAX_ROWS_PER_POPULATION = 2000  # raster rows per population; more neurons are s
 MAX_PENDING_SPIKES = 400_000  # while the page lags, keep at most this many (newest) spikes
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
 WINDOW_MS = 1000.0
+STATUS_HZ = 5  # status-line updates per second while running
+TRACE_POINTS = 4000  # membrane-trace points per trace per window, at most
+TRACE_ROLLOVER = TRACE_POINTS * 6 // 5  # kept: a window and a bit (constant, see TracesView)
+RATE_ROLLOVER = int(2 * WINDOW_MS / 5.0)  # 5 ms rate bins kept: two windows
 
 
 class RasterView(Viewer):
@@ -45,6 +53,7 @@ class RasterView(Viewer):
         self.session.param.watch(self._on_reset, "reset_count")
         self.session.state.param.watch(self._on_layout, "network")
         self.raster.on_pick(self._on_pick)
+        self.raster.param.watch(lambda _event: self.flush(), "acked_seq")  # the page caught up: send at once
 
     def __panel__(self):
         return pn.Column(self.raster, self.note, sizing_mode="stretch_width", margin=0)
@@ -88,7 +97,8 @@ class RasterView(Viewer):
             self._on_layout()
         rows = np.full(frame.spike_neuron.shape, -1, dtype=np.int64)
         for pop_index, (first, stride, n_rows) in self._row_map.items():
-            mine = frame.spike_population == pop_index
+            # a size edit not rebuilt yet: the running build's extra neurons have no row
+            mine = (frame.spike_population == pop_index) & (frame.spike_neuron < stride * n_rows)
             if stride > 1:
                 mine &= frame.spike_neuron % stride == 0
             rows[mine] = first + frame.spike_neuron[mine] // stride
@@ -105,12 +115,14 @@ class RasterView(Viewer):
 
     def flush(self) -> None:
         """Send the merged pending spikes if the page has drawn enough of what it got."""
-        if self._pending is None or self.raster.in_flight > MAX_IN_FLIGHT:
-            return
-        t0, t1, rows, times = self._pending
-        if self.raster.push_frame(self._seq + 1, t0, t1, rows, times):
-            self._seq += 1
-            self._pending = None  # otherwise the page is not listening yet: keep it (bounded) for later
+        if self._pending is not None and self.raster.in_flight <= MAX_IN_FLIGHT:
+            t0, t1, rows, times = self._pending
+            if self.raster.push_frame(self._seq + 1, t0, t1, rows, times):
+                self._seq += 1
+                self._pending = None  # otherwise the page is not listening yet: keep it (bounded) for later
+        behind = self.raster.in_flight > MAX_IN_FLIGHT
+        if behind != self.session.page_behind:
+            self.session.page_behind = behind
 
     def _on_pick(self, population: str, row: int, t_ms: float) -> None:
         for pop_index, (first, stride, n_rows) in self._row_map.items():
@@ -130,22 +142,37 @@ class TracesView(Viewer):
                              output_backend="canvas")
         self._columns: tuple = ()
         self._last_t: float | None = None
+        self._held: list[dict] = []  # updates not streamed yet (the page is behind)
         self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width")
         self._wire()
 
     def _wire(self) -> None:
         self.session.param.watch(self._on_frame, "frame")
         self.session.param.watch(self._on_reset, "reset_count")
+        self.session.param.watch(self._on_page_behind, "page_behind")
 
     def __panel__(self):
         return self._pane
 
     def _on_reset(self, _event) -> None:
         self._last_t = None
+        self._held = []
         self.source.data = {k: [] for k in self.source.data}
+
+    def _on_page_behind(self, event) -> None:
+        if not event.new:
+            self._send()
+
+    def _send(self) -> None:
+        if not self._held or self.session.page_behind:
+            return
+        held, self._held = self._held, []
+        update = {k: np.concatenate([u[k] for u in held])[-TRACE_ROLLOVER:] for k in held[0]}
+        self.source.stream(update, rollover=TRACE_ROLLOVER)
 
     def _setup(self, traces) -> None:
         self._columns = traces
+        self._held = []
         self.figure.renderers = []
         data = {"t": []}
         for q, req in enumerate(traces):
@@ -166,19 +193,27 @@ class TracesView(Viewer):
             self._setup(frame.traces)
         if not frame.traces or frame.trace_values.shape[0] == 0:
             return
-        decimate = max(1, frame.trace_values.shape[0] // 200)  # ~4k points per second drawn at most
-        times = frame.trace_time[::decimate]
-        values = frame.trace_values[::decimate]
-        if self._last_t is not None and frame.trace_time[0] > self._last_t + 1.5 * (frame.trace_time[1] - frame.trace_time[0] if frame.trace_time.size > 1 else 0.1):
-            # frames were merged or dropped: break the line instead of drawing a chord across the gap
+        dt = self.session.dt
+        # Every stride-th step of ABSOLUTE time: the same density whatever the frame sizes, so
+        # the rollover below is a constant (BokehJS mishandles a rollover smaller than the
+        # previous one on typed arrays: it keeps stale rows behind the new ones, drawn as chords).
+        stride = max(1, int(np.ceil(WINDOW_MS / dt / TRACE_POINTS)))
+        keep = np.rint(frame.trace_time / dt).astype(np.int64) % stride == 0
+        times, values = frame.trace_time[keep], frame.trace_values[keep]
+        if times.size == 0:
+            return
+        if self._last_t is not None and times[0] > self._last_t + 1.5 * stride * dt:
+            # frames were dropped: break the line instead of drawing a chord across the gap
             times = np.concatenate([[self._last_t], times])
             values = np.concatenate([np.full((1, values.shape[1]), np.nan), values])
-        self._last_t = float(frame.trace_time[-1])
+        self._last_t = float(times[-1])
         update = {"t": times}
         for q in range(len(frame.traces)):
             update[f"v{q}"] = values[:, q]
-        rollover = int(WINDOW_MS / max(frame.trace_time[1] - frame.trace_time[0], 1e-6) / decimate) if frame.trace_time.size > 1 else 2000
-        self.source.stream(update, rollover=max(200, min(rollover, 20000)))
+        self._held.append(update)
+        if sum(len(u["t"]) for u in self._held) > 2 * TRACE_ROLLOVER:  # bounded while the page lags
+            self._held = [{k: np.concatenate([u[k] for u in self._held])[-TRACE_ROLLOVER:] for k in update}]
+        self._send()
 
 
 class RatesView(Viewer):
@@ -191,18 +226,57 @@ class RatesView(Viewer):
                              x_axis_label="time (ms)", toolbar_location=None, name="rates-figure",
                              output_backend="canvas")
         self._populations: tuple = ()
+        self._carry: tuple | None = None  # (bin start, rates, ms covered) of a bin the next frame completes
+        self._held: list[dict] = []  # updates not streamed yet (the page is behind)
         self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width")
         self._wire()
 
     def _wire(self) -> None:
         self.session.param.watch(self._on_frame, "frame")
         self.session.param.watch(self._on_reset, "reset_count")
+        self.session.param.watch(self._on_page_behind, "page_behind")
 
     def __panel__(self):
         return self._pane
 
     def _on_reset(self, _event) -> None:
+        self._carry = None
+        self._held = []
         self.source.data = {k: [] for k in self.source.data}
+
+    def _on_page_behind(self, event) -> None:
+        if not event.new:
+            self._send()
+
+    def _send(self) -> None:
+        if not self._held or self.session.page_behind:
+            return
+        held, self._held = self._held, []
+        update = {k: np.concatenate([u[k] for u in held])[-RATE_ROLLOVER:] for k in held[0]}
+        self.source.stream(update, rollover=RATE_ROLLOVER)
+
+    def _whole_bins(self, frame) -> tuple[np.ndarray, np.ndarray]:
+        """The frame's rate rows, whole bins only. A frame usually ends inside a bin, which the
+        next frame completes: that partial row is held back and merged (width-weighted) into
+        the next frame's first row, instead of drawing two noisy rows at the same time."""
+        times, rates = frame.rate_time, frame.rates
+        width = self.session.rate_bin_ms
+        covered = np.minimum(times + width, frame.t_end) - np.maximum(times, frame.t_start)
+        if self._carry is not None:
+            t_carry, r_carry, w_carry = self._carry
+            self._carry = None
+            if times.size and abs(times[0] - t_carry) < 1e-6 * width:
+                rates, covered = rates.copy(), covered.copy()
+                rates[0] = (rates[0] * covered[0] + r_carry * w_carry) / (covered[0] + w_carry)
+                covered[0] += w_carry
+            elif not times.size or times[0] > t_carry:  # frames were dropped: show what there was
+                times = np.concatenate([[t_carry], times])
+                rates = np.concatenate([r_carry[None, :], rates])
+                covered = np.concatenate([[w_carry], covered])
+        if times.size and covered[-1] < width * (1 - 1e-6):
+            self._carry = (float(times[-1]), rates[-1].copy(), float(covered[-1]))
+            times, rates = times[:-1], rates[:-1]
+        return times, rates
 
     def _on_frame(self, event) -> None:
         frame = event.new
@@ -213,6 +287,8 @@ class RatesView(Viewer):
                       if any(p.name == name and not p.is_device for p in net.populations))
         if shown != self._populations:
             self._populations = shown
+            self._carry = None
+            self._held = []
             self.figure.renderers = []
             self.source.data = {"t": [], **{f"r{i}": [] for i in shown}}
             for i in shown:
@@ -221,9 +297,13 @@ class RatesView(Viewer):
             if shown:
                 self.figure.legend.location = "top_left"
                 self.figure.legend.label_text_font_size = "9pt"
-        # a partial bin at the end of a frame is completed in the next one: keep whole bins only
-        update = {"t": frame.rate_time, **{f"r{i}": frame.rates[:, i] for i in shown}}
-        self.source.stream(update, rollover=int(WINDOW_MS / 5.0) * 2)
+        times, rates = self._whole_bins(frame)
+        if times.size == 0:
+            return
+        self._held.append({"t": times, **{f"r{i}": rates[:, i] for i in shown}})
+        if len(self._held) > RATE_ROLLOVER:  # bounded while the page lags
+            self._held = self._held[-RATE_ROLLOVER:]
+        self._send()
 
 
 class Controls(Viewer):
@@ -246,6 +326,7 @@ class Controls(Viewer):
         self.status = pn.pane.HTML("", sizing_mode="stretch_width", name="status-line", margin=(0, 10))
         self.banner = pn.pane.HTML("", sizing_mode="stretch_width", visible=False, name="restart-banner")
         self.fault = pn.pane.HTML("", sizing_mode="stretch_width", visible=False, name="fault-banner")
+        self._status_shown = 0.0  # time.monotonic() of the last status-line update
         self._wire()
         self._update_status()
 
@@ -260,10 +341,19 @@ class Controls(Viewer):
             self.banner, self.fault, self.status, sizing_mode="stretch_width", margin=0,
         )
 
-    def _update_status(self, _event=None) -> None:
+    def _update_status(self, *events) -> None:
         s = self.session
-        rtf = f"{s.real_time_factor:.2f}×" if s.real_time_factor else "–"
-        lag = f" · <span class='lag'>browser lagging: {s.dropped} frames merged</span>" if s.dropped else ""
+        # While running, the numbers change every poll (20 per second) and each HTML update costs
+        # the server ~5-10 ms: show them at most STATUS_HZ times a second. Anything else (a new
+        # state, a notice, a reset to t = 0 while paused) is shown at once.
+        now = time.monotonic()
+        numbers_only = events and all(e.name in ("t_ms", "real_time_factor", "fps", "dropped") for e in events)
+        if numbers_only and s.status == "running" and now - self._status_shown < 1.0 / STATUS_HZ:
+            return
+        self._status_shown = now
+        rtf = f"{s.real_time_factor:.2g}×" if s.real_time_factor else "–"
+        # `dropped` counts data frames the Runner discarded because this server fell behind
+        lag = f" · <span class='lag'>server fell behind: {s.dropped} frames skipped</span>" if s.dropped else ""
         notice = f" · {html.escape(s.notice)}" if s.notice else ""
         self.status.object = (
             f"<span class='status' data-state='{html.escape(s.status)}' data-t='{s.t_ms:.1f}'>"
@@ -271,7 +361,7 @@ class Controls(Viewer):
             f"{s.fps:.0f} frames/s · dropped {s.dropped}{lag}{notice}</span>"
         )
 
-    def _update_banners(self, _event=None) -> None:
+    def _update_banners(self, *_events) -> None:
         s = self.session
         self.banner.visible = s.needs_restart
         self.restart_button.visible = s.needs_restart

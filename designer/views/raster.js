@@ -15,6 +15,8 @@
 //             global rows, zero padding to a multiple of 4 bytes, then n
 //             little-endian float32 spike times minus t0 (ms)
 //   {type: "clear"}
+//   {type: "layout", layout}   the `layout` property's value, sent after "ready" and on each
+//                              change: a property change made while the page connects is lost
 // Messages JS -> Python (model.send_msg):
 //   {type: "ready", width, height}          after (re)render
 //   {type: "ack", seq, drawn, frames, draw_ms}  after each frame is drawn
@@ -117,8 +119,12 @@ export function render({model, el: container, view}) {
     return w > 0 ? w : 1000
   }
 
+  // the layout from the last {type: "layout"} message; a change of the model's `layout`
+  // property replaces it (both carry the same value; see SpikeRaster._send_layout)
+  let layoutFromMsg = null
+
   function readLayout() {
-    const layout = Array.isArray(model.layout) ? model.layout : []
+    const layout = layoutFromMsg ?? (Array.isArray(model.layout) ? model.layout : [])
     const bands = []
     let start = 0
     for (const p of layout) {
@@ -128,6 +134,7 @@ export function render({model, el: container, view}) {
     }
     S.bands = bands
     S.nRows = start
+    raster.dataset.rows = String(start)
   }
 
   function buildRowMap() {
@@ -374,6 +381,9 @@ export function render({model, el: container, view}) {
       })
     } else if (msg.type === "clear") {
       clearBitmap()
+    } else if (msg.type === "layout") {
+      layoutFromMsg = Array.isArray(msg.layout) ? msg.layout : []
+      onLayout()
     }
   }
 
@@ -395,7 +405,8 @@ export function render({model, el: container, view}) {
   const ro = new ResizeObserver(() => resize())
   ro.observe(root)
   model.on("msg:custom", onMsg)
-  model.on("layout", onLayout)
+  const onLayoutProperty = () => { layoutFromMsg = null; onLayout() }
+  model.on("layout", onLayoutProperty)
   model.on("window_ms", () => { clearBitmap() })
 
   const cleanup = () => {

@@ -215,6 +215,16 @@ class SpikeRaster(JSComponent):
             self.page_ready = True
             if self.tcp_nodelay:
                 self._set_nodelay()
+            self._send_layout()
+
+    @param.depends("layout", watch=True)
+    def _send_layout(self) -> None:
+        """The layout as a message too. A `layout` set while the page was still connecting
+        never reached the page (seen with Panel 1.9.4: a network built 1-3 s after the page
+        was requested left the raster with no rows, so every spike was dropped), and setting
+        the same value again sends nothing. Messages arrive in order with the frames."""
+        if self._models and self.page_ready:
+            self._send_msg({"type": "layout", "layout": [dict(p) for p in self.layout]})
 
     def _cleanup(self, root: Any = None) -> None:
         super()._cleanup(root)
