@@ -245,6 +245,20 @@ def cpu_seconds(processes) -> float:
     return total
 
 
+def thread_cpu(process: psutil.Process) -> dict[int, float]:
+    """CPU seconds per thread id."""
+    try:
+        return {t.id: t.user_time + t.system_time for t in process.threads()}
+    except psutil.Error:
+        return {}
+
+
+def busiest_thread(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds of the thread that used the most between two thread_cpu() readings: in the
+    server during a run at 'max', the Runner's simulation thread."""
+    return max((after[t] - before.get(t, 0.0) for t in after), default=0.0)
+
+
 # --- page helpers ----------------------------------------------------------------------------
 
 
@@ -314,8 +328,9 @@ def pct(values, q):
 
 def throughput(browser, server, nets, keys, window_s: float, headless: dict | None = None) -> dict:
     print(f"\n== throughput: speed 'max', {window_s:.0f} s window after 3 s warm-up ==")
+    print("   server CPU: the whole process (its busiest thread, the simulation, in brackets)")
     header = (f"{'network':>8} {'rows':>10} {'frames/s':>8} {'spikes drawn/s':>14} {'produced/s':>11} "
-              f"{'sim s/wall s':>12} {'page rAF/s':>10} {'server CPU':>10} {'chromium CPU':>12}")
+              f"{'sim s/wall s':>12} {'page rAF/s':>10} {'server CPU':>15} {'chromium CPU':>12}")
     print(header)
     results = {}
     for key in keys:
@@ -333,10 +348,12 @@ def throughput(browser, server, nets, keys, window_s: float, headless: dict | No
             c0, s0, w0 = raster_counters(page), read_state(page), time.monotonic()
             raf0 = page.evaluate("window._bench.raf")
             cpu_server0, cpu_chrome0 = cpu_seconds([server.process]), cpu_seconds(chromium)
+            threads0 = thread_cpu(server.process)
             page.wait_for_timeout(window_s * 1000)
             c1, s1, w1 = raster_counters(page), read_state(page), time.monotonic()
             raf1 = page.evaluate("window._bench.raf")
             cpu_server1, cpu_chrome1 = cpu_seconds([server.process]), cpu_seconds(chromium)
+            sim_cpu = busiest_thread(threads0, thread_cpu(server.process))
             log = page.evaluate("window._bench.rates")
             wall = w1 - w0
             sim_ms = s1["t_ms"] - s0["t_ms"]
@@ -350,44 +367,54 @@ def throughput(browser, server, nets, keys, window_s: float, headless: dict | No
                 "raf": (raf1 - raf0) / wall,
                 "cpu_server": 100 * (cpu_server1 - cpu_server0) / wall,
                 "cpu_chrome": 100 * (cpu_chrome1 - cpu_chrome0) / wall,
+                "cpu_sim": 100 * sim_cpu / wall,
+                "per_cpu": sim_ms / 1000.0 / max(sim_cpu, 1e-9),
             }
             results[(key, rows)] = r
             label = f"{n['exc'] + n['inh']:,}" if rows == "all" else "≤2,000/pop"
             print(f"{key:>8} {label:>10} {r['fps']:8.1f} {r['drawn_per_s']:14,.0f} {r['produced_per_s']:11,.0f} "
-                  f"{r['speed']:12.3f} {r['raf']:10.1f} {r['cpu_server']:9.0f}% {r['cpu_chrome']:11.0f}%", flush=True)
+                  f"{r['speed']:12.3f} {r['raf']:10.1f} {r['cpu_server']:6.0f}% ({r['cpu_sim']:3.0f}%) "
+                  f"{r['cpu_chrome']:11.0f}%", flush=True)
             close_page(page)
         wait_runners(browser, server, 0)
     return results
 
 
-def headless_speed(net, window_s: float) -> float:
-    """Simulated s per wall s of an engine.Runner at 'max' in this process (no server, no browser),
-    its frames drained every 50 ms as the app does."""
+def headless_speed(net, window_s: float) -> tuple[float, float]:
+    """An engine.Runner at 'max' in this process (no server, no browser), its frames drained
+    every 50 ms as the app does: simulated s per wall s, and per CPU s of its thread."""
     from engine import Runner
 
+    me = psutil.Process()
     with Runner(net, name="bench") as runner:
         runner.wait_for(lambda f: f.kind == "status" and f.message == "ready", timeout=600)
         runner.set_speed("max")
         runner.run()
         t_end = 0.0
         for phase_s in (2.0, window_s):  # warm-up, then the window
-            t0, w0 = t_end, time.monotonic()
+            t0, w0, cpu0 = t_end, time.monotonic(), thread_cpu(me).get(runner._thread.native_id, 0.0)
             while time.monotonic() - w0 < phase_s:
                 for f in runner.frames():
                     t_end = f.t_end if f.kind == "data" else t_end
                 time.sleep(0.05)
-        return (t_end - t0) / 1000.0 / (time.monotonic() - w0)
+        cpu = thread_cpu(me).get(runner._thread.native_id, 0.0) - cpu0
+        sim_s = (t_end - t0) / 1000.0
+        return sim_s / (time.monotonic() - w0), sim_s / max(cpu, 1e-9)
 
 
 def cost(keys, browser_results: dict, headless: dict) -> None:
     print("\n== cost: simulated s per wall s at 'max', headless Runner vs the browser ==")
-    print("   (each network's headless run right before its browser runs: same machine load, roughly)")
-    print(f"{'network':>8} {'headless':>9} {'browser':>8} {'(all rows)':>10} {'cost':>6} {'(all rows)':>10}")
+    print("   each network's headless run right before its browser runs (about the same machine load);")
+    print("   'per CPU s': simulated s per CPU s of the simulation thread, i.e. without the waiting for a core")
+    print(f"{'network':>8} {'headless':>9} {'browser':>8} {'(all rows)':>10} {'cost':>6} {'(all rows)':>10}   "
+          f"{'per CPU s: headless':>19} {'browser':>8} {'cost':>6}")
     for key in keys:
-        h = headless[key]
+        h, h_cpu = headless[key]
         b = browser_results.get((key, "sampled"), {}).get("speed", float("nan"))
         a = browser_results.get((key, "all"), {}).get("speed", float("nan"))
-        print(f"{key:>8} {h:9.3f} {b:8.3f} {a:10.3f} {100 * (1 - b / h):5.0f}% {100 * (1 - a / h):9.0f}%", flush=True)
+        b_cpu = browser_results.get((key, "sampled"), {}).get("per_cpu", float("nan"))
+        print(f"{key:>8} {h:9.3f} {b:8.3f} {a:10.3f} {100 * (1 - b / h):5.0f}% {100 * (1 - a / h):9.0f}%   "
+              f"{h_cpu:19.3f} {b_cpu:8.3f} {100 * (1 - b_cpu / h_cpu):5.0f}%", flush=True)
 
 
 def latency(browser, server, nets, samples: int) -> None:

@@ -29,6 +29,7 @@ MAX_PENDING_SPIKES = 400_000  # while the page lags, keep at most this many (new
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
 WINDOW_MS = 1000.0
 STATUS_HZ = 5  # status-line updates per second while running
+PLOT_HZ = 10  # trace and rate plot updates per second while running (each one repaints a plot)
 TRACE_POINTS = 4000  # membrane-trace points per trace per window, at most
 TRACE_ROLLOVER = TRACE_POINTS * 6 // 5  # kept: a window and a bit (constant, see TracesView)
 RATE_ROLLOVER = int(2 * WINDOW_MS / 5.0)  # 5 ms rate bins kept: two windows
@@ -131,6 +132,15 @@ class RasterView(Viewer):
                 return
 
 
+def _may_send(session: LiveSession, sent_at: float) -> bool:
+    """Whether a plot may stream now: never while the page is behind (see RasterView), and
+    while running at most PLOT_HZ times a second (the next frame, 50 ms later, brings the rest;
+    the last frame of a run or step arrives with the new state and is sent at once)."""
+    if session.page_behind:
+        return False
+    return session.status != "running" or time.monotonic() - sent_at >= 1.0 / PLOT_HZ
+
+
 class TracesView(Viewer):
     session = param.ClassSelector(class_=LiveSession)
 
@@ -142,7 +152,8 @@ class TracesView(Viewer):
                              output_backend="canvas")
         self._columns: tuple = ()
         self._last_t: float | None = None
-        self._held: list[dict] = []  # updates not streamed yet (the page is behind)
+        self._held: list[dict] = []  # updates not streamed yet (the page is behind, or too soon)
+        self._sent_at = 0.0  # time.monotonic() of the last stream
         self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width")
         self._wire()
 
@@ -164,8 +175,9 @@ class TracesView(Viewer):
             self._send()
 
     def _send(self) -> None:
-        if not self._held or self.session.page_behind:
+        if not self._held or not _may_send(self.session, self._sent_at):
             return
+        self._sent_at = time.monotonic()
         held, self._held = self._held, []
         update = {k: np.concatenate([u[k] for u in held])[-TRACE_ROLLOVER:] for k in held[0]}
         self.source.stream(update, rollover=TRACE_ROLLOVER)
@@ -227,7 +239,8 @@ class RatesView(Viewer):
                              output_backend="canvas")
         self._populations: tuple = ()
         self._carry: tuple | None = None  # (bin start, rates, ms covered) of a bin the next frame completes
-        self._held: list[dict] = []  # updates not streamed yet (the page is behind)
+        self._held: list[dict] = []  # updates not streamed yet (the page is behind, or too soon)
+        self._sent_at = 0.0  # time.monotonic() of the last stream
         self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width")
         self._wire()
 
@@ -249,8 +262,9 @@ class RatesView(Viewer):
             self._send()
 
     def _send(self) -> None:
-        if not self._held or self.session.page_behind:
+        if not self._held or not _may_send(self.session, self._sent_at):
             return
+        self._sent_at = time.monotonic()
         held, self._held = self._held, []
         update = {k: np.concatenate([u[k] for u in held])[-RATE_ROLLOVER:] for k in held[0]}
         self.source.stream(update, rollover=RATE_ROLLOVER)
