@@ -38,6 +38,8 @@ class RecordedData(param.Parameterized):
         self._rate_time = np.zeros(0)
         self._rates = np.zeros((0, 0))
         self._populations: tuple = ()
+        self._chunks: list = []
+        self._chunk_spikes = 0
         self.n_spikes = 0
         self.t = 0.0
 
@@ -48,9 +50,11 @@ class RecordedData(param.Parameterized):
         if frame.populations != self._populations:
             self._clear()
             self._populations = frame.populations
-        self._spike_pop = np.concatenate([self._spike_pop, frame.spike_population])[-MAX_SPIKES:]
-        self._spike_neuron = np.concatenate([self._spike_neuron, frame.spike_neuron])[-MAX_SPIKES:]
-        self._spike_time = np.concatenate([self._spike_time, frame.spike_time])[-MAX_SPIKES:]
+        # chunks, joined only when they pile up: copying everything on each frame cost 10-22 ms
+        self._chunks.append((frame.spike_population, frame.spike_neuron, frame.spike_time))
+        self._chunk_spikes += frame.spike_time.size
+        if len(self._chunks) > 64 or self._chunk_spikes > MAX_SPIKES:
+            self._join_spikes()
         if frame.traces != self._trace_requests:
             self._trace_requests = frame.traces
             self._trace_time = np.zeros(0)
@@ -61,8 +65,17 @@ class RecordedData(param.Parameterized):
         if frame.rates.size:
             self._rate_time = np.concatenate([self._rate_time, frame.rate_time])[-MAX_RATE_BINS:]
             self._rates = (np.concatenate([self._rates, frame.rates]) if self._rates.size else frame.rates)[-MAX_RATE_BINS:]
-        self.n_spikes = int(self._spike_time.size)
+        self.n_spikes = int(self._spike_time.size + self._chunk_spikes)
         self.t = float(frame.t_end)
+
+    def _join_spikes(self) -> None:
+        if not self._chunks:
+            return
+        self._spike_pop = np.concatenate([self._spike_pop] + [c[0] for c in self._chunks])[-MAX_SPIKES:]
+        self._spike_neuron = np.concatenate([self._spike_neuron] + [c[1] for c in self._chunks])[-MAX_SPIKES:]
+        self._spike_time = np.concatenate([self._spike_time] + [c[2] for c in self._chunks])[-MAX_SPIKES:]
+        self._chunks = []
+        self._chunk_spikes = 0
 
     # -- the Simulator-like interface of engine.io.data and engine.io.export.figures ------------
     @property
@@ -78,6 +91,7 @@ class RecordedData(param.Parameterized):
         return self.network.seed
 
     def spikes(self, population: str) -> tuple[np.ndarray, np.ndarray]:
+        self._join_spikes()
         if population not in self._populations:
             return np.zeros(0, np.int32), np.zeros(0)
         keep = self._spike_pop == self._populations.index(population)

@@ -145,7 +145,9 @@ class LiveSession(param.Parameterized):
             self._runner.set_recording(traces=self.traces)
             return
         if field == "record.spikes":
-            recorded = [p.name for p in self.state.network.populations if p.record.spikes]
+            # the design is updated right after this event, so apply the change to its old state
+            recorded = [p.name for p in self.state.network.populations
+                        if (value if p.name == target else p.record.spikes)]
             self._runner.set_recording(spikes=recorded)
             return
         self._runner.set_param(target, field, value)

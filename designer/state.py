@@ -61,6 +61,9 @@ class DesignState(param.Parameterized):
 
     def _commit(self, network: Network, description: str, structural: bool, live: tuple | None,
                 select: dict | None = None) -> None:
+        if not structural and live is not None:
+            # first: the running simulation gets a live change before the views rebuild (~200 ms)
+            self.live_change = live
         with param.parameterized.batch_call_watchers(self):
             self.network = network
             self.error = ""
@@ -73,8 +76,6 @@ class DesignState(param.Parameterized):
             self._drop_stale_selection()
         if structural:
             self.structural_change += 1
-        elif live is not None:
-            self.live_change = live
 
     def undo(self) -> bool:
         if not self._undo:
