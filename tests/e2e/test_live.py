@@ -15,28 +15,14 @@ import json
 import re
 
 import pytest
+from page_helpers import read_state
+from page_helpers import wait_state as shared_wait_state
 from PIL import Image
 from playwright.sync_api import Page, expect
 
 TIMEOUT_MS = 15_000
 BUILD_TIMEOUT_MS = 60_000  # brunel (12,500 neurons, 1.6 M synapses) builds in 3-6 s here
 SESSION_GONE_TIMEOUT_MS = 20_000  # sessions are destroyed ~5-6 s after their tab closed
-
-# The debug pane's text is HTML-escaped JSON (escaped by the app, and again by Panel's
-# HTML pane): unescape until it parses.
-READ_STATE = """() => {
-  const doc = window.Bokeh && Bokeh.documents && Bokeh.documents[0];
-  const model = doc && doc.get_model_by_name('debug-state');
-  if (!model || !model.text) return null;
-  let text = model.text;
-  for (let i = 0; i < 4; i++) {
-    try { return JSON.parse(text); } catch (e) { /* still escaped */ }
-    const area = document.createElement('textarea');
-    area.innerHTML = text;
-    text = area.value;
-  }
-  return null;
-}"""
 
 # Keeps every row the page receives on the rate plot's source (the plot itself rolls over
 # after ~2 s of simulated time): starts with the rows it has, then wraps the source's
@@ -70,20 +56,9 @@ TRACE_COLUMNS = "() => Object.keys(Bokeh.documents[0].get_model_by_name('trace-s
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def read_state(page: Page) -> dict:
-    return page.evaluate(READ_STATE)
-
-
 def wait_state(page: Page, predicate: str, timeout: int = TIMEOUT_MS) -> dict:
-    """Wait until `predicate` (JS, on the state `s`) holds; return the state."""
-    try:
-        page.wait_for_function(
-            f"() => {{ const s = ({READ_STATE})(); return !!s && ({predicate}); }}",
-            timeout=timeout, polling=50,
-        )
-    except Exception as exc:  # show the state instead of a bare timeout
-        raise AssertionError(f"state never satisfied {predicate!r}; last state: {read_state(page)}") from exc
-    return read_state(page)
+    """page_helpers.wait_state with this file's longer default timeout."""
+    return shared_wait_state(page, predicate, timeout)
 
 
 def raster(page: Page):
