@@ -20,7 +20,7 @@ from bokeh.models import ColumnDataSource
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
-from designer.session import SPEEDS, LiveSession
+from designer.session import LiveSession
 from designer.views.raster import SpikeRaster
 
 MAX_IN_FLIGHT = 3
@@ -141,8 +141,36 @@ def _may_send(session: LiveSession, sent_at: float) -> bool:
     return session.status != "running" or time.monotonic() - sent_at >= 1.0 / PLOT_HZ
 
 
-class TracesView(Viewer):
+class _StreamedPlot(Viewer):
+    """A Bokeh line plot fed by stream(): updates are held while the page is behind (or came
+    too soon, see _may_send) and sent together, keeping the newest `rollover` rows."""
+
     session = param.ClassSelector(class_=LiveSession)
+    rollover = 0  # rows kept by the plot (set by each subclass)
+
+    def _wire(self) -> None:
+        self.session.param.watch(self._on_frame, "frame")
+        self.session.param.watch(self._on_reset, "reset_count")
+        self.session.param.watch(self._on_page_behind, "page_behind")
+
+    def __panel__(self):
+        return self._pane
+
+    def _on_page_behind(self, event) -> None:
+        if not event.new:
+            self._send()
+
+    def _send(self) -> None:
+        if not self._held or not _may_send(self.session, self._sent_at):
+            return
+        self._sent_at = time.monotonic()
+        held, self._held = self._held, []
+        update = {k: np.concatenate([u[k] for u in held])[-self.rollover:] for k in held[0]}
+        self.source.stream(update, rollover=self.rollover)
+
+
+class TracesView(_StreamedPlot):
+    rollover = TRACE_ROLLOVER
 
     def __init__(self, session: LiveSession, **params):
         super().__init__(session=session, **params)
@@ -157,30 +185,10 @@ class TracesView(Viewer):
         self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width")
         self._wire()
 
-    def _wire(self) -> None:
-        self.session.param.watch(self._on_frame, "frame")
-        self.session.param.watch(self._on_reset, "reset_count")
-        self.session.param.watch(self._on_page_behind, "page_behind")
-
-    def __panel__(self):
-        return self._pane
-
     def _on_reset(self, _event) -> None:
         self._last_t = None
         self._held = []
         self.source.data = {k: [] for k in self.source.data}
-
-    def _on_page_behind(self, event) -> None:
-        if not event.new:
-            self._send()
-
-    def _send(self) -> None:
-        if not self._held or not _may_send(self.session, self._sent_at):
-            return
-        self._sent_at = time.monotonic()
-        held, self._held = self._held, []
-        update = {k: np.concatenate([u[k] for u in held])[-TRACE_ROLLOVER:] for k in held[0]}
-        self.source.stream(update, rollover=TRACE_ROLLOVER)
 
     def _setup(self, traces) -> None:
         self._columns = traces
@@ -228,8 +236,8 @@ class TracesView(Viewer):
         self._send()
 
 
-class RatesView(Viewer):
-    session = param.ClassSelector(class_=LiveSession)
+class RatesView(_StreamedPlot):
+    rollover = RATE_ROLLOVER
 
     def __init__(self, session: LiveSession, **params):
         super().__init__(session=session, **params)
@@ -244,30 +252,10 @@ class RatesView(Viewer):
         self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width")
         self._wire()
 
-    def _wire(self) -> None:
-        self.session.param.watch(self._on_frame, "frame")
-        self.session.param.watch(self._on_reset, "reset_count")
-        self.session.param.watch(self._on_page_behind, "page_behind")
-
-    def __panel__(self):
-        return self._pane
-
     def _on_reset(self, _event) -> None:
         self._carry = None
         self._held = []
         self.source.data = {k: [] for k in self.source.data}
-
-    def _on_page_behind(self, event) -> None:
-        if not event.new:
-            self._send()
-
-    def _send(self) -> None:
-        if not self._held or not _may_send(self.session, self._sent_at):
-            return
-        self._sent_at = time.monotonic()
-        held, self._held = self._held, []
-        update = {k: np.concatenate([u[k] for u in held])[-RATE_ROLLOVER:] for k in held[0]}
-        self.source.stream(update, rollover=RATE_ROLLOVER)
 
     def _whole_bins(self, frame) -> tuple[np.ndarray, np.ndarray]:
         """The frame's rate rows, whole bins only. A frame usually ends inside a bin, which the
