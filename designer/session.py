@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 import param
@@ -48,7 +49,13 @@ class LiveSession(param.Parameterized):
         super().__init__(**params)
         self.state = state
         self._built_network = state.network
-        self._runner = Runner(state.network, name="session")
+        #: set by the app: schedules `poll` on the session's event loop (thread-safe). The Runner
+        #: calls it for each new frame, so frames are drawn when they exist, not on a timer.
+        self.wake: Callable[[], None] | None = None
+        self._wake_scheduled = False
+        #: time.monotonic() of the last live change handed to the Runner (plots show its effect at once)
+        self.last_live_edit = 0.0
+        self._runner = Runner(state.network, name="session", notify=self._on_runner_output)
         self._frame_times: list[float] = []
         self.traces = self._initial_traces(state.network)
         self._wire()
@@ -151,12 +158,20 @@ class LiveSession(param.Parameterized):
             self._runner.set_recording(spikes=recorded)
             return
         self._runner.set_param(target, field, value)
+        self.last_live_edit = time.monotonic()
         self._built_network = _apply_live(self._built_network, target, field, value)
 
     def _on_speed(self, event) -> None:
         self._runner.set_speed(SPEEDS[event.new])
 
     # -- the event-loop side: drain the Runner ---------------------------------------------
+    def _on_runner_output(self) -> None:
+        """The Runner's thread: ask the event loop for one poll (one pending request at a time)."""
+        if self._wake_scheduled or self.wake is None:
+            return
+        self._wake_scheduled = True
+        self.wake()
+
     def poll(self) -> Frame | None:
         """Take everything the Runner produced, in order; merge data frames into one for drawing.
 
@@ -164,6 +179,7 @@ class LiveSession(param.Parameterized):
         wins over their 'running'). A reset or a rebuild clears the views when the Runner
         reports it (`reset_count`), and the data frames before it in this batch are dropped:
         they belong to the old run and would be drawn after the clear."""
+        self._wake_scheduled = False  # frames put after this line wake the loop again
         frames = self._runner.frames()
         if not frames:
             return None

@@ -369,6 +369,10 @@ export function render({model, el: container, view}) {
       }
       C.drawn += drawn
       C.frames += 1
+      // a benchmark's or test's probe (e.g. "the first frame with a spike in row R"); unset in use
+      if (typeof window.snnRasterOnFrame === "function") {
+        try { window.snnRasterOnFrame(msg, performance.now()) } catch (e) { console.error(e) }
+      }
       C.lastSeq = msg.seq
       raster.dataset.drawnSpikes = String(C.drawn)
       raster.dataset.lastSeq = String(msg.seq)

@@ -15,6 +15,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -107,11 +108,15 @@ class _FrameBuffer:
 
 class Runner:
     """Simulates `network` in its own thread. Methods only enqueue commands; results
-    arrive as Frames from `frames()`. Use as a context manager or call `close()`."""
+    arrive as Frames from `frames()`. Use as a context manager or call `close()`.
+
+    `notify`, if given, is called from the Runner's thread right after each new frame, so a
+    consumer can wake up at once instead of polling on a timer; it must only schedule work
+    (e.g. a next-tick callback on an event loop), never touch the frames itself."""
 
     def __init__(self, network: Network, dt: float | None = None, seed: int | None = None,
                  frame_wall_s: float = FRAME_WALL_S, max_data_frames: int = 8, max_memory_bytes: int | None = None,
-                 name: str = "runner"):
+                 name: str = "runner", notify: Callable[[], None] | None = None):
         if not isinstance(network, Network):
             raise ValidationError(f"runner: expected a Network, got {type(network).__name__}")
         if isinstance(max_data_frames, bool) or not isinstance(max_data_frames, int) or max_data_frames < 1:
@@ -121,6 +126,7 @@ class Runner:
             raise ValidationError(f"runner: frame_wall_s must be a number of seconds >= 0, got {frame_wall_s!r}")
         self._commands: queue.Queue = queue.Queue()
         self._out = _FrameBuffer(max_data_frames)
+        self._notify = notify
         self._seq = itertools.count()
         self._dt, self._seed, self._max_memory = dt, seed, max_memory_bytes
         self.frame_wall_s = float(frame_wall_s)
@@ -233,6 +239,11 @@ class Runner:
             fields.setdefault("t_start", self._sim.t)
             fields.setdefault("t_end", self._sim.t)
         self._out.put(Frame(kind=kind, seq=next(self._seq), state=self._state, **fields))
+        if self._notify is not None:
+            try:
+                self._notify()
+            except Exception:  # noqa: BLE001 -- a consumer's wake-up must never stop the simulation
+                pass
 
     def _main(self, network: Network) -> None:
         self._build(network, restarted=False)
@@ -340,6 +351,9 @@ class Runner:
                 self._emit("reply", command=name, ok=False, message=str(error))
             else:
                 self._emit("reply", command=name, message=f"{target}.{field_name} = {value!r} at t = {sim.t:.1f} ms")
+                # the user is watching for the effect: the first frame with the new value goes
+                # out after one block instead of waiting for the frame interval
+                self._pending.urgent = True
         elif name == "snapshot":
             self._emit("reply", command=name, network=sim.learned_network(),
                        message=f"weights at t = {sim.t:.1f} ms")
@@ -422,6 +436,7 @@ class _PendingFrame:
         self.blocks: list = []
         self.clock = time.perf_counter()  # wall time since which this frame's simulated time accrued
         self.spikes_total = 0
+        self.urgent = False  # send after the next block (a live change was just applied)
 
     def restart_clock(self) -> None:
         """Running (re)starts now: the wall time of a pause counts for no frame."""
@@ -435,7 +450,7 @@ class _PendingFrame:
         self.blocks.append(block)
 
     def due(self) -> bool:
-        return bool(self.blocks) and time.perf_counter() - self.clock >= self.frame_wall_s
+        return bool(self.blocks) and (self.urgent or time.perf_counter() - self.clock >= self.frame_wall_s)
 
     def take(self, sim: Simulator, recorded: set[str] | None) -> dict:
         c = sim.compiled
@@ -463,6 +478,7 @@ class _PendingFrame:
         counters["spikes"] = self.spikes_total
         sim_ms = (last - first) * dt
         self.blocks = []
+        self.urgent = False
         now = time.perf_counter()
         elapsed, self.clock = now - self.clock, now
         return dict(

@@ -644,3 +644,36 @@ def test_set_param_and_pause_take_effect_within_a_block(start):
     for command, values in latencies.items():  # blocks are <= 15 ms; one OS hiccup of a busy machine is allowed
         assert statistics.median(values) < 0.05, (command, values)
         assert sorted(values)[-2] < 0.2, (command, values)
+
+
+def test_live_change_sends_its_first_frame_after_one_block_and_notify_wakes_the_consumer(start):
+    """A live change is what the user waits to see: its frame must not wait for the frame
+    interval (here a minute, so only the live change can explain an early frame)."""
+    woken = threading.Semaphore(0)
+    runner = start(driven(n=100), seed=4, max_data_frames=ROOMY, frame_wall_s=60.0, notify=woken.release)
+    runner.run()
+    runner.wait_for(lambda f: f.kind == "status" and f.command == "run")
+    assert woken.acquire(timeout=10), "notify was not called for the 'run' status frame"
+    runner.set_param("drive", "rate", 8000.0)
+    frames = runner.wait_for(lambda f: f.kind == "reply", timeout=10)
+    reply = first(frames, kind="reply")
+    frames += runner.wait_for(lambda f: f.kind == "data" and f.seq > reply.seq, timeout=10)
+    runner.pause()
+    data = data_of(frames)
+    assert reply.ok, reply.message
+    # the change lands on a frame boundary (blocks run before it are flushed as one old-value
+    # frame before the reply), then the next block goes out as its own frame
+    new = [f for f in data if f.seq > reply.seq]
+    assert len(data) - len(new) <= 1 and len(new) == 1
+    assert steps(new[0].t_start) == steps(reply.t_end)
+    assert new[0].t_end - new[0].t_start < 100.0  # one block, not a minute of frames
+
+
+def test_a_failing_notify_does_not_stop_the_runner(start):
+    def broken():
+        raise RuntimeError("consumer gone")
+
+    runner = start(driven(n=10), notify=broken)
+    runner.step(5.0)
+    frames = runner.wait_for(lambda f: f.kind == "status" and f.command == "step")
+    assert data_of(frames) and runner.alive
