@@ -26,7 +26,7 @@ from engine.model.network import Network
 from engine.runtime.simulator import Simulator, TraceRequest
 
 MAX_BLOCK_WALL_S = 0.015  # blocks short enough that a command waits at most ~20 ms
-FRAME_WALL_S = 0.05  # a frame at least every 50 ms of wall time while running (20 fps)
+FRAME_WALL_S = 0.04  # a frame every 40 ms of wall time while running (25 fps; the page may merge)
 RATE_BIN_MS = 5.0
 INITIAL_STEP_SECONDS = 1e-4  # first blocks of a new network are short until its step cost is measured
 SPEED_RANGE = (0.01, 10.0)
@@ -377,7 +377,13 @@ class Runner:
 
     def _advance(self) -> None:
         sim = self._sim
-        n = min(max(1, int(MAX_BLOCK_WALL_S / max(self._step_seconds, 1e-7))), sim.block_steps)
+        step_s = max(self._step_seconds, 1e-7)
+        n = min(max(1, int(MAX_BLOCK_WALL_S / step_s)), sim.block_steps)
+        # end the block at the frame's deadline rather than up to a block after it, so frames
+        # keep their interval (at 50 ms + up to 15 ms they came at ~16 a second, not 20)
+        to_deadline = self.frame_wall_s - (time.perf_counter() - self._pending.clock)
+        if not self._pending.empty and to_deadline > 0:
+            n = min(n, max(1, math.ceil(to_deadline / step_s)))
         if self._speed is not None and not self._stepping:
             # pace: at speed f, sim time should equal anchor_sim + f * elapsed wall ms
             ahead_ms = (sim.t - self._anchor_sim) - self._speed * (time.perf_counter() - self._anchor_wall) * 1000.0
