@@ -197,10 +197,12 @@ class DesignerApp:
 
     def _on_new(self, _event) -> None:
         self.state.replace_network(Network(name="untitled"), "new empty design")
+        self.canvas.fit_view()
 
     def _on_gallery(self, event) -> None:
         if event.new in self.examples:
             self.state.replace_network(load_network(EXAMPLES / f"{event.new}.json"), f"opened example '{event.new}'")
+            self.canvas.fit_view()
             self.gallery.value = "—"
 
     def _on_file(self, event) -> None:
@@ -209,8 +211,8 @@ class DesignerApp:
         filename = self.file_input.filename or "file"
         if filename.lower().endswith(".nir"):
             self._import_nir(event.new, filename)
-        else:
-            self.state.load_json(event.new, source=filename)
+        elif self.state.load_json(event.new, source=filename):
+            self.canvas.fit_view()
         # Empty the input, so that choosing the same file again (after more edits) opens it again.
         self.file_input.clear()
 
@@ -232,6 +234,7 @@ class DesignerApp:
                 self.state.error = f"could not open {filename}: {type(error).__name__}: {error}"
                 return
         self.state.replace_network(network, f"imported {filename}")
+        self.canvas.fit_view()
 
     def _on_stored_design(self, text: str | None) -> None:
         """The browser's kept design wins over the first-visit example, not over a lesson link."""
@@ -243,6 +246,7 @@ class DesignerApp:
             return
         if network != self.state.network:
             self.state.replace_network(network, "restored your last design")
+            self.canvas.fit_view()
             self.state._undo.clear()  # the restore itself is not an edit the user made
             self.state.can_undo = False
 

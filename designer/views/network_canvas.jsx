@@ -19,6 +19,7 @@ import {
   Panel,
   Position,
   getBezierPath,
+  useInternalNode,
   useEdgesState,
   useNodesState,
   useReactFlow,
@@ -33,6 +34,9 @@ const FIT_VIEW = { padding: { top: "105px", right: "6%", bottom: "5%", left: "6%
 // The minimap covers the bottom-right corner: shown only when the design is big
 // enough to need it (a small example's node was hidden behind it).
 const MINIMAP_MIN_NODES = 12;
+// A projection whose reverse also exists (A->B and B->A) has its middle (and
+// label) moved this far (px) to its right-hand side, so the pair draws two lanes.
+const TWIN_OFFSET = 42;
 
 const COLORS = {
   exc: "#16a34a",
@@ -48,6 +52,9 @@ const CSS = `
 :host { --snn-font: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
 .snn-root { display: flex; width: 100%; height: 100%; box-sizing: border-box; font-family: var(--snn-font);
   color: #0f172a; border: 1px solid #e2e8f0; border-radius: 8px; overflow: hidden; background: #fff; outline: none; }
+/* Panning drags over the toolbar's text: d3-zoom's selectstart guard sits on the
+   window, which never sees that event from inside Panel's shadow root. */
+.snn-root { user-select: none; -webkit-user-select: none; }
 .snn-root:focus-visible { box-shadow: 0 0 0 2px rgba(37, 99, 235, .35); }
 .snn-root *, .snn-root *::before, .snn-root *::after { box-sizing: border-box; }
 
@@ -170,13 +177,13 @@ function toFlowNode(p, old, selection) {
   return { ...old, id: String(p.id), type, position, data, selected };
 }
 
-function toFlowEdge(p, old, selection) {
-  const data = { sign: num(p.sign), plastic: !!p.plastic };
+function toFlowEdge(p, old, selection, twin) {
+  const data = { sign: num(p.sign), plastic: !!p.plastic, twin: !!twin };
   const label = p.label == null ? "" : String(p.label);
   const selected = old ? !!old.selected : selection.kind === "edge" && selection.id === p.id;
   if (
     old && old.source === String(p.source) && old.target === String(p.target) && old.label === label &&
-    old.data.sign === data.sign && old.data.plastic === data.plastic
+    old.data.sign === data.sign && old.data.plastic === data.plastic && old.data.twin === data.twin
   ) {
     return old;
   }
@@ -189,6 +196,39 @@ function toFlowEdge(p, old, selection) {
 function mergeById(list, prev, convert, selection) {
   const byId = new Map(prev.map((item) => [item.id, item]));
   return (list || []).filter((p) => p && p.id != null).map((p) => convert(p, byId.get(String(p.id)), selection));
+}
+
+// Like mergeById, and marks the edges whose reverse (target -> source) exists.
+function mergeEdges(list, prev, selection) {
+  const valid = (list || []).filter((p) => p && p.id != null);
+  const pairs = new Set(valid.map((p) => `${p.source}\u0000${p.target}`));
+  const byId = new Map(prev.map((item) => [item.id, item]));
+  return valid.map((p) => {
+    const twin = String(p.source) !== String(p.target) && pairs.has(`${p.target}\u0000${p.source}`);
+    return toFlowEdge(p, byId.get(String(p.id)), selection, twin);
+  });
+}
+
+// What identifies a node across one edit: its id (kept by a move) and its
+// position (kept by a rename).
+function nodeKeys(list) {
+  const valid = (list || []).filter((p) => p && p.id != null);
+  return {
+    ids: new Set(valid.map((p) => String(p.id))),
+    positions: new Set(valid.map((p) => `${num(p.x)},${num(p.y)}`)),
+  };
+}
+
+// True when `next` replaces the node set wholesale (another design was
+// opened), not after an edit: no old node remains, by id or by position (an
+// edit changes one node at most). From an empty canvas, only a jump to several
+// nodes counts (one new node is a palette drop).
+function replacesAll(prev, next) {
+  if (next.ids.size === 0) return false;
+  if (prev.ids.size === 0) return next.ids.size > 1;
+  for (const id of prev.ids) if (next.ids.has(id)) return false;
+  for (const xy of prev.positions) if (next.positions.has(xy)) return false;
+  return true;
 }
 
 // ------------------------------------------------------------------ nodes
@@ -226,14 +266,60 @@ function selfLoopPath(sx, sy, tx, ty) {
   return [path, mid, top];
 }
 
+// React Flow's bezier control point for a handle on `position` (same maths as getBezierPath).
+function controlPoint(position, x1, y1, x2, y2) {
+  const offset = (d) => (d >= 0 ? 0.5 * d : 0.25 * 25 * Math.sqrt(-d));
+  switch (position) {
+    case Position.Left: return [x1 - offset(x1 - x2), y1];
+    case Position.Right: return [x1 + offset(x2 - x1), y1];
+    case Position.Top: return [x1, y1 - offset(y1 - y2)];
+    default: return [x1, y1 + offset(y2 - y1)];
+  }
+}
+
+function nodeCentre(node, fallbackX, fallbackY) {
+  if (!node || !node.internals || !node.measured || !node.measured.width) return [fallbackX, fallbackY];
+  const p = node.internals.positionAbsolute;
+  return [p.x + node.measured.width / 2, p.y + (node.measured.height || 0) / 2];
+}
+
+// React Flow's bezier, split at its middle (de Casteljau), with the middle and
+// its two neighbouring control points moved TWIN_OFFSET px to the right of the
+// travel direction (centre to centre): A->B and B->A take opposite sides,
+// while both ends still leave and enter their handles horizontally.
+function twinPath(p, sourceNode, targetNode) {
+  const [scx, scy] = nodeCentre(sourceNode, p.sourceX, p.sourceY);
+  const [tcx, tcy] = nodeCentre(targetNode, p.targetX, p.targetY);
+  const len = Math.hypot(tcx - scx, tcy - scy) || 1;
+  const ox = (-(tcy - scy) / len) * TWIN_OFFSET, oy = ((tcx - scx) / len) * TWIN_OFFSET; // y points down
+  const s = [p.sourceX, p.sourceY], t = [p.targetX, p.targetY];
+  const c1 = controlPoint(p.sourcePosition, s[0], s[1], t[0], t[1]);
+  const c2 = controlPoint(p.targetPosition, t[0], t[1], s[0], s[1]);
+  const mix = (w) => [0, 1].map((i) => w[0] * s[i] + w[1] * c1[i] + w[2] * c2[i] + w[3] * t[i]);
+  const shift = ([x, y]) => [x + ox, y + oy];
+  const b1 = shift(mix([1 / 4, 1 / 2, 1 / 4, 0])), b2 = shift(mix([0, 1 / 4, 1 / 2, 1 / 4]));
+  const m = shift(mix([1 / 8, 3 / 8, 3 / 8, 1 / 8]));
+  const pt = (q) => `${q[0]} ${q[1]}`;
+  // The outer controls stay at React Flow's full handle distance (an exact
+  // split would halve it): shorter, the moved path hooked under a node's corner.
+  const path = `M ${pt(s)} C ${pt(c1)}, ${pt(b1)}, ${pt(m)} C ${pt(b2)}, ${pt(c2)}, ${pt(t)}`;
+  return [path, m[0], m[1]];
+}
+
 function SignedEdge(props) {
   const {
     id, source, target, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition,
     data, label, selected,
   } = props;
+  const twin = !!(data && data.twin) && source !== target;
+  // Node centres give the pair one shared axis (the handles sit on opposite sides).
+  const sourceNode = useInternalNode(twin ? source : "");
+  const targetNode = useInternalNode(twin ? target : "");
   let path, labelX, labelY;
   if (source === target) {
     [path, labelX, labelY] = selfLoopPath(sourceX, sourceY, targetX, targetY);
+  } else if (twin) {
+    [path, labelX, labelY] = twinPath(props, sourceNode, targetNode);
   } else {
     [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   }
@@ -363,13 +449,14 @@ function Canvas({ model }) {
   const [pyEdges] = model.useState("edges");
   const [palette] = model.useState("palette");
   const [pySelection, setPySelection] = model.useState("selection");
+  const [fitRequests] = model.useState("fit_requests");
 
   // Last selection known to both sides (reported by us or received from Python).
   const selRef = React.useRef(pySelection || {});
   const [nodes, setNodes, onNodesChange] = useNodesState(
     () => mergeById(pyNodes, [], toFlowNode, selRef.current));
   const [edges, setEdges, onEdgesChange] = useEdgesState(
-    () => mergeById(pyEdges, [], toFlowEdge, selRef.current));
+    () => mergeEdges(pyEdges, [], selRef.current));
   const [dragOver, setDragOver] = React.useState(false);
   const flowRef = React.useRef(null);
   const rootRef = React.useRef(null);
@@ -395,12 +482,34 @@ function Canvas({ model }) {
 
   // Python -> browser: merge into the previous React Flow objects so that
   // `measured`, `selected` and in-flight drags survive.
+  // A wholesale replacement of the nodes (another design opened) also fits
+  // the view; edits do not, so the view never jumps under the user's hands.
+  const nodeKeysRef = React.useRef(null);
+  if (nodeKeysRef.current === null) nodeKeysRef.current = nodeKeys(pyNodes);
+  const [fitTick, setFitTick] = React.useState(0);
   React.useEffect(() => {
+    const keys = nodeKeys(pyNodes);
+    const replaced = replacesAll(nodeKeysRef.current, keys);
+    nodeKeysRef.current = keys;
     setNodes((prev) => mergeById(pyNodes, prev, toFlowNode, selRef.current));
+    if (replaced) setFitTick((t) => t + 1);
   }, [pyNodes]);
   React.useEffect(() => {
-    setEdges((prev) => mergeById(pyEdges, prev, toFlowEdge, selRef.current));
+    setEdges((prev) => mergeEdges(pyEdges, prev, selRef.current));
   }, [pyEdges]);
+
+  // Python's fit_view() bumps `fit_requests` (the value at mount is not a request).
+  const fitSeenRef = React.useRef(fitRequests);
+  React.useEffect(() => {
+    if (fitRequests === fitSeenRef.current) return;
+    fitSeenRef.current = fitRequests;
+    setFitTick((t) => t + 1);
+  }, [fitRequests]);
+  // Runs after the new nodes reached React Flow's store (child effects run
+  // first); React Flow's fitView then waits until they are measured.
+  React.useEffect(() => {
+    if (fitTick > 0) rf.fitView(FIT_VIEW);
+  }, [fitTick]);
 
   // Python asks to redraw from `nodes` (e.g. it rejected a move, so the value
   // did not change and Bokeh sent nothing).

@@ -24,6 +24,12 @@ node is centred on the drop point.  Dragging several selected nodes sends one
 ``move`` per node.  Self-loops (``source == target``) can be requested; the
 app decides whether to accept them (they are drawn as a loop above the node).
 
+The view is fitted to the nodes on page load, when the node set is replaced
+wholesale (no old node remains by id or by position, e.g. another example was
+opened; from an empty canvas: two nodes or more) and when Python calls
+:meth:`NetworkCanvas.fit_view`; never on ordinary edits (add, move, rename,
+delete), so the view does not jump under the user's hands.
+
 Only a drag changes the browser's view before Python answers.  If a ``move``
 leaves ``nodes`` unchanged (rejected), the canvas tells the browser to put the
 node back (:meth:`NetworkCanvas.resync`).  Rejected ``add``/``connect``/
@@ -96,6 +102,10 @@ class NetworkCanvas(ReactComponent):
         {"kind": "node"|"edge", "id": str} or {}. Written by the browser when
         the user selects; set it from Python to highlight an item.""")
 
+    fit_requests = param.Integer(default=0, bounds=(0, None), doc="""
+        Bumped by fit_view(); each change makes the browser fit the view to
+        the nodes once they are laid out.""")
+
     _esm = "network_canvas.jsx"
     _bundle = BUNDLE_PATH
     # npm dependency for `panel compile` (becomes "^12.12.1" in the build's
@@ -121,6 +131,14 @@ class NetworkCanvas(ReactComponent):
         """
         self._action_callbacks.append(callback)
         return callback
+
+    def fit_view(self) -> None:
+        """Zoom and pan the browser's view so that every node is visible.
+
+        Call it after assigning the new ``nodes`` (e.g. when a design is
+        opened); the browser fits once those nodes are measured.
+        """
+        self.fit_requests += 1
 
     # ------------------------------------------------------------- internals
 

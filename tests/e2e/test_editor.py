@@ -8,6 +8,7 @@ to artifacts/screenshots/editor-*.png (look at them when the UI changes).
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -325,3 +326,123 @@ def test_the_design_survives_a_reload_but_a_link_still_wins(app: Page, screensho
     state = app.open_app("?example=one_neuron")
     assert state["network"] == "one_neuron"
     expect(node(app, "neurons")).to_have_count(0)
+
+
+# Boxes of every element matching a selector, in the light DOM and in every (open) shadow
+# root: wait_for_function's document.querySelectorAll does not pierce Panel's shadow roots.
+DEEP_RECTS = """(selector) => {
+  const out = [];
+  const walk = (root) => {
+    root.querySelectorAll(selector).forEach((el) => {
+      const r = el.getBoundingClientRect();
+      out.push({id: el.dataset.id, left: r.left, top: r.top, right: r.right, bottom: r.bottom});
+    });
+    root.querySelectorAll('*').forEach((el) => { if (el.shadowRoot) walk(el.shadowRoot); });
+  };
+  walk(document);
+  return out;
+}"""
+
+NODES_INSIDE_CANVAS = f"""(names) => {{
+  const rects = {DEEP_RECTS};
+  const [flow] = rects('.react-flow');
+  const nodes = rects('.react-flow__node');
+  const ids = nodes.map((n) => n.id).sort();
+  return !!flow && JSON.stringify(ids) === JSON.stringify([...names].sort()) && nodes.every((n) =>
+    n.left >= flow.left && n.right <= flow.right && n.top >= flow.top && n.bottom <= flow.bottom);
+}}"""
+
+
+def canvas_box(page: Page) -> dict:
+    box = page.locator(".react-flow").bounding_box()
+    assert box is not None
+    return box
+
+
+def inside(box: dict, outer: dict) -> bool:
+    return (box["x"] >= outer["x"] and box["y"] >= outer["y"]
+            and box["x"] + box["width"] <= outer["x"] + outer["width"]
+            and box["y"] + box["height"] <= outer["y"] + outer["height"])  # fmt: skip
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])  # fmt: skip
+
+
+def view_transform(page: Page) -> str:
+    return page.locator(".react-flow__viewport").evaluate("el => el.style.transform")
+
+
+def label_boxes(page: Page) -> dict[str, dict]:
+    boxes = {}
+    for edge in page.locator(".react-flow__edge").all():
+        box = edge.locator(".react-flow__edge-textbg").bounding_box()
+        assert box is not None, f"edge {edge.get_attribute('data-id')} has no visible label"
+        boxes[edge.get_attribute("data-id")] = box
+    return boxes
+
+
+def test_opening_another_design_fits_the_view_but_edits_leave_it_alone(app: Page, screenshot_dir):
+    state = app.open_app()
+    flow = canvas_box(app)
+    # Pan the view until the whole design is off screen (drag the empty pane, bottom right).
+    app.mouse.move(flow["x"] + flow["width"] - 40, flow["y"] + flow["height"] - 20)
+    app.mouse.down()
+    app.mouse.move(flow["x"] + 10, flow["y"] + 10, steps=15)
+    app.mouse.up()
+    for name in state["populations"]:
+        assert not inside(node(app, name).bounding_box(), flow), f"{name} still on screen"
+
+    # An ordinary edit (a palette drop) does not move the view.
+    before = view_transform(app)
+    drop_from_palette(app, "iaf_psc_exp", 300, 200)
+    wait_populations(app, [*state["populations"], "neurons"])
+    expect(node(app, "neurons")).to_be_visible()
+    assert view_transform(app) == before
+
+    # Opening an example whose nodes are all new fits the view to them.
+    app.get_by_label("Open an example").select_option("one_neuron")
+    state = wait_state(app, "s.network === 'one_neuron'")
+    app.wait_for_function(NODES_INSIDE_CANVAS, arg=state["populations"])
+    for name in state["populations"]:
+        assert inside(node(app, name).bounding_box(), flow), f"{name} is outside the canvas"
+    shot(app, screenshot_dir, "15-opened-example-fitted")
+
+    # So does opening a design after New (from an empty canvas).
+    app.get_by_role("button", name="New", exact=True).click()
+    wait_populations(app, [])
+    app.mouse.move(flow["x"] + flow["width"] - 40, flow["y"] + flow["height"] - 20)
+    app.mouse.down()
+    app.mouse.move(flow["x"] + flow["width"] - 600, flow["y"] + flow["height"] - 400, steps=15)
+    app.mouse.up()
+    app.get_by_label("Open an example").select_option("cuba")
+    state = wait_state(app, "s.network === 'cuba'")
+    app.wait_for_function(NODES_INSIDE_CANVAS, arg=state["populations"])
+
+
+def test_opposite_projections_draw_apart_with_readable_labels(app: Page, screenshot_dir):
+    state = app.open_app()  # ei_network: exc→inh and inh→exc, plus self-loops on both
+    assert {"exc→inh", "inh→exc", "exc→exc", "inh→inh"} <= {p["name"] for p in state["projections"]}
+    boxes = label_boxes(app)
+    assert len(boxes) == len(state["projections"])
+    for a, b in itertools.combinations(boxes, 2):
+        assert not overlap(boxes[a], boxes[b]), f"labels of {a} and {b} overlap"
+    # The pair's paths are apart too: their middles (where the labels sit) are far enough.
+    there, back = boxes["exc→inh"], boxes["inh→exc"]
+    assert abs(there["x"] - back["x"]) + abs(there["y"] - back["y"]) > 40
+    shot(app, screenshot_dir, "16-opposite-projections")
+
+    # Side by side (inh dragged to the right of exc): the straight pair would lie on one line.
+    x, y = centre(node(app, "inh").locator(".snn-node__label"))
+    ex, ey = centre(node(app, "exc").locator(".snn-node__label"))
+    app.mouse.move(x, y)
+    app.mouse.down()
+    app.mouse.move(x + 10, y + 10)
+    app.mouse.move(ex + 230, ey, steps=15)
+    app.mouse.up()
+    wait_state(app, "s.can_undo")
+    boxes = label_boxes(app)
+    for a, b in itertools.combinations(boxes, 2):
+        assert not overlap(boxes[a], boxes[b]), f"labels of {a} and {b} overlap"
+    shot(app, screenshot_dir, "17-opposite-projections-side-by-side")
