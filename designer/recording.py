@@ -17,6 +17,41 @@ MAX_TRACE_SAMPLES = 400_000  # per trace: 40 s at dt = 0.1 ms
 MAX_RATE_BINS = 200_000
 
 
+class _Rows:
+    """Parallel arrays (same first dimension) appended per frame, keeping the newest `limit`
+    rows. Appends are kept as chunks and joined only when read or when they pile up:
+    joining a full buffer on every frame copied up to 25 MB (8 traces) 25 times a second."""
+
+    def __init__(self, limit: int, *empties: np.ndarray):
+        self.limit = limit
+        self._joined = list(empties)
+        self._chunks: list[tuple[np.ndarray, ...]] = []
+        self._chunk_rows = 0
+
+    def __len__(self) -> int:
+        return len(self._joined[0]) + self._chunk_rows
+
+    def append(self, *arrays: np.ndarray) -> None:
+        if not len(arrays[0]):
+            return
+        self._chunks.append(arrays)
+        self._chunk_rows += len(arrays[0])
+        if len(self._chunks) > 64 or self._chunk_rows > self.limit:
+            self._join()
+
+    def arrays(self) -> list[np.ndarray]:
+        self._join()
+        return self._joined
+
+    def _join(self) -> None:
+        if not self._chunks:
+            return
+        self._joined = [np.concatenate([old] + [c[i] for c in self._chunks])[-self.limit:]
+                        for i, old in enumerate(self._joined)]
+        self._chunks = []
+        self._chunk_rows = 0
+
+
 class RecordedData(param.Parameterized):
     session = param.ClassSelector(class_=LiveSession)
     n_spikes = param.Integer(default=0, doc="spikes kept")
@@ -29,17 +64,11 @@ class RecordedData(param.Parameterized):
         self.session.param.watch(lambda _e: self._clear(), "reset_count")
 
     def _clear(self) -> None:
-        self._spike_pop = np.zeros(0, np.int16)
-        self._spike_neuron = np.zeros(0, np.int32)
-        self._spike_time = np.zeros(0)
+        self._spikes = _Rows(MAX_SPIKES, np.zeros(0, np.int16), np.zeros(0, np.int32), np.zeros(0))
         self._trace_requests: tuple = ()
-        self._trace_time = np.zeros(0)
-        self._trace_values = np.zeros((0, 0))
-        self._rate_time = np.zeros(0)
-        self._rates = np.zeros((0, 0))
+        self._traces = _Rows(MAX_TRACE_SAMPLES, np.zeros(0), np.zeros((0, 0)))
         self._populations: tuple = ()
-        self._chunks: list = []
-        self._chunk_spikes = 0
+        self._rates = _Rows(MAX_RATE_BINS, np.zeros(0), np.zeros((0, 0)))
         self.n_spikes = 0
         self.t = 0.0
 
@@ -50,32 +79,17 @@ class RecordedData(param.Parameterized):
         if frame.populations != self._populations:
             self._clear()
             self._populations = frame.populations
-        # chunks, joined only when they pile up: copying everything on each frame cost 10-22 ms
-        self._chunks.append((frame.spike_population, frame.spike_neuron, frame.spike_time))
-        self._chunk_spikes += frame.spike_time.size
-        if len(self._chunks) > 64 or self._chunk_spikes > MAX_SPIKES:
-            self._join_spikes()
+            self._rates = _Rows(MAX_RATE_BINS, np.zeros(0), np.zeros((0, len(frame.populations))))
+        self._spikes.append(frame.spike_population, frame.spike_neuron, frame.spike_time)
         if frame.traces != self._trace_requests:
             self._trace_requests = frame.traces
-            self._trace_time = np.zeros(0)
-            self._trace_values = np.zeros((0, len(frame.traces)))
+            self._traces = _Rows(MAX_TRACE_SAMPLES, np.zeros(0), np.zeros((0, len(frame.traces))))
         if frame.trace_values.size:
-            self._trace_time = np.concatenate([self._trace_time, frame.trace_time])[-MAX_TRACE_SAMPLES:]
-            self._trace_values = np.concatenate([self._trace_values, frame.trace_values])[-MAX_TRACE_SAMPLES:]
+            self._traces.append(frame.trace_time, frame.trace_values)
         if frame.rates.size:
-            self._rate_time = np.concatenate([self._rate_time, frame.rate_time])[-MAX_RATE_BINS:]
-            self._rates = (np.concatenate([self._rates, frame.rates]) if self._rates.size else frame.rates)[-MAX_RATE_BINS:]
-        self.n_spikes = int(self._spike_time.size + self._chunk_spikes)
+            self._rates.append(frame.rate_time, frame.rates)
+        self.n_spikes = len(self._spikes)
         self.t = float(frame.t_end)
-
-    def _join_spikes(self) -> None:
-        if not self._chunks:
-            return
-        self._spike_pop = np.concatenate([self._spike_pop] + [c[0] for c in self._chunks])[-MAX_SPIKES:]
-        self._spike_neuron = np.concatenate([self._spike_neuron] + [c[1] for c in self._chunks])[-MAX_SPIKES:]
-        self._spike_time = np.concatenate([self._spike_time] + [c[2] for c in self._chunks])[-MAX_SPIKES:]
-        self._chunks = []
-        self._chunk_spikes = 0
 
     # -- the Simulator-like interface of engine.io.data and engine.io.export.figures ------------
     @property
@@ -91,19 +105,21 @@ class RecordedData(param.Parameterized):
         return self.network.seed
 
     def spikes(self, population: str) -> tuple[np.ndarray, np.ndarray]:
-        self._join_spikes()
         if population not in self._populations:
             return np.zeros(0, np.int32), np.zeros(0)
-        keep = self._spike_pop == self._populations.index(population)
-        return self._spike_neuron[keep], self._spike_time[keep]
+        pops, neurons, times = self._spikes.arrays()
+        keep = pops == self._populations.index(population)
+        return neurons[keep], times[keep]
 
     def traces(self):
-        return self._trace_time, {req: self._trace_values[:, q] for q, req in enumerate(self._trace_requests)}
+        times, values = self._traces.arrays()
+        return times, {req: values[:, q] for q, req in enumerate(self._trace_requests)}
 
     def rates(self, bin_ms: float = 5.0):
         """Rates in the session's 5 ms bins, merged to bin_ms when that is a multiple of 5 ms."""
         per_bin = max(1, int(round(bin_ms / 5.0)))
-        n = self._rate_time.size // per_bin * per_bin
-        times = self._rate_time[:n:per_bin]
-        rates = self._rates[:n].reshape(-1, per_bin, self._rates.shape[1]).mean(axis=1) if n else np.zeros((0, len(self._populations)))
+        rate_time, all_rates = self._rates.arrays()
+        n = rate_time.size // per_bin * per_bin
+        times = rate_time[:n:per_bin]
+        rates = all_rates[:n].reshape(-1, per_bin, all_rates.shape[1]).mean(axis=1) if n else np.zeros((0, len(self._populations)))
         return times, {name: rates[:, i] for i, name in enumerate(self._populations)}

@@ -1,0 +1,72 @@
+"""RecordedData: what a session keeps for data and figure exports (bounded, in order)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import designer.recording as recording
+from designer.recording import RecordedData
+from designer.session import LiveSession
+from designer.state import DesignState
+from engine import Frame, Network, Population, TraceRequest
+
+POPS = ("exc", "inh")
+TRACES = (TraceRequest("exc", 0), TraceRequest("inh", 1))
+
+
+@pytest.fixture
+def session():
+    net = Network(name="two", populations=(Population("exc", "iaf_psc_delta", 4), Population("inh", "iaf_psc_delta", 4)))
+    session = LiveSession(DesignState(net))
+    yield session
+    session.close()
+
+
+def frame(t0: float, t1: float, seq: int = 0, traces=TRACES) -> Frame:
+    """1 ms of data per ms: a spike of neuron k of each population at each whole ms, traces
+    equal to their time, rates equal to the bin start."""
+    times = np.arange(t0 + 1, t1 + 1)
+    n = times.size
+    return Frame(kind="data", seq=seq, t_start=t0, t_end=t1, state="running", populations=POPS,
+                 spike_population=np.tile(np.array([0, 1], np.int16), n),
+                 spike_neuron=np.repeat(np.arange(n, dtype=np.int32) % 4, 2), spike_time=np.repeat(times, 2),
+                 trace_time=times, trace_values=np.stack([times] * len(traces), axis=1) if traces else np.zeros((n, 0)),
+                 traces=traces, rate_time=np.arange(t0, t1, 5.0), rates=np.stack([np.arange(t0, t1, 5.0)] * 2, axis=1))
+
+
+def test_keeps_spikes_traces_and_rates_of_every_frame_in_order(session):
+    data = RecordedData(session)
+    for i in range(100):  # more frames than chunks are kept unjoined
+        session.frame = frame(10.0 * i, 10.0 * (i + 1), seq=i)
+    neurons, times = data.spikes("inh")
+    assert np.array_equal(times, np.arange(1, 1001)) and np.array_equal(neurons, np.tile(np.arange(10) % 4, 100))
+    assert data.n_spikes == 2000 and data.t == 1000.0
+    t, traces = data.traces()
+    assert np.array_equal(t, np.arange(1, 1001)) and np.array_equal(traces[TRACES[1]], t)
+    rate_t, rates = data.rates(10.0)
+    assert np.array_equal(rate_t, np.arange(0, 1000, 10.0))
+    assert np.allclose(rates["exc"], rate_t + 2.5)  # mean of the two 5 ms bins
+    assert data.spikes("nobody")[1].size == 0
+
+
+def test_memory_is_bounded_by_keeping_the_newest(session, monkeypatch):
+    monkeypatch.setattr(recording, "MAX_SPIKES", 300)
+    monkeypatch.setattr(recording, "MAX_TRACE_SAMPLES", 120)
+    data = RecordedData(session)
+    for i in range(100):
+        session.frame = frame(10.0 * i, 10.0 * (i + 1), seq=i)
+        assert len(data._spikes) <= 300 + 64 * 20 and len(data._traces) <= 120 + 64 * 10
+    _, times = data.spikes("exc")
+    assert np.array_equal(times, np.arange(851, 1001))  # 300 newest spikes = 150 per population
+    t, _ = data.traces()
+    assert np.array_equal(t, np.arange(881, 1001))
+
+
+def test_new_traces_or_a_reset_start_over(session):
+    data = RecordedData(session)
+    session.frame = frame(0.0, 10.0)
+    session.frame = frame(10.0, 20.0, seq=1, traces=TRACES[:1])
+    t, traces = data.traces()
+    assert np.array_equal(t, np.arange(11, 21)) and list(traces) == [TRACES[0]]
+    session.reset_count += 1
+    assert data.n_spikes == 0 and data.traces()[0].size == 0 and data.rates()[0].size == 0
