@@ -1,4 +1,5 @@
-"""Kernels used while compiling: turning synapse lists into CSR by presynaptic neuron."""
+"""Kernels used while compiling (synapse lists into CSR by presynaptic neuron) and for
+live changes of the stored synapses."""
 import numpy as np
 
 from engine.kernels.options import kernel
@@ -52,3 +53,18 @@ def csr_place(key, cursor, target_in, weight_in, delay_in, proj_in, target, weig
         weight[position] = weight_in[s]
         delay[position] = delay_in[s]
         proj[position] = proj_in[s]
+
+
+@kernel
+def write_weights(weight, target, index, values, n_neurons):
+    """A live weight change of the synapses `index`: `values` holds one weight per synapse, or
+    one for all. The sign also moves the target column: excitatory input goes to
+    target < n_neurons, inhibitory input to target + n_neurons (see compile.arrays).
+    One pass, no temporaries: brunel's exc->exc (8 M synapses) in NumPy took 0.5 s."""
+    constant = values.shape[0] == 1
+    for k in range(index.shape[0]):
+        i = index[k]
+        w = values[0] if constant else values[k]
+        weight[i] = w
+        column = target[i] % n_neurons
+        target[i] = column + n_neurons if w < 0 else column

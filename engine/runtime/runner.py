@@ -543,4 +543,5 @@ def warm_up() -> float:
     ))
     sim = Simulator(net)
     sim.run(5.0)
+    sim.set_param("delta→alpha", "weight", 2.0)  # the live weight-change kernel
     return time.perf_counter() - started

@@ -14,6 +14,7 @@ from engine.compile.compiler import (
 from engine.compile.connect import draw, object_rng
 from engine.compile.propagators import population_constants, steps_of
 from engine.errors import RestartRequired, SimulationFault, ValidationError
+from engine.kernels import build as build_kernels
 from engine.kernels import plasticity as pl
 from engine.kernels.parallel import EXTRA_SPIKES_PER_THREAD, run_block_threads
 from engine.kernels import step as k
@@ -356,10 +357,8 @@ class Simulator:
             c.plastic.weight[mask] = self._new_weights(proj, post, int(mask.sum()))
         elif name in c.projection_names:
             index = self._synapse_index(name)  # cached: a live change costs the projection's size, not the network's
-            weights = self._new_weights(proj, post, index.size)
-            c.synapses.weight[index] = weights
-            column = c.synapses.target[index] % n
-            c.synapses.target[index] = (column + np.where(weights < 0, n, 0)).astype(np.int32)
+            weights = self._new_weights(proj, post, index.size, allow_constant=True)
+            build_kernels.write_weights(c.synapses.weight, c.synapses.target, index, weights, n)
         else:
             for sources, inputs in ((c.poisson_sources, c.poisson), (c.current_sources, c.currents)):
                 if name in sources:
@@ -390,14 +389,14 @@ class Simulator:
             network = network.replace_projection(name, rule=rule, weight=tuple(float(w) for w in weight))
         return network
 
-    def _new_weights(self, proj, post, count: int) -> np.ndarray:
+    def _new_weights(self, proj, post, count: int, allow_constant: bool = False) -> np.ndarray:
+        """`count` weights, or with `allow_constant` a single one when all are equal."""
         if isinstance(proj.weight, tuple):
             raise RestartRequired(f"projection '{proj.name}': per-synapse weights change with a rebuild")
-        if post.model == "parrot_neuron":
-            return np.ones(count)
-        if isinstance(proj.weight, Distribution):
+        if isinstance(proj.weight, Distribution) and post.model != "parrot_neuron":
             return draw(proj.weight, count, object_rng(self.seed, proj.name, 1))
-        return np.full(count, float(proj.weight))
+        value = 1.0 if post.model == "parrot_neuron" else float(proj.weight)
+        return np.full(1 if allow_constant else count, value)
 
     def projection_weights(self, name: str) -> np.ndarray:
         """Current weights of a projection's synapses (CSR order)."""

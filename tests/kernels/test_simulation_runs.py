@@ -376,3 +376,19 @@ def test_spike_generator_emits_only_inside_its_window():
     sim = Simulator(net)
     sim.run(10.0)
     assert sim.spikes("p")[1].tolist() == [2.1]
+
+
+def test_live_weight_change_to_a_distribution_draws_one_weight_per_synapse_with_its_own_sign():
+    net = Network(populations=[Population("a", "iaf_psc_delta", 50), Population("b", "iaf_psc_delta", 50)],
+                  projections=[Projection("a", "b", Connectivity("fixed_indegree", indegree=10), weight=0.5)])
+    sim = Simulator(net)
+    n = sim.compiled.n_neurons
+    mixed = Distribution("uniform", {"low": -1.0, "high": 1.0})
+    sim.set_param("a→b", "weight", mixed)
+    weights = sim.projection_weights("a→b")
+    assert weights.size == 500 and weights.min() < 0 < weights.max() and np.unique(weights).size > 400
+    index = sim._synapse_index("a→b")
+    targets = sim.compiled.synapses.target[index]
+    assert np.array_equal(targets >= n, weights < 0)  # inhibitory weights sit in the inhibitory column
+    sim.set_param("a→b", "weight", 0.25)
+    assert np.all(sim.projection_weights("a→b") == 0.25) and np.all(sim.compiled.synapses.target[index] < n)

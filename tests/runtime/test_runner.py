@@ -657,7 +657,8 @@ def test_live_change_sends_its_first_frame_after_one_block_and_notify_wakes_the_
     runner.set_param("drive", "rate", 8000.0)
     frames = runner.wait_for(lambda f: f.kind == "reply", timeout=10)
     reply = first(frames, kind="reply")
-    frames += runner.wait_for(lambda f: f.kind == "data" and f.seq > reply.seq, timeout=10)
+    if not any(f.kind == "data" and f.seq > reply.seq for f in frames):  # it may come in the same batch
+        frames += runner.wait_for(lambda f: f.kind == "data" and f.seq > reply.seq, timeout=10)
     runner.pause()
     data = data_of(frames)
     assert reply.ok, reply.message
@@ -666,7 +667,7 @@ def test_live_change_sends_its_first_frame_after_one_block_and_notify_wakes_the_
     new = [f for f in data if f.seq > reply.seq]
     assert len(data) - len(new) <= 1 and len(new) == 1
     assert steps(new[0].t_start) == steps(reply.t_end)
-    assert new[0].t_end - new[0].t_start < 100.0  # one block, not a minute of frames
+    assert new[0].t_end - new[0].t_start <= 2000 * 0.1  # one block (at most block_steps), not a minute
 
 
 def test_a_failing_notify_does_not_stop_the_runner(start):
