@@ -3,6 +3,8 @@
 Every edit goes through `DesignState.edit`, which builds a new (validated,
 immutable) Network: an invalid edit raises before anything changes, and
 undo/redo are stacks of whole networks, so they work on the model, not on widgets.
+One slider drag is one undo step (`coalesce`); an undo or redo that changes only what the
+running simulation takes live is announced through `live_change` like the edit was.
 Views watch `network`, `selection` and `problems`; they never talk to each other.
 """
 from __future__ import annotations
@@ -32,21 +34,26 @@ class DesignState(param.Parameterized):
     can_undo = param.Boolean(default=False)
     can_redo = param.Boolean(default=False)
     structural_change = param.Integer(default=0, doc="Counts edits that need the simulation rebuilt")
-    live_change = param.Parameter(default=None, doc="(target, field, value) of the last live edit")
+    live_change = param.Parameter(default=None, doc="""
+        (target, field, value) of the last change the running simulation takes live; every
+        announcement is an event, even when it repeats the previous one""")
 
     def __init__(self, network: Network | None = None, **params):
         super().__init__(**params)
         self._undo: list[tuple[Network, str]] = []
         self._redo: list[tuple[Network, str]] = []
+        self._coalesce: object = None  # key of the edit on top of the undo stack, if it may grow
         if network is not None:
             self.network = network
         self.problems = find_problems(self.network)
 
     # -- the one way to change the design ------------------------------------------
     def edit(self, description: str, change, *, structural: bool = True, live: tuple | None = None,
-             select: dict | None = None) -> bool:
+             select: dict | None = None, coalesce=None) -> bool:
         """Apply `change(network) -> Network`. Returns False (and sets `error`) if it is refused.
-        `select`: the selection to show after the edit, set together with the new network."""
+        `select`: the selection to show after the edit, set together with the new network.
+        `coalesce`: consecutive edits with the same (hashable, not None) key make one undo step
+        that goes back to before the first of them, e.g. ("drag", target, field, drag_id)."""
         try:
             new = change(self.network)
         except ValidationError as error:
@@ -54,16 +61,33 @@ class DesignState(param.Parameterized):
             return False
         if new == self.network:
             return True
-        self._undo.append((self.network, description))
+        if coalesce is not None and coalesce == self._coalesce and self._undo:
+            before, _ = self._undo.pop()
+            if new != before:
+                self._undo.append((before, description))
+            else:  # a drag that came back to where it started is no step at all
+                coalesce = None
+        else:
+            self._undo.append((self.network, description))
+        self._coalesce = coalesce
         self._redo.clear()
-        self._commit(new, description, structural=structural, live=live, select=select)
+        self._commit(new, description, structural=structural, live=[live] if live is not None else [],
+                     select=select)
         return True
 
-    def _commit(self, network: Network, description: str, structural: bool, live: tuple | None,
+    def _announce_live(self, change: tuple) -> None:
+        """`live_change = change` as an event, even when it equals the previous value."""
+        if self.live_change == change:
+            self.param.trigger("live_change")
+        else:
+            self.live_change = change
+
+    def _commit(self, network: Network, description: str, structural: bool, live: list[tuple],
                 select: dict | None = None) -> None:
-        if not structural and live is not None:
-            # first: the running simulation gets a live change before the views rebuild (~200 ms)
-            self.live_change = live
+        if not structural:
+            # first: the running simulation gets its live changes before the views update
+            for change in live:
+                self._announce_live(change)
         with param.parameterized.batch_call_watchers(self):
             self.network = network
             self.error = ""
@@ -82,7 +106,7 @@ class DesignState(param.Parameterized):
             return False
         previous, description = self._undo.pop()
         self._redo.append((self.network, description))
-        self._commit(previous, f"undid: {description}", structural=True, live=None)
+        self._step_to(previous, f"undid: {description}")
         return True
 
     def redo(self) -> bool:
@@ -90,8 +114,14 @@ class DesignState(param.Parameterized):
             return False
         following, description = self._redo.pop()
         self._undo.append((self.network, description))
-        self._commit(following, f"redid: {description}", structural=True, live=None)
+        self._step_to(following, f"redid: {description}")
         return True
+
+    def _step_to(self, network: Network, description: str) -> None:
+        """Undo/redo: live if the two networks differ only in what the simulation takes live."""
+        self._coalesce = None
+        live = live_differences(self.network, network)
+        self._commit(network, description, structural=live is None, live=live or [])
 
     def replace_network(self, network: Network, description: str) -> None:
         """Open another design (example, file, stored copy); undoable like any edit."""
@@ -163,8 +193,9 @@ class DesignState(param.Parameterized):
         return self.edit(f"rename '{name}' to '{new_name}'", lambda net: net.replace_population(name, name=new_name),
                          select={"kind": "node", "id": new_name} if keep else None)
 
-    def set_population_field(self, name: str, field: str, value) -> bool:
-        """size, params.<name>, record.traces / record.spikes, initial.V_m."""
+    def set_population_field(self, name: str, field: str, value, coalesce=None) -> bool:
+        """size, params.<name>, record.traces / record.spikes, initial.V_m.
+        `coalesce`: see `edit` (e.g. one key per slider drag)."""
         pop = self.network.population(name)
         if field == "size":
             return self.edit(f"set size of '{name}' to {value}", lambda net: net.replace_population(name, size=value))
@@ -181,7 +212,7 @@ class DesignState(param.Parameterized):
         live = quantity is not None and quantity.live
         return self.edit(f"set {name}.{field} = {value}",
                          lambda net: net.replace_population(name, params={**pop.params, field: value}),
-                         structural=not live, live=(name, field, value) if live else None)
+                         structural=not live, live=(name, field, value) if live else None, coalesce=coalesce)
 
     def set_population_params(self, name: str, values: dict) -> bool:
         """Several parameters together (e.g. a schedule's times and values), one undoable edit."""
@@ -189,8 +220,9 @@ class DesignState(param.Parameterized):
         return self.edit(f"set {', '.join(values)} of '{name}'",
                          lambda net: net.replace_population(name, params={**pop.params, **values}))
 
-    def set_projection_field(self, name: str, field: str, value) -> bool:
-        """weight, delay, synapse, name, or rule (a Connectivity)."""
+    def set_projection_field(self, name: str, field: str, value, coalesce=None) -> bool:
+        """weight, delay, synapse, name, or rule (a Connectivity); synapse_params.<name>.
+        `coalesce`: see `edit` (e.g. one key per slider drag)."""
         if field == "name":
             keep = self.selection == {"kind": "edge", "id": name}
             return self.edit(f"rename projection '{name}'", lambda net: net.replace_projection(name, name=value.strip()),
@@ -204,10 +236,10 @@ class DesignState(param.Parameterized):
             live = key in LIVE_SYNAPSE_FIELDS
             return self.edit(f"set {name}.{key} = {value}",
                              lambda net: net.replace_projection(name, synapse_params={**proj.synapse_params, key: value}),
-                             structural=not live, live=(name, key, value) if live else None)
+                             structural=not live, live=(name, key, value) if live else None, coalesce=coalesce)
         live = field in LIVE_PROJECTION_FIELDS
         return self.edit(f"set {name}.{field}", lambda net: net.replace_projection(name, **{field: value}),
-                         structural=not live, live=(name, field, value) if live else None)
+                         structural=not live, live=(name, field, value) if live else None, coalesce=coalesce)
 
     def apply_preset(self, name: str, preset: str) -> bool:
         """A model's named parameter set (e.g. an AdEx firing pattern) in one undoable step."""
@@ -257,6 +289,51 @@ class DesignState(param.Parameterized):
         raise ValidationError("too many projections")
 
 
+def live_differences(old: Network, new: Network) -> list[tuple] | None:
+    """The changes from `old` to `new` as (target, field, value), named as the edit methods name
+    them, if the running simulation can take them all live; None if `new` needs a rebuild.
+    Positions are layout only: they differ freely and announce nothing."""
+    if (old.name, old.description, old.dt, old.seed, old.t_sim) != (new.name, new.description, new.dt, new.seed, new.t_sim):
+        return None
+    if ([p.name for p in old.populations] != [p.name for p in new.populations]
+            or [p.name for p in old.projections] != [p.name for p in new.projections]):
+        return None
+    changes: list[tuple] = []
+    for a, b in zip(old.populations, new.populations):
+        if a == b:
+            continue
+        if (a.model, a.size, a.initial, a.record.variables) != (b.model, b.size, b.initial, b.record.variables):
+            return None
+        quantities = a.model_class.parameters
+        for key in a.params.keys() | b.params.keys():
+            if a.params.get(key) == b.params.get(key):
+                continue
+            quantity = quantities.get(key)
+            if quantity is None or not quantity.live:
+                return None
+            changes.append((b.name, key, b.params[key]))
+        if a.record.spikes != b.record.spikes:
+            changes.append((b.name, "record.spikes", b.record.spikes))
+        if a.record.traces != b.record.traces:
+            changes.append((b.name, "record.traces", b.record.traces))
+    for a, b in zip(old.projections, new.projections):
+        if a == b:
+            continue
+        if (a.pre, a.post, a.rule, a.delay, a.synapse) != (b.pre, b.post, b.rule, b.delay, b.synapse):
+            return None
+        if a.weight != b.weight:
+            if isinstance(a.weight, tuple) or isinstance(b.weight, tuple):
+                return None  # per-synapse weights change with a rebuild
+            changes.append((b.name, "weight", b.weight))
+        for key in a.synapse_params.keys() | b.synapse_params.keys():
+            if a.synapse_params.get(key) == b.synapse_params.get(key):
+                continue
+            if key not in LIVE_SYNAPSE_FIELDS:
+                return None
+            changes.append((b.name, key, b.synapse_params[key]))
+    return changes
+
+
 def _default_name(model_class) -> str:
     return {
         "poisson_generator": "noise", "dc_generator": "current", "spike_generator": "spikes",
@@ -271,4 +348,4 @@ def palette_entries() -> list[dict]:
     ]
 
 
-__all__ = ["DesignState", "palette_entries", "get_model"]
+__all__ = ["DesignState", "live_differences", "palette_entries", "get_model"]

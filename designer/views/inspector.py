@@ -3,32 +3,67 @@
 Forms are generated from the model's own parameter metadata (unit in the
 label, bounds, default, doc as the tooltip). A refused value shows its error
 under the field; the model keeps its last valid value.
+
+A form is built again only when its STRUCTURE changes (another selection, model,
+synapse model, connection rule, a value turning into a distribution...). A change of
+values only (an edit, undo/redo) keeps the widgets, so the one being typed in or
+dragged stays, and puts the design's values into them; those updates are not edits.
+The fields the running simulation takes live are LiveSliders: their values reach
+Python in one message, without Panel's debounce.
 """
 from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import panel as pn
 import param
 from panel.viewable import Viewer
 
-from engine import Connectivity, get_model
+from engine import Connectivity
 from engine.model.network import RULES, Distribution
 from engine.model.synapses import SYNAPSES
 
-from designer.state import DesignState
+from designer.state import LIVE_SYNAPSE_FIELDS, DesignState
+from designer.views.live_slider import LiveSlider
 
 RULE_FIELD = {"pairwise_bernoulli": ("p", "Connection probability p", float),
               "fixed_indegree": ("indegree", "Inputs per target neuron", int),
               "fixed_outdegree": ("outdegree", "Targets per source neuron", int),
               "fixed_total_number": ("N", "Number of synapses", int)}
 
+# A slider's range around a value with an open bound reaches at least this far (one "sensible
+# unit" of the quantity), so a parameter at 0 still gets a usable range.
+SLIDER_SCALE = {"pA": 100.0, "pF": 100.0, "mV": 10.0, "ms": 10.0, "Hz": 10.0, "nS": 10.0}
+SLIDER_SCALE_OF = {"lambda": 0.01}  # learning rates are small fractions
+WEIGHT_SCALE = {"pA": 10.0, "mV": 1.0, "nS": 1.0}
+NO_PRESET = "—"
+
 
 def text(value: str, tag: str = "span", css_class: str = "", stylesheets=()) -> pn.pane.HTML:
     """User text shown as text: escaped, never interpreted as HTML."""
     cls = f' class="{css_class}"' if css_class else ""
     return pn.pane.HTML(f"<{tag}{cls}>{html.escape(str(value))}</{tag}>", margin=(2, 10), stylesheets=list(stylesheets))
+
+
+@dataclass
+class _Field:
+    """A widget of the form shown, with how to read the design's value for it."""
+
+    widget: Any
+    read: Callable[[], Any]
+    error: pn.pane.HTML
+
+
+def _shape(value) -> Any:
+    """What a value looks like to the form: a number is edited in a field; anything else
+    (a Distribution, per-synapse values) is shown as text, so its value is structure."""
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return "number"
+    return value
 
 
 class Inspector(Viewer):
@@ -40,140 +75,221 @@ class Inspector(Viewer):
     def __init__(self, state: DesignState, **params):
         super().__init__(state=state, **params)
         self._body = pn.Column(sizing_mode="stretch_width", name="inspector")
-        self._shown = None
+        self._shown = None  # the structure of the form shown
+        self._fields: list[_Field] = []
+        self._syncing = False  # putting the design's values into the widgets: not edits
         self._wire()
-        self._rebuild()
+        self._refresh()
 
     def _wire(self) -> None:
         self.state.param.watch(self._on_change, ["selection", "network"])
 
     def _on_change(self, *_events) -> None:
         # one call with several events when selection and network change in one batch
-        self._rebuild()
+        self._refresh()
 
     def __panel__(self):
         return self._body
 
-    # -- building forms ------------------------------------------------------------------
-    def _rebuild(self) -> None:
+    # -- building forms, or updating their values --------------------------------------------
+    def _structure(self) -> tuple:
+        """What the form shows, without the values its fields edit."""
         sel = self.state.selection
         net = self.state.network
         if sel.get("kind") == "node" and sel.get("id") in {p.name for p in net.populations}:
             pop = net.population(sel["id"])
-            key = ("node", pop)
-            if key != self._shown:
-                self._body.objects = self._population_form(pop)
-        elif sel.get("kind") == "edge" and sel.get("id") in {p.name for p in net.projections}:
+            return ("node", pop.name, pop.model, _shape(pop.initial.get("V_m")))
+        if sel.get("kind") == "edge" and sel.get("id") in {p.name for p in net.projections}:
             proj = net.projection(sel["id"])
-            key = ("edge", proj, net.population(proj.post).model)
-            if key != self._shown:
-                self._body.objects = self._projection_form(proj)
+            pre, post = net.population(proj.pre), net.population(proj.post)
+            return ("edge", proj.name, pre.name, pre.model, post.name, post.model, proj.rule.rule,
+                    _shape(proj.weight), _shape(proj.delay), proj.synapse)
+        return ("network", net.name)  # the name is the form's title
+
+    def _refresh(self) -> None:
+        key = self._structure()
+        if key == self._shown:
+            self._sync_values()
+            return
+        self._fields = []
+        if key[0] == "node":
+            items = self._population_form(self.state.network.population(key[1]))
+        elif key[0] == "edge":
+            items = self._projection_form(self.state.network.projection(key[1]))
         else:
-            key = ("network", net.name, net.description, net.dt, net.seed)
-            if key != self._shown:
-                self._body.objects = self._network_form()
+            items = self._network_form()
+        self._body.objects = items
         self._shown = key
+
+    def _sync_values(self) -> None:
+        """The design's values into the widgets shown; a value that changes hides its field's
+        (now stale) error."""
+        self._syncing = True
+        try:
+            for field in self._fields:
+                value = field.read()
+                if isinstance(field.widget, LiveSlider):
+                    if value != field.widget.value:
+                        field.error.visible = False
+                    field.widget.set_value(value)
+                elif field.widget.value != value:
+                    field.widget.value = value
+                    field.error.visible = False
+        finally:
+            self._syncing = False
 
     def _html(self, obj: str, **params) -> pn.pane.HTML:
         return pn.pane.HTML(obj, stylesheets=list(self.html_stylesheets), **params)
 
-    def _field(self, widget, apply) -> pn.Column:
-        """A widget plus its inline error line; `apply(value) -> bool` edits the state."""
+    def _show_result(self, error: pn.pane.HTML, ok: bool) -> None:
+        message = "" if ok else f'<span class="field-error">{html.escape(self.state.error)}</span>'
+        if error.object != message:
+            error.object = message
+        if error.visible != (not ok):
+            error.visible = not ok
+
+    def _field(self, widget, apply, read: Callable[[], Any]) -> pn.Column:
+        """A widget plus its inline error line; `apply(value) -> bool` edits the state,
+        `read()` gives the design's value as the widget shows it."""
         error = self._html("", margin=(0, 10), css_classes=["field-error"], visible=False)
 
         def changed(event):
-            ok = apply(event.new)
-            error.object = "" if ok else f'<span class="field-error">{html.escape(self.state.error)}</span>'
-            error.visible = not ok
+            if self._syncing:
+                return
+            self._show_result(error, apply(event.new))
 
         widget.param.watch(changed, "value")
+        self._fields.append(_Field(widget, read, error))
         return pn.Column(widget, error, margin=0, sizing_mode="stretch_width")
+
+    def _slider(self, target: str, label: str, value: float, apply, read: Callable[[], Any], *, doc: str = "",
+                bounds=(None, None), scale: float = 1.0, exclusive_low: bool = False,
+                integer: bool = False) -> pn.Column:
+        """A LiveSlider plus its inline error line; `apply(value, coalesce) -> bool`, where one
+        drag (one coalesce key) is one undo step."""
+        error = self._html("", margin=(0, 10), css_classes=["field-error"], visible=False)
+        slider = LiveSlider(value, label=label, doc=doc, bounds=bounds, scale=scale, exclusive_low=exclusive_low,
+                            integer=integer, width=300, sizing_mode="fixed")
+
+        def changed(new, drag, final):
+            ok = apply(new, None if drag is None else ("drag", target, label, drag))
+            self._show_result(error, ok)
+            return ok
+
+        slider.on_value(changed)
+        self._fields.append(_Field(slider, read, error))
+        return pn.Column(slider, error, margin=0, sizing_mode="stretch_width")
+
+    def _population(self, name: str):
+        return self.state.network.population(name)
+
+    def _projection(self, name: str):
+        return self.state.network.projection(name)
 
     def _population_form(self, pop) -> list:
         model = pop.model_class
         state = self.state
         name = pop.name
+        current = self._population
         items = [
             self._html(f"<h3 class='inspector-title'>{html.escape(name)}</h3>"
                          f"<div class='inspector-sub'>{html.escape(model.name)} · {html.escape(model.summary)}</div>",
                          margin=(0, 10)),
-            self._field(pn.widgets.TextInput(name="Name", value=name, description="Shown on the canvas and in plots"),
-                        lambda v: state.rename_population(name, v)),
-            self._field(pn.widgets.IntInput(name="Size (neurons)" if model.category == "neuron" else "Instances",
+            self._field(pn.widgets.TextInput(label="Name", value=name, description="Shown on the canvas and in plots"),
+                        lambda v: state.rename_population(name, v), lambda: current(name).name),
+            self._field(pn.widgets.IntInput(label="Size (neurons)" if model.category == "neuron" else "Instances",
                                             value=pop.size, start=1, description="How many neurons (or device instances)"),
-                        lambda v: state.set_population_field(name, "size", v)),
+                        lambda v: state.set_population_field(name, "size", v), lambda: current(name).size),
         ]
         if model.presets:
             items.append(self._field(
-                pn.widgets.Select(name="Preset (firing pattern)", options=["—"] + list(model.presets), value="—",
+                pn.widgets.Select(label="Preset (firing pattern)", options=[NO_PRESET] + list(model.presets),
+                                  value=NO_PRESET,
                                   description="Set the published parameters of a firing pattern in one step"),
-                lambda v: True if v == "—" else state.apply_preset(name, v)))
+                lambda v: True if v == NO_PRESET else state.apply_preset(name, v), lambda: NO_PRESET))
         for quantity in model.parameters.values():
             label = f"{quantity.name} ({quantity.unit})" if quantity.unit else quantity.name
             value = pop.params[quantity.name]
+            q = quantity.name
             if quantity.optional:
-                widget = pn.widgets.TextInput(name=label, value="" if value is None else f"{value:g}",
+                widget = pn.widgets.TextInput(label=label, value=_optional_text(value),
                                               placeholder="empty = never", description=quantity.doc)
-                items.append(self._field(widget, lambda v, q=quantity.name: state.set_population_field(
-                    name, q, _optional_number(v))))
+                items.append(self._field(widget, lambda v, q=q: state.set_population_field(name, q, _optional_number(v)),
+                                         lambda q=q: _optional_text(current(name).params[q])))
                 continue
-            low, high = quantity.bounds
-            widget = pn.widgets.FloatInput(name=label, value=value, description=quantity.doc, format="0[.]000")
-            items.append(self._field(widget, lambda v, q=quantity.name: state.set_population_field(name, q, v)))
+            if quantity.live:
+                items.append(self._slider(
+                    name, label, value, lambda v, key, q=q: state.set_population_field(name, q, v, coalesce=key),
+                    lambda q=q: current(name).params[q], doc=quantity.doc, bounds=quantity.bounds,
+                    scale=SLIDER_SCALE.get(quantity.unit, 1.0), exclusive_low=quantity.exclusive_low,
+                    integer=quantity.integer))
+                continue
+            widget = pn.widgets.FloatInput(label=label, value=value, description=quantity.doc, format="0[.]000")
+            items.append(self._field(widget, lambda v, q=q: state.set_population_field(name, q, v),
+                                     lambda q=q: current(name).params[q]))
         if "spike_times" in model.extra_parameters():
-            trains = pop.params["spike_times"]
             widget = pn.widgets.TextAreaInput(
-                name="Spike times (ms; one line per neuron)", height=80,
-                value="\n".join(", ".join(f"{t:g}" for t in train) for train in trains),
+                label="Spike times (ms; one line per neuron)", height=80, value=_trains_text(pop.params["spike_times"]),
                 description="Comma-separated times, one line per neuron (one line: shared by all)")
-            items.append(self._field(widget, lambda v: state.set_population_field(name, "spike_times", _parse_trains(v))))
+            items.append(self._field(widget, lambda v: state.set_population_field(name, "spike_times", _parse_trains(v)),
+                                     lambda: _trains_text(current(name).params["spike_times"])))
         for times_name, values_name, label in (("amplitude_times", "amplitude_values", "Current steps (ms: pA), one per line"),
                                                ("rate_times", "rate_values", "Rate changes (ms: Hz), one per line")):
             if times_name in model.extra_parameters():
-                text_value = "\n".join(f"{t:g}: {v:g}" for t, v in zip(pop.params[times_name], pop.params[values_name]))
-                widget = pn.widgets.TextAreaInput(name=label, value=text_value, height=80, placeholder="e.g. 100: 300",
+                widget = pn.widgets.TextAreaInput(label=label, value=_schedule_text(pop.params, times_name, values_name),
+                                                  height=80, placeholder="e.g. 100: 300",
                                                   description="From each time on, the value holds until the next line")
                 items.append(self._field(widget, lambda v, tn=times_name, vn=values_name: state.set_population_params(
-                    name, dict(zip((tn, vn), _parse_schedule(v))))))
+                    name, dict(zip((tn, vn), _parse_schedule(v)))),
+                    lambda tn=times_name, vn=values_name: _schedule_text(current(name).params, tn, vn)))
         if model.category == "neuron":
-            initial = pop.initial.get("V_m")
-            if "V_m" in model.state_defaults and not isinstance(initial, Distribution):
-                widget = pn.widgets.FloatInput(name="Initial V_m (mV)", value=pop.params.get("E_L", 0.0) if initial is None else initial,
+            if "V_m" in model.state_defaults and not isinstance(pop.initial.get("V_m"), Distribution):
+                widget = pn.widgets.FloatInput(label="Initial V_m (mV)", value=_initial_v(pop),
                                                description="Membrane potential at t = 0")
-                items.append(self._field(widget, lambda v: state.set_population_field(name, "initial.V_m", v)))
+                items.append(self._field(widget, lambda v: state.set_population_field(name, "initial.V_m", v),
+                                         lambda: _initial_v(current(name))))
             items.append(self._html("<b>Recording</b>", margin=(8, 10, 0, 10)))
-            items.append(self._field(pn.widgets.Checkbox(name="Record spikes", value=pop.record.spikes),
-                                     lambda v: state.set_population_field(name, "record.spikes", v)))
+            items.append(self._field(pn.widgets.Checkbox(label="Record spikes", value=pop.record.spikes),
+                                     lambda v: state.set_population_field(name, "record.spikes", v),
+                                     lambda: current(name).record.spikes))
             if model.recordables:
-                widget = pn.widgets.TextInput(name="Membrane traces of neurons", value=", ".join(map(str, pop.record.traces)),
+                widget = pn.widgets.TextInput(label="Membrane traces of neurons", value=_ints_text(pop.record.traces),
                                               placeholder="e.g. 0, 1, 5", description="Neuron indices (from 0) whose V_m is plotted")
-                items.append(self._field(widget, lambda v: state.set_population_field(name, "record.traces", _parse_ints(v))))
+                items.append(self._field(widget, lambda v: state.set_population_field(name, "record.traces", _parse_ints(v)),
+                                         lambda: _ints_text(current(name).record.traces)))
         return items
 
     def _projection_form(self, proj) -> list:
         state = self.state
         name = proj.name
+        current = self._projection
         post = state.network.population(proj.post)
         pre = state.network.population(proj.pre)
         weight_unit = "pA" if pre.model_class.emits == "current" else post.model_class.weight_unit
+
+        def set_rule(**changes) -> bool:
+            return state.set_projection_field(name, "rule", _rule_with(current(name).rule, post=post, pre=pre, **changes))
+
         items = [
             self._html(f"<h3 class='inspector-title'>{html.escape(name)}</h3>"
                          f"<div class='inspector-sub'>{html.escape(proj.pre)} → {html.escape(proj.post)}</div>", margin=(0, 10)),
-            self._field(pn.widgets.TextInput(name="Name", value=name), lambda v: state.set_projection_field(name, "name", v)),
-            self._field(pn.widgets.Select(name="Connection rule", value=proj.rule.rule,
+            self._field(pn.widgets.TextInput(label="Name", value=name), lambda v: state.set_projection_field(name, "name", v),
+                        lambda: current(name).name),
+            self._field(pn.widgets.Select(label="Connection rule", value=proj.rule.rule,
                                           options=[r for r in RULES if r != "explicit" or proj.rule.rule == "explicit"],
                                           description="How source and target neurons are paired (NEST's rules)"),
-                        lambda v: state.set_projection_field(name, "rule", _rule_with(proj.rule, rule=v, post=post, pre=pre))),
+                        lambda v: set_rule(rule=v), lambda: current(name).rule.rule),
         ]
         if proj.rule.rule in RULE_FIELD:
             field, label, kind = RULE_FIELD[proj.rule.rule]
             widget_class = pn.widgets.FloatInput if kind is float else pn.widgets.IntInput
-            items.append(self._field(widget_class(name=label, value=getattr(proj.rule, field)),
-                                     lambda v, f=field: state.set_projection_field(name, "rule", _rule_with(proj.rule, **{f: v}))))
-        items.append(self._field(pn.widgets.Checkbox(name="Allow autapses (self-connections)", value=proj.rule.allow_autapses),
-                                 lambda v: state.set_projection_field(name, "rule", _rule_with(proj.rule, allow_autapses=v))))
-        items.append(self._field(pn.widgets.Checkbox(name="Allow multapses (repeated pairs)", value=proj.rule.allow_multapses),
-                                 lambda v: state.set_projection_field(name, "rule", _rule_with(proj.rule, allow_multapses=v))))
+            items.append(self._field(widget_class(label=label, value=getattr(proj.rule, field)),
+                                     lambda v, f=field: set_rule(**{f: v}),
+                                     lambda f=field: getattr(current(name).rule, f)))
+        items.append(self._field(pn.widgets.Checkbox(label="Allow autapses (self-connections)", value=proj.rule.allow_autapses),
+                                 lambda v: set_rule(allow_autapses=v), lambda: current(name).rule.allow_autapses))
+        items.append(self._field(pn.widgets.Checkbox(label="Allow multapses (repeated pairs)", value=proj.rule.allow_multapses),
+                                 lambda v: set_rule(allow_multapses=v), lambda: current(name).rule.allow_multapses))
         for field, unit, doc in (("weight", weight_unit, "Synaptic weight; negative = inhibitory"),
                                  ("delay", "ms", "Transmission delay (at least one time step)")):
             value = getattr(proj, field)
@@ -185,46 +301,89 @@ class Inspector(Viewer):
                 items.append(text(f"{field}: {len(value)} listed values ({unit}), mean {sum(value) / max(len(value), 1):.4g}",
                                   "div", stylesheets=self.html_stylesheets))
                 continue
-            widget = pn.widgets.FloatInput(name=f"{field.capitalize()} ({unit})", value=value, description=doc, format="0[.]0000")
-            items.append(self._field(widget, lambda v, f=field: state.set_projection_field(name, f, v)))
-        items.append(self._field(pn.widgets.Select(name="Synapse model", value=proj.synapse, options=list(SYNAPSES),
+            label = f"{field.capitalize()} ({unit})"
+            if field == "weight":  # the running simulation takes it live
+                items.append(self._slider(
+                    name, label, value, lambda v, key: state.set_projection_field(name, "weight", v, coalesce=key),
+                    lambda: current(name).weight, doc=doc, scale=WEIGHT_SCALE.get(unit, 1.0)))
+                continue
+            widget = pn.widgets.FloatInput(label=label, value=value, description=doc, format="0[.]0000")
+            items.append(self._field(widget, lambda v, f=field: state.set_projection_field(name, f, v),
+                                     lambda f=field: getattr(current(name), f)))
+        items.append(self._field(pn.widgets.Select(label="Synapse model", value=proj.synapse, options=list(SYNAPSES),
                                                    description="static: fixed weight; stdp: weights learn from spike timing"),
-                                 lambda v: state.set_projection_field(name, "synapse", v)))
+                                 lambda v: state.set_projection_field(name, "synapse", v), lambda: current(name).synapse))
         synapse = SYNAPSES[proj.synapse]
         for quantity in synapse.parameters.values():
             value = proj.synapse_params[quantity.name]
-            if quantity.name == "learning":
-                widget = pn.widgets.Checkbox(name="Learning on (live)", value=bool(value))
+            q = quantity.name
+            if q == "learning":
+                widget = pn.widgets.Checkbox(label="Learning on (live)", value=bool(value))
                 items.append(self._field(widget, lambda v: state.set_projection_field(name, "synapse_params.learning",
-                                                                                       1.0 if v else 0.0)))
+                                                                                       1.0 if v else 0.0),
+                                         lambda: bool(current(name).synapse_params["learning"])))
                 continue
-            label = f"{quantity.name} ({quantity.unit})" if quantity.unit else quantity.name
-            widget = pn.widgets.FloatInput(name=label, value=value, description=quantity.doc, format="0[.]0000")
-            items.append(self._field(widget, lambda v, q=quantity.name: state.set_projection_field(
-                name, f"synapse_params.{q}", v)))
+            label = f"{q} ({quantity.unit})" if quantity.unit else q
+            if q in LIVE_SYNAPSE_FIELDS:
+                items.append(self._slider(
+                    name, label, value, lambda v, key, q=q: state.set_projection_field(name, f"synapse_params.{q}", v, coalesce=key),
+                    lambda q=q: current(name).synapse_params[q], doc=quantity.doc, bounds=quantity.bounds,
+                    scale=SLIDER_SCALE_OF.get(q, SLIDER_SCALE.get(quantity.unit, 1.0)), exclusive_low=quantity.exclusive_low,
+                    integer=quantity.integer))
+                continue
+            widget = pn.widgets.FloatInput(label=label, value=value, description=quantity.doc, format="0[.]0000")
+            items.append(self._field(widget, lambda v, q=q: state.set_projection_field(name, f"synapse_params.{q}", v),
+                                     lambda q=q: current(name).synapse_params[q]))
         if "pairing" in synapse.extra_parameters():
-            items.append(self._field(pn.widgets.Select(name="Spike pairing", value=proj.synapse_params["pairing"],
+            items.append(self._field(pn.widgets.Select(label="Spike pairing", value=proj.synapse_params["pairing"],
                                                        options=["all_to_all", "nearest"]),
-                                     lambda v: state.set_projection_field(name, "synapse_params.pairing", v)))
+                                     lambda v: state.set_projection_field(name, "synapse_params.pairing", v),
+                                     lambda: current(name).synapse_params["pairing"]))
         return items
 
     def _network_form(self) -> list:
         state = self.state
         net = state.network
+
+        def current():
+            return self.state.network
+
         return [
             self._html(f"<h3 class='inspector-title'>{html.escape(net.name)}</h3>"
                          "<div class='inspector-sub'>Network · select a node or an edge to edit it</div>", margin=(0, 10)),
-            self._field(pn.widgets.TextInput(name="Network name", value=net.name), lambda v: state.set_network_field("name", v)),
-            self._field(pn.widgets.TextAreaInput(name="Description", value=net.description, height=110),
-                        lambda v: state.set_network_field("description", v)),
-            self._field(pn.widgets.FloatInput(name="Time step dt (ms)", value=net.dt, description="Integration step"),
-                        lambda v: state.set_network_field("dt", v)),
-            self._field(pn.widgets.IntInput(name="Seed", value=net.seed, description="Same seed, same network, same spikes"),
-                        lambda v: state.set_network_field("seed", v)),
+            self._field(pn.widgets.TextInput(label="Network name", value=net.name), lambda v: state.set_network_field("name", v),
+                        lambda: current().name),
+            self._field(pn.widgets.TextAreaInput(label="Description", value=net.description, height=110),
+                        lambda v: state.set_network_field("description", v), lambda: current().description),
+            self._field(pn.widgets.FloatInput(label="Time step dt (ms)", value=net.dt, description="Integration step"),
+                        lambda v: state.set_network_field("dt", v), lambda: current().dt),
+            self._field(pn.widgets.IntInput(label="Seed", value=net.seed, description="Same seed, same network, same spikes"),
+                        lambda v: state.set_network_field("seed", v), lambda: current().seed),
         ]
 
 
-def _rule_with(rule: Connectivity, post=None, pre=None, **changes) -> Connectivity:
+def _optional_text(value) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def _trains_text(trains) -> str:
+    return "\n".join(", ".join(f"{t:g}" for t in train) for train in trains)
+
+
+def _schedule_text(params: dict, times_name: str, values_name: str) -> str:
+    return "\n".join(f"{t:g}: {v:g}" for t, v in zip(params[times_name], params[values_name]))
+
+
+def _initial_v(pop) -> float:
+    initial = pop.initial.get("V_m")
+    return pop.params.get("E_L", 0.0) if initial is None else initial
+
+
+def _ints_text(values) -> str:
+    return ", ".join(map(str, values))
+
+
+def _rule_with(rule: Connectivity, /, post=None, pre=None, **changes) -> Connectivity:
     new_rule = changes.get("rule", rule.rule)
     values = {"rule": new_rule, "allow_autapses": rule.allow_autapses, "allow_multapses": rule.allow_multapses}
     values.update({k: v for k, v in changes.items() if k in ("allow_autapses", "allow_multapses")})

@@ -6,7 +6,7 @@ import pytest
 
 from designer.session import LiveSession
 from designer.state import DesignState
-from engine import Network, Population
+from engine import Network
 from engine.io import load_network, network_from_json
 
 EXAMPLE = "assets/examples/ei_network.json"
@@ -112,5 +112,142 @@ def test_session_applies_live_edits_and_flags_structural_ones():
         state.add_population("iaf_psc_exp")  # structural, while running: the user is asked
         session.poll()
         assert session.needs_restart
+    finally:
+        session.close()
+
+
+# -- slider drags and live undo ---------------------------------------------------------------
+
+def test_one_drag_is_one_undo_step(state):
+    before = state.network
+    for rate in (18000.0, 15000.0, 12000.0):
+        state.set_population_field("noise", "rate", rate, coalesce=("drag", "noise", "rate", 1))
+    assert len(state._undo) == 1 and state.network.population("noise").params["rate"] == 12000.0
+    state.set_population_field("noise", "rate", 11000.0, coalesce=("drag", "noise", "rate", 2))
+    state.set_population_field("noise", "rate", 10000.0)  # typed: a step of its own
+    assert len(state._undo) == 3
+    assert state.undo() and state.undo() and state.network.population("noise").params["rate"] == 12000.0
+    assert state.undo() and state.network == before and not state.can_undo
+
+
+def test_an_edit_in_between_ends_the_drag_step(state):
+    key = ("drag", "noise", "rate", 1)
+    state.set_population_field("noise", "rate", 18000.0, coalesce=key)
+    state.move("exc", 1.0, 2.0)
+    state.set_population_field("noise", "rate", 15000.0, coalesce=key)
+    assert len(state._undo) == 3
+
+
+def test_a_drag_back_to_where_it_started_is_no_step(state):
+    key = ("drag", "noise", "rate", 1)
+    state.set_population_field("noise", "rate", 18000.0, coalesce=key)
+    state.set_population_field("noise", "rate", 20000.0, coalesce=key)
+    assert not state.can_undo and state._undo == []
+    state.set_population_field("noise", "rate", 19000.0, coalesce=key)
+    assert len(state._undo) == 1 and state.undo() and state.network.population("noise").params["rate"] == 20000.0
+
+
+LIVE_EDITS = [
+    ("population parameter", lambda s: s.set_population_field("exc", "tau_m", 15.0), [("exc", "tau_m", 20.0)]),
+    ("weight", lambda s: s.set_projection_field("inh→exc", "weight", -0.2), [("inh→exc", "weight", -0.5)]),
+    ("traces", lambda s: s.set_population_field("exc", "record.traces", (3, 4)), [("exc", "record.traces", (0, 1))]),
+    ("spikes", lambda s: s.set_population_field("inh", "record.spikes", False), [("inh", "record.spikes", True)]),
+    ("move", lambda s: s.move("exc", 5.0, 6.0), []),
+]
+
+
+@pytest.mark.parametrize("name,edit,undone", LIVE_EDITS, ids=[e[0] for e in LIVE_EDITS])
+def test_undo_and_redo_of_a_live_edit_are_live(state, name, edit, undone):
+    announced = []
+    state.param.watch(lambda e: announced.append(e.new), "live_change")
+    edit(state)
+    done = announced[:]
+    announced.clear()
+    assert state.undo()
+    assert announced == undone and state.structural_change == 0
+    announced.clear()
+    assert state.redo()
+    assert announced == done and state.structural_change == 0
+
+
+def test_undo_of_a_live_synapse_parameter_is_live():
+    state = DesignState(load_network("assets/examples/stdp_pattern.json"))
+    announced = []
+    state.param.watch(lambda e: announced.append(e.new), "live_change")
+    state.set_projection_field("relay→readout", "synapse_params.learning", 0.0)
+    state.set_projection_field("relay→readout", "synapse_params.lambda", 0.05)
+    state.undo()
+    state.undo()
+    assert announced[-2:] == [("relay→readout", "lambda", 0.03), ("relay→readout", "learning", 1.0)]
+    assert state.structural_change == 0
+    state.set_projection_field("relay→readout", "synapse_params.tau_plus", 20.0)  # not live
+    assert state.structural_change == 1
+    state.undo()
+    assert state.structural_change == 2
+
+
+def test_undo_of_a_structural_edit_stays_structural(state):
+    state.set_population_field("exc", "size", 50)
+    state.set_population_field("exc", "tau_m", 15.0)
+    count = state.structural_change
+    state.undo()  # tau_m: live
+    assert state.structural_change == count
+    state.undo()  # size
+    assert state.structural_change == count + 1
+    state.redo()
+    assert state.structural_change == count + 2
+
+
+def test_undoing_several_live_fields_at_once_announces_each(state):
+    key = ("drag", "x")
+    state.edit("two at once", lambda net: net.replace_population("exc", params={**net.population("exc").params,
+                                                                              "tau_m": 15.0, "V_th": 18.0}),
+               structural=False, coalesce=key)
+    announced = []
+    state.param.watch(lambda e: announced.append(e.new), "live_change")
+    state.undo()
+    assert sorted(announced) == [("exc", "V_th", 20.0), ("exc", "tau_m", 20.0)]
+    assert state.structural_change == 0
+
+
+def test_a_repeated_live_change_is_announced_again(state):
+    announced = []
+    state.param.watch(lambda e: announced.append(e.new), "live_change")
+    state.set_population_field("exc", "tau_m", 15.0)
+    state._announce_live(("exc", "tau_m", 15.0))  # equal to the last one: an event all the same
+    assert announced == [("exc", "tau_m", 15.0)] * 2
+
+
+def test_the_simulation_hears_a_live_undo_before_the_views_update(state):
+    seen = []
+    state.param.watch(lambda e: seen.append(("live", state.network.population("exc").params["tau_m"])), "live_change")
+    state.param.watch(lambda e: seen.append(("network", e.new.population("exc").params["tau_m"])), "network")
+    state.set_population_field("exc", "tau_m", 15.0)
+    seen.clear()
+    state.undo()
+    assert seen == [("live", 15.0), ("network", 20.0)]
+
+
+def test_undoing_a_live_edit_while_running_needs_no_rebuild():
+    state = DesignState(load_network("assets/examples/one_neuron.json"))
+    session = LiveSession(state)
+    try:
+        deadline = time.monotonic() + 30
+        while session.status != "paused" and time.monotonic() < deadline:
+            session.poll()
+            time.sleep(0.02)
+        session.run()
+        while session.t_ms < 50 and time.monotonic() < deadline:
+            session.poll()
+            time.sleep(0.02)
+        for amplitude in (450.0, 480.0, 500.0):
+            state.set_population_field("current", "amplitude", amplitude, coalesce=("drag", "current", "amplitude", 1))
+        assert state.undo()
+        session.poll()
+        assert not session.needs_restart
+        assert session._built_network == state.network  # the runner has the old amplitude back
+        assert state.redo()
+        session.poll()
+        assert not session.needs_restart and session._built_network == state.network
     finally:
         session.close()

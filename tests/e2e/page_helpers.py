@@ -66,3 +66,72 @@ def set_field(page: Page, label: str | re.Pattern, value: str) -> None:
     field = page.get_by_label(label, exact=True) if isinstance(label, str) else page.get_by_label(label)
     field.fill(value)
     field.press("Enter")
+
+
+# --- the design as the page holds it, and fields that update in place ----------------------
+
+# The design JSON the page keeps (the browser bridge's `design_json`, written to localStorage):
+# it changes with every accepted edit, so it tells when Python has applied one.
+DESIGN_JSON = """() => {
+  const doc = window.Bokeh && Bokeh.documents && Bokeh.documents[0];
+  if (!doc) return null;
+  for (const m of doc.all_models) {
+    const d = m.data;
+    if (d && d.properties && 'design_json' in d.properties) return d.design_json || null;
+  }
+  return null;
+}"""
+
+
+def read_design(page: Page) -> dict | None:
+    """The design as Python last sent it to the page (the saved-file JSON's `network`);
+    None until the first change of the design (the opened design is not sent)."""
+    text = page.evaluate(DESIGN_JSON)
+    return json.loads(text)["network"] if text else None
+
+
+def population_param(page: Page, population: str, parameter: str):
+    design = read_design(page)
+    assert design is not None, "the page has no design yet (nothing was edited)"
+    pop = next(p for p in design["populations"] if p["name"] == population)
+    return pop["params"][parameter]
+
+
+def set_field_and_wait_applied(page: Page, label: str | re.Pattern, value: str, timeout: int = TIMEOUT_MS) -> None:
+    """Type into an inspector field and press Enter, like a user; return once Python has
+    applied the edit (the design the page holds changed). Fields keep their element when a
+    value changes, so this waits on the design, not on the form."""
+    field = page.get_by_label(label, exact=True) if isinstance(label, str) else page.get_by_label(label)
+    before = page.evaluate(DESIGN_JSON)
+    field.fill(value)
+    field.press("Enter")
+    page.wait_for_function(f"before => ({DESIGN_JSON})() !== before", arg=before, timeout=timeout, polling=20)
+
+
+def live_slider(page: Page, label: str):
+    """(number box, range) of the LiveSlider labelled `label` (the label names the box)."""
+    box = page.get_by_label(label, exact=True)
+    return box, page.locator(".snn-ls").filter(has=box).locator("input[type=range]")
+
+
+def wait_slider_acked(page: Page, box, timeout: int = TIMEOUT_MS) -> bool:
+    """Wait until Python acknowledged the last final value the LiveSlider sent; its ok flag."""
+    page.wait_for_function("el => el.dataset.sentSeq && el.dataset.ackSeq === el.dataset.sentSeq",
+                           arg=box.element_handle(), timeout=timeout, polling=20)
+    return box.evaluate("el => el.dataset.ok") == "true"
+
+
+def drag_range_to(page: Page, slider, fraction: float, steps: int = 12) -> None:
+    """Drag a range input's thumb with the real mouse to `fraction` (0..1) of its track."""
+    box = slider.bounding_box()
+    assert box is not None, f"{slider} is not visible"
+    low, high = (float(slider.evaluate(f"el => el.{end}")) for end in ("min", "max"))
+    value = float(slider.input_value())
+    thumb = 8  # Chromium's thumb is ~16 px wide: its centre runs from 8 px in to 8 px before the end
+    def x_at(f: float) -> float:
+        return box["x"] + thumb + f * (box["width"] - 2 * thumb)
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(x_at((value - low) / (high - low)), y)
+    page.mouse.down()
+    page.mouse.move(x_at(fraction), y, steps=steps)
+    page.mouse.up()
