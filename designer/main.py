@@ -18,7 +18,7 @@ from engine import EngineError, Network, ValidationError, warm_up
 from engine.io import load_network, network_from_json
 
 from designer.session import LiveSession, active_runner_count
-from designer.state import DesignState, palette_entries
+from designer.state import DesignState, live_differences, palette_entries
 from designer.views.browser_bridge import BrowserBridge
 from designer.recording import RecordedData
 from designer.views.export import ExportMenu
@@ -32,6 +32,7 @@ EXAMPLES = ASSETS / "examples"
 FIRST_VISIT_EXAMPLE = "ei_network"
 POLL_MS = 250  # a fallback: the Runner wakes the session's loop for each frame (LiveSession.wake)
 DEBUG_HZ = 5  # debug-state updates per second while only the simulated time changes
+STORE_HZ = 4  # design copies into the browser's storage per second during live-value edits
 
 CSS = (ASSETS / "css" / "app.css").read_text() if (ASSETS / "css" / "app.css").exists() else ""
 
@@ -120,6 +121,7 @@ class DesignerApp:
         self.error = NamedHTML("", sizing_mode="stretch_width", name="edit-error")
         self.debug = NamedHTML("", visible=False, name="debug-state")
         self._debug_synced = 0.0  # time.monotonic() of the last _sync_debug
+        self._store_pending, self._stored_at = False, 0.0  # the browser's copy of the design
         self._wire()
         self._render_problems()
         self._render_gallery_text(self.state.network.description)
@@ -143,19 +145,32 @@ class DesignerApp:
         self.session.param.watch(self._on_session_change, ["status", "t_ms", "needs_restart", "traces"])
 
     def _on_session_change(self, *events) -> None:
-        # while running, t_ms changes with every frame; the JSON below costs several ms to build
+        # While running, t_ms changes with every frame and the JSON below costs several ms to
+        # build: skip some (the next frame or the final pause brings the newest time). Not
+        # running, every change is shown (a reset to t = 0 is followed by no frame).
         now = time.monotonic()
-        if all(e.name == "t_ms" for e in events) and now - self._debug_synced < 1.0 / DEBUG_HZ:
+        if (self.session.status == "running" and all(e.name == "t_ms" for e in events)
+                and now - self._debug_synced < 1.0 / DEBUG_HZ):
             return
         self._sync_debug()
 
-    def _on_network(self, _event) -> None:
+    def _on_network(self, event) -> None:
         self.canvas.nodes = canvas_nodes(self.state)
         self.canvas.edges = canvas_edges(self.state)
         self.download.filename = f"{self.state.network.name}.json"
-        self.bridge.design_json = self.state.to_json()
         self._render_gallery_text(self.state.network.description)
         self._sync_debug()
+        # A slider drags through tens of values a second: the browser's copy of the design
+        # follows at most STORE_HZ times a second, the last value at the next poll.
+        self._store_pending = True
+        if live_differences(event.old, event.new) is None or time.monotonic() - self._stored_at >= 1.0 / STORE_HZ:
+            self._store_design()
+
+    def _store_design(self) -> None:
+        """The design into the browser's localStorage (kept across reloads)."""
+        self._store_pending = False
+        self._stored_at = time.monotonic()
+        self.bridge.design_json = self.state.to_json()
 
     def _on_selection(self, event) -> None:
         if self.canvas.selection != event.new:
@@ -283,6 +298,8 @@ class DesignerApp:
     def poll(self) -> None:
         self.session.poll()
         self.raster.flush()
+        if self._store_pending and time.monotonic() - self._stored_at >= 1.0 / STORE_HZ:
+            self._store_design()
 
     def layout(self) -> pn.viewable.Viewable:
         header = pn.Row(

@@ -15,7 +15,7 @@ from engine import EngineError
 from engine.io import network_to_json
 
 from designer.recording import RecordedData
-from designer.state import DesignState
+from designer.state import DesignState, live_differences
 
 FORMATS = {
     "Design (JSON)": "json",
@@ -88,9 +88,19 @@ class ExportMenu(Viewer):
                                                 width=80, name="export-download")
         self.message = pn.pane.HTML("", name="export-message", margin=(0, 5))
         self.kind.param.watch(lambda _e: self._check(), "value")
-        self.state.param.watch(lambda _e: self._check(), "network")
-        self.recorded.param.watch(lambda _e: self._check(), "n_spikes")
+        self.state.param.watch(self._on_network, "network")
+        self.recorded.param.watch(self._on_recorded, "t")
         self._check()
+
+    def _on_network(self, event) -> None:
+        # A script export is checked by writing it (a few ms): not again for every step of a
+        # slider drag, since values the simulation takes live never make an export impossible.
+        if live_differences(event.old, event.new) is None:
+            self._check()
+
+    def _on_recorded(self, event) -> None:
+        if (event.old > 0) != (event.new > 0):  # only "nothing recorded yet" depends on it
+            self._check()
 
     def __panel__(self):
         return pn.Row(self.kind, self.download, self.message, margin=0)

@@ -1,6 +1,10 @@
 """The app's wiring outside a browser: what opening a design does to the canvas and session."""
 from __future__ import annotations
 
+import html
+import json
+import time
+
 import pytest
 
 from designer.main import DesignerApp
@@ -11,6 +15,10 @@ def app():
     app = DesignerApp(example="ei_network")
     yield app
     app.session.close()
+
+
+def debug_state(app) -> dict:
+    return json.loads(html.unescape(app.debug.object))
 
 
 def test_opening_a_design_fits_the_canvas_and_a_refused_file_does_not(app):
@@ -26,10 +34,31 @@ def test_opening_a_design_fits_the_canvas_and_a_refused_file_does_not(app):
     assert app.canvas.fit_requests == fits + 2 and not app.state.network.populations
 
 
-def test_debug_state_is_not_rebuilt_for_every_frame_time(app):
-    app._sync_debug()
+def test_debug_state_is_not_rebuilt_for_every_frame_time_while_running(app):
+    app.session.status = "running"
     shown = app.debug.object
     app.session.t_ms = 12.5  # as a poll does while running
     assert app.debug.object == shown  # within 1 / DEBUG_HZ of the last sync: skipped
-    app.session.status = "running"
-    assert app.debug.object != shown  # anything but the time is shown at once
+    app.session.status = "paused"
+    assert debug_state(app)["t_ms"] == 12.5  # anything but the time is shown at once
+    app.session.t_ms = 0.0  # a reset while paused: no frame follows it
+    assert debug_state(app)["t_ms"] == 0.0
+
+
+def test_the_browsers_copy_follows_a_slider_drag_at_a_bounded_rate_and_ends_with_its_last_value(app, monkeypatch):
+    import designer.main as main
+
+    stored = app.bridge.design_json
+    app._stored_at = time.monotonic()  # just stored
+    weights = [0.11, 0.12, 0.13]
+    for w in weights:  # one drag: live values only
+        assert app.state.set_projection_field("exc→exc", "weight", w, coalesce=("drag", 1))
+    assert app.bridge.design_json == stored
+    app.poll()
+    assert app.bridge.design_json == stored  # still within 1 / STORE_HZ
+    monkeypatch.setattr(main, "STORE_HZ", 1e9)
+    app.poll()
+    assert json.loads(app.bridge.design_json) == json.loads(app.state.to_json())
+    monkeypatch.setattr(main, "STORE_HZ", 1e-9)
+    app.state.set_population_field("exc", "size", 10)  # structural: stored at once
+    assert json.loads(app.bridge.design_json)["network"]["populations"][0]["size"] == 10
