@@ -136,9 +136,11 @@ class NetworkCanvas(ReactComponent):
         """Zoom and pan the browser's view so that every node is visible.
 
         Call it after assigning the new ``nodes`` (e.g. when a design is
-        opened); the browser fits once those nodes are measured.
+        opened); the browser fits once those nodes are measured. An empty
+        canvas is left as it is (fitting nothing would zoom in arbitrarily).
         """
-        self.fit_requests += 1
+        if self.nodes:
+            self.fit_requests += 1
 
     # ------------------------------------------------------------- internals
 
