@@ -3,10 +3,17 @@
 // Python -> JS: the `design_json` property; every change is written to localStorage.
 const KEY = "snn-designer/design"
 
-function editingText(event) {
+// Whether the focused element keeps this key to itself: text fields keep every key (their own
+// undo); sliders, checkboxes and buttons keep Space only, so Ctrl+Z after moving a slider with
+// the arrow keys still undoes the design edit.
+const OWN_SPACE_ONLY = new Set(["range", "checkbox", "radio", "button", "submit", "color"])
+
+function focusedKeeps(event, action) {
   const target = event.composedPath ? event.composedPath()[0] : event.target
   if (!target || !target.tagName) return false
   const tag = target.tagName.toUpperCase()
+  if (tag === "INPUT" && OWN_SPACE_ONLY.has(String(target.type).toLowerCase())) return action === "toggle_run"
+  if (tag === "BUTTON") return action === "toggle_run"
   return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable
 }
 
@@ -23,13 +30,12 @@ export function render({ model, el }) {
   model.on("design_json", save)
 
   const onKey = (event) => {
-    if (editingText(event)) return
     const ctrl = event.ctrlKey || event.metaKey
     let action = null
     if (ctrl && !event.shiftKey && (event.key === "z" || event.key === "Z")) action = "undo"
     else if (ctrl && ((event.shiftKey && (event.key === "z" || event.key === "Z")) || event.key === "y")) action = "redo"
     else if (!ctrl && event.key === " ") action = "toggle_run"
-    if (action === null) return
+    if (action === null || focusedKeeps(event, action)) return
     // the canvas handles its own shortcuts when it has focus (its root element, or anything
     // inside it); it also marks the events it handled
     if (event.defaultPrevented) return

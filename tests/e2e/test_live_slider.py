@@ -208,3 +208,7 @@ def test_the_weight_slider_fits_the_sidebar_and_takes_the_keyboard(live: Page, a
     assert wait_slider_acked(page, box)
     expect(box).to_have_value("-0.49")
     wait_state(page, "s.projections[2].name === 'inh→exc' && s.projections[2].weight === -0.49 && s.can_undo")
+    # Ctrl+Z with the slider still focused undoes that edit (a slider has no undo of its own)
+    slider.press("Control+z")
+    wait_state(page, "s.projections[2].name === 'inh→exc' && s.projections[2].weight === -0.5")
+    expect(box).to_have_value("-0.5")
