@@ -99,47 +99,43 @@ READ_STATE = """() => {
   return null;
 }"""
 
-# rate rows as they arrive (the plot rolls over), and requestAnimationFrame ticks
+# rate rows as they arrive (the chart keeps one window), and requestAnimationFrame ticks;
+# the charts' read-back: designer/views/strip_chart.js
 INSTALL_PROBES = """() => {
-  const source = Bokeh.documents[0].get_model_by_name('rate-source');
-  if (!source || !source.data.t || source.data.t.length === 0) return false;
+  const chart = (window.snnCharts || {}).rates;
+  if (!chart || chart.t.length === 0) return false;
   if (window._bench) return true;
-  const B = window._bench = {raf: 0, rates: {}};
-  for (const [k, v] of Object.entries(source.data)) B.rates[k] = Array.from(v);
-  const original = source.stream_to.bind(source);
-  source.stream_to = (prop, data, rollover, options) => {
-    for (const [k, v] of Object.entries(data)) (B.rates[k] = B.rates[k] || []).push(...Array.from(v));
-    return original(prop, data, rollover, options);
+  const B = window._bench = {raf: 0, rates: chart.log};
+  chart.onPush = ({n, t, values}) => {
+    for (let i = 0; i < n; i++) B.rates.t.push(t[i]);
+    for (const key of Object.keys(B.rates)) {
+      if (key === 't') continue;
+      const v = values[key];
+      for (let i = 0; i < n; i++) B.rates[key].push(v ? v[i] : NaN);
+    }
   };
   const tick = () => { B.raf++; requestAnimationFrame(tick); };
   requestAnimationFrame(tick);
   return true;
 }"""
 
-# the trace plot: time from Enter to the first data with the new value, and to the repaint
+# the trace chart: time from Enter to the first data with the new value, and to the repaint
 INSTALL_LATENCY = """(column) => {
-  const doc = Bokeh.documents[0];
-  const source = doc.get_model_by_name('trace-source');
-  const figure = doc.get_model_by_name('traces-figure');
-  if (!source || !(column in source.data)) return false;
+  const chart = (window.snnCharts || {}).traces;
+  if (!chart || !chart.series.some((s) => s.key === column)) return false;
   if (window._lat) return true;
   const L = window._lat = {phase: null, t0: null, tData: null, tPaint: null, done: false};
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && L.phase !== null && L.t0 === null) L.t0 = performance.now();
   }, true);
-  const original = source.stream_to.bind(source);
-  source.stream_to = (prop, data, rollover, options) => {
-    const out = original(prop, data, rollover, options);
-    const v = data[column];
+  chart.onPush = ({values}) => {
+    const v = values[column];
     if (v && L.t0 !== null && !L.done) {
-      const values = Array.from(v);
-      const hit = L.phase === 'on' ? values.some((x) => x >= 9.99) : values.some((x) => x < 5);
+      const hit = L.phase === 'on' ? v.some((x) => x >= 9.99) : v.some((x) => x < 5);
       if (hit) { L.tData = performance.now(); L.done = true; }
     }
-    return out;
   };
-  const view = Bokeh.index.find_one(figure);
-  view.repainted.connect(() => { if (L.done && L.tPaint === null) L.tPaint = performance.now(); });
+  chart.onPaint = (now) => { if (L.done && L.tPaint === null) L.tPaint = now; };
   return true;
 }"""
 
@@ -425,8 +421,8 @@ def latency(browser, server, nets, samples: int) -> None:
         page = open_page(browser, server, net)
         set_speed(page, speed)
         page.get_by_role("button", name="▶ Run").click()
-        page.wait_for_function("() => { const s = Bokeh.documents[0].get_model_by_name('trace-source');"
-                               " return s && s.data.t && s.data.t.length > 0 }", timeout=120_000)
+        page.wait_for_function("() => { const c = (window.snnCharts || {}).traces; return !!c && c.t.length > 0 }",
+                               timeout=120_000)
         traces = read_state(page)["traces"]
         column = f"v{traces.index(['probe', 0])}"
         page.wait_for_function(INSTALL_LATENCY, arg=column, timeout=30_000)

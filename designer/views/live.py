@@ -5,8 +5,9 @@ The raster applies flow control: at most MAX_IN_FLIGHT frames unacknowledged by
 the page; while the page lags, frames are merged here (memory bounded by the
 raster's sampled rows and one window of spikes). The raster's acknowledgements
 are the page's only report of progress, so the raster view also sets the
-session's `page_behind`, and the trace and rate views hold their streams back
-(bounded by their rollover) while it is set: a slow page is never flooded.
+session's `page_behind`, and the trace and rate views (StripCharts: the page keeps
+their window and draws them once per animation frame) hold their data back, merged and
+bounded, while it is set: a slow page is never flooded.
 """
 from __future__ import annotations
 
@@ -16,12 +17,11 @@ import time
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource
-from bokeh.plotting import figure
 from panel.viewable import Viewer
 
 from designer.session import LiveSession
 from designer.views.raster import SpikeRaster
+from designer.views.strip_chart import StripChart
 
 MAX_IN_FLIGHT = 3
 MAX_ROWS_PER_POPULATION = 2000  # raster rows per population; more neurons are sampled evenly
@@ -29,10 +29,11 @@ MAX_PENDING_SPIKES = 400_000  # while the page lags, keep at most this many (new
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
 WINDOW_MS = 1000.0
 STATUS_HZ = 5  # status-line updates per second while running
-PLOT_HZ = 10  # trace and rate plot updates per second while running (each one repaints a plot)
+PLOT_HZ = 10  # trace and rate plot updates per second while running
+LIVE_EDIT_S = 0.5  # for this long after a live edit the plots send every frame at once
 TRACE_POINTS = 4000  # membrane-trace points per trace per window, at most
-TRACE_ROLLOVER = TRACE_POINTS * 6 // 5  # kept: a window and a bit (constant, see TracesView)
-RATE_ROLLOVER = int(2 * WINDOW_MS / 5.0)  # 5 ms rate bins kept: two windows
+TRACE_HELD_ROWS = TRACE_POINTS * 6 // 5  # trace rows kept while held back: a window and a bit
+RATE_HELD_ROWS = int(2 * WINDOW_MS / 5.0)  # 5 ms rate bins kept while held back: two windows
 
 
 class RasterView(Viewer):
@@ -133,20 +134,25 @@ class RasterView(Viewer):
 
 
 def _may_send(session: LiveSession, sent_at: float) -> bool:
-    """Whether a plot may stream now: never while the page is behind (see RasterView), and
-    while running at most PLOT_HZ times a second (the next frame, 50 ms later, brings the rest;
-    the last frame of a run or step arrives with the new state and is sent at once)."""
+    """Whether a plot may send now: never while the page is behind (see RasterView); while
+    running at most PLOT_HZ times a second (a later frame brings the rest; the last frame of a
+    run or step arrives with the new state and is sent at once), except for LIVE_EDIT_S after
+    a live edit: its effect is shown as soon as it is simulated. Every frame (~25/s) would cost
+    the page ~65 ms/s more main-thread time (brunel at 'max', measured) for smoother lines."""
     if session.page_behind:
         return False
-    return session.status != "running" or time.monotonic() - sent_at >= 1.0 / PLOT_HZ
+    now = time.monotonic()
+    if now - getattr(session, "last_live_edit", 0.0) < LIVE_EDIT_S:
+        return True
+    return session.status != "running" or now - sent_at >= 1.0 / PLOT_HZ
 
 
 class _StreamedPlot(Viewer):
-    """A Bokeh line plot fed by stream(): updates are held while the page is behind (or came
-    too soon, see _may_send) and sent together, keeping the newest `rollover` rows."""
+    """A StripChart fed frame by frame: updates are held while the page is behind (or came
+    too soon, see _may_send) and sent together as one push, keeping the newest `held_rows`."""
 
     session = param.ClassSelector(class_=LiveSession)
-    rollover = 0  # rows kept by the plot (set by each subclass)
+    held_rows = 0  # rows kept while held back (set by each subclass)
 
     def _wire(self) -> None:
         self.session.param.watch(self._on_frame, "frame")
@@ -154,56 +160,67 @@ class _StreamedPlot(Viewer):
         self.session.param.watch(self._on_page_behind, "page_behind")
 
     def __panel__(self):
-        return self._pane
+        return self.chart
 
     def _on_page_behind(self, event) -> None:
         if not event.new:
             self._send()
 
-    def _send(self) -> None:
-        if not self._held or not _may_send(self.session, self._sent_at):
+    def _hold(self, update: dict, t_end: float) -> None:
+        self._held.append(update)
+        self._t_end = t_end
+        if len(self._held) > 1 and sum(len(u["t"]) for u in self._held) > 2 * self.held_rows:  # bounded while the page lags
+            self._held = [self._merged()]
+
+    def _merged(self) -> dict:
+        return {k: np.concatenate([u[k] for u in self._held])[-self.held_rows:] for k in self._held[0]}
+
+    def _send(self, now: bool = False) -> None:
+        """Push what is held, if _may_send allows it (`now`: unless the page is behind)."""
+        if not self._held or self.session.page_behind or not (now or _may_send(self.session, self._sent_at)):
             return
-        self._sent_at = time.monotonic()
-        held, self._held = self._held, []
-        update = {k: np.concatenate([u[k] for u in held])[-self.rollover:] for k in held[0]}
-        self.source.stream(update, rollover=self.rollover)
+        update = self._merged()
+        times = update.pop("t")
+        if self.chart.push(times, update, t_end=self._t_end):
+            self._sent_at = time.monotonic()
+            self._held = []
+        else:  # no page listens yet: keep it (bounded) for later
+            self._held = [{"t": times, **update}]
+
+    def _clear(self) -> None:
+        self._held = []
+        self.chart.clear()
 
 
 class TracesView(_StreamedPlot):
-    rollover = TRACE_ROLLOVER
+    held_rows = TRACE_HELD_ROWS
 
     def __init__(self, session: LiveSession, **params):
         super().__init__(session=session, **params)
-        self.source = ColumnDataSource(data={"t": []}, name="trace-source")
-        self.figure = figure(height=220, sizing_mode="stretch_width", title="Membrane potential (mV)",
-                             x_axis_label="time (ms)", toolbar_location=None, name="traces-figure",
-                             output_backend="canvas")
+        self.chart = StripChart(title="Membrane potential (mV)", window_ms=WINDOW_MS, height=220,
+                                sizing_mode="stretch_width", name="traces")
         self._columns: tuple = ()
         self._last_t: float | None = None
-        self._held: list[dict] = []  # updates not streamed yet (the page is behind, or too soon)
-        self._sent_at = 0.0  # time.monotonic() of the last stream
-        self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width")
+        self._break_line = False  # rows were dropped: the next ones start with a gap
+        self._held: list[dict] = []  # updates not sent yet (the page is behind, or too soon)
+        self._t_end = 0.0  # simulated time the held updates reach
+        self._sent_at = 0.0  # time.monotonic() of the last push
         self._wire()
 
     def _on_reset(self, _event) -> None:
         self._last_t = None
-        self._held = []
-        self.source.data = {k: [] for k in self.source.data}
+        self._break_line = False
+        self._clear()
 
     def _setup(self, traces) -> None:
-        self._columns = traces
+        # The page keeps the data of traces that stay: send theirs before the series change;
+        # if the page is behind it is dropped, and the next rows start with a gap.
+        self._send(now=True)
+        self._break_line = bool(self._held)
         self._held = []
-        self.figure.renderers = []
-        data = {"t": []}
-        for q, req in enumerate(traces):
-            data[f"v{q}"] = []
-        self.source.data = data
-        for q, req in enumerate(traces):
-            self.figure.line("t", f"v{q}", source=self.source, color=PALETTE[q % len(PALETTE)], line_width=1.5,
-                             legend_label=f"{req.population} #{req.neuron}")
-        if traces:
-            self.figure.legend.location = "top_left"
-            self.figure.legend.label_text_font_size = "9pt"
+        self._columns = traces
+        self.chart.set_series([{"key": f"v{q}", "label": f"{req.population} #{req.neuron}",
+                                "color": PALETTE[q % len(PALETTE)]} for q, req in enumerate(traces)])
 
     def _on_frame(self, event) -> None:
         frame = event.new
@@ -214,48 +231,43 @@ class TracesView(_StreamedPlot):
         if not frame.traces or frame.trace_values.shape[0] == 0:
             return
         dt = self.session.dt
-        # Every stride-th step of ABSOLUTE time: the same density whatever the frame sizes, so
-        # the rollover below is a constant (BokehJS mishandles a rollover smaller than the
-        # previous one on typed arrays: it keeps stale rows behind the new ones, drawn as chords).
+        # Every stride-th step of ABSOLUTE time: the same samples and density whatever the
+        # frame sizes (a stride counted per frame would make the trace jitter).
         stride = max(1, int(np.ceil(WINDOW_MS / dt / TRACE_POINTS)))
         keep = np.rint(frame.trace_time / dt).astype(np.int64) % stride == 0
         times, values = frame.trace_time[keep], frame.trace_values[keep]
         if times.size == 0:
             return
-        if self._last_t is not None and times[0] > self._last_t + 1.5 * stride * dt:
+        if self._last_t is not None and (self._break_line or times[0] > self._last_t + 1.5 * stride * dt):
             # frames were dropped: break the line instead of drawing a chord across the gap
+            self._break_line = False
             times = np.concatenate([[self._last_t], times])
             values = np.concatenate([np.full((1, values.shape[1]), np.nan), values])
         self._last_t = float(times[-1])
         update = {"t": times}
         for q in range(len(frame.traces)):
             update[f"v{q}"] = values[:, q]
-        self._held.append(update)
-        if sum(len(u["t"]) for u in self._held) > 2 * TRACE_ROLLOVER:  # bounded while the page lags
-            self._held = [{k: np.concatenate([u[k] for u in self._held])[-TRACE_ROLLOVER:] for k in update}]
+        self._hold(update, frame.t_end)
         self._send()
 
 
 class RatesView(_StreamedPlot):
-    rollover = RATE_ROLLOVER
+    held_rows = RATE_HELD_ROWS
 
     def __init__(self, session: LiveSession, **params):
         super().__init__(session=session, **params)
-        self.source = ColumnDataSource(data={"t": []}, name="rate-source")
-        self.figure = figure(height=200, sizing_mode="stretch_width", title="Population rate (Hz, 5 ms bins)",
-                             x_axis_label="time (ms)", toolbar_location=None, name="rates-figure",
-                             output_backend="canvas")
+        self.chart = StripChart(title="Population rate (Hz, 5 ms bins)", window_ms=WINDOW_MS, y_from_zero=True,
+                                height=200, sizing_mode="stretch_width", name="rates")
         self._populations: tuple = ()
         self._carry: tuple | None = None  # (bin start, rates, ms covered) of a bin the next frame completes
-        self._held: list[dict] = []  # updates not streamed yet (the page is behind, or too soon)
-        self._sent_at = 0.0  # time.monotonic() of the last stream
-        self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width")
+        self._held: list[dict] = []  # updates not sent yet (the page is behind, or too soon)
+        self._t_end = 0.0  # simulated time the held updates reach
+        self._sent_at = 0.0  # time.monotonic() of the last push
         self._wire()
 
     def _on_reset(self, _event) -> None:
         self._carry = None
-        self._held = []
-        self.source.data = {k: [] for k in self.source.data}
+        self._clear()
 
     def _whole_bins(self, frame) -> tuple[np.ndarray, np.ndarray]:
         """The frame's rate rows, whole bins only. A frame usually ends inside a bin, which the
@@ -291,20 +303,12 @@ class RatesView(_StreamedPlot):
             self._populations = shown
             self._carry = None
             self._held = []
-            self.figure.renderers = []
-            self.source.data = {"t": [], **{f"r{i}": [] for i in shown}}
-            for i in shown:
-                self.figure.line("t", f"r{i}", source=self.source, color=PALETTE[i % len(PALETTE)], line_width=1.5,
-                                 legend_label=frame.populations[i])
-            if shown:
-                self.figure.legend.location = "top_left"
-                self.figure.legend.label_text_font_size = "9pt"
+            self.chart.set_series([{"key": f"r{i}", "label": frame.populations[i], "color": PALETTE[i % len(PALETTE)]}
+                                   for i in shown])
         times, rates = self._whole_bins(frame)
         if times.size == 0:
             return
-        self._held.append({"t": times, **{f"r{i}": rates[:, i] for i in shown}})
-        if len(self._held) > RATE_ROLLOVER:  # bounded while the page lags
-            self._held = self._held[-RATE_ROLLOVER:]
+        self._hold({"t": times, **{f"r{i}": rates[:, i] for i in shown}}, frame.t_end)
         self._send()
 
 
@@ -314,11 +318,11 @@ class Controls(Viewer):
     def __init__(self, session: LiveSession, **params):
         super().__init__(session=session, **params)
         s = session
-        self.run_button = pn.widgets.Button(name="▶ Run", button_type="success", width=90)
-        self.pause_button = pn.widgets.Button(name="Pause", button_type="warning", width=90)
+        self.run_button = pn.widgets.Button(name="▶ Run", color="success", width=90)
+        self.pause_button = pn.widgets.Button(name="Pause", color="warning", width=90)
         self.step_button = pn.widgets.Button(name="Step 10 ms", width=100)
         self.reset_button = pn.widgets.Button(name="⟲ Reset", width=90)
-        self.restart_button = pn.widgets.Button(name="Rebuild and restart", button_type="primary", visible=False, width=170)
+        self.restart_button = pn.widgets.Button(name="Rebuild and restart", color="primary", visible=False, width=170)
         self.speed = pn.widgets.Select.from_param(s.param.speed, name="Speed", width=150)
         self.run_button.on_click(lambda _e: s.run())
         self.pause_button.on_click(lambda _e: s.pause())

@@ -2,10 +2,11 @@
 
 What Python holds is read from the hidden `debug-state` pane (JSON: status, t_ms,
 needs_restart, traces, runners). What the page drew is read from the raster canvas's data
-attributes (data-drawn-spikes, data-last-seq, data-frames, data-rows) and from the rate plot's data
-source (`rate-source`: t, r0, r1, ...). Rates are compared over SIMULATED time taken from
-the data, never over wall-clock time, so a slow or busy machine slows the test down but
-does not flake it. Screenshots go to artifacts/screenshots/live-*.png: look at them.
+attributes (data-drawn-spikes, data-last-seq, data-frames, data-rows) and from the trace and
+rate charts' read-back (`window.snnCharts.rates`: rows t, r0, r1, ..., the legend as drawn).
+Rates are compared over SIMULATED time taken from the data, never over wall-clock time, so a
+slow or busy machine slows the test down but does not flake it. Screenshots go to
+artifacts/screenshots/live-*.png: look at them.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import io
 import json
 import re
 
+import numpy as np
 import pytest
-from page_helpers import read_state
+from page_helpers import read_state, set_field_and_wait_applied
 from page_helpers import wait_state as shared_wait_state
 from PIL import Image
 from playwright.sync_api import Page, expect
@@ -24,33 +26,13 @@ TIMEOUT_MS = 15_000
 BUILD_TIMEOUT_MS = 60_000  # brunel (12,500 neurons, 1.6 M synapses) builds in 3-6 s here
 SESSION_GONE_TIMEOUT_MS = 20_000  # sessions are destroyed ~5-6 s after their tab closed
 
-# Keeps every row the page receives on the rate plot's source (the plot itself rolls over
-# after ~2 s of simulated time): starts with the rows it has, then wraps the source's
-# stream_to, which BokehJS calls for each ColumnsStreamed message. A full replacement of the
-# data (reset, new populations) is not a stream: the log is unaffected. The source reaches
-# the page with the first frame (with its first line), so call this once the run started.
-RECORD_RATES = """() => {
-  const source = Bokeh.documents[0].get_model_by_name('rate-source');
-  if (!source || !source.data.t || source.data.t.length === 0) return false;
-  if (source._testLog) return true;
-  const log = source._testLog = Object.fromEntries(
-    Object.entries(source.data).map(([k, v]) => [k, Array.from(v)]));
-  const original = source.stream_to.bind(source);
-  source.stream_to = (prop, data, rollover, options) => {
-    for (const [key, values] of Object.entries(data)) {
-      (log[key] = log[key] || []).push(...Array.from(values));
-    }
-    return original(prop, data, rollover, options);
-  };
-  return true;
-}"""
-
-RATE_LOG = "() => Bokeh.documents[0].get_model_by_name('rate-source')._testLog"
-RATE_DATA = """() => {
-  const d = Bokeh.documents[0].get_model_by_name('rate-source').data;
-  return Object.fromEntries(Object.entries(d).map(([k, v]) => [k, Array.from(v)]));
-}"""
-TRACE_COLUMNS = "() => Object.keys(Bokeh.documents[0].get_model_by_name('trace-source').data)"
+# What the trace and rate charts hold and draw (designer/views/strip_chart.js): the rows of
+# their window (`t`, `values`), every row they received (`log`, kept across a Reset: the
+# charts roll over after ~1 s of simulated time) and the legend as drawn.
+RATE_LOG = "() => window.snnCharts.rates.log"
+RATE_DATA = """() => { const c = window.snnCharts.rates; return {t: c.t, ...c.values}; }"""
+TRACE_KEYS = "() => window.snnCharts.traces.series.map((s) => s.key)"
+CHART_ROWS = "(name) => { const c = (window.snnCharts || {})[name]; return c ? c.t.length : -1; }"
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -122,18 +104,6 @@ def select_edge(page: Page, eid: str) -> None:
     expect(page.locator(".inspector-title")).to_have_text(eid)
 
 
-def set_field_and_wait_applied(page: Page, label: str | re.Pattern, value: str) -> None:
-    """Type into an inspector field and press Enter, like a user; return once Python has
-    applied the edit. The inspector rebuilds its form when the design changes, so the field
-    is a new element then: wait until the one typed into has left the page."""
-    field = page.get_by_label(label, exact=True) if isinstance(label, str) else page.get_by_label(label)
-    old = field.element_handle()
-    field.fill(value)
-    field.press("Enter")
-    page.wait_for_function("el => !el.isConnected", arg=old, timeout=TIMEOUT_MS, polling=50)
-    expect(field).to_have_value(re.compile(r"\S"))
-
-
 def mean_rate(log: dict, columns: list[str], t0: float, t1: float) -> tuple[float, int]:
     """Mean over the populations' columns of the rate rows with t0 <= t < t1."""
     rows = [i for i, t in enumerate(log["t"]) if t0 <= t < t1]
@@ -167,7 +137,7 @@ def test_brunel_runs_responds_to_a_stimulus_and_is_controllable(live: Page, app_
     # Space runs (focus on the page, not in a field).
     page.keyboard.press("Space")
     wait_state(page, "s.status === 'running'")
-    page.wait_for_function(RECORD_RATES, timeout=30_000, polling=20)
+    page.wait_for_function(f"() => ({CHART_ROWS})('rates') > 0", timeout=30_000, polling=50)
     counters = wait_drawn(page, 1000, timeout=30_000)
     assert counters["frames"] >= 1 and counters["seq"] >= 1
     # past the synchronous start-up transient (all neurons start at V_m = 0)
@@ -226,8 +196,7 @@ def test_brunel_runs_responds_to_a_stimulus_and_is_controllable(live: Page, app_
     # Reset: back to t = 0, paused, plots and raster empty.
     page.get_by_role("button", name="⟲ Reset").click()
     state = wait_state(page, "s.t_ms === 0 && s.status === 'paused'")
-    page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('rate-source').data.t.length === 0")
-    page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('trace-source').data.t.length === 0")
+    page.wait_for_function(f"() => ({CHART_ROWS})('rates') === 0 && ({CHART_ROWS})('traces') === 0")
     page.wait_for_timeout(300)  # nothing stale may arrive after the reset
     assert dark_pixels(page) == 0, "the raster still shows spikes after Reset"
     assert page.evaluate(RATE_DATA)["t"] == []
@@ -238,7 +207,7 @@ def test_brunel_runs_responds_to_a_stimulus_and_is_controllable(live: Page, app_
     page.get_by_role("button", name="▶ Run").click()
     wait_state(page, "s.status === 'running' && s.t_ms > 0")
     wait_drawn(page, drawn + 1000, timeout=30_000)
-    page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('rate-source').data.t.length > 0")
+    page.wait_for_function(f"() => ({CHART_ROWS})('rates') > 0")
     rates = page.evaluate(RATE_DATA)
     assert min(rates["t"]) < 20, "after Reset the rates start again at t = 0"
 
@@ -250,7 +219,7 @@ def test_brunel_runs_responds_to_a_stimulus_and_is_controllable(live: Page, app_
     population, neuron = state["traces"][-1]
     assert (population, neuron) not in traces_before
     assert population == "exc" and neuron % 5 == 0, state["traces"]  # every 5th exc neuron is a row
-    page.wait_for_function(f"() => ({TRACE_COLUMNS})().length === {len(traces_before) + 2}")  # t + one per trace
+    page.wait_for_function(f"() => ({TRACE_KEYS})().length === {len(traces_before) + 1}")  # one series per trace
     wait_state(page, f"s.t_ms >= {state['t_ms'] + 30}", timeout=30_000)
     shot(page, screenshot_dir, "04-brunel-trace-added")
 
@@ -332,3 +301,70 @@ def test_a_blow_up_pauses_and_names_the_population(live: Page, app_server, scree
     state = wait_state(page, "s.status === 'running' && s.t_ms > 50", timeout=30_000)
     assert not state["needs_restart"]
     expect(fault).to_have_count(0)
+
+
+def chart(page: Page, name: str):
+    return page.locator(f'canvas.snn-chart[data-name="{name}"]')
+
+
+def line_pixels(page: Page, name: str, color: str) -> int:
+    """Pixels of the chart within a small distance of `color` (its lines and legend swatch)."""
+    target = np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)])
+    pixels = np.asarray(Image.open(io.BytesIO(chart(page, name).screenshot())).convert("RGB"), dtype=int)
+    return int((np.abs(pixels - target).sum(axis=-1) < 60).sum())
+
+
+def test_trace_and_rate_charts_show_names_as_text_and_clear_on_reset(live: Page, app_server, screenshot_dir):
+    page = live
+    open_app(page, app_server.url, "ei_network")
+    # a population name that would be markup in HTML: the charts must show it as typed
+    select_node(page, "exc")
+    set_field_and_wait_applied(page, "Name", "<b>x</b>")
+    wait_state(page, "s.populations.includes('<b>x</b>') && s.status === 'paused'")
+    page.get_by_role("button", name="▶ Run").click()
+    wait_state(page, "s.status === 'running' && s.t_ms > 100")
+    # a trace of the renamed population: click its band (the upper 800 of 1,000 rows)
+    box = raster(page).bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.3)
+    state = wait_state(page, "s.traces.some(([p]) => p === '<b>x</b>')")
+    neuron = next(n for p, n in state["traces"] if p == "<b>x</b>")
+    # the new trace joins the others: theirs stay, it starts where its data starts
+    traces = page.wait_for_function(f"""() => {{
+      const c = window.snnCharts.traces, s = c.series.find((s) => s.label === '<b>x</b> #{neuron}');
+      return s && c.values[s.key].some((v) => !Number.isNaN(v)) && {{t: c.t, values: c.values, key: s.key}};
+    }}""", polling=20).json_value()
+    early = [i for i, t in enumerate(traces["t"]) if t < state["t_ms"] - 20]
+    assert len(early) > 100, "the traces shown before one was added were dropped"
+    assert all(np.isnan(traces["values"][traces["key"]][i]) for i in early)
+    assert not any(np.isnan(traces["values"]["v0"][i]) for i in early)
+    wait_state(page, "s.t_ms > 300", timeout=30_000)
+    page.wait_for_function(
+        """() => { const c = window.snnCharts || {};
+                   return c.rates && c.traces && c.rates.t.length > 50 && c.traces.t.length > 500
+                     && c.traces.legend.some((l) => l.label.startsWith('<b>x</b>')); }""",
+        timeout=30_000, polling=50)
+
+    rates_legend = page.evaluate("() => window.snnCharts.rates.legend")
+    assert [(l["label"], l["text"]) for l in rates_legend] == [("<b>x</b>", "<b>x</b>"), ("inh", "inh")]
+    trace_labels = [l["text"] for l in page.evaluate("() => window.snnCharts.traces.legend")]
+    assert f"<b>x</b> #{neuron}" in trace_labels, trace_labels
+    assert page.locator(".snn-chart-root b").count() == 0  # nothing was parsed as markup
+    # drawn: data rows over the window, decimated lines, the first series' colour on the canvas
+    rates = page.evaluate(RATE_DATA)
+    assert set(rates) == {"t", "r0", "r1"} and max(rates["r0"]) > 0
+    for name in ("rates", "traces"):
+        expect(chart(page, name)).not_to_have_attribute("data-drawn-points", "0")
+        assert line_pixels(page, name, "#1f77b4") > 300, f"the {name} chart draws no blue line"
+    shot(page, screenshot_dir, "08-charts-named-populations")
+
+    page.get_by_role("button", name="⟲ Reset").click()
+    wait_state(page, "s.t_ms === 0 && s.status === 'paused'")
+    page.wait_for_function(f"() => ({CHART_ROWS})('rates') === 0 && ({CHART_ROWS})('traces') === 0")
+    page.wait_for_timeout(300)  # nothing stale may arrive after the reset
+    for name in ("rates", "traces"):
+        assert page.evaluate(CHART_ROWS, name) == 0
+        expect(chart(page, name)).to_have_attribute("data-drawn-points", "0")
+        assert line_pixels(page, name, "#1f77b4") < 100, f"the {name} chart still shows a line after Reset"
+    # the legend stays: the series are still recorded
+    assert [l["label"] for l in page.evaluate("() => window.snnCharts.rates.legend")] == ["<b>x</b>", "inh"]
+    shot(page, screenshot_dir, "09-charts-reset")
