@@ -32,7 +32,8 @@ EXAMPLES = ASSETS / "examples"
 FIRST_VISIT_EXAMPLE = "ei_network"
 POLL_MS = 250  # a fallback: the Runner wakes the session's loop for each frame (LiveSession.wake)
 DEBUG_HZ = 5  # debug-state updates per second while only the simulated time changes
-STORE_HZ = 4  # design copies into the browser's storage per second during live-value edits
+STORE_DELAY_S = 0.3  # live-value edits reach the browser's storage once they rest this long...
+STORE_MAX_WAIT_S = 1.0  # ...or at the latest this long after the last copy (a long slider drag)
 
 CSS = (ASSETS / "css" / "app.css").read_text() if (ASSETS / "css" / "app.css").exists() else ""
 
@@ -121,7 +122,7 @@ class DesignerApp:
         self.error = NamedHTML("", sizing_mode="stretch_width", name="edit-error")
         self.debug = NamedHTML("", visible=False, name="debug-state")
         self._debug_synced = 0.0  # time.monotonic() of the last _sync_debug
-        self._store_pending, self._stored_at = False, 0.0  # the browser's copy of the design
+        self._store_pending, self._stored_at, self._edited_at = False, 0.0, 0.0  # the browser's copy of the design
         self._wire()
         self._render_problems()
         self._render_gallery_text(self.state.network.description)
@@ -160,10 +161,11 @@ class DesignerApp:
         self.download.filename = f"{self.state.network.name}.json"
         self._render_gallery_text(self.state.network.description)
         self._sync_debug()
-        # A slider drags through tens of values a second: the browser's copy of the design
-        # follows at most STORE_HZ times a second, the last value at the next poll.
-        self._store_pending = True
-        if live_differences(event.old, event.new) is None or time.monotonic() - self._stored_at >= 1.0 / STORE_HZ:
+        # Live values (a slider drags through tens a second, each waited for in the page) reach
+        # the browser's copy of the design once they rest for STORE_DELAY_S (see poll): a copy
+        # costs ~9 ms of this event loop, which would delay the frame showing the change.
+        self._store_pending, self._edited_at = True, time.monotonic()
+        if live_differences(event.old, event.new) is None:
             self._store_design()
 
     def _store_design(self) -> None:
@@ -298,7 +300,8 @@ class DesignerApp:
     def poll(self) -> None:
         self.session.poll()
         self.raster.flush()
-        if self._store_pending and time.monotonic() - self._stored_at >= 1.0 / STORE_HZ:
+        now = time.monotonic()
+        if self._store_pending and (now - self._edited_at >= STORE_DELAY_S or now - self._stored_at >= STORE_MAX_WAIT_S):
             self._store_design()
 
     def layout(self) -> pn.viewable.Viewable:

@@ -26,6 +26,7 @@ from engine.model.network import Network
 from engine.runtime.simulator import Simulator, TraceRequest
 
 MAX_BLOCK_WALL_S = 0.015  # blocks short enough that a command waits at most ~20 ms
+URGENT_BLOCK_WALL_S = 0.003  # the block right after a live change (its frame goes out at once)
 FRAME_WALL_S = 0.04  # a frame every 40 ms of wall time while running (25 fps; the page may merge)
 RATE_BIN_MS = 5.0
 INITIAL_STEP_SECONDS = 1e-4  # first blocks of a new network are short until its step cost is measured
@@ -384,6 +385,12 @@ class Runner:
         to_deadline = self.frame_wall_s - (time.perf_counter() - self._pending.clock)
         if not self._pending.empty and to_deadline > 0:
             n = min(n, max(1, math.ceil(to_deadline / step_s)))
+        # right after a live change the user waits for its effect: one short block, not paced,
+        # then its frame goes out (see _PendingFrame.urgent)
+        urgent = self._pending.urgent
+        block_wall_s = URGENT_BLOCK_WALL_S if urgent else MAX_BLOCK_WALL_S
+        if urgent:
+            n = min(n, max(1, int(block_wall_s / step_s)))
         if self._speed is not None and not self._stepping:
             # pace: at speed f, sim time should equal anchor_sim + f * elapsed wall ms
             ahead_ms = (sim.t - self._anchor_sim) - self._speed * (time.perf_counter() - self._anchor_wall) * 1000.0
@@ -391,12 +398,12 @@ class Runner:
                 # more than a second behind (the machine cannot keep up): re-anchor instead of
                 # catching up later in a burst at full speed
                 self._anchor_wall, self._anchor_sim = time.perf_counter(), sim.t
-            elif ahead_ms > 0:
+            elif ahead_ms > 0 and not urgent:
                 time.sleep(min(ahead_ms / self._speed / 1000.0, 0.01))
                 if self._pending.due():
                     self._flush()
                 return
-            n = min(n, max(1, int(round(self._speed * MAX_BLOCK_WALL_S * 1000.0 / sim.dt))))
+            n = min(n, max(1, int(round(self._speed * block_wall_s * 1000.0 / sim.dt))))
         if self._end_step is not None:
             n = min(n, self._end_step - sim.step)
             if n <= 0:

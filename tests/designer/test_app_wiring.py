@@ -55,10 +55,14 @@ def test_the_browsers_copy_follows_a_slider_drag_at_a_bounded_rate_and_ends_with
         assert app.state.set_projection_field("exc→exc", "weight", w, coalesce=("drag", 1))
     assert app.bridge.design_json == stored
     app.poll()
-    assert app.bridge.design_json == stored  # still within 1 / STORE_HZ
-    monkeypatch.setattr(main, "STORE_HZ", 1e9)
+    assert app.bridge.design_json == stored  # not yet at rest
+    monkeypatch.setattr(main, "STORE_DELAY_S", 0.0)
     app.poll()
     assert json.loads(app.bridge.design_json) == json.loads(app.state.to_json())
-    monkeypatch.setattr(main, "STORE_HZ", 1e-9)
+    monkeypatch.setattr(main, "STORE_DELAY_S", 1e9)
+    app._stored_at = time.monotonic() - 2 * main.STORE_MAX_WAIT_S
+    assert app.state.set_projection_field("exc→exc", "weight", 0.14, coalesce=("drag", 1))
+    app.poll()  # a long drag is copied at least every STORE_MAX_WAIT_S
+    assert json.loads(app.bridge.design_json) == json.loads(app.state.to_json())
     app.state.set_population_field("exc", "size", 10)  # structural: stored at once
     assert json.loads(app.bridge.design_json)["network"]["populations"][0]["size"] == 10
