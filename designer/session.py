@@ -207,8 +207,10 @@ class LiveSession(param.Parameterized):
         if merged is not None:
             now = time.monotonic()
             self._frame_times = [t for t in self._frame_times if now - t < 2.0] + [now] * len(data)
+            # frames per second over the last 2 s, or since the first frame of a new run
+            span = now - self._frame_times[0]
             changes.update(real_time_factor=merged.real_time_factor, dropped=merged.dropped,
-                           fps=len(self._frame_times) / 2.0)
+                           fps=(len(self._frame_times) - 1) / span if span > 0.2 else 0.0)
         # one batch: a watcher of several of these runs once per poll, not once per value
         self.param.update(**changes)
         if merged is not None:

@@ -25,6 +25,8 @@ from designer.views.strip_chart import StripChart
 
 MAX_IN_FLIGHT = 3
 MAX_ROWS_PER_POPULATION = 2000  # raster rows per population; more neurons are sampled evenly
+ROW_CHOICES = {"100 per population": 100, "500 per population": 500, "2,000 per population": 2000,
+               "every neuron": 10**9}
 MAX_PENDING_SPIKES = 400_000  # while the page lags, keep at most this many (newest) spikes
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
 WINDOW_MS = 1000.0
@@ -38,7 +40,8 @@ RATE_HELD_ROWS = int(2 * WINDOW_MS / 5.0)  # 5 ms rate bins kept while held back
 
 class RasterView(Viewer):
     session = param.ClassSelector(class_=LiveSession)
-    max_rows = param.Integer(default=MAX_ROWS_PER_POPULATION, bounds=(1, None))
+    max_rows = param.Integer(default=MAX_ROWS_PER_POPULATION, bounds=(1, None), doc="""
+        Raster rows per population at most; a bigger population is sampled evenly (every k-th neuron).""")
 
     def __init__(self, session: LiveSession, **params):
         super().__init__(session=session, **params)
@@ -47,6 +50,9 @@ class RasterView(Viewer):
         self._seq = 0
         self._row_map: dict[int, tuple[int, int, int]] = {}  # population index -> (first row, stride, n rows)
         self.note = pn.pane.HTML("", margin=(0, 10), name="raster-note")
+        self.rows_select = pn.widgets.Select(
+            label="Raster rows", options=list(ROW_CHOICES), value=_rows_choice(self.max_rows), width=190,
+            description="Neurons shown per population; bigger populations are sampled evenly (every k-th neuron)")
         self._wire()
 
     def _wire(self) -> None:
@@ -56,9 +62,18 @@ class RasterView(Viewer):
         self.session.state.param.watch(self._on_layout, "network")
         self.raster.on_pick(self._on_pick)
         self.raster.param.watch(lambda _event: self.flush(), "acked_seq")  # the page caught up: send at once
+        self.rows_select.param.watch(lambda event: setattr(self, "max_rows", ROW_CHOICES[event.new]), "value")
+        self.param.watch(self._on_max_rows, "max_rows")
 
     def __panel__(self):
-        return pn.Column(self.raster, self.note, sizing_mode="stretch_width", margin=0)
+        return pn.Column(self.raster, pn.Row(self.rows_select, self.note, sizing_mode="stretch_width", margin=0),
+                         sizing_mode="stretch_width", margin=0)
+
+    def _on_max_rows(self, _event) -> None:
+        """New rows per population: spikes waiting for the old rows are dropped with the bitmap."""
+        self._pending = None
+        self._on_layout()
+        self.raster.clear()
 
     def _on_layout(self, _event=None) -> None:
         net = self.session.state.network
@@ -81,7 +96,7 @@ class RasterView(Viewer):
             row_map[index] = (first, stride, rows)
             first += rows
             if sampled:
-                notes.append(f"{name}: every {stride}th of {pop.size} neurons shown")
+                notes.append(f"{name}: every {_ordinal(stride)} of {pop.size:,} neurons shown")
         if layout != self.raster.layout:
             self.raster.layout = layout
         self._row_map = row_map
@@ -131,6 +146,15 @@ class RasterView(Viewer):
             if self.session.populations and self.session.populations[pop_index] == population:
                 self.session.add_trace(population, row * stride)
                 return
+
+
+def _ordinal(k: int) -> str:
+    return f"{k}{'th' if 10 <= k % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(k % 10, 'th')}"
+
+
+def _rows_choice(max_rows: int) -> str:
+    """The Raster rows choice that shows `max_rows` (the nearest one above it)."""
+    return next((label for label, rows in ROW_CHOICES.items() if rows >= max_rows), "every neuron")
 
 
 def _may_send(session: LiveSession, sent_at: float) -> bool:

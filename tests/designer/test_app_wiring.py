@@ -66,3 +66,14 @@ def test_the_browsers_copy_follows_a_slider_drag_at_a_bounded_rate_and_ends_with
     assert json.loads(app.bridge.design_json) == json.loads(app.state.to_json())
     app.state.set_population_field("exc", "size", 10)  # structural: stored at once
     assert json.loads(app.bridge.design_json)["network"]["populations"][0]["size"] == 10
+
+
+def test_raster_rows_per_population_can_be_chosen_and_sampling_is_said(app):
+    raster = app.raster
+    raster._on_layout()  # as when the Runner reports the build's populations
+    assert [p["rows"] for p in raster.raster.layout] == [800, 200] and raster.note.object == ""
+    raster.rows_select.value = "100 per population"
+    assert [(p["rows"], p["sampled"]) for p in raster.raster.layout] == [(100, True), (100, True)]
+    assert "every 8th of 800 neurons" in raster.note.object and "every 2nd of 200" in raster.note.object
+    raster.rows_select.value = "every neuron"
+    assert [p["rows"] for p in raster.raster.layout] == [800, 200] and raster.note.object == ""

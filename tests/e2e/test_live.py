@@ -368,3 +368,23 @@ def test_trace_and_rate_charts_show_names_as_text_and_clear_on_reset(live: Page,
     # the legend stays: the series are still recorded
     assert [l["label"] for l in page.evaluate("() => window.snnCharts.rates.legend")] == ["<b>x</b>", "inh"]
     shot(page, screenshot_dir, "09-charts-reset")
+
+
+def test_raster_rows_per_population_can_be_capped_and_says_it_is_sampled(live: Page, app_server, screenshot_dir):
+    page = live
+    open_app(page, app_server.url, "ei_network")
+    expect(raster(page)).to_have_attribute("data-rows", "1000")  # 800 + 200: every neuron a row
+    note = page.locator(".raster-note")
+    expect(note).to_have_count(0)
+    page.get_by_label("Raster rows").select_option("100 per population")
+    expect(raster(page)).to_have_attribute("data-rows", "200")
+    expect(note).to_have_text("Sampled raster: exc: every 8th of 800 neurons shown; inh: every 2nd of 200 neurons shown")
+    page.keyboard.press("Space")
+    wait_state(page, "s.status === 'running' && s.t_ms > 300", timeout=30_000)
+    wait_drawn(page, 100)
+    shot(page, screenshot_dir, "10-raster-100-rows")
+    page.get_by_label("Raster rows").select_option("every neuron")
+    expect(raster(page)).to_have_attribute("data-rows", "1000")
+    expect(note).to_have_count(0)
+    drawn = raster_counters(page)["drawn"]
+    wait_drawn(page, drawn + 100)  # still drawing, now every neuron
