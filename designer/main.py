@@ -121,7 +121,7 @@ class DesignerApp:
         self.problems = NamedHTML("", sizing_mode="stretch_width", name="problems")
         self.error = NamedHTML("", sizing_mode="stretch_width", name="edit-error")
         self.debug = NamedHTML("", visible=False, name="debug-state")
-        self._debug_synced = 0.0  # time.monotonic() of the last _sync_debug
+        self._debug_synced, self._debug_pending = 0.0, False  # time.monotonic() of the last _sync_debug
         self._store_pending, self._stored_at, self._edited_at = False, 0.0, 0.0  # the browser's copy of the design
         self._wire()
         self._render_problems()
@@ -160,12 +160,16 @@ class DesignerApp:
         self.canvas.edges = canvas_edges(self.state)
         self.download.filename = f"{self.state.network.name}.json"
         self._render_gallery_text(self.state.network.description)
-        self._sync_debug()
+        live_only = live_differences(event.old, event.new) is not None
+        if live_only:
+            self._debug_pending = True  # shown by the next poll, after the frame with the change
+        else:
+            self._sync_debug()
         # Live values (a slider drags through tens a second, each waited for in the page) reach
         # the browser's copy of the design once they rest for STORE_DELAY_S (see poll): a copy
         # costs ~9 ms of this event loop, which would delay the frame showing the change.
         self._store_pending, self._edited_at = True, time.monotonic()
-        if live_differences(event.old, event.new) is None:
+        if not live_only:
             self._store_design()
 
     def _store_design(self) -> None:
@@ -283,7 +287,7 @@ class DesignerApp:
 
     def _sync_debug(self) -> None:
         """The hidden `debug-state` pane: what browser tests and benchmarks read back."""
-        self._debug_synced = time.monotonic()
+        self._debug_synced, self._debug_pending = time.monotonic(), False
         net = self.state.network
         self.debug.object = html.escape(json.dumps({
             "network": net.name,
@@ -300,6 +304,8 @@ class DesignerApp:
     def poll(self) -> None:
         self.session.poll()
         self.raster.flush()
+        if self._debug_pending:
+            self._sync_debug()
         now = time.monotonic()
         if self._store_pending and (now - self._edited_at >= STORE_DELAY_S or now - self._stored_at >= STORE_MAX_WAIT_S):
             self._store_design()

@@ -1,5 +1,6 @@
 """The designer's state without a browser: every edit undoable, invalid edits change nothing,
 save -> load gives the same design, and the live session follows the design."""
+import contextlib
 import time
 
 import pytest
@@ -95,8 +96,9 @@ def test_user_text_stays_text_in_the_model(state):
     assert state.network.population(name).name == name
 
 
-def test_session_applies_live_edits_and_flags_structural_ones():
-    state = DesignState(load_network("assets/examples/one_neuron.json"))
+@contextlib.contextmanager
+def running_session(state: DesignState):
+    """A LiveSession of `state`, running, past t = 50 ms; closed afterwards."""
     session = LiveSession(state)
     try:
         deadline = time.monotonic() + 30
@@ -107,13 +109,19 @@ def test_session_applies_live_edits_and_flags_structural_ones():
         while session.t_ms < 50 and time.monotonic() < deadline:
             session.poll()
             time.sleep(0.02)
+        yield session
+    finally:
+        session.close()
+
+
+def test_session_applies_live_edits_and_flags_structural_ones():
+    state = DesignState(load_network("assets/examples/one_neuron.json"))
+    with running_session(state) as session:
         state.set_population_field("current", "amplitude", 500.0)  # live: no restart needed
         assert not session.needs_restart
         state.add_population("iaf_psc_exp")  # structural, while running: the user is asked
         session.poll()
         assert session.needs_restart
-    finally:
-        session.close()
 
 
 # -- slider drags and live undo ---------------------------------------------------------------
@@ -230,16 +238,7 @@ def test_the_simulation_hears_a_live_undo_before_the_views_update(state):
 
 def test_undoing_a_live_edit_while_running_needs_no_rebuild():
     state = DesignState(load_network("assets/examples/one_neuron.json"))
-    session = LiveSession(state)
-    try:
-        deadline = time.monotonic() + 30
-        while session.status != "paused" and time.monotonic() < deadline:
-            session.poll()
-            time.sleep(0.02)
-        session.run()
-        while session.t_ms < 50 and time.monotonic() < deadline:
-            session.poll()
-            time.sleep(0.02)
+    with running_session(state) as session:
         for amplitude in (450.0, 480.0, 500.0):
             state.set_population_field("current", "amplitude", amplitude, coalesce=("drag", "current", "amplitude", 1))
         assert state.undo()
@@ -249,5 +248,3 @@ def test_undoing_a_live_edit_while_running_needs_no_rebuild():
         assert state.redo()
         session.poll()
         assert not session.needs_restart and session._built_network == state.network
-    finally:
-        session.close()

@@ -35,6 +35,8 @@ SESSION_CHECK_MS = 500
 SESSION_LIFETIME_MS = 5000
 LOG_TAIL_LINES = 60
 
+LIVE_TIMEOUT_MS = 15_000  # default wait in live-view tests (the machine may be busy)
+
 CHROMIUM_ARGS = [
     "--disable-gpu",
     "--disable-quic",
@@ -285,6 +287,14 @@ def page_errors(page):
         for title, items in problems:
             lines += [f"{title}:", *(f"  {item}" for item in items)]
         pytest.fail("\n".join(lines), pytrace=False)
+
+
+@pytest.fixture
+def live(page, page_errors):
+    """The test's tab for live-view tests: 15 s default timeout; fails the test on console
+    errors and on requests leaving 127.0.0.1 (see page_errors)."""
+    page.set_default_timeout(LIVE_TIMEOUT_MS)
+    return page
 
 
 @pytest.fixture(scope="session")

@@ -117,13 +117,6 @@ def shot(page: Page, screenshot_dir, name: str) -> None:
     page.screenshot(path=str(screenshot_dir / f"live-{name}.png"), full_page=True)
 
 
-@pytest.fixture
-def live(page: Page, page_errors):
-    """The test's tab; fails the test on console errors and on requests leaving 127.0.0.1."""
-    page.set_default_timeout(TIMEOUT_MS)
-    return page
-
-
 # --- tests -----------------------------------------------------------------------------------
 
 

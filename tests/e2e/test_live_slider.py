@@ -74,12 +74,6 @@ def settle_then_measure(page: Page, after_ms: float) -> float:
     return exc_rate(page, after_ms + 50, after_ms + 200)
 
 
-@pytest.fixture
-def live(page: Page, page_errors):
-    page.set_default_timeout(TIMEOUT_MS)
-    return page
-
-
 def test_drag_the_noise_rate_while_running_then_undo_and_type(live: Page, app_server, screenshot_dir):
     page = live
     page.goto(f"{app_server.url}?example=ei_network")
