@@ -7,8 +7,9 @@ could produce on this machine. It answers for the view's capacity, not the engin
 
 The recording: the network simulated for RECORD_MS by a real Runner (once per server
 process, cached per network), replayed in a loop. Each replayed frame covers FRAME_SIM_MS of
-recorded time (a whole number of 5 ms rate bins, so rate rows are never split) and frames
-are sent every FRAME_SIM_MS * (recorded spikes per ms) / SNN_REPLAY_SPIKES seconds.
+recorded time: a whole number of 5 ms rate bins (rate rows are never split), chosen so that
+frames go out about every FRAME_WALL_S like the real Runner's, at exactly SNN_REPLAY_SPIKES
+spikes per second on average.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from engine import Frame, Runner, TraceRequest
 from engine.runtime.runner import RATE_BIN_MS
 
 RECORD_MS = 1000.0
-FRAME_SIM_MS = 20.0
+FRAME_WALL_S = 0.04  # as engine.runtime.runner.FRAME_WALL_S
 _recordings: dict = {}
 
 
@@ -128,7 +129,7 @@ class ReplayRunner:
 
     def _frame(self) -> None:
         rec = self._rec
-        t0, t1 = self._t, self._t + FRAME_SIM_MS
+        t0, t1 = self._t, self._t + self._frame_sim_ms
         lap = np.floor(t0 / RECORD_MS)
         part = rec.between(t0 - lap * RECORD_MS, t1 - lap * RECORD_MS, lap * RECORD_MS)
         self._t = t1
@@ -137,8 +138,10 @@ class ReplayRunner:
 
     def _main(self) -> None:
         self._build(self._network, restarted=False)
-        period = FRAME_SIM_MS * self._rec.spikes_per_ms / self.spikes_per_s
-        self._speed = FRAME_SIM_MS / (period * 1000.0)
+        wanted_ms = self.spikes_per_s * FRAME_WALL_S / self._rec.spikes_per_ms
+        self._frame_sim_ms = max(1, round(wanted_ms / RATE_BIN_MS)) * RATE_BIN_MS
+        period = self._frame_sim_ms * self._rec.spikes_per_ms / self.spikes_per_s
+        self._speed = self._frame_sim_ms / (period * 1000.0)
         due = time.perf_counter()
         while True:
             running = self._state == "running"

@@ -104,11 +104,11 @@ class DesignerApp:
                                     palette=palette_entries(), height=430, sizing_mode="stretch_width", name="canvas")
         self.inspector = Inspector(self.state, html_stylesheets=[CSS])
         self.controls = Controls(self.session)
-        self.raster = RasterView(self.session)
+        self.raster = RasterView(self.session, recorded=RecordedData(self.session))
         self.traces = TracesView(self.session)
         self.rates = RatesView(self.session)
         self.weights = WeightsView(self.session)
-        self.recorded = RecordedData(self.session)
+        self.recorded = self.raster.recorded
         self.export = ExportMenu(self.state, self.recorded)
         self.bridge = BrowserBridge()
         self.gallery = pn.widgets.Select(name="Open an example", options=["—"] + list(self.examples), value="—", width=150)

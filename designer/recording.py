@@ -20,13 +20,20 @@ MAX_RATE_BINS = 200_000
 class _Rows:
     """Parallel arrays (same first dimension) appended per frame, keeping the newest `limit`
     rows. Appends are kept as chunks and joined only when read or when they pile up:
-    joining a full buffer on every frame copied up to 25 MB (8 traces) 25 times a second."""
+    joining a full buffer on every frame copied up to 25 MB (8 traces) 25 times a second.
 
-    def __init__(self, limit: int, *empties: np.ndarray):
+    `key`: the index of a column that is appended in nondecreasing order (spike times), so
+    `between` can binary-search it; should an append break the order, `between` scans."""
+
+    def __init__(self, limit: int, *empties: np.ndarray, key: int | None = None):
         self.limit = limit
         self._joined = list(empties)
         self._chunks: list[tuple[np.ndarray, ...]] = []
         self._chunk_rows = 0
+        self._key = key
+        self._in_order = key is not None
+        self._last_key = -np.inf
+        self.dropped = 0  # rows dropped (the oldest) to keep `limit`
 
     def __len__(self) -> int:
         return len(self._joined[0]) + self._chunk_rows
@@ -34,6 +41,11 @@ class _Rows:
     def append(self, *arrays: np.ndarray) -> None:
         if not len(arrays[0]):
             return
+        if self._in_order:
+            key = arrays[self._key]
+            if key[0] < self._last_key or (len(key) > 1 and bool(np.any(key[1:] < key[:-1]))):
+                self._in_order = False
+            self._last_key = key[-1]
         self._chunks.append(arrays)
         self._chunk_rows += len(arrays[0])
         if len(self._chunks) > 64 or self._chunk_rows > self.limit:
@@ -43,11 +55,38 @@ class _Rows:
         self._join()
         return self._joined
 
+    def first_key(self) -> float | None:
+        """The key of the oldest row kept (None when empty)."""
+        for piece in [self._joined, *self._chunks]:
+            if len(piece[self._key]):
+                return float(piece[self._key][0])
+        return None
+
+    def between(self, low: float, high: float) -> list[np.ndarray]:
+        """The rows with low <= key <= high, in order; copies those rows only (nothing is joined)."""
+        parts = []
+        for piece in [self._joined, *self._chunks]:
+            key = piece[self._key]
+            if not len(key):
+                continue
+            if self._in_order:
+                if key[0] > high or key[-1] < low:
+                    continue
+                chosen = slice(np.searchsorted(key, low, "left"), np.searchsorted(key, high, "right"))
+            else:
+                chosen = (key >= low) & (key <= high)
+            parts.append([column[chosen] for column in piece])
+        if not parts:
+            return [column[:0] for column in self._joined]
+        return [np.concatenate([part[i] for part in parts]) for i in range(len(self._joined))]
+
     def _join(self) -> None:
         if not self._chunks:
             return
+        total = len(self)
         self._joined = [np.concatenate([old] + [c[i] for c in self._chunks])[-self.limit:]
                         for i, old in enumerate(self._joined)]
+        self.dropped += max(0, total - self.limit)
         self._chunks = []
         self._chunk_rows = 0
 
@@ -64,7 +103,7 @@ class RecordedData(param.Parameterized):
         self.session.param.watch(lambda _e: self._clear(), "reset_count")
 
     def _clear(self) -> None:
-        self._spikes = _Rows(MAX_SPIKES, np.zeros(0, np.int16), np.zeros(0, np.int32), np.zeros(0))
+        self._spikes = _Rows(MAX_SPIKES, np.zeros(0, np.int16), np.zeros(0, np.int32), np.zeros(0), key=2)
         self._trace_requests: tuple = ()
         self._traces = _Rows(MAX_TRACE_SAMPLES, np.zeros(0), np.zeros((0, 0)))
         self._populations: tuple = ()
@@ -110,6 +149,19 @@ class RecordedData(param.Parameterized):
         pops, neurons, times = self._spikes.arrays()
         keep = pops == self._populations.index(population)
         return neurons[keep], times[keep]
+
+    def spikes_between(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The kept spikes with t0 <= time <= t1 (ms), in the order they were recorded:
+        (population index into the session's `populations`, neuron within it, time ms).
+        Only that range is read and copied."""
+        pops, neurons, times = self._spikes.between(float(t0), float(t1))
+        return pops, neurons, times
+
+    @property
+    def spikes_kept_from(self) -> float | None:
+        """The time (ms) of the oldest spike kept once older ones were dropped (MAX_SPIKES);
+        None while every spike since the start is kept."""
+        return self._spikes.first_key() if self._spikes.dropped else None
 
     def traces(self):
         times, values = self._traces.arrays()

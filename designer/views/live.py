@@ -19,6 +19,7 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
+from designer.recording import RecordedData
 from designer.session import LiveSession
 from designer.views.raster import SpikeRaster
 from designer.views.strip_chart import StripChart
@@ -28,6 +29,7 @@ MAX_ROWS_PER_POPULATION = 2000  # raster rows per population; more neurons are s
 ROW_CHOICES = {"100 per population": 100, "500 per population": 500, "2,000 per population": 2000,
                "every neuron": 10**9}
 MAX_PENDING_SPIKES = 400_000  # while the page lags, keep at most this many (newest) spikes
+MAX_ZOOM_SPIKES = 500_000  # exact spikes sent for a zoomed range at most (6 bytes each); more: "zoom in"
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
 WINDOW_MS = 1000.0
 STATUS_HZ = 5  # status-line updates per second while running
@@ -39,12 +41,17 @@ RATE_HELD_ROWS = int(2 * WINDOW_MS / 5.0)  # 5 ms rate bins kept while held back
 
 
 class RasterView(Viewer):
+    """The live raster. While paused the user can zoom its time axis; the exact spikes of the
+    zoomed range come from `recorded` (the session's RecordedData), on the same rows."""
+
     session = param.ClassSelector(class_=LiveSession)
+    recorded = param.ClassSelector(class_=RecordedData, default=None, doc="""
+        What the session recorded: answers the page's zoom requests (none without it).""")
     max_rows = param.Integer(default=MAX_ROWS_PER_POPULATION, bounds=(1, None), doc="""
         Raster rows per population at most; a bigger population is sampled evenly (every k-th neuron).""")
 
-    def __init__(self, session: LiveSession, **params):
-        super().__init__(session=session, **params)
+    def __init__(self, session: LiveSession, recorded: RecordedData | None = None, **params):
+        super().__init__(session=session, recorded=recorded, **params)
         self.raster = SpikeRaster(window_ms=WINDOW_MS, height=320, sizing_mode="stretch_width", name="raster")
         self._pending = None  # merged spikes not yet sent: (t0, t1, rows, times)
         self._seq = 0
@@ -60,7 +67,9 @@ class RasterView(Viewer):
         self.session.param.watch(self._on_layout, ["populations"])
         self.session.param.watch(self._on_reset, "reset_count")
         self.session.state.param.watch(self._on_layout, "network")
+        self.session.param.watch(self._on_zoomable, ["status", "t_ms"])
         self.raster.on_pick(self._on_pick)
+        self.raster.on_zoom(self._on_zoom)
         self.raster.param.watch(lambda _event: self.flush(), "acked_seq")  # the page caught up: send at once
         self.rows_select.param.watch(lambda event: setattr(self, "max_rows", ROW_CHOICES[event.new]), "value")
         self.param.watch(self._on_max_rows, "max_rows")
@@ -92,7 +101,8 @@ class RasterView(Viewer):
             stride = -(-pop.size // rows)
             rows = -(-pop.size // stride)
             sampled = stride > 1
-            layout.append({"name": name, "rows": rows, "color": PALETTE[index % len(PALETTE)], "sampled": sampled})
+            layout.append({"name": name, "rows": rows, "color": PALETTE[index % len(PALETTE)], "sampled": sampled,
+                           "stride": stride})
             row_map[index] = (first, stride, rows)
             first += rows
             if sampled:
@@ -106,19 +116,29 @@ class RasterView(Viewer):
         self._pending = None
         self.raster.clear()
 
+    def _on_zoomable(self, *_events) -> None:
+        """Zooming is for a paused run with something to look at; Run, Step and Reset end it."""
+        self.raster.zoomable = self.session.status == "paused" and self.session.t_ms > 0
+
+    def raster_rows(self, populations: np.ndarray, neurons: np.ndarray) -> np.ndarray:
+        """Global raster rows of spikes (population index, neuron); -1 for a neuron without a
+        row (not sampled, or not shown)."""
+        if not self._row_map:
+            self._on_layout()
+        rows = np.full(neurons.shape, -1, dtype=np.int64)
+        for pop_index, (first, stride, n_rows) in self._row_map.items():
+            # a size edit not rebuilt yet: the running build's extra neurons have no row
+            mine = (populations == pop_index) & (neurons < stride * n_rows)
+            if stride > 1:
+                mine &= neurons % stride == 0
+            rows[mine] = first + neurons[mine] // stride
+        return rows
+
     def _on_frame(self, event) -> None:
         frame = event.new
         if frame is None:
             return
-        if not self._row_map:
-            self._on_layout()
-        rows = np.full(frame.spike_neuron.shape, -1, dtype=np.int64)
-        for pop_index, (first, stride, n_rows) in self._row_map.items():
-            # a size edit not rebuilt yet: the running build's extra neurons have no row
-            mine = (frame.spike_population == pop_index) & (frame.spike_neuron < stride * n_rows)
-            if stride > 1:
-                mine &= frame.spike_neuron % stride == 0
-            rows[mine] = first + frame.spike_neuron[mine] // stride
+        rows = self.raster_rows(frame.spike_population, frame.spike_neuron)
         keep = rows >= 0
         rows, times = rows[keep], frame.spike_time[keep]
         if self._pending is None:
@@ -140,6 +160,24 @@ class RasterView(Viewer):
         behind = self.raster.in_flight > MAX_IN_FLIGHT
         if behind != self.session.page_behind:
             self.session.page_behind = behind
+
+    def zoom_answer(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray, int]:
+        """(rows, times, too_many) for the zoomed range [t0, t1] ms: the recorded spikes on the
+        live view's rows; none and their number as `too_many` above MAX_ZOOM_SPIKES."""
+        if self.recorded is None:
+            return np.zeros(0, np.int64), np.zeros(0), 0
+        populations, neurons, times = self.recorded.spikes_between(t0, t1)
+        rows = self.raster_rows(populations, neurons)
+        keep = rows >= 0
+        n = int(np.count_nonzero(keep))
+        if n > MAX_ZOOM_SPIKES:
+            return np.zeros(0, np.int64), np.zeros(0), n
+        return rows[keep], times[keep], 0
+
+    def _on_zoom(self, request_id: int, t0: float, t1: float) -> None:
+        rows, times, too_many = self.zoom_answer(t0, t1)
+        kept_from = self.recorded.spikes_kept_from if self.recorded is not None else None
+        self.raster.send_zoom(request_id, t0, t1, rows, times, too_many=too_many, kept_from_ms=kept_from)
 
     def _on_pick(self, population: str, row: int, t_ms: float) -> None:
         for pop_index, (first, stride, n_rows) in self._row_map.items():

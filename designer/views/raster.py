@@ -15,6 +15,12 @@ Browser -> Python: the page acknowledges each drawn frame; ``acked_seq``,
 ``in_flight``, ``drawn_spikes`` and ``drawn_frames`` let the caller do flow
 control and let tests see what the page drew.
 
+Zoom: while ``zoomable`` (the simulation is paused) the user can zoom the time
+axis in the page (wheel, drag a range); the page then asks for the exact spikes
+of the range (``{type: "zoom", id, t0, t1}``, passed to the ``on_zoom``
+callbacks) and ``send_zoom`` answers with one message in the frame's encoding.
+The page draws them over the live bitmap, which stays as it was underneath.
+
 The JS lives in ``raster.js`` next to this file (a plain ES module with no
 imports). It is read by Panel and embedded in the document: nothing is fetched.
 """
@@ -33,17 +39,27 @@ import numpy as np
 import param
 from panel.custom import JSComponent
 
-__all__ = ["SpikeRaster"]
+__all__ = ["SpikeRaster", "encode_spikes"]
 
 PickCallback = Callable[[str, int, float], Any]
+ZoomCallback = Callable[[int, float, float], Any]
+
+
+def encode_spikes(rows: np.ndarray, times_ms: np.ndarray, t_origin_ms: float, wide: bool) -> bytes:
+    """One buffer: rows (little-endian uint16 padded to 4 bytes, or uint32 when `wide`),
+    then little-endian float32 times minus `t_origin_ms`. One buffer = fewer websocket frames."""
+    rows_b = np.asarray(rows).astype("<u4" if wide else "<u2", copy=False).tobytes()
+    pad = b"\x00" * (-len(rows_b) % 4)
+    return b"".join((rows_b, pad, (np.asarray(times_ms, dtype=np.float64) - float(t_origin_ms)).astype("<f4").tobytes()))
 
 
 class SpikeRaster(JSComponent):
     """Scrolling-bitmap spike raster.
 
     ``layout`` lists the populations top to bottom, each
-    ``{"name": str, "rows": int, "color": "#rrggbb", "sampled": bool}``; the
-    global raster row of row ``i`` of population ``k`` is
+    ``{"name": str, "rows": int, "color": "#rrggbb", "sampled": bool}`` and
+    optionally ``"stride": int`` (row ``i`` shows neuron ``i * stride``; 1 if
+    absent); the global raster row of row ``i`` of population ``k`` is
     ``sum(rows of populations before k) + i``.
     """
 
@@ -53,6 +69,10 @@ class SpikeRaster(JSComponent):
 
     window_ms = param.Number(default=1000.0, bounds=(1e-3, None), doc="""
         Width of the sliding time window in ms.""")
+
+    zoomable = param.Boolean(default=False, doc="""
+        The user may zoom the time axis (the simulation is paused). Set False, the page goes
+        back to the live view.""")
 
     # --- flow control / test read-back (Python-only: not synced to the page) ---
     acked_seq = param.Integer(default=-1, doc="""
@@ -98,6 +118,7 @@ class SpikeRaster(JSComponent):
         self._lock = threading.Lock()
         self._pending: deque[tuple[int, float]] = deque()  # (seq, perf_counter at push)
         self._pick_callbacks: list[PickCallback] = []
+        self._zoom_callbacks: list[ZoomCallback] = []
         self.ack_latencies_ms: deque[float] = deque(maxlen=2000)
         self.draw_ms: deque[float] = deque(maxlen=2000)
         self.last_frame_bytes: int = 0
@@ -183,11 +204,47 @@ class SpikeRaster(JSComponent):
         """Erase the bitmap (e.g. on simulation reset)."""
         self._send_msg({"type": "clear"})
 
+    def send_zoom(
+        self,
+        request_id: int,
+        t0_ms: float,
+        t1_ms: float,
+        rows: np.ndarray,
+        times_ms: np.ndarray,
+        *,
+        too_many: int = 0,
+        kept_from_ms: float | None = None,
+    ) -> dict:
+        """Answer the page's zoom request `request_id`: the exact spikes of [t0_ms, t1_ms]
+        as global rows and times, in one message with the frame's encoding (times minus
+        t0_ms). `too_many`: the range holds this many spikes, more than we send (nothing is
+        sent; the page asks the user to zoom in). `kept_from_ms`: older spikes were no longer
+        kept. Returns the message (for tests)."""
+        rows = np.asarray(rows)
+        times = np.asarray(times_ms, dtype=np.float64)
+        if rows.shape != times.shape or rows.ndim != 1:
+            raise ValueError("rows and times_ms must be 1-D arrays of equal length")
+        wide = self.total_rows > 0xFFFF
+        payload = encode_spikes(rows, times, t0_ms, wide)
+        msg = {
+            "type": "zoom", "id": int(request_id), "t0": float(t0_ms), "t1": float(t1_ms),
+            "n": int(rows.size), "rw": 4 if wide else 2, "too_many": int(too_many),
+            "kept_from": None if kept_from_ms is None else float(kept_from_ms),
+            "data": base64.b64encode(payload).decode("ascii") if self.encoding == "base64" else payload,
+        }
+        self._send_msg(msg)
+        return msg
+
     # ------------------------------------------------------------ JS -> Python
     def on_pick(self, callback: PickCallback) -> None:
         """Register ``callback(population_name, row_within_population, t_ms)``
         called when the user clicks the raster."""
         self._pick_callbacks.append(callback)
+
+    def on_zoom(self, callback: ZoomCallback) -> None:
+        """Register ``callback(request_id, t0_ms, t1_ms)``, called when the page wants the
+        exact spikes of a zoomed range; it answers with ``send_zoom``."""
+        self._zoom_callbacks.append(callback)
 
     def _expire_locked(self, now: float) -> None:
         while self._pending and now - self._pending[0][1] > self.ack_timeout_s:
@@ -208,6 +265,12 @@ class SpikeRaster(JSComponent):
             t_ms = float(data.get("t_ms", 0.0))
             for cb in list(self._pick_callbacks):
                 cb(name, row, t_ms)
+        elif kind == "zoom":
+            t0, t1 = float(data.get("t0", 0.0)), float(data.get("t1", 0.0))
+            if not (np.isfinite(t0) and np.isfinite(t1) and t1 > t0):
+                return
+            for cb in list(self._zoom_callbacks):
+                cb(int(data.get("id", 0)), t0, t1)
         elif kind == "ready":
             # Frames pushed before this view listened were lost: forget them.
             with self._lock:
