@@ -90,11 +90,16 @@ def read_design(page: Page) -> dict | None:
     return json.loads(text)["network"] if text else None
 
 
-def population_param(page: Page, population: str, parameter: str):
-    design = read_design(page)
-    assert design is not None, "the page has no design yet (nothing was edited)"
-    pop = next(p for p in design["populations"] if p["name"] == population)
-    return pop["params"][parameter]
+def wait_population_param(page: Page, population: str, parameter: str, value, timeout: int = TIMEOUT_MS) -> None:
+    """Wait until the design the page holds has `value` for a population's parameter. Live
+    values (slider drags) reach the page's copy once they rest for ~0.3 s (designer.main)."""
+    page.wait_for_function(
+        f"""([pop, name, value]) => {{
+          const text = ({DESIGN_JSON})();
+          if (!text) return false;
+          const p = JSON.parse(text).network.populations.find((q) => q.name === pop);
+          return !!p && p.params[name] === value;
+        }}""", arg=[population, parameter, value], timeout=timeout, polling=20)
 
 
 def set_field_and_wait_applied(page: Page, label: str | re.Pattern, value: str, timeout: int = TIMEOUT_MS) -> None:

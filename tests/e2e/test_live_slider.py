@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 from page_helpers import (
-    live_slider, population_param, read_state, select_node, wait_slider_acked, wait_state, drag_range_to,
+    live_slider, wait_population_param, read_state, select_node, wait_slider_acked, wait_state, drag_range_to,
 )
 from playwright.sync_api import Page, expect
 
@@ -102,7 +102,7 @@ def test_drag_the_noise_rate_while_running_then_undo_and_type(live: Page, app_se
     dragged = float(box.input_value())
     assert 8000 <= dragged <= 12000, dragged
     assert float(slider.input_value()) == dragged
-    assert population_param(page, "noise", "rate") == dragged
+    wait_population_param(page, "noise", "rate", dragged)
     sent = int(box.evaluate("el => el.dataset.sent"))
     assert sent >= 2, "a drag sends values while it moves, not only at the end"
     timings = box.evaluate("el => el.snnTimings")
@@ -133,7 +133,7 @@ def test_drag_the_noise_rate_while_running_then_undo_and_type(live: Page, app_se
     expect(page.get_by_label("rate (Hz)")).to_have_count(1)
     expect(page.get_by_role("slider", name="Mean firing rate of each train")).to_be_visible()
     state = wait_state(page, "!s.can_undo && s.can_redo")  # one drag = one undo step
-    assert population_param(page, "noise", "rate") == 20000
+    wait_population_param(page, "noise", "rate", 20000)
     assert state["t_ms"] >= t_before and not state["needs_restart"]
     back = settle_then_measure(page, state["t_ms"])
     print(f"exc rate after undo: {back:.1f} Hz")
@@ -145,7 +145,7 @@ def test_drag_the_noise_rate_while_running_then_undo_and_type(live: Page, app_se
     box.fill("30000")
     box.press("Enter")
     assert wait_slider_acked(page, box)
-    assert population_param(page, "noise", "rate") == 30000
+    wait_population_param(page, "noise", "rate", 30000)
     expect(slider).to_have_value("30000")
     state = read_state(page)
     assert not state["needs_restart"] and state["status"] == "running"
@@ -158,7 +158,7 @@ def test_drag_the_noise_rate_while_running_then_undo_and_type(live: Page, app_se
         error = page.locator("span.field-error").filter(has_text="'rate'")
         expect(error).to_be_visible()
         expect(error).to_contain_text(says)
-        assert population_param(page, "noise", "rate") == 30000
+        wait_population_param(page, "noise", "rate", 30000)
         assert float(slider.input_value()) == 30000, "a refused value moved the slider"
     shot = screenshot_dir / "live-slider-02-refused.png"
     page.mouse.move(1, 795)
@@ -168,7 +168,7 @@ def test_drag_the_noise_rate_while_running_then_undo_and_type(live: Page, app_se
     box.press("Enter")
     assert wait_slider_acked(page, box)
     expect(page.locator("span.field-error").filter(has_text="'rate'")).to_have_count(0)
-    assert population_param(page, "noise", "rate") == 25000
+    wait_population_param(page, "noise", "rate", 25000)
     assert element.evaluate("el => el.isConnected")
     assert not read_state(page)["needs_restart"]
     expect(banner).to_be_hidden()
