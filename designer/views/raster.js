@@ -86,6 +86,20 @@ function typed(Ctor, bytes, n) {
   return new Ctor(bytes.buffer, bytes.byteOffset, Math.min(n, Math.floor(bytes.byteLength / Ctor.BYTES_PER_ELEMENT)))
 }
 
+// The spikes of a "frame" or "zoom" message: n rows (uint16, or uint32 when rw == 4), padded
+// to 4 bytes, then n float32 times relative to the message's t0 (see raster.py encode_spikes).
+function decodeSpikes(msg) {
+  let n = Math.max(0, msg.n | 0)
+  let bytes = toBytes(msg.data)
+  if (bytes.byteOffset % 4 !== 0) bytes = bytes.slice()
+  const rowLen = n * (msg.rw === 4 ? 4 : 2)
+  const dtOff = rowLen + ((4 - (rowLen % 4)) % 4)
+  const rows = typed(msg.rw === 4 ? Uint32Array : Uint16Array, bytes.subarray(0, rowLen), n)
+  const dt = typed(Float32Array, bytes.subarray(dtOff, dtOff + 4 * n), n)
+  n = Math.min(n, rows.length, dt.length)
+  return {n, rows, dt}
+}
+
 function niceStep(raw) {
   const p = Math.pow(10, Math.floor(Math.log10(raw)))
   for (const m of [1, 2, 5, 10]) {
@@ -374,14 +388,7 @@ export function render({model, el: container, view}) {
 
   function drawFrame(msg) {
     const t0 = Number(msg.t0), t1 = Number(msg.t1)
-    let n = Math.max(0, msg.n | 0)
-    let bytes = toBytes(msg.data)
-    if (bytes.byteOffset % 4 !== 0) bytes = bytes.slice()
-    const rowLen = n * (msg.rw === 4 ? 4 : 2)
-    const dtOff = rowLen + ((4 - (rowLen % 4)) % 4)
-    const rows = typed(msg.rw === 4 ? Uint32Array : Uint16Array, bytes.subarray(0, rowLen), n)
-    const dt = typed(Float32Array, bytes.subarray(dtOff, dtOff + 4 * n), n)
-    n = Math.min(n, rows.length, dt.length)
+    const {n, rows, dt} = decodeSpikes(msg)
     const {W, H} = S
     if (W === 0 || H === 0 || !(t1 >= t0)) return 0
     const msPx = windowMs() / W
@@ -580,14 +587,7 @@ export function render({model, el: container, view}) {
   function onZoomAnswer(msg) {
     if (Number(msg.id) === Z.nextId) Z.inFlight = false
     if (!Z.active) return
-    let n = Math.max(0, msg.n | 0)
-    let bytes = toBytes(msg.data)
-    if (bytes.byteOffset % 4 !== 0) bytes = bytes.slice()
-    const rowLen = n * (msg.rw === 4 ? 4 : 2)
-    const dtOff = rowLen + ((4 - (rowLen % 4)) % 4)
-    const rows = typed(msg.rw === 4 ? Uint32Array : Uint16Array, bytes.subarray(0, rowLen), n)
-    const dt = typed(Float32Array, bytes.subarray(dtOff, dtOff + 4 * n), n)
-    n = Math.min(n, rows.length, dt.length)
+    const {n, rows, dt} = decodeSpikes(msg)
     Z.data = {
       t0: Number(msg.t0), t1: Number(msg.t1), n, rows, dt, tooMany: Math.max(0, Number(msg.too_many) || 0),
       keptFrom: msg.kept_from == null ? null : Number(msg.kept_from),

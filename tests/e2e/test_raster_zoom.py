@@ -47,6 +47,8 @@ def wait_zoom(page: Page, state: str) -> dict:
 def wheel_zoom_to(page: Page, fraction: float, span_ms: float) -> dict:
     """Wheel up with the pointer at `fraction` of the raster's width until the range is at
     most `span_ms`; return the zoom once the page shows the exact spikes of it."""
+    if zoom_state(page)["state"] == "off":  # the page offers zooming (paused, a bitmap to zoom)
+        expect(page.locator(".snn-raster-hint")).to_be_visible()
     raster(page).scroll_into_view_if_needed()
     box = raster(page).bounding_box()
     page.mouse.move(box["x"] + fraction * box["width"], box["y"] + 0.5 * box["height"])
