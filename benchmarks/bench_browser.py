@@ -128,6 +128,11 @@ INSTALL_LATENCY = """([column, raster]) => {
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && L.phase !== null && L.t0 === null) { L.t0 = performance.now(); L.wall0 = Date.now(); }
   }, true);
+  // a slider move: the range input's first 'input' event (composed: it crosses shadow roots)
+  document.addEventListener('input', (e) => {
+    const target = e.composedPath()[0];
+    if (target && target.type === 'range' && L.phase !== null && L.t0 === null) { L.t0 = performance.now(); L.wall0 = Date.now(); }
+  }, true);
   chart.onPush = ({values}) => {
     const v = values[column];
     if (v && L.t0 !== null && !L.done) {
@@ -426,14 +431,21 @@ def cost(keys, browser_results: dict, headless: dict) -> None:
               f"{h_cpu:19.3f} {b_cpu:8.3f} {100 * (1 - b_cpu / h_cpu):5.0f}%", flush=True)
 
 
+def _thumb_fraction(slider) -> float:
+    """Where the range's thumb sits on its track (0..1)."""
+    low, high, value = (float(slider.evaluate(f"el => el.{k}")) for k in ("min", "max", "value"))
+    return (value - low) / (high - low) if high > low else 0.5
+
+
 LATENCY_SAMPLES: list[dict] = []  # the page's timings of each 'on' change (for a server-side log)
 
 
 def latency(browser, server, nets, samples: int) -> None:
-    print(f"\n== latency: probe I_e 0 -> 1000 pA typed into its slider's number box + Enter, {samples} changes ==")
-    print("   from the Enter key in the page to: the first raster frame drawn with a probe spike, and the")
+    print(f"\n== latency: probe I_e 0 -> 1000 pA typed into its slider's number box + Enter ('typed'), and 0 -> a")
+    print(f"   positive value by moving the slider's thumb with the mouse ('drag'); {samples} changes each")
+    print("   from the Enter key or the slider's input event to: the first raster frame drawn with a probe spike, the")
     print("   animation frame that shows it; the first trace data with the new value, and the chart's repaint")
-    print(f"{'network':>8} {'speed':>6} {'raster p50':>10} {'p95':>6} {'shown p50':>9} {'p95':>6}   "
+    print(f"{'network':>8} {'input':>6} {'raster p50':>10} {'p95':>6} {'shown p50':>9} {'p95':>6}   "
           f"{'trace p50':>9} {'p95':>6} {'repaint p50':>11} {'p95':>6}")
     for key, speed in (("1k", "1× (real time)"), ("brunel", "1× (real time)")):
         net = nets[key]
@@ -466,7 +478,33 @@ def latency(browser, server, nets, samples: int) -> None:
                     to_data.append(lat["tData"] - lat["t0"])
                     to_paint.append(lat["tPaint"] - lat["t0"])
                 page.wait_for_timeout(100)  # the probe settles (V_m decays below 5 mV in ~15 ms)
-        print(f"{key:>8} {'1×':>6} {pct(to_raster, .5):8.0f}ms {pct(to_raster, .95):4.0f}ms {pct(to_shown, .5):7.0f}ms "
+        print(f"{key:>8} {'typed':>6} {pct(to_raster, .5):8.0f}ms {pct(to_raster, .95):4.0f}ms {pct(to_shown, .5):7.0f}ms "
+              f"{pct(to_shown, .95):4.0f}ms   {pct(to_data, .5):7.0f}ms {pct(to_data, .95):4.0f}ms "
+              f"{pct(to_paint, .5):9.0f}ms {pct(to_paint, .95):4.0f}ms", flush=True)
+        # The same change by moving the slider: the thumb jumps from I_e = 0 (mid-track) to the
+        # right in one mouse move (one 'input' event, one value sent); then 0 is typed again.
+        to_raster, to_shown, to_data, to_paint = [], [], [], []
+        slider = page.locator(".snn-ls").filter(has=field).locator("input[type=range]")
+        for _ in range(samples):
+            box = slider.bounding_box()
+            page.mouse.move(box["x"] + box["width"] * _thumb_fraction(slider), box["y"] + box["height"] / 2)
+            page.mouse.down()
+            page.evaluate(ARM, "on")
+            page.mouse.move(box["x"] + box["width"] * 0.95, box["y"] + box["height"] / 2)
+            page.mouse.up()
+            page.wait_for_function("() => window._lat.done && window._lat.tPaint !== null && window._lat.tRasterPaint !== null",
+                                   timeout=120_000, polling=10)
+            lat = page.evaluate("window._lat")
+            to_raster.append(lat["tRaster"] - lat["t0"])
+            to_shown.append(lat["tRasterPaint"] - lat["t0"])
+            to_data.append(lat["tData"] - lat["t0"])
+            to_paint.append(lat["tPaint"] - lat["t0"])
+            page.evaluate(ARM, "off")
+            field.fill("0")
+            field.press("Enter")
+            page.wait_for_function("() => window._lat.done", timeout=120_000, polling=10)
+            page.wait_for_timeout(100)
+        print(f"{key:>8} {'drag':>6} {pct(to_raster, .5):8.0f}ms {pct(to_raster, .95):4.0f}ms {pct(to_shown, .5):7.0f}ms "
               f"{pct(to_shown, .95):4.0f}ms   {pct(to_data, .5):7.0f}ms {pct(to_data, .95):4.0f}ms "
               f"{pct(to_paint, .5):9.0f}ms {pct(to_paint, .95):4.0f}ms", flush=True)
         close_page(page)

@@ -144,7 +144,10 @@ export function render({model, el, view}) {
     box.value = format(value)
     dirty = false
     pending = value
-    if (!frame) frame = requestAnimationFrame(flush)
+    // the first move of a gesture goes out at once; while a value is on its way, later moves
+    // wait for the next animation frame (or the ack) and only the newest is sent
+    if (!inFlight && !frame) flush()
+    else if (!frame) frame = requestAnimationFrame(flush)
   }
 
   function finish() {
