@@ -115,3 +115,4 @@ class Buffers(NamedTuple):
     trace_out: np.ndarray  # (block_steps, K) float64
     pop_counts: np.ndarray  # (block_steps, P) int32 spikes per step and population
     counters: np.ndarray  # (4,) int64 synaptic events, neuron updates, lost spikes
+    interrupt: np.ndarray  # (1,) int8, set from another thread: end the block after this step

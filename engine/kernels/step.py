@@ -67,7 +67,8 @@ def run_block(layout, state, synapses, plastic, poisson_in, current_in, trains, 
     """Advance `n_steps` steps from step `t_start`. Returns (steps done, spikes written).
 
     Stops early (at a step boundary) when the spike buffer could overflow; the
-    caller drains it and calls again.
+    caller drains it and calls again. Also stops after at least one step once
+    `buffers.interrupt[0]` is set (by another thread: a command is waiting).
     """
     ring = buffers.ring
     current_ring = buffers.current_ring
@@ -82,7 +83,7 @@ def run_block(layout, state, synapses, plastic, poisson_in, current_in, trains, 
         t = t_start + k
         slot = t % ring_len
         headroom = n_neurons + trains.max_per_step[0] + _parrot_spikes_due(layout, ring, slot, n_neurons)
-        if capacity - n_spikes < headroom and k > 0:
+        if k > 0 and (capacity - n_spikes < headroom or buffers.interrupt[0] != 0):
             break
         advance_rate_schedules(poisson_in, t)
         counters[COUNT_SYNAPTIC_EVENTS] += drive_poisson(poisson_in, ring, t, 0, poisson_in.target.shape[0], 0)

@@ -233,6 +233,9 @@ class Runner:
 
     def _send(self, name: str, payload: Any = None) -> None:
         self._commands.put((name, payload))
+        sim = self._sim
+        if sim is not None:
+            sim.interrupt()  # the block in progress ends after its current step: commands wait < 1 step
 
     # -- the thread ----------------------------------------------------------------
     def _emit(self, kind: str, **fields) -> None:
@@ -254,6 +257,10 @@ class Runner:
                 name, payload = self._commands.get_nowait() if running else self._commands.get(timeout=0.1)
             except queue.Empty:
                 name, payload = None, None
+                if running and self._sim is not None:
+                    # no command waits: blocks run whole (a command put after this line
+                    # interrupts the next block again)
+                    self._sim.interrupt(False)
             try:
                 if name == "stop":
                     self._flush()

@@ -85,6 +85,7 @@ class Simulator:
             trace_out=np.zeros((block_steps, 0)),
             pop_counts=np.zeros((block_steps, len(c.pop_names)), np.int32),
             counters=np.zeros(4, np.int64),
+            interrupt=np.zeros(1, np.int8),
         )
         self._thread_pop = np.zeros((threads, len(c.pop_names) + 1), np.int64)
         self._thread_events = np.zeros(threads, np.int64)
@@ -114,8 +115,14 @@ class Simulator:
             block = self.advance(min(n_steps, self.block_steps))
             n_steps -= block.n_steps
 
+    def interrupt(self, on: bool = True) -> None:
+        """Ask a running `advance` (in another thread) to return after its current step; it
+        keeps returning after one step until `interrupt(False)`. Thread-safe: one byte."""
+        self._buffers.interrupt[0] = 1 if on else 0
+
     def advance(self, n_steps: int) -> Block:
-        """Advance up to `block_steps` steps and return what happened (the Runner's primitive)."""
+        """Advance up to `n_steps` (at most `block_steps`) steps and return what happened (the
+        Runner's primitive); fewer when interrupted (see interrupt())."""
         n_steps = int(min(n_steps, self.block_steps))
         c, buf = self.compiled, self._buffers
         first = self.step
@@ -144,10 +151,12 @@ class Simulator:
             counts[done:done + steps_done] = buf.pop_counts[:steps_done]
             done += steps_done
             self.step += steps_done
+            if buf.interrupt[0]:
+                break  # a shorter block: the caller has a command waiting (see interrupt())
         block = Block(
-            first_step=first, n_steps=n_steps,
+            first_step=first, n_steps=done,
             spike_neuron=np.concatenate(neurons), spike_step=np.concatenate(steps),
-            traces=traces, pop_counts=counts,
+            traces=traces[:done], pop_counts=counts[:done],
             synaptic_events=int(buf.counters[0]) - events_before,
             neuron_updates=int(buf.counters[1]) - updates_before,
         )

@@ -392,3 +392,22 @@ def test_live_weight_change_to_a_distribution_draws_one_weight_per_synapse_with_
     assert np.array_equal(targets >= n, weights < 0)  # inhibitory weights sit in the inhibitory column
     sim.set_param("a→b", "weight", 0.25)
     assert np.all(sim.projection_weights("a→b") == 0.25) and np.all(sim.compiled.synapses.target[index] < n)
+
+
+def test_an_interrupted_block_ends_after_one_step_and_continues_exactly():
+    """Runner commands interrupt the block in progress (Simulator.interrupt from another
+    thread); the spikes and traces are those of an uninterrupted run."""
+    net = Network(populations=[Population("n", "iaf_psc_delta", 20, params={"I_e": 1000.0},
+                                          record=Recording(traces=(0,)))])
+    whole = Simulator(net)
+    whole.run(50.0)
+    parts = Simulator(net)
+    parts.interrupt()
+    block = parts.advance(300)
+    assert block.n_steps == 1 and block.traces.shape[0] == 1 and parts.step == 1
+    parts.interrupt(False)
+    while parts.step < 500:
+        parts.advance(500 - parts.step)
+    for a, b in zip(whole.spikes("n"), parts.spikes("n")):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(trace(whole, "n")[1], trace(parts, "n")[1])
