@@ -1,19 +1,17 @@
-"""Running the same small network in NEST, for reference tests and benchmarks."""
+"""Running the same small network in NEST, for the reference tests."""
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 os.environ.setdefault("PYNEST_QUIET", "1")
 
-
-def import_nest():
-    import nest
-
-    nest.verbosity = nest.VerbosityLevel.ERROR
-    return nest
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from nest_build import build, import_nest  # noqa: E402  (one engine -> PyNEST mapping for tests and benchmarks)
 
 
 def nest_single_neuron(model: str, params: dict, inputs: list[tuple[list[float], float, float]],
@@ -49,82 +47,6 @@ def nest_single_neuron(model: str, params: dict, inputs: list[tuple[list[float],
             np.sort(np.asarray(recorder.get("events")["times"])))
 
 
-def _nest_value(value):
-    """A constant or an engine Distribution as a NEST parameter (clipping with nest.math.min/max)."""
-    from engine import Distribution
-
-    if not isinstance(value, Distribution):
-        return float(value)
-    nest = import_nest()
-    p = value.params
-    if value.kind == "normal":
-        param = nest.random.normal(mean=p["mean"], std=p["std"])
-    elif value.kind == "uniform":
-        param = nest.random.uniform(min=p["low"], max=p["high"])
-    else:
-        param = nest.random.lognormal(mean=p["mean"], std=p["sigma"])
-    if value.clip_low is not None:
-        param = nest.math.max(param, value.clip_low)
-    if value.clip_high is not None:
-        param = nest.math.min(param, value.clip_high)
-    return param
-
-
-def _nest_syn_spec(network, proj) -> dict:
-    """static_synapse, or stdp_synapse with NEST's names (nearest pairing: stdp_nn_symm_synapse;
-    learning off: lambda = 0; tau_minus is set on the target neurons by nest_network). Weight and
-    delay are the projection's own values (connect_listed or _nest_value turns them into NEST's)."""
-    spec = {"synapse_model": proj.synapse, "delay": proj.delay}
-    if network.population(proj.post).model != "parrot_neuron":  # parrots ignore weights
-        spec["weight"] = proj.weight
-    if proj.synapse == "stdp_synapse":
-        params = dict(proj.synapse_params)
-        if params.pop("pairing", "all_to_all") == "nearest":
-            spec["synapse_model"] = "stdp_nn_symm_synapse"
-        if not params.pop("learning", 1.0):
-            params["lambda"] = 0.0
-        params.pop("tau_minus", None)
-        spec.update(params)
-    elif proj.synapse != "static_synapse":
-        raise NotImplementedError(f"nest_network: projection '{proj.name}': synapse {proj.synapse} is not mapped to NEST")
-    return spec
-
-
-def _tau_minus(network, population: str) -> dict:
-    """NEST keeps stdp's tau_minus on the post neuron: that of the plastic projections into it."""
-    for proj in network.projections:
-        if proj.post == population and proj.synapse == "stdp_synapse":
-            return {"tau_minus": proj.synapse_params["tau_minus"]}
-    return {}
-
-
-def connect_listed(nest, pre_nodes, post_nodes, proj, spec: dict, rng: np.random.Generator) -> None:
-    """An explicit projection exactly: synapse k joins neuron pre_indices[k] to post_indices[k]
-    (NEST's array connection, one to one over the node ids; repeated pairs are multapses), weight
-    and delay one value per synapse: listed, constant, or drawn with numpy (NEST's array
-    connection takes no nest.random parameters)."""
-    from engine.compile.connect import draw
-
-    rule = proj.rule
-    pre = np.asarray(pre_nodes.tolist(), np.int64)[np.asarray(rule.pre_indices, np.int64)]
-    post = np.asarray(post_nodes.tolist(), np.int64)[np.asarray(rule.post_indices, np.int64)]
-    if pre.size == 0:
-        return
-    spec = dict(spec)
-    for key in ("weight", "delay"):
-        if key in spec:
-            spec[key] = draw(spec[key], pre.size, rng)
-    nest.Connect(pre, post, {"rule": "one_to_one"}, spec)
-
-
-def _nest_conn_spec(rule) -> dict:
-    spec = {"rule": rule.rule, "allow_autapses": rule.allow_autapses, "allow_multapses": rule.allow_multapses}
-    for name in ("p", "indegree", "outdegree", "N"):
-        if getattr(rule, name) is not None:
-            spec[name] = getattr(rule, name)
-    return spec
-
-
 class NestRun(NamedTuple):
     """What `nest_network` recorded: spikes of every neuron population, traces of recorded neurons."""
 
@@ -133,55 +55,16 @@ class NestRun(NamedTuple):
 
 
 def nest_network(network, t_sim: float, seed: int = 1, dt: float | None = None, threads: int = 1) -> NestRun:
-    """Build our `Network` in NEST and simulate it for t_sim ms.
-
-    Same populations and parameters (NEST's names), the same connection rules with their
-    autapse/multapse flags, weights and delays (constants or distributions, clipped with
-    nest.math.min/max), devices and initial state; random numbers are NEST's own, seeded
-    with `seed`. Explicit projections get exactly their listed synapses (connect_listed);
-    stdp_synapse maps to NEST's stdp_synapse / stdp_nn_symm_synapse with tau_minus on the
-    target neurons. Spikes are recorded from every neuron population, traces (multimeter,
-    every step) from the neurons and variables in each population's Recording.
-    """
+    """Build our `Network` in NEST with benchmarks/nest_build.build (the one engine -> PyNEST
+    mapping) and simulate it for t_sim ms. Spikes are recorded from every neuron population
+    (also those whose Recording leaves spikes off), traces from the recorded neurons."""
     nest = import_nest()
-    nest.ResetKernel()
-    nest.resolution = network.dt if dt is None else dt
-    nest.local_num_threads = threads
-    nest.rng_seed = seed
-    nodes, recorders, meters = {}, {}, {}
+    built = build(nest, network, dt=dt, seed=seed, threads=threads)
+    nodes, recorders = built["nodes"], dict(built["spike_recorders"])
     for pop in network.populations:
-        params = {k: v for k, v in pop.params.items() if not (k == "stop" and v is None)}
-        if pop.model == "spike_generator":
-            trains = params.pop("spike_times")
-            per_neuron = [trains[i] if i < len(trains) else [] for i in range(pop.size)] if len(trains) > 1 \
-                else [trains[0] if trains else []] * pop.size
-            nodes[pop.name] = nest.Create("spike_generator", pop.size,
-                                          params=[{**params, "spike_times": t} for t in per_neuron])
-            continue
-        nodes[pop.name] = nest.Create(pop.model, pop.size, params={**params, **_tau_minus(network, pop.name)})
-        model = pop.model_class
-        if "V_m" in model.state_defaults:
-            # as the engine: V_m starts at E_L unless the population says otherwise
-            initial = {"V_m": pop.params.get("E_L", model.state_defaults["V_m"]), **pop.initial}
-            for variable, value in initial.items():
-                setattr(nodes[pop.name], variable, _nest_value(value))
-        if pop.is_device:
-            continue
-        recorders[pop.name] = nest.Create("spike_recorder")
-        nest.Connect(nodes[pop.name], recorders[pop.name])
-        for i in pop.record.traces:
-            meter = nest.Create("multimeter", params={"record_from": list(pop.record.variables),
-                                                      "interval": nest.resolution})
-            nest.Connect(meter, nodes[pop.name][i])
-            meters[(pop.name, i)] = meter
-    rng = np.random.default_rng(seed)  # drawn values of listed (explicit) synapses
-    for proj in network.projections:
-        syn = _nest_syn_spec(network, proj)
-        if proj.rule.rule == "explicit":
-            connect_listed(nest, nodes[proj.pre], nodes[proj.post], proj, syn, rng)
-            continue
-        syn.update({key: _nest_value(syn[key]) for key in ("weight", "delay") if key in syn})
-        nest.Connect(nodes[proj.pre], nodes[proj.post], _nest_conn_spec(proj.rule), syn)
+        if not pop.is_device and pop.name not in recorders:
+            recorders[pop.name] = nest.Create("spike_recorder")
+            nest.Connect(nodes[pop.name], recorders[pop.name])
     nest.Simulate(t_sim)
     spikes = {}
     for name, recorder in recorders.items():
@@ -191,11 +74,15 @@ def nest_network(network, t_sim: float, seed: int = 1, dt: float | None = None, 
         order = np.lexsort((senders, times))
         spikes[name] = (senders[order], times[order])
     traces = {}
-    for (name, i), meter in meters.items():
+    for name, meter in built["multimeters"].items():
         events = meter.get("events")
-        order = np.argsort(events["times"], kind="stable")
-        for variable in network.population(name).record.variables:
-            traces[(name, i, variable)] = (np.asarray(events["times"])[order], np.asarray(events[variable])[order])
+        senders = np.asarray(events["senders"]) - nodes[name][0].global_id
+        times = np.asarray(events["times"])
+        for i in network.population(name).record.traces:
+            mine = senders == i
+            order = np.argsort(times[mine], kind="stable")
+            for variable in network.population(name).record.variables:
+                traces[(name, i, variable)] = (times[mine][order], np.asarray(events[variable])[mine][order])
     return NestRun(spikes, traces)
 
 
