@@ -62,6 +62,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts"), str(HERE)]
 
 import psutil  # noqa: E402
 
+from tests.e2e.page_helpers import READ_STATE, read_state  # noqa: E402  (the browser tests' reader)
+
 NETWORKS = ("1k", "10k", "brunel", "50k")
 SECTIONS = ("throughput", "cost", "latency", "startup", "memory")
 PROBE_PARAMS = {"C_m": 1.0, "tau_m": 20.0, "t_ref": 2.0, "E_L": 0.0, "V_reset": 10.0, "V_th": 20.0, "I_e": 0.0}
@@ -84,20 +86,6 @@ rows = pn.state.session_args.get("rows", [b""])[0] if pn.state.session_args else
 live.RasterView.param.max_rows.default = 10**7 if rows == b"all" else live.MAX_ROWS_PER_POPULATION
 main.create_app().servable(title="SNN Designer (benchmark)")
 """
-
-READ_STATE = """() => {
-  const doc = window.Bokeh && Bokeh.documents && Bokeh.documents[0];
-  const model = doc && doc.get_model_by_name('debug-state');
-  if (!model || !model.text) return null;
-  let text = model.text;
-  for (let i = 0; i < 4; i++) {
-    try { return JSON.parse(text); } catch (e) { /* still escaped */ }
-    const area = document.createElement('textarea');
-    area.innerHTML = text;
-    text = area.value;
-  }
-  return null;
-}"""
 
 # rate rows as they arrive (the chart keeps one window), and requestAnimationFrame ticks;
 # the charts' read-back: designer/views/strip_chart.js
@@ -276,10 +264,6 @@ def busiest_thread(before: dict[int, float], after: dict[int, float]) -> float:
 # --- page helpers ----------------------------------------------------------------------------
 
 
-def read_state(page) -> dict:
-    return page.evaluate(READ_STATE)
-
-
 def wait_state(page, predicate: str, timeout: float = 60_000) -> dict:
     page.wait_for_function(f"() => {{ const s = ({READ_STATE})(); return !!s && ({predicate}); }}",
                            timeout=timeout, polling=50)
@@ -441,7 +425,7 @@ LATENCY_SAMPLES: list[dict] = []  # the page's timings of each 'on' change (for 
 
 
 def latency(browser, server, nets, samples: int) -> None:
-    print(f"\n== latency: probe I_e 0 -> 1000 pA typed into its slider's number box + Enter ('typed'), and 0 -> a")
+    print("\n== latency: probe I_e 0 -> 1000 pA typed into its slider's number box + Enter ('typed'), and 0 -> a")
     print(f"   positive value by moving the slider's thumb with the mouse ('drag'); {samples} changes each")
     print("   from the Enter key or the slider's input event to: the first raster frame drawn with a probe spike, the")
     print("   animation frame that shows it; the first trace data with the new value, and the chart's repaint")
