@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 TIMEOUT_MS = 10_000
 
@@ -39,6 +39,16 @@ def wait_state(page: Page, predicate: str, timeout: int = TIMEOUT_MS) -> dict:
     except Exception as exc:  # show what the state was instead of a bare timeout
         raise AssertionError(f"state never satisfied {predicate!r}; last state: {read_state(page)}") from exc
     return read_state(page)
+
+
+def open_app(page: Page, url: str, query: str = "") -> dict:
+    """Load the app (`query`: e.g. "?example=brunel"); return its state once every node of the
+    design is on the canvas."""
+    page.goto(url + query)
+    state = wait_state(page, "s.populations.length >= 0", timeout=30_000)
+    for name in state["populations"]:
+        expect(node(page, name)).to_be_visible()
+    return state
 
 
 def node(page: Page, nid: str):

@@ -8,13 +8,16 @@ to artifacts/screenshots/editor-*.png (look at them when the UI changes).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
 from pathlib import Path
 
 import pytest
-from page_helpers import TIMEOUT_MS, centre, node, read_state, select_edge, select_node, set_field, wait_state
+from page_helpers import (
+    TIMEOUT_MS, centre, node, open_app, read_state, select_edge, select_node, set_field, wait_state,
+)
 from playwright.sync_api import Page, expect
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
@@ -69,15 +72,7 @@ def app(page: Page, page_errors, app_server):
 
     page.on("dialog", on_dialog)
     page.set_default_timeout(TIMEOUT_MS)
-
-    def open_app(query: str = "") -> dict:
-        page.goto(app_server.url + query)
-        state = wait_state(page, "s.populations.length >= 0", timeout=30_000)
-        for name in state["populations"]:
-            expect(node(page, name)).to_be_visible()
-        return state
-
-    page.open_app = open_app
+    page.open_app = functools.partial(open_app, page, app_server.url)
     yield page
     assert not dialogs, f"a dialog opened (user text ran as code?): {dialogs}"
 

@@ -4,11 +4,12 @@ Screenshots go to artifacts/screenshots/export-*.png.
 """
 from __future__ import annotations
 
+import functools
 import json
 
 import numpy as np
 import pytest
-from page_helpers import TIMEOUT_MS, node, select_edge, select_node, wait_state
+from page_helpers import TIMEOUT_MS, node, open_app, select_edge, select_node, wait_state
 from playwright.sync_api import Page, expect
 
 from engine import Connectivity, Network, Population, Projection
@@ -23,15 +24,7 @@ WEIGHTS_TITLE = """() => {
 @pytest.fixture
 def app(page: Page, page_errors, app_server):
     page.set_default_timeout(TIMEOUT_MS)
-
-    def open_app(query: str = "") -> dict:
-        page.goto(app_server.url + query)
-        state = wait_state(page, "s.populations.length >= 0", timeout=30_000)
-        for name in state["populations"]:
-            expect(node(page, name)).to_be_visible()
-        return state
-
-    page.open_app = open_app
+    page.open_app = functools.partial(open_app, page, app_server.url)
     yield page
 
 
