@@ -6,10 +6,16 @@ from engine.errors import CapacityError, EngineError, RestartRequired, Simulatio
 from engine.model import (
     MODELS, Connectivity, Distribution, Network, Population, Projection, Recording, describe_models, get_model,
 )
+from engine.neuromorphic import (
+    DISCLAIMER, EfficiencyMetrics, FitVerdict, check_fit, design_figures, estimate_energy, load_energy_table,
+    load_hardware_table, quantisation_error,
+)
 from engine.runtime import Frame, Runner, Simulator, TraceRequest, warm_up
 
 __all__ = [
     "CapacityError", "EngineError", "RestartRequired", "SimulationFault", "ValidationError",
     "MODELS", "Connectivity", "Distribution", "Network", "Population", "Projection", "Recording",
     "describe_models", "get_model", "Frame", "Runner", "Simulator", "TraceRequest", "warm_up",
+    "DISCLAIMER", "EfficiencyMetrics", "FitVerdict", "check_fit", "design_figures", "estimate_energy",
+    "load_energy_table", "load_hardware_table", "quantisation_error",
 ]

@@ -19,6 +19,7 @@ from engine.kernels import plasticity as pl
 from engine.kernels.parallel import EXTRA_SPIKES_PER_THREAD, run_block_threads
 from engine.kernels import step as k
 from engine.model.network import Connectivity, Distribution, Network
+from engine.neuromorphic.metrics import EfficiencyCounter, EfficiencyMetrics, connectivity_profile
 
 TRACE_CODES = {"V_m": k.TRACE_V_M, "I_syn_ex": k.TRACE_I_SYN_EX, "I_syn_in": k.TRACE_I_SYN_IN,
                "g_ex": k.TRACE_I_SYN_EX, "g_in": k.TRACE_I_SYN_IN, "w": k.TRACE_W, "U_m": k.TRACE_W}
@@ -90,6 +91,7 @@ class Simulator:
         self._thread_pop = np.zeros((threads, len(c.pop_names) + 1), np.int64)
         self._thread_events = np.zeros(threads, np.int64)
         self.trace_requests: list[TraceRequest] = []
+        self.efficiency: EfficiencyCounter | None = None  # see track_efficiency()
         self.step = 0
         self._clear_history()
         self.set_recording(self._requests_from_network(network))
@@ -161,6 +163,8 @@ class Simulator:
             neuron_updates=int(buf.counters[1]) - updates_before,
         )
         self._check_finite()
+        if self.efficiency is not None:
+            self.efficiency.add(block, c)
         if self.keep_history:
             self._history_spikes.append((block.spike_neuron, block.spike_step))
             self._history_traces.append(block.traces)
@@ -196,6 +200,8 @@ class Simulator:
         c.trains.cursor[0] = 0
         self.step = 0
         self._clear_history()
+        if self.efficiency is not None:
+            self.efficiency.reset()
 
     def _reset_devices(self) -> None:
         """Device state back to t = 0, keeping parameters changed live."""
@@ -442,6 +448,22 @@ class Simulator:
         else:
             edges = np.histogram_bin_edges(weights, bins=bins)
         return np.histogram(weights, bins=edges)[0], edges
+
+    def track_efficiency(self, on: bool = True) -> None:
+        """Count the efficiency metrics (engine.neuromorphic.metrics) of the steps from now on;
+        off drops the counts. Costs one gather over each block's spikes."""
+        if not on:
+            self.efficiency = None
+        elif self.efficiency is None:
+            self.efficiency = EfficiencyCounter(connectivity_profile(self.compiled))
+
+    def efficiency_metrics(self, inference_ms: float | None = None,
+                           n_inferences: int | None = None) -> EfficiencyMetrics:
+        """The efficiency metrics counted since track_efficiency() (or the last reset); per
+        inference when an inference duration (ms) or a sample count is given."""
+        if self.efficiency is None:
+            raise ValidationError("simulator: efficiency metrics are off; call track_efficiency() before running")
+        return self.efficiency.metrics(self.dt, inference_ms, n_inferences)
 
     def counters(self) -> dict[str, int]:
         buf = self._buffers.counters
