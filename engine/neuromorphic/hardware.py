@@ -303,12 +303,14 @@ def _check_sizes(chip: HardwareTarget, limits: dict, f: DesignFigures) -> list[d
         reasons.append(_reason("neurons_per_chip", total, limits["neurons_per_chip"],
                                f"{total:,} neurons, more than the {limits['neurons_per_chip']:,} of one {chip.label}"))
     per_core = limits.get("neurons_per_core")
-    if per_core and "cores_per_chip" in limits:
-        cores = sum(math.ceil(size / per_core) for size in f.population_sizes.values())
+    if "cores_per_chip" in limits:
+        # populations do not share a core; without a per-core figure each needs one (a layer per core)
+        cores = sum(math.ceil(size / per_core) if per_core else 1 for size in f.population_sizes.values())
+        how = f"at {per_core:,} neurons per core" if per_core else "one per population"
         if cores > limits["cores_per_chip"]:
             reasons.append(_reason("cores_per_chip", cores, limits["cores_per_chip"],
-                                   f"needs {cores} cores at {per_core:,} neurons per core (one population per core), "
-                                   f"more than the {limits['cores_per_chip']} of one chip"))
+                                   f"needs {cores} cores ({how}), more than the {limits['cores_per_chip']} of one "
+                                   f"{chip.label}"))
     if "input_channels" in limits and f.input_channels > limits["input_channels"]:
         reasons.append(_reason("input_channels", f.input_channels, limits["input_channels"],
                                f"{f.input_channels} input spike channels, more than the {limits['input_channels']} "
