@@ -57,14 +57,14 @@ class EnergyTarget:
 def load_energy_table(path: str | Path | None = None) -> dict[str, EnergyTarget]:
     """The energy targets of `path` (default assets/neuromorphic/energy.json), checked."""
     path = Path(path) if path is not None else ENERGY_FILE
-    data = _read_json(path, ENERGY_FORMAT)
+    data = read_data_file(path, ENERGY_FORMAT)
     targets = data.get("targets")
     if not isinstance(targets, dict) or not targets:
         raise ValidationError(f"energy table {path}: 'targets' must be a non-empty object of target name -> figures")
     return {name: _energy_target(path, name, entry) for name, entry in targets.items()}
 
 
-def _read_json(path: Path, expected_format: str) -> dict:
+def read_data_file(path: Path, expected_format: str) -> dict:
     """A data file's JSON, with its format tag checked; every failure names the file."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

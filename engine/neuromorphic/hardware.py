@@ -22,7 +22,7 @@ from engine.errors import ValidationError
 from engine.io.nir_io import REFUSED
 from engine.model.network import Distribution, Network
 from engine.model.synapses import get_synapse
-from engine.neuromorphic.energy import DATA_DIR, _read_json
+from engine.neuromorphic.energy import DATA_DIR, read_data_file
 
 HARDWARE_FILE = DATA_DIR / "hardware.json"
 HARDWARE_FORMAT = "snn-designer-hardware"
@@ -45,7 +45,7 @@ class HardwareTarget:
 def load_hardware_table(path: str | Path | None = None) -> tuple[dict[str, HardwareTarget], float]:
     """(targets, quantisation tolerance) of `path` (default assets/neuromorphic/hardware.json), checked."""
     path = Path(path) if path is not None else HARDWARE_FILE
-    data = _read_json(path, HARDWARE_FORMAT)
+    data = read_data_file(path, HARDWARE_FORMAT)
     tolerance = data.get("quantisation_tolerance")
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not 0 < tolerance < 1:
         raise ValidationError(f"hardware table {path}: 'quantisation_tolerance' must be a fraction in (0, 1), "

@@ -1,5 +1,8 @@
 """Networks shared by the neuromorphic-lens tests: one whose out-degrees are known from its
 connectivity as written, and a small probe within the limits of most chips."""
+import json
+from pathlib import Path
+
 import numpy as np
 
 from engine import Connectivity, Network, Population, Projection
@@ -50,3 +53,12 @@ def network(n_in: int = 4, n_hidden: int = 20, delay: float = 0.1, extra_pops=()
              Projection("hidden", "hidden", Connectivity("fixed_indegree", indegree=5), weight=50.0, delay=0.1),
              *extra_projs)
     return Network(name="probe", populations=pops, projections=projs)
+
+
+def broken_copy(source: Path, tmp_path: Path, change) -> Path:
+    """A copy of a data file with `change(data)` applied, for the loaders' error messages."""
+    data = json.loads(source.read_text())
+    change(data)
+    path = tmp_path / source.name
+    path.write_text(json.dumps(data))
+    return path

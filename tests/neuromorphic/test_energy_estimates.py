@@ -1,11 +1,10 @@
 """Energy estimates: each target's figure recomputed by hand, the data file's sources, and
 a broken data file refused with a message naming the target and field."""
-import json
-
 import pytest
 
 from engine import DISCLAIMER, EfficiencyMetrics, ValidationError, estimate_energy, load_energy_table
 from engine.neuromorphic.energy import ENERGY_FILE
+from lens_helpers import broken_copy
 
 # counts of a made-up run of 0.5 s with 2 inferences
 POPULATIONS = {
@@ -55,14 +54,6 @@ def test_every_figure_carries_its_source_and_the_disclaimer():
     assert {n for n, k in kinds.items() if k == "baseline"} == {"dense_mac_45nm", "gpu_a100"}
 
 
-def broken_table(tmp_path, change) -> str:
-    data = json.loads(ENERGY_FILE.read_text())
-    change(data)
-    path = tmp_path / "energy.json"
-    path.write_text(json.dumps(data))
-    return path
-
-
 @pytest.mark.parametrize("change, message", [
     (lambda d: d["targets"]["loihi"].pop("citation"), "target 'loihi': 'citation' must be a non-empty text"),
     (lambda d: d["targets"]["truenorth"]["energy_pj"].update(synaptic_operation=-1.0),
@@ -76,7 +67,7 @@ def broken_table(tmp_path, change) -> str:
 ])
 def test_a_broken_energy_file_is_refused_by_name(tmp_path, change, message):
     with pytest.raises(ValidationError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        load_energy_table(broken_table(tmp_path, change))
+        load_energy_table(broken_copy(ENERGY_FILE, tmp_path, change))
 
 
 def test_unreadable_energy_files_are_refused(tmp_path):

@@ -11,7 +11,7 @@ from engine import (
 )
 from engine.io.nir_io import export_nir
 from engine.neuromorphic.hardware import HARDWARE_FILE
-from lens_helpers import CUBA, network
+from lens_helpers import CUBA, broken_copy, network
 
 TABLE = json.loads(HARDWARE_FILE.read_text())
 FITTING = ("loihi", "spinnaker2", "xylo", "brainscales2")
@@ -128,14 +128,6 @@ def test_the_nir_nodes_checked_are_the_ones_the_exporter_writes():
         assert set(design_figures(net).nir_nodes) == (written - {"Delay"}) | delay_node
 
 
-def broken_table(tmp_path, change):
-    data = json.loads(HARDWARE_FILE.read_text())
-    change(data)
-    path = tmp_path / "hardware.json"
-    path.write_text(json.dumps(data))
-    return path
-
-
 @pytest.mark.parametrize("change, message", [
     (lambda d: d["targets"]["loihi"]["limits"]["fan_in"].pop("source"), "target 'loihi': 'limits.fan_in' must be"),
     (lambda d: d["targets"]["xylo"]["limits"]["weight_bits"].update(value=0), "limits.weight_bits.value must be"),
@@ -145,7 +137,7 @@ def broken_table(tmp_path, change):
 ])
 def test_a_broken_hardware_file_is_refused_by_name(tmp_path, change, message):
     with pytest.raises(ValidationError, match=message):
-        load_hardware_table(broken_table(tmp_path, change))
+        load_hardware_table(broken_copy(HARDWARE_FILE, tmp_path, change))
 
 
 def test_an_unknown_target_names_the_known_ones():
