@@ -15,7 +15,7 @@ populations and projections of a network:
   (pair STDP updates a weight when a presynaptic spike arrives, NEST's scheme);
 - activation sparsity: 1 - spikes / (neurons x steps), the fraction of zero activations;
 - connection sparsity: 1 - nonzero synapses / (n_pre x n_post), the zeros of the dense
-  weight matrices;
+  weight matrices (from the weights when counting starts);
 - memory footprint: synapses x bytes per synapse (the parameter memory of the weights);
 - dense multiply-accumulates: the same network clock-driven as dense matrix-vector products,
   n_pre x n_post per projection and step (NeuroBench's "Dense" count), for the baselines.
