@@ -20,8 +20,9 @@ populations and projections of a network:
 - dense multiply-accumulates: the same network clock-driven as dense matrix-vector products,
   n_pre x n_post per projection and step (NeuroBench's "Dense" count), for the baselines.
 
-Counting is cheap by construction: out-degrees come once from the compiled CSR arrays, and
-each block of steps adds one gather over its spikes (the kernels are untouched).
+Counting is cheap by construction: out-degrees come once from the compiled CSR arrays, each
+block of steps adds its spikes to a count per neuron (one bincount), and the products with
+the out-degrees are taken when the metrics are read (the kernels are untouched).
 """
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ class ConnectivityProfile:
 
     population_names: tuple[str, ...]
     population_sizes: np.ndarray  # (P,) int64
+    population_first: np.ndarray  # (P,) int64 first global neuron of each population
     is_neuron: np.ndarray  # (P,) bool: neurons (devices have no membrane to update)
     neuron_population: np.ndarray  # (N,) int32 population of each global neuron
     out_degree: np.ndarray  # (N,) int64 outgoing stored synapses (static and plastic)
@@ -78,7 +80,8 @@ def connectivity_profile(compiled) -> ConnectivityProfile:
     spiking = [p for p in network.projections if network.population(p.pre).model_class.emits != "current"]
     dense_per_step = sum(network.population(p.pre).size * network.population(p.post).size for p in spiking)
     return ConnectivityProfile(
-        population_names=tuple(c.pop_names), population_sizes=sizes, is_neuron=is_neuron,
+        population_names=tuple(c.pop_names), population_sizes=sizes,
+        population_first=c.layout.pop_start[:-1].astype(np.int64), is_neuron=is_neuron,
         neuron_population=neuron_population, out_degree=out_degree.astype(np.int64), plastic_out_degree=plastic_out,
         poisson_population=poisson_pop, poisson_connections=poisson_conn, dense_macs_per_step=int(dense_per_step),
         projection_names=names, projection_synapses=stored, projection_dense=dense,
@@ -113,81 +116,98 @@ def _projection_counts(c, sizes) -> tuple[tuple[str, ...], np.ndarray, np.ndarra
 
 
 class EfficiencyCounter:
-    """Accumulates per-population counts from the Simulator's blocks (see Simulator.advance).
+    """Accumulates spikes per neuron from the Simulator's blocks (see Simulator.advance).
 
-    `add(block, compiled)` costs one gather over the block's spikes; the totals equal the
+    `add(block, compiled)` costs one bincount over the block's spikes; the products with the
+    out-degrees are taken when metrics are read (a frame, not a block). The totals equal the
     kernel's own counters (synaptic events, neuron updates) exactly."""
 
     def __init__(self, profile: ConnectivityProfile):
         self.profile = profile
-        n_pops = len(profile.population_names)
+        n_neurons = profile.out_degree.size
         self.steps = 0
-        self.spikes = np.zeros(n_pops, np.int64)
-        self.synaptic_operations = np.zeros(n_pops, np.int64)
-        self.plastic_updates = np.zeros(n_pops, np.int64)
+        self.synaptic_events = 0  # the kernel's count: spikes' deliveries plus Poisson input events
+        self.neuron_spikes = np.zeros(n_neurons, np.int64)
+        self.poisson_expected = np.zeros(profile.poisson_population.size)  # rate x connections x steps
+        # plastic updates: spikes since learning last changed, and the updates counted before it
         self._learning_key: bytes | None = None
-        self._learning_degree = np.zeros(profile.out_degree.size, np.int64)
+        self._learning_degree = np.zeros(n_neurons, np.int64)
+        self._spikes_since_learning = np.zeros(n_neurons if profile.plastic_out_degree.shape[1] else 0, np.int64)
+        self._plastic_before = np.zeros(len(profile.population_names), np.int64)
 
     def reset(self) -> None:
-        self.steps = 0
-        for counts in (self.spikes, self.synaptic_operations, self.plastic_updates):
+        self.steps = self.synaptic_events = 0
+        for counts in (self.neuron_spikes, self.poisson_expected, self._spikes_since_learning, self._plastic_before):
             counts[...] = 0
 
     def add(self, block, compiled) -> None:
         """Count one Simulator Block (its spikes, steps and synaptic events)."""
         profile = self.profile
-        n_pops = len(profile.population_names)
-        neuron = block.spike_neuron
-        pops = profile.neuron_population[neuron]
+        counts = np.bincount(block.spike_neuron, minlength=profile.out_degree.size)
+        self.neuron_spikes += counts
         self.steps += block.n_steps
-        self.spikes += block.pop_counts.sum(axis=0, dtype=np.int64) if block.pop_counts.size else 0
-        delivered = np.bincount(pops, weights=profile.out_degree[neuron], minlength=n_pops).astype(np.int64)
-        self.synaptic_operations += delivered
-        self._add_poisson(block.synaptic_events - int(delivered.sum()), compiled)
-        if profile.plastic_out_degree.shape[1]:
-            learning = self._learning_out_degree(compiled.plastic.params[:, P_LEARNING])
-            self.plastic_updates += np.bincount(pops, weights=learning[neuron], minlength=n_pops).astype(np.int64)
+        self.synaptic_events += block.synaptic_events
+        if profile.poisson_population.size:
+            self.poisson_expected += compiled.poisson.lam * profile.poisson_connections * block.n_steps
+        if self._spikes_since_learning.size:
+            self._follow_learning(compiled.plastic.params[:, P_LEARNING])
+            self._spikes_since_learning += counts
 
-    def _add_poisson(self, events: int, compiled) -> None:
-        """Events the Poisson inputs delivered (the kernel's count less the spikes' share).
-
-        One Poisson input gets them all; several share them in proportion to their current
-        expected events (rate x connections): the kernel counts Poisson events in one sum."""
-        profile = self.profile
-        if events <= 0 or not profile.poisson_population.size:
-            return
-        expected = compiled.poisson.lam * profile.poisson_connections
-        if profile.poisson_population.size == 1 or expected.sum() <= 0:
-            self.synaptic_operations[profile.poisson_population[0]] += events
-            return
-        shares = np.floor(events * expected / expected.sum()).astype(np.int64)
-        shares[int(np.argmax(expected))] += events - int(shares.sum())  # the rounding remainder: totals stay exact
-        np.add.at(self.synaptic_operations, profile.poisson_population, shares)
-
-    def _learning_out_degree(self, learning: np.ndarray) -> np.ndarray:
+    def _follow_learning(self, learning: np.ndarray) -> None:
         key = (learning != 0).tobytes()
-        if key != self._learning_key:  # learning switched on or off live: recombine once
+        if key != self._learning_key:  # learning switched on or off live: settle the spikes so far
+            self._plastic_before += self._per_population(self._spikes_since_learning * self._learning_degree)
+            self._spikes_since_learning[...] = 0
             self._learning_key = key
             self._learning_degree = self.profile.plastic_out_degree @ (learning != 0).astype(np.int64)
-        return self._learning_degree
+
+    def _per_population(self, per_neuron: np.ndarray) -> np.ndarray:
+        # populations are contiguous and never empty: one integer sum over each range
+        return np.add.reduceat(per_neuron, self.profile.population_first)
+
+    def synaptic_operations(self) -> np.ndarray:
+        """(P,) synaptic operations per population: spikes x out-degree, and Poisson input events.
+
+        The kernel counts Poisson events in one sum with the rest: the remainder goes to the
+        Poisson input, or is shared among several in proportion to rate x connections x steps."""
+        profile = self.profile
+        ops = self._per_population(self.neuron_spikes * profile.out_degree)
+        events = self.synaptic_events - int(ops.sum())
+        expected = self.poisson_expected
+        if events > 0 and expected.size:
+            if expected.size == 1 or expected.sum() <= 0:
+                ops[profile.poisson_population[0]] += events
+            else:
+                shares = np.floor(events * expected / expected.sum()).astype(np.int64)
+                shares[int(np.argmax(expected))] += events - int(shares.sum())  # the rounding remainder
+                np.add.at(ops, profile.poisson_population, shares)
+        return ops
+
+    def plastic_updates(self) -> np.ndarray:
+        """(P,) plastic weight updates per population of the presynaptic neurons."""
+        if not self._spikes_since_learning.size:
+            return self._plastic_before.copy()
+        return self._plastic_before + self._per_population(self._spikes_since_learning * self._learning_degree)
 
     def metrics(self, dt: float, inference_ms: float | None = None, n_inferences: int | None = None,
                 bytes_per_synapse: int = BYTES_PER_SYNAPSE) -> "EfficiencyMetrics":
         """The counts so far as EfficiencyMetrics (per population and total)."""
         profile = self.profile
         updates = np.where(profile.is_neuron, profile.population_sizes * self.steps, 0)
-        active = np.where(profile.is_neuron, self.spikes, 0)
+        spikes = self._per_population(self.neuron_spikes)
+        active = np.where(profile.is_neuron, spikes, 0)
+        synaptic, plastic = self.synaptic_operations(), self.plastic_updates()
         per_population = {}
         for p, name in enumerate(profile.population_names):
             neuron_steps = int(updates[p])
             per_population[name] = {
                 "size": int(profile.population_sizes[p]),
-                "spikes": int(self.spikes[p]),
-                "synaptic_operations": int(self.synaptic_operations[p]),
+                "spikes": int(spikes[p]),
+                "synaptic_operations": int(synaptic[p]),
                 "neuron_updates": neuron_steps,
                 "neuron_updates_active": int(active[p]),
                 "neuron_updates_inactive": neuron_steps - int(active[p]),
-                "plastic_updates": int(self.plastic_updates[p]),
+                "plastic_updates": int(plastic[p]),
                 "activation_sparsity": 1.0 - int(active[p]) / neuron_steps if neuron_steps else None,
             }
         return EfficiencyMetrics(
