@@ -451,7 +451,7 @@ class Simulator:
 
     def track_efficiency(self, on: bool = True) -> None:
         """Count the efficiency metrics (engine.neuromorphic.metrics) of the steps from now on;
-        off drops the counts. Costs one gather over each block's spikes."""
+        off drops the counts. Costs one bincount over each block's spikes."""
         if not on:
             self.efficiency = None
         elif self.efficiency is None:
