@@ -125,10 +125,6 @@ class LiveSession(param.Parameterized):
         self._runner.set_recording(traces=self.traces)
         self.notice = f"recording the membrane potential of {population} #{neuron}"
 
-    def remove_traces(self) -> None:
-        self.traces = []
-        self._runner.set_recording(traces=[])
-
     def close(self) -> None:
         self._runner.close()
 

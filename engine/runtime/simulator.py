@@ -433,16 +433,6 @@ class Simulator:
         target = c.synapses.target[mask] % c.n_neurons
         return pre - pre_start, target - post_start, c.synapses.weight[mask].astype(np.float64)
 
-    def weight_histogram(self, name: str, bins: int = 20) -> tuple[np.ndarray, np.ndarray]:
-        """(counts, bin edges) of a projection's current weights; plastic ones span [0, Wmax]."""
-        weights = self.projection_weights(name)
-        proj = self.network.projection(name)
-        if proj.synapse == "stdp_synapse":
-            edges = np.linspace(0.0, proj.synapse_params["Wmax"], bins + 1)
-        else:
-            edges = np.histogram_bin_edges(weights, bins=bins)
-        return np.histogram(weights, bins=edges)[0], edges
-
     def counters(self) -> dict[str, int]:
         buf = self._buffers.counters
         return {"synaptic_events": int(buf[0]), "neuron_updates": int(buf[1]), "lost_spikes": int(buf[2])}
