@@ -6,10 +6,10 @@ from engine.errors import CapacityError, EngineError, RestartRequired, Simulatio
 from engine.model import (
     MODELS, Connectivity, Distribution, Network, Population, Projection, Recording, describe_models, get_model,
 )
-from engine.runtime import Frame, Runner, Simulator, TraceRequest, warm_up
+from engine.runtime import RATE_BIN_MS, Frame, Runner, Simulator, TraceRequest, warm_up
 
 __all__ = [
     "CapacityError", "EngineError", "RestartRequired", "SimulationFault", "ValidationError",
     "MODELS", "Connectivity", "Distribution", "Network", "Population", "Projection", "Recording",
-    "describe_models", "get_model", "Frame", "Runner", "Simulator", "TraceRequest", "warm_up",
+    "describe_models", "get_model", "RATE_BIN_MS", "Frame", "Runner", "Simulator", "TraceRequest", "warm_up",
 ]
