@@ -290,6 +290,12 @@ class Inspector(Viewer):
                                  lambda v: set_rule(allow_autapses=v), lambda: current(name).rule.allow_autapses))
         items.append(self._field(pn.widgets.Checkbox(label="Allow multapses (repeated pairs)", value=proj.rule.allow_multapses),
                                  lambda v: set_rule(allow_multapses=v), lambda: current(name).rule.allow_multapses))
+        return items + self._projection_values(proj, weight_unit) + self._synapse_form(proj)
+
+    def _projection_values(self, proj, weight_unit: str) -> list:
+        """Weight (live: a slider) and delay; a drawn or listed value is described, not edited."""
+        state, name, current = self.state, proj.name, self._projection
+        items = []
         for field, unit, doc in (("weight", weight_unit, "Synaptic weight; negative = inhibitory"),
                                  ("delay", "ms", "Transmission delay (at least one time step)")):
             value = getattr(proj, field)
@@ -310,6 +316,12 @@ class Inspector(Viewer):
             widget = pn.widgets.FloatInput(label=label, value=value, description=doc, format="0[.]0000")
             items.append(self._field(widget, lambda v, f=field: state.set_projection_field(name, f, v),
                                      lambda f=field: getattr(current(name), f)))
+        return items
+
+    def _synapse_form(self, proj) -> list:
+        """The synapse model and its parameters (the live ones with sliders)."""
+        state, name, current = self.state, proj.name, self._projection
+        items = []
         items.append(self._field(pn.widgets.Select(label="Synapse model", value=proj.synapse, options=list(SYNAPSES),
                                                    description="static: fixed weight; stdp: weights learn from spike timing"),
                                  lambda v: state.set_projection_field(name, "synapse", v), lambda: current(name).synapse))
