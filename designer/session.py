@@ -239,10 +239,8 @@ def _trace_valid(request: TraceRequest, network) -> bool:
 
 
 def _apply_live(network, target, field, value):
-    from engine.runtime.simulator import replace_network_param
-
     try:
-        return replace_network_param(network, target, field, value)
+        return network.replace_param(target, field, value)
     except ValidationError:
         return network
 

@@ -14,11 +14,9 @@ from dataclasses import replace
 import param
 
 from engine import (
-    MODELS, Connectivity, Network, Population, Projection, Recording, ValidationError, get_model,
+    MODELS, Connectivity, Network, Population, Projection, Recording, ValidationError, find_problems, get_model,
 )
 from engine.io import network_from_json, network_to_json
-
-from engine.model.problems import find_problems
 
 # Field changes the running simulation can take without a rebuild.
 LIVE_PROJECTION_FIELDS = {"weight"}

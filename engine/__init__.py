@@ -4,12 +4,14 @@ The public API; the designer imports only from here. Never imports panel or boke
 """
 from engine.errors import CapacityError, EngineError, RestartRequired, SimulationFault, ValidationError
 from engine.model import (
-    MODELS, Connectivity, Distribution, Network, Population, Projection, Recording, describe_models, get_model,
+    CONNECTION_RULES, MODELS, SYNAPSE_MODELS, Connectivity, Distribution, Network, Population, Projection, Recording,
+    describe_models, find_problems, get_model,
 )
 from engine.runtime import RATE_BIN_MS, Frame, Runner, Simulator, TraceRequest, warm_up
 
 __all__ = [
     "CapacityError", "EngineError", "RestartRequired", "SimulationFault", "ValidationError",
-    "MODELS", "Connectivity", "Distribution", "Network", "Population", "Projection", "Recording",
-    "describe_models", "get_model", "RATE_BIN_MS", "Frame", "Runner", "Simulator", "TraceRequest", "warm_up",
+    "CONNECTION_RULES", "MODELS", "SYNAPSE_MODELS", "Connectivity", "Distribution", "Network", "Population",
+    "Projection", "Recording", "describe_models", "find_problems", "get_model",
+    "RATE_BIN_MS", "Frame", "Runner", "Simulator", "TraceRequest", "warm_up",
 ]

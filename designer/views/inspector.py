@@ -23,9 +23,7 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from engine import Connectivity
-from engine.model.network import RULES, Distribution
-from engine.model.synapses import SYNAPSES
+from engine import CONNECTION_RULES, SYNAPSE_MODELS, Connectivity, Distribution
 
 from designer.state import LIVE_SYNAPSE_FIELDS, DesignState
 from designer.views.live_slider import LiveSlider
@@ -276,7 +274,8 @@ class Inspector(Viewer):
             self._field(pn.widgets.TextInput(label="Name", value=name), lambda v: state.set_projection_field(name, "name", v),
                         lambda: current(name).name),
             self._field(pn.widgets.Select(label="Connection rule", value=proj.rule.rule,
-                                          options=[r for r in RULES if r != "explicit" or proj.rule.rule == "explicit"],
+                                          options=[r for r in CONNECTION_RULES
+                                                   if r != "explicit" or proj.rule.rule == "explicit"],
                                           description="How source and target neurons are paired (NEST's rules)"),
                         lambda v: set_rule(rule=v), lambda: current(name).rule.rule),
         ]
@@ -321,11 +320,10 @@ class Inspector(Viewer):
     def _synapse_form(self, proj) -> list:
         """The synapse model and its parameters (the live ones with sliders)."""
         state, name, current = self.state, proj.name, self._projection
-        items = []
-        items.append(self._field(pn.widgets.Select(label="Synapse model", value=proj.synapse, options=list(SYNAPSES),
-                                                   description="static: fixed weight; stdp: weights learn from spike timing"),
-                                 lambda v: state.set_projection_field(name, "synapse", v), lambda: current(name).synapse))
-        synapse = SYNAPSES[proj.synapse]
+        items = [self._field(pn.widgets.Select(label="Synapse model", value=proj.synapse, options=list(SYNAPSE_MODELS),
+                                               description="static: fixed weight; stdp: weights learn from spike timing"),
+                             lambda v: state.set_projection_field(name, "synapse", v), lambda: current(name).synapse)]
+        synapse = SYNAPSE_MODELS[proj.synapse]
         for quantity in synapse.parameters.values():
             value = proj.synapse_params[quantity.name]
             q = quantity.name
@@ -400,7 +398,7 @@ def _rule_with(rule: Connectivity, /, post=None, pre=None, **changes) -> Connect
     values = {"rule": new_rule, "allow_autapses": rule.allow_autapses, "allow_multapses": rule.allow_multapses}
     values.update({k: v for k, v in changes.items() if k in ("allow_autapses", "allow_multapses")})
     for field in ("p", "indegree", "outdegree", "N"):
-        if field in RULES[new_rule]:
+        if field in CONNECTION_RULES[new_rule]:
             current = changes.get(field, getattr(rule, field))
             if current is None:  # a sensible start for a newly picked rule
                 current = {"p": 0.1, "indegree": max(1, (pre.size if pre else 10) // 10),

@@ -458,6 +458,19 @@ class Network:
             self, projections=tuple(replace(p, **changes) if p.name == name else p for p in self.projections)
         )
 
+    def replace_param(self, target: str, field: str, value: Any) -> "Network":
+        """One parameter changed, named as `Simulator.set_param` names it: a population's
+        model parameter, or a projection's field (weight, ...) or synapse parameter."""
+        if target in {p.name for p in self.populations}:
+            pop = self.population(target)
+            return self.replace_population(target, params={**pop.params, field: value})
+        proj = self.projection(target)
+        if field in proj.synapse_params:  # learning, lambda, ... live in the synapse model's parameters
+            if field == "learning" and isinstance(value, bool):
+                value = float(value)
+            return self.replace_projection(target, synapse_params={**proj.synapse_params, field: value})
+        return self.replace_projection(target, **{field: value})
+
     def without(self, populations=(), projections=()) -> "Network":
         """Remove populations (and every projection touching them) and projections."""
         populations, projections = set(populations), set(projections)

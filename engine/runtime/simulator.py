@@ -444,18 +444,4 @@ def _window_steps(device, dt: float) -> tuple[int, int]:
     return start, stop
 
 
-def replace_network_param(network: Network, target: str, field: str, value: Any) -> Network:
-    """The network with one parameter changed (as set_param would), for callers that keep the design."""
-    names = {p.name for p in network.populations}
-    if target in names:
-        pop = network.population(target)
-        return network.replace_population(target, params={**pop.params, field: value})
-    proj = network.projection(target)
-    if field in proj.synapse_params:  # learning, lambda, ... live in the synapse model's parameters
-        if field == "learning" and isinstance(value, bool):
-            value = float(value)
-        return network.replace_projection(target, synapse_params={**proj.synapse_params, field: value})
-    return network.replace_projection(target, **{field: value})
-
-
-__all__ = ["Block", "Simulator", "TraceRequest", "replace", "NeuronState", "replace_network_param"]
+__all__ = ["Block", "Simulator", "TraceRequest", "replace", "NeuronState"]
