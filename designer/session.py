@@ -224,7 +224,8 @@ def merge_frames(frames: list[Frame]) -> Frame:
         trace_values=np.concatenate([f.trace_values for f in same_traces]),
         traces=last.traces,
         rate_time=np.concatenate([f.rate_time for f in frames]),
-        rates=np.concatenate([f.rates.reshape(-1, len(last.populations)) for f in frames]), rate_bin_ms=last.rate_bin_ms,
+        rates=np.concatenate([f.rates.reshape(-1, len(last.populations)) for f in frames]),
+        rate_bin_ms=last.rate_bin_ms,
         populations=last.populations, counters=last.counters, weights=last.weights,
         real_time_factor=float(np.mean([f.real_time_factor for f in frames])), dropped=last.dropped,
     )

@@ -124,3 +124,13 @@ def test_exported_rates_of_a_live_run_are_whole_bins_equal_to_the_exported_spike
         size = int(exported["population_sizes"][names.index(name)])
         assert counts.sum() > 1000
         np.testing.assert_allclose(rates[:, names.index(name)], counts / 5e-3 / size, rtol=1e-12)
+
+
+def test_frames_a_slow_poll_merges_keep_every_rate_row_once_in_order():
+    from designer.session import merge_frames
+
+    merged = merge_frames([frame(0.0, 10.0, seq=1), frame(10.0, 20.0, seq=2), frame(20.0, 30.0, seq=3)])
+    assert (merged.t_start, merged.t_end, merged.seq) == (0.0, 30.0, 3)
+    assert merged.rate_time.tolist() == [0.0, 5.0, 10.0, 15.0, 20.0, 25.0]
+    assert merged.rates[:, 1].tolist() == merged.rate_time.tolist() and merged.rate_bin_ms == 5.0
+    assert np.array_equal(merged.spike_time, np.repeat(np.arange(1, 31), 2))
