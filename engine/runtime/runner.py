@@ -541,7 +541,7 @@ class _RateBins:
         last_bin = max(last_step // per_bin, first_bin)
         whole = counts[first_bin * per_bin - first_step:last_bin * per_bin - first_step]
         open_from = max(last_bin * per_bin, first_step)
-        self._open_first, self._open = open_from, counts[open_from - first_step:]
+        self._open_first, self._open = open_from, counts[open_from - first_step:].copy()
         return np.arange(first_bin, last_bin), whole.reshape(-1, per_bin, counts.shape[1]).sum(axis=1)
 
 

@@ -213,14 +213,15 @@ def test_rate_bins_are_whole_and_each_reported_once_through_steps_speeds_and_pau
     for duration in (0.7, 0.1, 3.3, 12.0):  # steps shorter than a bin complete it together
         runner.step(duration)
         frames += runner.wait_for(is_status(command="step"))
-    runner.set_speed(2.0)
+    runner.set_speed(0.2)  # slow enough (300 ms wall for the run) that the pause comes first
     runner.run(60.0)
     frames += runner.wait_for(lambda f: f.kind == "data")
-    runner.set_speed(0.5)  # a speed change mid-run
+    runner.set_speed(0.1)  # a speed change mid-run
     frames += runner.wait_for(lambda f: f.kind == "data")
     runner.pause()
     frames += runner.wait_for(is_status(command="pause"))
     paused = first(frames, command="pause")
+    assert steps(paused.t_end) < steps(123.4 + 16.1 + 60.0)
     # paused inside a bin: that bin is not shown yet (its rate so far would be a noisy partial)
     last_bin_end = rate_rows(data_of(frames))[0][-1] + 5.0
     assert steps(paused.t_end) - steps(5.0) < steps(last_bin_end) <= steps(paused.t_end)
