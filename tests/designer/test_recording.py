@@ -134,3 +134,12 @@ def test_frames_a_slow_poll_merges_keep_every_rate_row_once_in_order():
     assert merged.rate_time.tolist() == [0.0, 5.0, 10.0, 15.0, 20.0, 25.0]
     assert merged.rates[:, 1].tolist() == merged.rate_time.tolist() and merged.rate_bin_ms == 5.0
     assert np.array_equal(merged.spike_time, np.repeat(np.arange(1, 31), 2))
+
+
+def test_wider_rate_bins_leave_out_those_a_dropped_frame_cut(session):
+    data = RecordedData(session)
+    session.frame = frame(0.0, 10.0)
+    session.frame = frame(20.0, 40.0, seq=2)  # the frame of 10-20 ms was dropped
+    assert data.rates(10.0)[0].tolist() == [0.0, 20.0, 30.0]
+    times, rates = data.rates(20.0)
+    assert times.tolist() == [20.0] and rates["inh"].tolist() == [27.5]  # mean of 20, 25, 30, 35
