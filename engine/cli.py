@@ -363,7 +363,7 @@ def models_markdown(described: list[dict] | None = None) -> str:
     sections = []
     for entry in described or describe_models_full():
         lines = [f"### {entry['model']}", "", f"{entry['summary']} ({entry['category']}).", "",
-                 "```text", *(_dedent_doc(entry["equations"])), "```", ""]
+                 "```text", *(_dedent_doc(entry["equations"])), "```", "", f"{_kernel_text(entry)}.", ""]
         if entry["weight_unit"]:
             lines += [f"Weights of projections into it are in **{entry['weight_unit']}**.", ""]
         lines += [parameter_table(entry), ""]
@@ -377,6 +377,14 @@ def models_markdown(described: list[dict] | None = None) -> str:
             lines += ["Recordable traces: " + ", ".join(f"`{r}`" for r in entry["recordables"]) + ".", ""]
         sections.append("\n".join(lines))
     return "\n".join(sections)
+
+
+KERNEL_VERBS = {"neuron": "Integrated by", "device": "Emitted by", "synapse": "Delivered by"}
+
+
+def _kernel_text(entry: dict) -> str:
+    """'Integrated by `engine/kernels/lif.py:update_iaf_psc_exp`' (the registry's kernel of the model)."""
+    return f"{KERNEL_VERBS[entry['category']]} `{entry['kernel']}`"
 
 
 def _dedent_doc(doc: str) -> list[str]:
@@ -404,6 +412,7 @@ def parameter_table(entry: dict) -> str:
 def _model_text(entry: dict) -> str:
     lines = [f"{entry['model']} ({entry['category']}): {entry['summary']}"]
     lines += [f"    {line}" if line.strip() else "" for line in _dedent_doc(entry["equations"])]
+    lines.append(f"  {KERNEL_VERBS[entry['category']].lower()} {entry['kernel']}")
     if entry["weight_unit"]:
         lines.append(f"  weights of projections into it: {entry['weight_unit']}")
     if entry["parameters"]:

@@ -162,8 +162,9 @@ class Simulator:
 
     def _check_finite(self) -> None:
         state = self.compiled.state
-        for name in ("v", "i_syn_ex", "i_syn_in", "di_syn_ex", "di_syn_in", "g_ex", "g_in", "dg_ex", "dg_in",
-                     "i_stim", "w", "u"):
+        for name in NeuronState._fields:
+            if name in ("refractory", "ode_step"):  # a counter, and the integrator's own step size
+                continue
             values = getattr(state, name)
             if not np.isfinite(values).all():
                 bad = int(np.flatnonzero(~np.isfinite(values))[0])
