@@ -2,16 +2,17 @@
 
 The public API; the designer imports only from here. Never imports panel or bokeh.
 """
+from engine.compile import initial_state_spec
 from engine.errors import CapacityError, EngineError, RestartRequired, SimulationFault, ValidationError
 from engine.model import (
-    CONNECTION_RULES, MODELS, SYNAPSE_MODELS, Connectivity, Distribution, Network, Population, Projection, Recording,
-    describe_models, find_problems, get_model,
+    CONNECTION_RULES, MODELS, SYNAPSE_MODELS, Connectivity, Distribution, Network, Population, Projection, Quantity,
+    Recording, describe_models, find_problems, get_model,
 )
 from engine.runtime import RATE_BIN_MS, Frame, Runner, Simulator, TraceRequest, warm_up
 
 __all__ = [
     "CapacityError", "EngineError", "RestartRequired", "SimulationFault", "ValidationError",
     "CONNECTION_RULES", "MODELS", "SYNAPSE_MODELS", "Connectivity", "Distribution", "Network", "Population",
-    "Projection", "Recording", "describe_models", "find_problems", "get_model",
+    "Projection", "Quantity", "Recording", "describe_models", "find_problems", "get_model", "initial_state_spec",
     "RATE_BIN_MS", "Frame", "Runner", "Simulator", "TraceRequest", "warm_up",
 ]

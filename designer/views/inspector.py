@@ -23,9 +23,9 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from engine import CONNECTION_RULES, SYNAPSE_MODELS, Connectivity, Distribution
+from engine import CONNECTION_RULES, SYNAPSE_MODELS, Connectivity, Distribution, Projection, initial_state_spec
 
-from designer.state import LIVE_SYNAPSE_FIELDS, DesignState
+from designer.state import DesignState
 from designer.views.live_slider import LiveSlider
 
 RULE_FIELD = {"pairwise_bernoulli": ("p", "Connection probability p", float),
@@ -241,7 +241,7 @@ class Inspector(Viewer):
                     name, dict(zip((tn, vn), _parse_schedule(v)))),
                     lambda tn=times_name, vn=values_name: _schedule_text(current(name).params, tn, vn)))
         if model.category == "neuron":
-            if "V_m" in model.state_defaults and not isinstance(pop.initial.get("V_m"), Distribution):
+            if "V_m" in model.state_variables and not isinstance(pop.initial.get("V_m"), Distribution):
                 widget = pn.widgets.FloatInput(label="Initial V_m (mV)", value=_initial_v(pop),
                                                description="Membrane potential at t = 0")
                 items.append(self._field(widget, lambda v: state.set_population_field(name, "initial.V_m", v),
@@ -295,8 +295,8 @@ class Inspector(Viewer):
         """Weight (live: a slider) and delay; a drawn or listed value is described, not edited."""
         state, name, current = self.state, proj.name, self._projection
         items = []
-        for field, unit, doc in (("weight", weight_unit, "Synaptic weight; negative = inhibitory"),
-                                 ("delay", "ms", "Transmission delay (at least one time step)")):
+        for field, quantity in Projection.quantities.items():  # weight, delay
+            unit, doc = weight_unit if field == "weight" else quantity.unit, quantity.doc
             value = getattr(proj, field)
             if isinstance(value, Distribution):
                 items.append(text(f"{field}: {value.kind} {value.params} ({unit}), drawn per synapse", "div",
@@ -307,10 +307,10 @@ class Inspector(Viewer):
                                   "div", stylesheets=self.html_stylesheets))
                 continue
             label = f"{field.capitalize()} ({unit})"
-            if field == "weight":  # the running simulation takes it live
+            if quantity.live:
                 items.append(self._slider(
-                    name, label, value, lambda v, key: state.set_projection_field(name, "weight", v, coalesce=key),
-                    lambda: current(name).weight, doc=doc, scale=WEIGHT_SCALE.get(unit, 1.0)))
+                    name, label, value, lambda v, key, f=field: state.set_projection_field(name, f, v, coalesce=key),
+                    lambda f=field: getattr(current(name), f), doc=doc, scale=WEIGHT_SCALE.get(unit, 1.0)))
                 continue
             widget = pn.widgets.FloatInput(label=label, value=value, description=doc, format="0[.]0000")
             items.append(self._field(widget, lambda v, f=field: state.set_projection_field(name, f, v),
@@ -334,7 +334,7 @@ class Inspector(Viewer):
                                          lambda: bool(current(name).synapse_params["learning"])))
                 continue
             label = f"{q} ({quantity.unit})" if quantity.unit else q
-            if q in LIVE_SYNAPSE_FIELDS:
+            if quantity.live:
                 items.append(self._slider(
                     name, label, value, lambda v, key, q=q: state.set_projection_field(name, f"synapse_params.{q}", v, coalesce=key),
                     lambda q=q: current(name).synapse_params[q], doc=quantity.doc, bounds=quantity.bounds,
@@ -385,8 +385,7 @@ def _schedule_text(params: dict, times_name: str, values_name: str) -> str:
 
 
 def _initial_v(pop) -> float:
-    initial = pop.initial.get("V_m")
-    return pop.params.get("E_L", 0.0) if initial is None else initial
+    return initial_state_spec(pop)["V_m"]
 
 
 def _ints_text(values) -> str:

@@ -37,7 +37,7 @@ def test_engine_never_imports_the_ui(path):
 
 @pytest.mark.parametrize("path", KERNEL_FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_kernels_import_only_numpy_numba_and_each_other(path):
-    allowed = {"numpy", "numba", "math", "engine", "__future__"}
+    allowed = {"numpy", "numba", "math", "enum", "engine", "__future__"}  # enum: IntEnum constants schemas
     assert imported_modules(path) <= allowed
     engine_imports = [n.module for n in ast.walk(ast.parse(path.read_text()))
                       if isinstance(n, ast.ImportFrom) and n.module and n.module.startswith("engine")]
