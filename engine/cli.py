@@ -304,6 +304,7 @@ def _mib(n_bytes: float) -> str:
 def describe_models_full() -> list[dict]:
     """Neuron and device models (engine.describe_models()), then synapse models
     (category "synapse"), each parameter with whether its lower bound is strict."""
+    from engine.compile import describe_builder
     from engine.model import MODELS, describe_models
     from engine.model.synapses import SYNAPSES
 
@@ -312,10 +313,12 @@ def describe_models_full() -> list[dict]:
         _add_strictness(entry, MODELS[entry["model"]])
     for synapse in SYNAPSES.values():
         entry = synapse.describe()
-        entry = {"model": entry.pop("synapse"), "category": "synapse", "weight_unit": "", "state": {},
+        entry = {"model": entry.pop("synapse"), "category": "synapse", "weight_unit": "", "state": [],
                  "recordables": [], **entry}
         _add_strictness(entry, synapse)
         described.append(entry)
+    for entry in described:  # the registry's part: which kernel runs it, where its state starts
+        entry.update(describe_builder(entry["model"]))
     return described
 
 
@@ -328,9 +331,8 @@ def _add_strictness(entry: dict, model) -> None:
 
 
 def _initial_state(entry: dict) -> list[tuple[str, str]]:
-    """(variable, start value): the compiler starts V_m at the population's E_L, not at the default."""
-    names = {p["name"] for p in entry["parameters"]}
-    return [(k, "E_L" if k == "V_m" and "E_L" in names else f"{v:g}") for k, v in entry["state"].items()]
+    """(variable, start value as text): a number, or the parameter it starts at (registry entry)."""
+    return [(name, start if isinstance(start, str) else f"{start:g}") for name, start in entry.get("initial", {}).items()]
 
 
 def cmd_models(args) -> int:
@@ -369,20 +371,28 @@ def models_markdown(described: list[dict] | None = None) -> str:
     sections = []
     for entry in described or describe_models_full():
         lines = [f"### {entry['model']}", "", f"{entry['summary']} ({entry['category']}).", "",
-                 "```text", *(_dedent_doc(entry["equations"])), "```", ""]
+                 "```text", *(_dedent_doc(entry["equations"])), "```", "", f"{_kernel_text(entry)}.", ""]
         if entry["weight_unit"]:
             lines += [f"Weights of projections into it are in **{entry['weight_unit']}**.", ""]
         lines += [parameter_table(entry), ""]
         for name in entry.get("extra_parameters", []):
             lines += [f"Also takes `{name}` (see above).", ""]
-        if entry["state"]:
+        if entry.get("initial"):
             lines += ["Initial state, unless the population's `initial` gives a number or a distribution: "
-                      + ", ".join(f"`{k}` = `{v}`" if v == "E_L" else f"`{k}` = {v}"
+                      + ", ".join(f"`{k}` = `{v}`" if entry["initial"][k] == v else f"`{k}` = {v}"
                                   for k, v in _initial_state(entry)) + ".", ""]
         if entry["recordables"]:
             lines += ["Recordable traces: " + ", ".join(f"`{r}`" for r in entry["recordables"]) + ".", ""]
         sections.append("\n".join(lines))
     return "\n".join(sections)
+
+
+KERNEL_VERBS = {"neuron": "Integrated by", "device": "Emitted by", "synapse": "Delivered by"}
+
+
+def _kernel_text(entry: dict) -> str:
+    """'Integrated by `engine/kernels/lif.py:update_iaf_psc_exp`' (the registry's kernel of the model)."""
+    return f"{KERNEL_VERBS[entry['category']]} `{entry['kernel']}`"
 
 
 def _dedent_doc(doc: str) -> list[str]:
@@ -410,6 +420,7 @@ def parameter_table(entry: dict) -> str:
 def _model_text(entry: dict) -> str:
     lines = [f"{entry['model']} ({entry['category']}): {entry['summary']}"]
     lines += [f"    {line}" if line.strip() else "" for line in _dedent_doc(entry["equations"])]
+    lines.append(f"  {KERNEL_VERBS[entry['category']].lower()} {entry['kernel']}")
     if entry["weight_unit"]:
         lines.append(f"  weights of projections into it: {entry['weight_unit']}")
     if entry["parameters"]:
@@ -421,7 +432,7 @@ def _model_text(entry: dict) -> str:
             lines.append("  " + "  ".join(f"{row[i]:<{widths[i]}}" for i in range(4)) + "  " + row[4])
     for name in entry.get("extra_parameters", []):
         lines.append(f"  also: {name} (see the description above)")
-    if entry["state"]:
+    if entry.get("initial"):
         lines.append("  initial state: " + ", ".join(f"{k} = {v}" for k, v in _initial_state(entry)))
     if entry["recordables"]:
         lines.append("  recordable: " + ", ".join(entry["recordables"]))

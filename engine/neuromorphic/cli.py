@@ -11,16 +11,28 @@ bad file or target, as everywhere).
 """
 from __future__ import annotations
 
+import argparse
 import json
+import math
 
-from engine.cli import _positive_ms  # one set of argument types for all commands
 from engine.errors import ValidationError
 
 EXIT_FITS, EXIT_DOES_NOT_FIT = 0, 1
 
 
+def inference_ms(text: str) -> float:
+    """--inference-ms: a finite number of ms > 0 (refused before anything is simulated)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan  # not a number: the same message as any other bad value
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number of ms > 0, got {text!r}")
+    return value
+
+
 def add_inference_argument(run) -> None:
-    run.add_argument("--inference-ms", type=_positive_ms, metavar="MS",
+    run.add_argument("--inference-ms", type=inference_ms, metavar="MS",
                      help="duration of one inference: summary.json then gives metrics and energy per inference too")
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.errors import ValidationError
-from engine.kernels.plasticity import P_LEARNING
+from engine.kernels.plasticity import StdpConstants
 
 BYTES_PER_SYNAPSE = 4  # a float32 weight, the engine's stored precision
 METRIC_NAMES = ("spikes", "synaptic_operations", "neuron_updates", "neuron_updates_active",
@@ -150,7 +150,7 @@ class EfficiencyCounter:
         if profile.poisson_population.size:
             self.poisson_expected += compiled.poisson.lam * profile.poisson_connections * block.n_steps
         if self._spikes_since_learning.size:
-            self._follow_learning(compiled.plastic.params[:, P_LEARNING])
+            self._follow_learning(compiled.plastic.params[:, StdpConstants.LEARNING])
             self._spikes_since_learning += counts
 
     def _follow_learning(self, learning: np.ndarray) -> None:

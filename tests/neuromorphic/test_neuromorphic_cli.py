@@ -67,3 +67,10 @@ def test_fit_with_an_unknown_target_is_one_error_line(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "error: fit: unknown target 'loihi3' (known: loihi, spinnaker2, speck, xylo, brainscales2)"]
+
+
+@pytest.mark.parametrize("bad", ["0", "-5", "nan", "inf", "fast"])
+def test_a_bad_inference_duration_is_refused_before_simulating(driven_file, tmp_path, capsys, bad):
+    assert main(["run", str(driven_file), "--out", str(tmp_path / "out"), "--inference-ms", bad]) == 2
+    assert "--inference-ms: must be a finite number of ms > 0" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "summary.json").exists()
