@@ -23,6 +23,7 @@ import numpy as np
 from engine.compile.propagators import steps_of
 from engine.errors import EngineError, RestartRequired, SimulationFault, ValidationError
 from engine.model.network import Network
+from engine.neuromorphic.metrics import EfficiencyMetrics
 from engine.runtime.simulator import Simulator, TraceRequest
 
 MAX_BLOCK_WALL_S = 0.015  # blocks short enough that a command waits at most ~20 ms
@@ -56,7 +57,7 @@ class Frame:
     populations: tuple = ()  # names, index = spike_population / rates column
     counters: dict = field(default_factory=dict)  # since t = 0: spikes, synaptic_events, neuron_updates, lost_spikes
     weights: dict = field(default_factory=dict)  # plastic projection -> {"mean", "counts", "edges", "learning"}
-    efficiency: Any = None  # EfficiencyMetrics since t = 0 when metrics are on (engine.neuromorphic)
+    efficiency: EfficiencyMetrics | None = None  # since t = 0, when metrics are on (Runner(metrics=True))
     real_time_factor: float = 0.0  # simulated ms per wall ms since the previous data frame
     dropped: int = 0  # data frames dropped so far (at delivery); a rise means a gap just before this frame
     message: str = ""
