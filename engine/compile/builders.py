@@ -13,6 +13,7 @@ import numpy as np
 from engine.compile.propagators import alpha_propagators, exp_propagator, steps_of
 from engine.compile.registry import DeviceBuilder, NeuronBuilder, SynapseBuilder, register, register_neuron
 from engine.kernels import devices, lif, ode_neurons, plasticity, step
+from engine.learning.source import data_source_steps
 from engine.model import models, synapses
 
 V_AT_E_L = {"V_m": "E_L"}  # NEST users set V_m explicitly; E_L is the natural start where a model has one
@@ -147,6 +148,7 @@ def spike_generator_steps(p: dict, size: int, dt: float) -> list[np.ndarray]:
 
 
 register(DeviceBuilder(models.spike_generator, kernel=step.emit_spike_trains, spike_steps=spike_generator_steps))
+register(DeviceBuilder(models.data_source, kernel=step.emit_spike_trains, spike_steps=data_source_steps))
 
 
 # -- synapses ----------------------------------------------------------------------------

@@ -440,6 +440,15 @@ def _build_trains(network: Network, dt: float, offset: dict[str, int]) -> SpikeT
 
 
 
+def rebuild_spike_trains(compiled: CompiledNetwork, network: Network, from_step: int) -> None:
+    """The explicit spike trains of `network` (after a live change of a device's parameters) in place of
+    compiled.trains, continuing from step `from_step` (earlier events are passed over)."""
+    offset = {name: int(compiled.layout.pop_start[i]) for i, name in enumerate(compiled.pop_names)}
+    trains = _build_trains(network, compiled.dt, offset)
+    trains.cursor[0] = np.searchsorted(trains.step, from_step)
+    compiled.trains = trains
+
+
 def _build_plastic(n: int, parts, network: Network, dt: float) -> PlasticSynapses:
     """Plastic synapses in CSR by pre neuron (then projection), traces and post-spike histories."""
     n_proj = len(parts)

@@ -464,6 +464,57 @@ class spike_generator(_Device):
         return {"spike_times": cleaned}
 
 
+DATA_SOURCE_CHOICES = {"encoder": ("rate", "latency", "delta"), "split": ("train", "test", "all")}
+
+
+class data_source(_Device):
+    """Presents the samples of a data set one after another, one output neuron per feature.
+
+    Sample k of the schedule is shown from t_k = start + k (presentation + rest) for `presentation`
+    ms, then `rest` ms of silence; each epoch shows the split in a new order drawn from order_seed.
+    The split (train/test, cut once from split_seed with test_fraction) never mixes: a test sample
+    is never in a training schedule. With values x in [0, 1] and gain g = intensity, the encoder:
+      rate     Poisson at r = max_rate * g * x (Hz)
+      latency  one spike at t_k + latency_tau ln(g x / (g x - 1)) where g x > 1 (time to first spike)
+      delta    one spike per level k * delta_threshold crossed by g x between frames (from 0)
+    dataset: "digits" (scikit-learn's 8x8 digits, 64 features), "patterns" (generated spatio-temporal
+    patterns, 32 features, 10 frames) or the path of a .npz/.csv file (engine.io.datasets).
+    Equations of the encoders: engine/learning/encoders.py.
+    """
+
+    name = "data_source"
+    summary = "Data set samples one after another, spike-encoded (rate, latency, delta)"
+    presentation = positive(350.0, MS, "How long each sample is shown", live=False)
+    rest = Quantity(150.0, MS, (0.0, None), "Silence between samples", live=False)
+    intensity = Quantity(1.0, "", (0.0, None), "Gain on the sample values (brighter: more, earlier spikes)")
+    max_rate = Quantity(63.75, HZ, (0.0, None), "Rate encoder: rate of a value 1 at intensity 1", live=False)
+    latency_tau = positive(50.0, MS, "Latency encoder: time constant of the time to first spike", live=False)
+    delta_threshold = positive(0.1, "", "Delta encoder: level spacing of the signal", live=False)
+    n_samples = Quantity(0, "", (0.0, None), "Samples per epoch (0: the whole split)", live=False, integer=True)
+    epochs = Quantity(1, "", (1.0, None), "Passes over the samples", live=False, integer=True)
+    order_seed = Quantity(1, "", (0.0, None), "Seed of the presentation order and rate spikes", live=False,
+                          integer=True)
+    split_seed = Quantity(1, "", (0.0, None), "Seed of the train/test cut", live=False, integer=True)
+    test_fraction = Quantity(0.25, "", (0.0, 0.9), "Fraction of the data set held out for testing", live=False)
+
+    @classmethod
+    def extra_parameters(cls):
+        return ("dataset", "encoder", "split")
+
+    @classmethod
+    def check_extra(cls, params, owner):
+        values = {"dataset": params.get("dataset", "digits"), "encoder": params.get("encoder", "rate"),
+                  "split": params.get("split", "train")}
+        for field, choices in DATA_SOURCE_CHOICES.items():
+            if values[field] not in choices:
+                raise ValidationError(f"{owner}: parameter '{field}' must be one of {', '.join(choices)}, "
+                                      f"got {values[field]!r}")
+        from engine.io.datasets import load_dataset  # the file is read and checked once (cached)
+
+        load_dataset(values["dataset"], owner)
+        return values
+
+
 def get_model(name: str, owner: str = "network") -> type[Model]:
     try:
         return MODELS[name]

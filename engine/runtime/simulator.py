@@ -10,10 +10,11 @@ import numpy as np
 from engine.compile.arrays import Buffers, NeuronState
 from engine.compile.compiler import (
     NEVER, CompiledNetwork, compile_network, current_source_values, poisson_tables, rate_schedule,
+    rebuild_spike_trains,
 )
 from engine.compile.connect import draw, object_rng
 from engine.compile.propagators import steps_of
-from engine.compile.registry import NEURON_BUILDERS, SYNAPSE_BUILDERS
+from engine.compile.registry import DEVICE_BUILDERS, NEURON_BUILDERS, SYNAPSE_BUILDERS
 from engine.errors import RestartRequired, SimulationFault, ValidationError
 from engine.kernels import build, step
 from engine.kernels.parallel import EXTRA_SPIKES_PER_THREAD, run_block_threads
@@ -328,6 +329,8 @@ class Simulator:
             self._update_sources(c.poisson_sources, c.poisson, new_network, name)
         elif model.emits == "current":
             self._update_sources(c.current_sources, c.currents, new_network, name)
+        elif DEVICE_BUILDERS[pop.model].spike_steps is not None:  # explicit trains: drawn again from now on
+            rebuild_spike_trains(c, new_network, self.step)
         self.network = new_network
 
     def _update_sources(self, source_names, inputs, network, device_name) -> None:

@@ -1,0 +1,83 @@
+"""The data_source device's spike trains: which sample is shown when, through which encoder.
+
+Samples of the chosen split are shown one after another: sample k of the schedule from
+start + k (presentation + rest) for `presentation` ms, then `rest` ms of silence. Each epoch
+presents the split (or its first n_samples) in a new order drawn from order_seed; the
+train/test cut is drawn once from split_seed (engine.io.datasets.split_indices), so a test
+sample is never shown in a training schedule.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from engine.errors import ValidationError
+from engine.io.datasets import Dataset, load_dataset, split_indices
+from engine.learning.encoders import delta_spikes, latency_spikes, rate_spikes
+
+
+class Schedule(NamedTuple):
+    samples: np.ndarray  # (n_shown,) int64 index into the data set of each presented sample, in order
+    labels: np.ndarray  # (n_shown,) int64 their classes
+    onsets: np.ndarray  # (n_shown,) float64 ms: when each presentation starts
+    presentation: float  # ms
+    rest: float  # ms
+
+
+def split_of(dataset: Dataset, params: dict) -> np.ndarray:
+    """Indices of the samples in the source's split ('train', 'test' or 'all')."""
+    if params["split"] == "all":
+        return np.arange(dataset.labels.size)
+    train, test = split_indices(dataset.labels.size, params["test_fraction"], int(params["split_seed"]))
+    return train if params["split"] == "train" else test
+
+
+def schedule(params: dict) -> Schedule:
+    """The presentation order of a data_source with validated parameters."""
+    dataset = load_dataset(params["dataset"], "data_source")
+    pool = split_of(dataset, params)
+    shown = int(params["n_samples"]) or pool.size
+    orders = [np.random.default_rng([int(params["order_seed"]), epoch]).permutation(pool)[:shown]
+              for epoch in range(int(params["epochs"]))]
+    samples = np.concatenate(orders)
+    period = params["presentation"] + params["rest"]
+    onsets = params["start"] + period * np.arange(samples.size)
+    return Schedule(samples, dataset.labels[samples], onsets, params["presentation"], params["rest"])
+
+
+def encode_sample(frames: np.ndarray, params: dict, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(feature, ms after onset) of the spikes of one sample under the source's encoder."""
+    duration, gain = params["presentation"], params["intensity"]
+    if params["encoder"] == "rate":
+        return rate_spikes(frames, duration, gain, params["max_rate"], rng)
+    if params["encoder"] == "latency":
+        return latency_spikes(frames, duration, gain, params["latency_tau"])
+    return delta_spikes(frames, duration, gain, params["delta_threshold"])
+
+
+def data_source_steps(params: dict, size: int, dt: float) -> list[np.ndarray]:
+    """Emission steps per input neuron (one neuron per feature), as the spike_generator's: a spike
+    at time T is emitted in step T/dt - 1, so it is stamped T; only start < T <= stop are sent."""
+    dataset = load_dataset(params["dataset"], "data_source")
+    if size != dataset.n_features:
+        raise ValidationError(f"data_source: data set '{dataset.name}' has {dataset.n_features} features per "
+                              f"sample; the population needs size {dataset.n_features} (one neuron each), not {size}")
+    plan = schedule(params)
+    rng = np.random.default_rng([int(params["order_seed"]), 7919])
+    frames = dataset.frames
+    features, times = [], []
+    for sample, onset in zip(plan.samples, plan.onsets):
+        feature, offset = encode_sample(frames[sample], params, rng)
+        features.append(feature)
+        times.append(onset + offset)
+    feature = np.concatenate(features) if features else np.empty(0, np.int64)
+    step = np.ceil(np.concatenate(times) / dt - 1e-9).astype(np.int64) if features else np.empty(0, np.int64)
+    step = np.maximum(step, 1)  # a spike at T is stamped on the grid at or after T, never at t = 0
+    keep = step * dt > params["start"]
+    if params["stop"] is not None:
+        keep &= step * dt <= params["stop"]
+    feature, step = feature[keep], step[keep] - 1
+    order = np.lexsort((step, feature))
+    bounds = np.searchsorted(feature[order], np.arange(size + 1))
+    return [step[order][bounds[i]:bounds[i + 1]] for i in range(size)]
