@@ -165,8 +165,47 @@ def stdp_pattern() -> Network:
     )
 
 
+def digits(n_exc: int = 100, weight_total: float = 300.0, theta_plus: float = 0.5, inhibition: float = -200.0,
+           epochs: int = 1, learning_rate: float = 0.01, name: str = "digits") -> Network:
+    """Diehl & Cook (2015) unsupervised digit learning, scaled to scikit-learn's 8x8 digits."""
+    mean_weight = weight_total / 64
+    excitatory = {"E_L": -65.0, "V_reset": -65.0, "V_th": -52.0, "tau_m": 100.0, "t_ref": 5.0, "tau_syn_ex": 5.0,
+                  "tau_syn_in": 5.0, "theta_plus": theta_plus, "tau_theta": 1e7, "input_weight_total": weight_total}
+    return Network(
+        name=name, dt=0.5, t_sim=500.0 * 1347 * epochs,
+        description=(
+            f"Learning handwritten digits without labels (Diehl & Cook 2015): {n_exc} excitatory neurons see "
+            "scikit-learn's 8x8 digits as Poisson trains (up to 63.75 Hz per pixel, 350 ms per digit, 150 ms "
+            "rest) through STDP synapses. Each spike inhibits the others through a partner inhibitory neuron "
+            "(lateral inhibition), raises the neuron's own threshold (homeostasis), and after every digit the "
+            "input weights into each neuron are scaled to a fixed sum (normalisation), so the neurons come to "
+            "specialise on different digits. Labels are only used afterwards: each neuron is named by the "
+            "digit it answers most, and a held-out digit is classified by the vote of the named neurons."
+        ),
+        populations=(
+            Population("digits", "data_source", 64, params={"dataset": "digits", "encoder": "rate", "epochs": epochs,
+                                                            "split": "train"}, position=(40, 160)),
+            Population("pixels", "parrot_neuron", 64, position=(170, 160)),
+            Population("exc", "iaf_psc_exp_adaptive", n_exc, params=excitatory,
+                       record=Recording(spikes=True), position=(300, 160)),
+            Population("inh", "iaf_psc_exp", n_exc, params={"E_L": -60.0, "V_reset": -45.0, "V_th": -40.0,
+                                                            "tau_m": 10.0, "t_ref": 2.0},
+                       record=Recording(spikes=True), position=(540, 160)),
+        ),
+        projections=(
+            Projection("digits", "pixels", Connectivity("one_to_one"), weight=1.0, delay=0.5),
+            Projection("pixels", "exc", weight=Distribution("uniform", {"low": 0.0, "high": 2 * mean_weight}),
+                       delay=1.0, synapse="stdp_synapse",
+                       synapse_params={"tau_plus": 20.0, "tau_minus": 20.0, "lambda": learning_rate, "alpha": 1.0,
+                                       "mu_plus": 1.0, "mu_minus": 1.0, "Wmax": 6 * mean_weight}),
+            Projection("exc", "inh", Connectivity("one_to_one"), weight=10000.0, delay=0.5),
+            Projection("inh", "exc", Connectivity("all_to_all"), weight=inhibition, delay=0.5),
+        ),
+    )
+
+
 if __name__ == "__main__":
     HERE.mkdir(parents=True, exist_ok=True)
-    for net in (brunel(), cuba(), coba(), one_neuron(), ei_small(), stdp_pattern()):
+    for net in (brunel(), cuba(), coba(), one_neuron(), ei_small(), stdp_pattern(), digits()):
         save_network(net, HERE / f"{net.name}.json")
         print("wrote", HERE / f"{net.name}.json")

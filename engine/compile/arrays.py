@@ -29,6 +29,7 @@ class NeuronState(NamedTuple):
     i_stim: np.ndarray  # (N,) float64 device current applied in the next step (pA)
     refractory: np.ndarray  # (N,) int32 refractory steps left
     ode_step: np.ndarray  # (N,) float64 adaptive integrator's current step size (ms), kept across steps
+    theta: np.ndarray  # (N,) float64 adaptive threshold's increase over V_th (mV), iaf_psc_exp_adaptive
 
 
 # Arrays every neuron kernel (and the step loop) uses; the others exist where a model needs them.

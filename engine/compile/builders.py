@@ -12,7 +12,7 @@ import numpy as np
 
 from engine.compile.propagators import alpha_propagators, exp_propagator, steps_of
 from engine.compile.registry import DeviceBuilder, NeuronBuilder, SynapseBuilder, register, register_neuron
-from engine.kernels import devices, lif, ode_neurons, plasticity, step
+from engine.kernels import adaptive, devices, lif, ode_neurons, plasticity, step
 from engine.learning.source import data_source_steps
 from engine.model import models, synapses
 
@@ -62,6 +62,14 @@ def iaf_psc_alpha_constants(p: dict, dt: float) -> dict:
         values[f"P31_{upper}"], values[f"P32_{upper}"] = alpha_propagators(tau_syn, tau_m, c_m, dt)
         values[f"PSC_INIT_{upper}"] = math.e / tau_syn
     return values
+
+
+@register_neuron(models.iaf_psc_exp_adaptive, code=step.IAF_PSC_EXP_ADAPTIVE,
+                 kernel=adaptive.update_iaf_psc_exp_adaptive, columns=adaptive.IafPscExpAdaptiveConstants,
+                 variables=CURRENT_SYNAPSE_TRACES, initial=V_AT_E_L, state=("theta",), v_reference="E_L")
+def iaf_psc_exp_adaptive_constants(p: dict, dt: float) -> dict:
+    return {**iaf_psc_exp_constants(p, dt), "THETA_DECAY": math.exp(-dt / p["tau_theta"]),
+            "THETA_PLUS": p["theta_plus"]}
 
 
 def _conductance_constants(p: dict, dt: float) -> dict:

@@ -8,7 +8,7 @@ preallocated buffers. Update order within a step follows NEST exactly
   3. threshold, reset, refractory counter; spikes are time-stamped (t+1)·dt,
   4. spikes of this step are scattered through the CSR synapses into slot t + delay.
 """
-from engine.kernels import devices, lif, ode_neurons, plasticity
+from engine.kernels import adaptive, devices, lif, ode_neurons, plasticity
 from engine.kernels.options import kernel
 from engine.kernels.spikes import COUNT_LOST_SPIKES, COUNT_NEURON_UPDATES, COUNT_SYNAPTIC_EVENTS, emit_spike
 
@@ -22,6 +22,7 @@ IAF_COND_EXP = 5
 IAF_COND_ALPHA = 6
 IZHIKEVICH = 7
 AEIF_COND_EXP = 8
+IAF_PSC_EXP_ADAPTIVE = 9
 
 # buffers.trace_var: which NeuronState array a trace reads
 TRACE_V = 0  # plus the population's pop_v_reference: the absolute membrane potential
@@ -105,6 +106,9 @@ def update_population(layout, p, begin, end, state, ring, current_ring, slot, n_
     if code == IZHIKEVICH:
         return ode_neurons.update_izhikevich(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers,
                                              n_spikes, t)
+    if code == IAF_PSC_EXP_ADAPTIVE:
+        return adaptive.update_iaf_psc_exp_adaptive(c, state, ring, current_ring, slot, begin, end, n_neurons,
+                                                    buffers, n_spikes, t)
     if code == PARROT:
         return update_parrot(ring, slot, begin, end, n_neurons, buffers, n_spikes, t, capacity)
     return n_spikes

@@ -161,6 +161,26 @@ class iaf_psc_alpha(_LeakyIntegrateAndFire):
     recordables = ("V_m", "I_syn_ex", "I_syn_in")
 
 
+class iaf_psc_exp_adaptive(iaf_psc_exp):
+    """iaf_psc_exp with an adaptive threshold (homeostasis, Diehl & Cook 2015, Front. Comput.
+    Neurosci. 9:99, "adaptive membrane threshold").
+
+    As iaf_psc_exp, but the neuron spikes at V >= V_th + theta, with
+    dtheta/dt = -theta / tau_theta, and theta <- theta + theta_plus at each spike (theta starts at 0).
+    A neuron that fires much raises its own threshold, so others get to win: with lateral
+    inhibition, the neurons share the inputs out. theta_plus = 0 freezes the thresholds (testing).
+    input_weight_total: if > 0, a trainer (engine.learning) scales the plastic input weights into
+    each neuron after every sample so that they sum to it (the paper's weight normalisation).
+    """
+
+    name = "iaf_psc_exp_adaptive"
+    summary = "LIF, exponential current synapses, adaptive threshold (Diehl & Cook 2015)"
+    theta_plus = Quantity(0.05, MV, (0.0, None), "Threshold increase at each spike")
+    tau_theta = positive(1e7, MS, "Decay time constant of the threshold increase")
+    input_weight_total = Quantity(0.0, PA, (0.0, None), "Sum of plastic input weights per neuron kept "
+                                  "after each sample (0: not normalised)")
+
+
 class _ConductanceLIF(Model):
     """Shared parameters of the conductance-based LIF models (NEST defaults)."""
 

@@ -333,6 +333,18 @@ class Simulator:
             rebuild_spike_trains(c, new_network, self.step)
         self.network = new_network
 
+    def present(self, source: str, **params: Any) -> None:
+        """Give a device with explicit spike trains (a data_source) new parameters from now on, its
+        start moved to now: e.g. `present("digits", split="test", epochs=1)` shows the held-out samples
+        next. Any of its parameters may change (the trains are drawn again); the state is kept."""
+        pop = self.network.population(source)
+        builder = DEVICE_BUILDERS.get(pop.model)
+        if builder is None or builder.spike_steps is None:
+            raise ValidationError(f"present: population '{source}' is not a data_source or spike_generator")
+        new_network = self.network.replace_population(source, params={**pop.params, **params, "start": self.t})
+        rebuild_spike_trains(self.compiled, new_network, self.step)
+        self.network = new_network
+
     def _update_sources(self, source_names, inputs, network, device_name) -> None:
         device = network.population(device_name)
         for src, proj_name in enumerate(source_names):
