@@ -151,6 +151,7 @@ def _fail(message: str, code: int) -> int:
 def cmd_run(args) -> int:
     from engine.io import load_network
     from engine.io.export.cli import run_backend
+    from engine.learning.run import is_trainable, train_and_evaluate
 
     network = _with_overrides(load_network(args.network), args)
     out = Path(args.out)
@@ -159,6 +160,11 @@ def cmd_run(args) -> int:
     out.mkdir(parents=True, exist_ok=True)  # before simulating: an unwritable place fails fast
     if args.backend != "engine":
         return run_backend(args, network)
+    if is_trainable(network):  # a data_source: train and evaluate (engine/learning/run.py)
+        summary = train_and_evaluate(network)
+        _write_atomic(out / "summary.json", json.dumps(summary, indent=1, allow_nan=False) + "\n")
+        print(f"wrote {out / 'summary.json'}")
+        return EXIT_OK
     result = simulate(network, threads=args.threads, inference_ms=args.inference_ms)
     _write_atomic(out / "spikes.csv", spikes_csv(result["spikes"]))
     _write_atomic(out / "summary.json", json.dumps(result["summary"], indent=1, allow_nan=False) + "\n")

@@ -1,0 +1,94 @@
+"""Unsupervised training (Diehl & Cook 2015) through the engine, kept small: a few hundred digits."""
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine import ValidationError
+from engine.io import load_network, save_network
+from engine.learning.trainer import Trainer, find_roles
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "assets" / "examples" / "digits.json"
+
+
+def small_digits(n_exc=40, **source):
+    """The gallery example with fewer excitatory (and partner inhibitory) neurons and source changes."""
+    network = load_network(EXAMPLE)
+    pops = []
+    for pop in network.populations:
+        if pop.name in ("exc", "inh"):
+            pop = replace(pop, size=n_exc)
+        elif pop.name == "digits":
+            pop = replace(pop, params={**pop.params, **source})
+        pops.append(pop)
+    return replace(network, populations=tuple(pops))
+
+
+@pytest.fixture(scope="module")
+def trained():
+    network = small_digits()
+    trainer = Trainer(network)
+    result = trainer.train_epoch(n_samples=300, n_test=150)
+    return trainer, result
+
+
+def test_the_example_finds_its_input_learner_and_plastic_projection():
+    roles = find_roles(load_network(EXAMPLE))
+    assert (roles.source, roles.inputs, roles.learner) == ("digits", "pixels", "exc")
+
+
+def test_a_network_without_a_learner_is_refused_by_name():
+    network = small_digits()
+    plain = replace(network, projections=tuple(p for p in network.projections if p.synapse != "stdp_synapse"))
+    with pytest.raises(ValidationError, match="needs one stdp_synapse projection from 'digits'"):
+        find_roles(plain)
+
+
+def test_learning_without_labels_classifies_held_out_digits_far_above_chance(trained):
+    trainer, result = trained
+    assert result.n_samples == 300 and result.test.n_samples == 150
+    assert result.test.accuracy_vote > 0.35  # chance is 0.10; the full example reaches far more
+    assert np.sum(result.test.confusion_vote) == 150
+    assert len(set(trainer.vote.assignments.tolist()) - {-1}) >= 6  # neurons specialise on different digits
+
+
+def test_weights_into_each_neuron_are_normalised_to_the_set_total(trained):
+    trainer, _ = trained
+    fields = trainer.receptive_fields()
+    total = trainer.network.population("exc").params["input_weight_total"]
+    assert fields.shape == (40, 8, 8)
+    assert np.allclose(fields.sum(axis=(1, 2)), total, rtol=1e-9)
+
+
+def test_evaluation_freezes_weights_and_thresholds(trained):
+    trainer, _ = trained
+    before = trainer.receptive_fields().copy()
+    theta, t0 = trainer.sim.compiled.state.theta.copy(), trainer.sim.t
+    trainer.evaluate("test", 20)
+    assert np.array_equal(before, trainer.receptive_fields())
+    decay = np.exp(-(trainer.sim.t - t0) / trainer.network.population("exc").params["tau_theta"])
+    assert theta.max() > 1.0 and np.allclose(trainer.sim.compiled.state.theta, theta * decay, rtol=1e-6)
+
+
+def test_learning_curve_points_every_50_training_samples(trained):
+    trainer, _ = trained
+    assert [point["samples"] for point in trainer.curve] == [50, 100, 150, 200, 250, 300]
+
+
+def test_cli_run_trains_and_writes_accuracy_per_epoch(tmp_path):
+    network = small_digits(n_exc=20, n_samples=40, epochs=2, test_fraction=0.05)
+    path = tmp_path / "tiny_digits.json"
+    save_network(network, path)
+    done = subprocess.run([sys.executable, "-m", "engine", "run", str(path), "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert len(summary["accuracy_train"]) == 2 and len(summary["accuracy_test"]) == 2
+    assert all(0.0 <= a <= 1.0 for a in summary["accuracy_train"] + summary["accuracy_test"])
+    assert summary["training_samples"] == 80 and summary["epochs"][0]["test"]["n_samples"] == 90
+    assert "epoch 2:" in done.stdout
