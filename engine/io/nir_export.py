@@ -162,76 +162,109 @@ def export_nir(network: Network, seed: int | None = None):
     check_nir(network)
     from engine.io.native import network_to_json
 
-    names = _Names()
-    nodes: dict[str, Any] = {}
-    edges: list[tuple[str, str]] = []
-    approximations: set[str] = set()
-    entry: dict[str, dict[str, str]] = {}  # population -> {"ex": node, "in": node} where its spikes go
-    main_node: dict[str, str] = {}
+    writer = _GraphWriter(nir)
     for pop in network.populations:
-        n = pop.size
+        writer.population(pop)
+    for proj in network.projections:
+        writer.projection(network, proj, seed)
+    writer.feed_unfed_filters()
+    metadata = {
+        "generator": "SNN Designer",
+        "units": UNITS,
+        "seed": int(seed),
+        "approximations": "\n".join(APPROXIMATIONS[k] for k in sorted(writer.approximations)),
+        "snn_designer_network": network_to_json(network),
+    }
+    return nir.NIRGraph(nodes=writer.nodes, edges=writer.edges, metadata=metadata)
+
+
+class _GraphWriter:
+    """Collects the nodes and edges of a graph, population by population, projection by projection."""
+
+    def __init__(self, nir):
+        self.nir = nir
+        self.names = _Names()
+        self.nodes: dict[str, Any] = {}
+        self.edges: list[tuple[str, str]] = []
+        self.approximations: set[str] = set()
+        self.entry: dict[str, dict[str, str]] = {}  # population -> {"ex": node, "in": node} where its spikes go
+        self.main_node: dict[str, str] = {}
+
+    def population(self, pop) -> None:
+        nir, n = self.nir, pop.size
+        node = self.main_node[pop.name] = self.names.take(pop.name)
         if pop.model == "spike_generator":
-            node = names.take(pop.name)
-            nodes[node] = nir.Input(input_type={"input": np.array([n])},
-                                    metadata={"population": pop.name, "model": pop.model})
-            main_node[pop.name] = node
-            continue
+            self.nodes[node] = nir.Input(input_type={"input": np.array([n])},
+                                         metadata={"population": pop.name, "model": pop.model})
+            return
         p = pop.params
-        tau_m_s = p["tau_m"] * S_PER_MS
         r_m = p["tau_m"] / p["C_m"]  # GOhm = mV/pA
         v_leak = p["E_L"] + p["I_e"] * r_m  # a constant current is a shifted resting potential
+        self._note_approximations(pop, v_leak)
+        self._neuron_node(pop, node, r_m, v_leak)
+        port_in, port_out = self.names.take(f"{pop.name}.input"), self.names.take(f"{pop.name}.output")
+        self.nodes[port_in] = nir.Input(input_type={"input": np.array([n])},
+                                        metadata={"role": "port", "population": pop.name})
+        self.nodes[port_out] = nir.Output(output_type={"output": np.array([n])},
+                                          metadata={"role": "port", "population": pop.name})
+        self.edges += [(port_in, node), (node, port_out)]
+
+    def _note_approximations(self, pop, v_leak: float) -> None:
+        p = pop.params
+        if p["t_ref"] > 0:
+            self.approximations.add("t_ref")
+        if pop.model == "iaf_psc_delta" and p["t_ref"] > 0:
+            self.approximations.add("delta_refractory")
+        if pop.initial or p["E_L"] != v_leak:
+            self.approximations.add("initial")
+        self.approximations.add("threshold")
+
+    def _neuron_node(self, pop, node: str, r_m: float, v_leak: float) -> None:
+        nir, p, full = self.nir, pop.params, _filled(pop.size)
+        tau_m_s = p["tau_m"] * S_PER_MS
         meta = {"population": pop.name, "model": pop.model, "t_ref_ms": p["t_ref"], "E_L_mV": p["E_L"],
                 "I_e_pA": p["I_e"], "C_m_pF": p["C_m"]}
-        if p["t_ref"] > 0:
-            approximations.add("t_ref")
-        if pop.model == "iaf_psc_delta" and p["t_ref"] > 0:
-            approximations.add("delta_refractory")
-        if pop.initial or p["E_L"] != v_leak:
-            approximations.add("initial")
-        full = _filled(n)
-        node = names.take(pop.name)
-        main_node[pop.name] = node
         if pop.model == "iaf_psc_delta":
-            nodes[node] = nir.LIF(tau=full(tau_m_s), r=full(tau_m_s), v_leak=full(v_leak),
-                                  v_threshold=full(p["V_th"]), v_reset=full(p["V_reset"]), metadata=meta)
-            entry[pop.name] = {"ex": node, "in": node}
+            self.nodes[node] = nir.LIF(tau=full(tau_m_s), r=full(tau_m_s), v_leak=full(v_leak),
+                                       v_threshold=full(p["V_th"]), v_reset=full(p["V_reset"]), metadata=meta)
+            self.entry[pop.name] = {"ex": node, "in": node}
         elif pop.model == "iaf_psc_exp" and p["tau_syn_ex"] == p["tau_syn_in"]:
             tau_syn_s = p["tau_syn_ex"] * S_PER_MS
-            nodes[node] = nir.CubaLIF(tau_syn=full(tau_syn_s), tau_mem=full(tau_m_s), r=full(r_m), v_leak=full(v_leak),
-                                      v_threshold=full(p["V_th"]), v_reset=full(p["V_reset"]), w_in=full(tau_syn_s),
-                                      metadata=meta)
-            entry[pop.name] = {"ex": node, "in": node}
+            self.nodes[node] = nir.CubaLIF(tau_syn=full(tau_syn_s), tau_mem=full(tau_m_s), r=full(r_m),
+                                           v_leak=full(v_leak), v_threshold=full(p["V_th"]), v_reset=full(p["V_reset"]),
+                                           w_in=full(tau_syn_s), metadata=meta)
+            self.entry[pop.name] = {"ex": node, "in": node}
         else:
-            nodes[node] = nir.LIF(tau=full(tau_m_s), r=full(r_m), v_leak=full(v_leak), v_threshold=full(p["V_th"]),
-                                  v_reset=full(p["V_reset"]), metadata=meta)
-            entry[pop.name] = {}
-            sides = ("ex",) if p["tau_syn_ex"] == p["tau_syn_in"] else ("ex", "in")
-            for side in sides:
-                tau_s = p[f"tau_syn_{side}"] * S_PER_MS
-                filt = names.take(f"{pop.name}.I_{side}")
-                role = {"role": "synapse", "population": pop.name, "side": side}
-                nodes[filt] = nir.LI(tau=full(tau_s), r=full(tau_s), v_leak=full(0.0), metadata=role)
-                edges.append((filt, node))
-                first = filt
-                if pop.model == "iaf_psc_alpha":  # two equal stages: x jumps by w, I = e/tau * t exp(-t/tau) * w
-                    first = names.take(f"{pop.name}.I_{side}.rise")
-                    nodes[first] = nir.LI(tau=full(tau_s), r=full(tau_s), v_leak=full(0.0),
-                                          metadata={**role, "role": "synapse_rise"})
-                    nodes[filt].r = full(math.e)
-                    edges.append((first, filt))
-                entry[pop.name][side] = first
-            if len(sides) == 1:
-                entry[pop.name]["in"] = entry[pop.name]["ex"]
-        port_in, port_out = names.take(f"{pop.name}.input"), names.take(f"{pop.name}.output")
-        nodes[port_in] = nir.Input(input_type={"input": np.array([n])}, metadata={"role": "port", "population": pop.name})
-        nodes[port_out] = nir.Output(output_type={"output": np.array([n])},
-                                     metadata={"role": "port", "population": pop.name})
-        edges += [(port_in, node), (node, port_out)]
-        approximations.add("threshold")
+            self.nodes[node] = nir.LIF(tau=full(tau_m_s), r=full(r_m), v_leak=full(v_leak), v_threshold=full(p["V_th"]),
+                                       v_reset=full(p["V_reset"]), metadata=meta)
+            self._synapse_filters(pop, node)
 
-    for proj in network.projections:
+    def _synapse_filters(self, pop, node: str) -> None:
+        """LI filters '<pop>.I_ex' / '<pop>.I_in' before the LIF (alpha: two equal stages)."""
+        nir, p, full = self.nir, pop.params, _filled(pop.size)
+        self.entry[pop.name] = {}
+        sides = ("ex",) if p["tau_syn_ex"] == p["tau_syn_in"] else ("ex", "in")
+        for side in sides:
+            tau_s = p[f"tau_syn_{side}"] * S_PER_MS
+            filt = self.names.take(f"{pop.name}.I_{side}")
+            role = {"role": "synapse", "population": pop.name, "side": side}
+            self.nodes[filt] = nir.LI(tau=full(tau_s), r=full(tau_s), v_leak=full(0.0), metadata=role)
+            self.edges.append((filt, node))
+            first = filt
+            if pop.model == "iaf_psc_alpha":  # two equal stages: x jumps by w, I = e/tau * t exp(-t/tau) * w
+                first = self.names.take(f"{pop.name}.I_{side}.rise")
+                self.nodes[first] = nir.LI(tau=full(tau_s), r=full(tau_s), v_leak=full(0.0),
+                                           metadata={**role, "role": "synapse_rise"})
+                self.nodes[filt].r = full(math.e)
+                self.edges.append((first, filt))
+            self.entry[pop.name][side] = first
+        if len(sides) == 1:
+            self.entry[pop.name]["in"] = self.entry[pop.name]["ex"]
+
+    def projection(self, network: Network, proj: Projection, seed: int) -> None:
+        """Linear '<proj>' -> Delay '<proj>.delay' -> target (split by sign where the target has two filters)."""
         positive, negative = weight_matrices(network, proj, seed)
-        targets = entry[proj.post]
+        targets = self.entry[proj.post]
         delay_s = float(proj.delay) * S_PER_MS
         if targets["ex"] != targets["in"]:  # two synapse filters: each sign to its own, as the engine
             if negative.any() and positive.any():
@@ -243,33 +276,25 @@ def export_nir(network: Network, seed: int | None = None):
         else:
             parts = [("", (positive.astype(np.float64) + negative).astype(np.float32), targets["ex"])]
         for suffix, part, target in parts:
-            linear = names.take(proj.name + suffix)
-            delay = names.take(f"{proj.name}{suffix}.delay")
+            linear = self.names.take(proj.name + suffix)
+            delay = self.names.take(f"{proj.name}{suffix}.delay")
             meta = {"projection": proj.name, "weight_unit": network.population(proj.post).model_class.weight_unit}
-            nodes[linear] = nir.Linear(weight=part, metadata=meta)
-            nodes[delay] = nir.Delay(delay=np.full(part.shape[0], delay_s), metadata={"projection": proj.name})
-            edges += [(main_node[proj.pre], linear), (linear, delay), (delay, target)]
+            self.nodes[linear] = self.nir.Linear(weight=part, metadata=meta)
+            self.nodes[delay] = self.nir.Delay(delay=np.full(part.shape[0], delay_s), metadata={"projection": proj.name})
+            self.edges += [(self.main_node[proj.pre], linear), (linear, delay), (delay, target)]
 
-    # a synapse filter no projection feeds still needs an input for NIR's type checks (nir would add
-    # a bare Input, which reads as a spike source); a port carries no data and is not imported
-    fed = {target for _, target in edges}
-    for pop_name, sides in entry.items():
-        for first in dict.fromkeys(sides.values()):
-            if first != main_node[pop_name] and first not in fed:
-                port = names.take(f"{first}.input")
-                size = np.asarray(nodes[first].tau).size
-                nodes[port] = nir.Input(input_type={"input": np.array([size])},
-                                        metadata={"role": "port", "population": pop_name})
-                edges.append((port, first))
-
-    metadata = {
-        "generator": "SNN Designer",
-        "units": UNITS,
-        "seed": int(seed),
-        "approximations": "\n".join(APPROXIMATIONS[k] for k in sorted(approximations)),
-        "snn_designer_network": network_to_json(network),
-    }
-    return nir.NIRGraph(nodes=nodes, edges=edges, metadata=metadata)
+    def feed_unfed_filters(self) -> None:
+        """A synapse filter no projection feeds still needs an input for NIR's type checks (nir would
+        add a bare Input, which reads as a spike source); a port carries no data and is not imported."""
+        fed = {target for _, target in self.edges}
+        for pop_name, sides in self.entry.items():
+            for first in dict.fromkeys(sides.values()):
+                if first != self.main_node[pop_name] and first not in fed:
+                    port = self.names.take(f"{first}.input")
+                    size = np.asarray(self.nodes[first].tau).size
+                    self.nodes[port] = self.nir.Input(input_type={"input": np.array([size])},
+                                                      metadata={"role": "port", "population": pop_name})
+                    self.edges.append((port, first))
 
 
 def write_nir(network: Network, path: str | os.PathLike, seed: int | None = None) -> Path:

@@ -419,81 +419,8 @@ class _GraphReader:
 
     # -- paths -> network ----------------------------------------------------------------------------
     def _assemble(self, name: str, populations: dict, filters: dict, paths: list[dict]) -> Network:
-        # what feeds each LIF: direct spikes or filtered currents
-        direct = {k for k in populations if populations[k]["kind"] == "LIF" and
-                  any(p["target"] == k for p in paths)}
-        filtered: dict[str, list[str]] = {}
-        for f, (lif, chain) in filters.items():
-            filtered.setdefault(lif, []).append(f)
-        for lif in filtered:
-            if lif in direct:
-                raise ValidationError(f"node '{lif}': a LIF fed both by spikes directly and through LI synapse "
-                                      "filters has no engine model")
-        side_of: dict[str, str] = {}
-        gains: dict[str, np.ndarray] = {}  # filter or population -> per-neuron engine weight per unit of matrix
-        for lif, fs in filtered.items():
-            pop = populations[lif]
-            stages = {len(filters[f][1]) for f in fs}
-            if len(stages) != 1 or len(fs) > 2:
-                raise ValidationError(f"node '{lif}': its synapse filters must be one or two of the same kind")
-            alpha = stages.pop() == 2
-            taus = {}
-            for f in fs:
-                chain = filters[f][1]
-                n = pop["size"]
-                tau = [_uniform(s, "tau", _array(s, "tau", self.graph.nodes[s].tau, n)) for s in chain]
-                r = [_uniform(s, "r", _array(s, "r", self.graph.nodes[s].r, n)) for s in chain]
-                for s in chain:
-                    if _array(s, "v_leak", self.graph.nodes[s].v_leak, n).any():
-                        raise ValidationError(f"node '{s}': a synapse filter with v_leak != 0 cannot be imported")
-                if min(tau) <= 0:
-                    raise ValidationError(f"node '{f}': time constants must be > 0")
-                if alpha and tau[0] != tau[1]:
-                    raise ValidationError(f"node '{f}': a two-stage filter is an alpha synapse only with equal taus")
-                taus[f] = tau[0]
-                gain = r[0] / tau[0] if not alpha else r[0] * r[1] / (math.e * tau[0])
-                gains[f] = np.full(n, gain)
-            signs = {f: self._sign_of(f, paths) for f in fs}
-            ex = [f for f in fs if signs[f] > 0]
-            inh = [f for f in fs if signs[f] < 0]
-            if len(ex) > 1 or len(inh) > 1:
-                raise ValidationError(f"node '{lif}': two synapse filters receive weights of the same sign; the engine "
-                                      "has one excitatory and one inhibitory synapse")
-            ex_f = ex[0] if ex else next((f for f in fs if f not in inh), fs[0])
-            in_f = inh[0] if inh else next((f for f in fs if f != ex_f), ex_f)
-            for f in fs:
-                side_of[f] = "in" if f == in_f and f != ex_f else "ex"
-            pop["model"] = "iaf_psc_alpha" if alpha else "iaf_psc_exp"
-            pop["params"]["tau_syn_ex"] = _clean(taus[ex_f] / S_PER_MS)
-            pop["params"]["tau_syn_in"] = _clean(taus[in_f] / S_PER_MS)
-            pop["params"]["C_m"] = _clean(pop["params"]["tau_m"] / pop["r"])
-        for key, pop in populations.items():
-            if "model" in pop:
-                continue
-            if pop["kind"] == "CubaLIF":
-                pop["model"] = "iaf_psc_exp"
-                gains[key] = pop["w_in"] / pop["tau_syn_s"]  # pA per unit of input
-            else:
-                pop["model"] = "iaf_psc_delta"
-                gains[key] = np.full(pop["size"], pop["r"] / pop["tau_s"])  # mV per unit of input
-
-        # sum the paths per (source, target population, delay)
-        combined: dict[tuple[str, str, float], dict] = {}
-        for path in paths:
-            target = path["target"]
-            lif = filters[target][0] if target in filters else target
-            matrix = path["matrix"] if path["matrix"] is not None else np.eye(path["size"])
-            if matrix.shape != (populations[lif]["size"], populations[path["source"]]["size"]):
-                raise ValidationError(f"node '{target}': receives {matrix.shape[0]} inputs but has "
-                                      f"{populations[lif]['size']} neurons")
-            effective = matrix * gains[target][:, None]
-            key = (path["source"], lif, round(path["delay"] / S_PER_MS, 9))
-            entry = combined.setdefault(key, {"matrix": np.zeros_like(effective), "by_input": {}, "wiring": []})
-            entry["matrix"] = entry["matrix"] + effective
-            # per input (the LIF itself or one synapse filter): the excitatory and inhibitory
-            # synapses of one pair must not cancel, since they are filtered differently
-            entry["by_input"][target] = entry["by_input"].get(target, 0) + effective
-            entry["wiring"] += path["wiring"]
+        gains = self._models_and_gains(populations, filters, paths)
+        combined = self._combined_paths(populations, filters, paths, gains)
         pops = []
         for i, (key, pop) in enumerate(populations.items()):
             params = {k: v for k, v in pop["params"].items() if not (pop["model"] == "iaf_psc_delta" and k.startswith("tau_syn"))}
@@ -514,6 +441,89 @@ class _GraphReader:
             description += " " + " ".join(note.rstrip(".") + "." for note in self.notes)
         return Network(name=name[:100] or "imported", populations=tuple(pops), projections=tuple(projs),
                        description=description, dt=self.dt)
+
+    def _models_and_gains(self, populations: dict, filters: dict, paths: list[dict]) -> dict[str, np.ndarray]:
+        """Choose each population's model (and synapse time constants) from what feeds it; returns
+        per filter or population the per-neuron engine weight per unit of matrix."""
+        direct = {k for k in populations if populations[k]["kind"] == "LIF" and
+                  any(p["target"] == k for p in paths)}
+        filtered: dict[str, list[str]] = {}
+        for f, (lif, chain) in filters.items():
+            filtered.setdefault(lif, []).append(f)
+        for lif in filtered:
+            if lif in direct:
+                raise ValidationError(f"node '{lif}': a LIF fed both by spikes directly and through LI synapse "
+                                      "filters has no engine model")
+        gains: dict[str, np.ndarray] = {}
+        for lif, fs in filtered.items():
+            self._filtered_population(lif, populations[lif], fs, filters, paths, gains)
+        for key, pop in populations.items():
+            if "model" in pop:
+                continue
+            if pop["kind"] == "CubaLIF":
+                pop["model"] = "iaf_psc_exp"
+                gains[key] = pop["w_in"] / pop["tau_syn_s"]  # pA per unit of input
+            else:
+                pop["model"] = "iaf_psc_delta"
+                gains[key] = np.full(pop["size"], pop["r"] / pop["tau_s"])  # mV per unit of input
+        return gains
+
+    def _filtered_population(self, lif: str, pop: dict, fs: list[str], filters: dict, paths: list[dict],
+                             gains: dict) -> None:
+        """A LIF fed through one or two LI filters (two stages each: alpha): iaf_psc_exp or iaf_psc_alpha."""
+        stages = {len(filters[f][1]) for f in fs}
+        if len(stages) != 1 or len(fs) > 2:
+            raise ValidationError(f"node '{lif}': its synapse filters must be one or two of the same kind")
+        alpha = stages.pop() == 2
+        taus = {}
+        for f in fs:
+            chain = filters[f][1]
+            n = pop["size"]
+            tau = [_uniform(s, "tau", _array(s, "tau", self.graph.nodes[s].tau, n)) for s in chain]
+            r = [_uniform(s, "r", _array(s, "r", self.graph.nodes[s].r, n)) for s in chain]
+            for s in chain:
+                if _array(s, "v_leak", self.graph.nodes[s].v_leak, n).any():
+                    raise ValidationError(f"node '{s}': a synapse filter with v_leak != 0 cannot be imported")
+            if min(tau) <= 0:
+                raise ValidationError(f"node '{f}': time constants must be > 0")
+            if alpha and tau[0] != tau[1]:
+                raise ValidationError(f"node '{f}': a two-stage filter is an alpha synapse only with equal taus")
+            taus[f] = tau[0]
+            gain = r[0] / tau[0] if not alpha else r[0] * r[1] / (math.e * tau[0])
+            gains[f] = np.full(n, gain)
+        signs = {f: self._sign_of(f, paths) for f in fs}
+        ex = [f for f in fs if signs[f] > 0]
+        inh = [f for f in fs if signs[f] < 0]
+        if len(ex) > 1 or len(inh) > 1:
+            raise ValidationError(f"node '{lif}': two synapse filters receive weights of the same sign; the engine "
+                                  "has one excitatory and one inhibitory synapse")
+        ex_f = ex[0] if ex else next((f for f in fs if f not in inh), fs[0])
+        in_f = inh[0] if inh else next((f for f in fs if f != ex_f), ex_f)
+        pop["model"] = "iaf_psc_alpha" if alpha else "iaf_psc_exp"
+        pop["params"]["tau_syn_ex"] = _clean(taus[ex_f] / S_PER_MS)
+        pop["params"]["tau_syn_in"] = _clean(taus[in_f] / S_PER_MS)
+        pop["params"]["C_m"] = _clean(pop["params"]["tau_m"] / pop["r"])
+
+    @staticmethod
+    def _combined_paths(populations: dict, filters: dict, paths: list[dict], gains: dict) -> dict:
+        """The paths summed per (source, target population, delay), in engine weights."""
+        combined: dict[tuple[str, str, float], dict] = {}
+        for path in paths:
+            target = path["target"]
+            lif = filters[target][0] if target in filters else target
+            matrix = path["matrix"] if path["matrix"] is not None else np.eye(path["size"])
+            if matrix.shape != (populations[lif]["size"], populations[path["source"]]["size"]):
+                raise ValidationError(f"node '{target}': receives {matrix.shape[0]} inputs but has "
+                                      f"{populations[lif]['size']} neurons")
+            effective = matrix * gains[target][:, None]
+            key = (path["source"], lif, round(path["delay"] / S_PER_MS, 9))
+            entry = combined.setdefault(key, {"matrix": np.zeros_like(effective), "by_input": {}, "wiring": []})
+            entry["matrix"] = entry["matrix"] + effective
+            # per input (the LIF itself or one synapse filter): the excitatory and inhibitory
+            # synapses of one pair must not cancel, since they are filtered differently
+            entry["by_input"][target] = entry["by_input"].get(target, 0) + effective
+            entry["wiring"] += path["wiring"]
+        return combined
 
     def _sign_of(self, f: str, paths: list[dict]) -> int:
         low, high = 0.0, 0.0

@@ -35,8 +35,8 @@ from typing import Callable
 from engine.compile.propagators import steps_of
 from engine.errors import ValidationError
 from engine.io.export.common import (
-    DRAW_FUNCTION, check_common, describe_rule, describe_value, header_docstring, listed_block, literal, one_line,
-    results_code, simulated_time, spec_literal,
+    DRAW_FUNCTION, check_common, describe_rule, describe_value, listed_block, literal, one_line, script_end,
+    script_head, simulated_time, spec_literal,
 )
 from engine.io.export.plan import ExportPlan, PopulationPlan, export_plan
 from engine.model.network import Distribution, Network, Population, Projection, value_bounds
@@ -311,34 +311,26 @@ def export_brian2(network: Network, seed: int | None = None, t_sim: float | None
         elif not pop.is_device:
             lines += _neuron_group_lines(network.population(pop.name), pop, inputs.get(pop.name, []))
     lines += _projection_lines(network, plan.dt)
-    lines += ["    return net, group, n_synapses", "", "",
-              "# Neuron populations: (name, model, size, spikes written to spikes.csv).", "POPULATIONS = ["]
-    lines += [f"    {literal([p.name, p.model, p.size, p.record_spikes])}," for p in plan.neurons]
-    lines += ["]", "", ""] + SCRIPT_MAIN + [results_code().rstrip("\n")]
+    lines.append("    return net, group, n_synapses")
     listed = _listed_synapses(network)
-    if listed:
-        lines += ["", ""] + listed_block("LISTED", listed, [
-            "The synapses of the explicit projections, as listed in the network: neuron indices within",
-            "the pre and post populations (from 0) and, where they are given per synapse, the weights.",
-        ])
-    lines += ["", "", 'if __name__ == "__main__":', "    sys.exit(main())", ""]
-    return "\n".join(lines)
+    return "\n".join(lines + script_end(plan.neurons, SCRIPT_MAIN, listed_block("LISTED", listed, [
+        "The synapses of the explicit projections, as listed in the network: neuron indices within",
+        "the pre and post populations (from 0) and, where they are given per synapse, the weights.",
+    ]) if listed else [], ["Neuron populations: (name, model, size, spikes written to spikes.csv)."]))
 
 
 def _script_head(network: Network, plan: ExportPlan, t_sim: float) -> list[str]:
-    lines = ["#!/usr/bin/env python3"]
-    lines += header_docstring(network, "Brian2", "python THIS_FILE.py --out DIR [--target numpy|cython] [--seed S] [--t-sim MS]", [
+    head = script_head(network, "Brian2", "python THIS_FILE.py --out DIR [--target numpy|cython] [--seed S] [--t-sim MS]", [
         "",
         "Exported by SNN Designer; requires brian2 and numpy (Brian2 2.9 needs numpy < 2.4).",
-    ])
-    return lines + [
-        "import argparse", "import json", "import os", "import sys", "import time", "",
-        "import brian2 as b2", "import numpy as np",
-        "from brian2 import Hz, amp, e, mV, ms, nS, pA, pF, siemens, volt  # noqa: F401 (used in equations)", "",
+    ], ["import argparse", "import json", "import os", "import sys", "import time", "", "import brian2 as b2",
+        "import numpy as np", "from brian2 import Hz, amp, e, mV, ms, nS, pA, pF, siemens, volt  # noqa: F401 (used in equations)"], [
         f"NETWORK = {literal(plan.network)}",
         f"T_SIM = {simulated_time(t_sim, plan.dt)!r}  # ms simulated (whole time steps)",
         f"DT = {plan.dt!r}  # ms, time step",
-        f"SEED = {plan.seed}", "", "",
+        f"SEED = {plan.seed}",
+    ])
+    return head + [
         *DRAW_FUNCTION, "", "",
         *CONNECT_HELPERS,
         "def build(seed):",

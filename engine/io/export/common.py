@@ -222,6 +222,24 @@ def check_common(network: Network, seed: int | None, t_sim: float | None, target
     return seed, float(t_sim)
 
 
+def script_head(network: Network, tool: str, run_line: str, extra: list[str], imports: list[str],
+                constants: list[str]) -> list[str]:
+    """The start of a script: shebang, docstring, imports (one per line, "" for a blank line),
+    then NETWORK, T_SIM, DT, SEED lines as given."""
+    return ["#!/usr/bin/env python3", *header_docstring(network, tool, run_line, extra), *imports, "", *constants, "", ""]
+
+
+def script_end(neurons, main_lines: list[str], listed: list[str], comment: list[str]) -> list[str]:
+    """The end of a script after build(): the POPULATIONS table (`comment` above it), main(), the
+    results code, the LISTED synapses (if any) and the __main__ guard."""
+    out = ["", "", *[f"# {line}" for line in comment], "POPULATIONS = ["]
+    out += [f"    {literal([p.name, p.model, p.size, p.record_spikes])}," for p in neurons]
+    out += ["]", "", "", *main_lines, results_code().rstrip("\n")]
+    if listed:
+        out += ["", "", *listed]
+    return out + ["", "", 'if __name__ == "__main__":', "    sys.exit(main())", ""]
+
+
 def header_docstring(network: Network, tool: str, run_line: str, extra: list[str] = ()) -> list[str]:
     """The script's docstring: what it is, how to run it, what it writes."""
     title = one_line(network.name).replace('"""', "'''").replace("\\", "/")

@@ -106,7 +106,7 @@ class PopulationPlan:
     is_device: bool
     summary: str
     params: dict                       # parameter -> number or list; includes NEST's on-target synapse parameters
-    on_target: dict = field(default_factory=dict)   # the subset of params that came from synapses into it
+    on_target: dict = field(default_factory=dict)   # params that came from the synapses into it -> synapse model
     initial: dict = field(default_factory=dict)     # state variable -> number or Distribution (neurons only)
     spike_times: tuple | None = None   # spike_generator: one train per neuron, on the grid
     record_spikes: bool = False
@@ -190,8 +190,9 @@ def nest_synapse(proj: Projection, problems: list[str]) -> NestSynapse:
 
 def _on_target_params(network: Network, problems: list[str]) -> dict[str, dict]:
     """Per target population, the synapse parameters NEST keeps on the neuron; inputs of one
-    population must agree on them (else a problem: the first value is kept)."""
-    found: dict[str, dict[str, tuple[float, str]]] = {}
+    population must agree on them (else a problem: the first value is kept). Gives
+    {population: {parameter: (value, synapse model)}}."""
+    found: dict[str, dict[str, tuple[float, str, str]]] = {}
     for proj in network.projections:
         for name in nest_synapse(proj, []).on_target:
             value = proj.synapse_params.get(name)
@@ -199,15 +200,16 @@ def _on_target_params(network: Network, problems: list[str]) -> dict[str, dict]:
                 continue
             seen = found.setdefault(proj.post, {})
             if name in seen and seen[name][0] != value:
-                other_value, other = seen[name]
+                other_value, other, _ = seen[name]
                 unit = get_synapse(proj.synapse, proj.name).parameters[name].unit
                 problems.append(
                     f"projection '{proj.name}': {name} {value:g} {unit} differs from {other_value:g} {unit} of projection "
                     f"'{other}' into the same population '{proj.post}'; NEST keeps {name} on the neuron, so "
                     f"the inputs of one population must share it")
                 continue
-            seen.setdefault(name, (value, proj.name))
-    return {post: {name: value for name, (value, _) in values.items()} for post, values in found.items()}
+            seen.setdefault(name, (value, proj.name, proj.synapse))
+    return {post: {name: (value, synapse) for name, (value, _, synapse) in values.items()}
+            for post, values in found.items()}
 
 
 def _population_plan(pop: Population, dt: float, on_target: dict) -> PopulationPlan:
@@ -218,11 +220,12 @@ def _population_plan(pop: Population, dt: float, on_target: dict) -> PopulationP
             if key in params:
                 params[key] = [on_grid(t, dt) for t in params[key]]
                 params["allow_offgrid_times"] = True  # the times are on the grid; NEST may still round them
-    params.update(on_target)
+    params.update({name: value for name, (value, _) in on_target.items()})
     trains = tuple(tuple(t) for t in spike_trains(pop, dt)) if pop.model == "spike_generator" else None
     record = pop.record
     return PopulationPlan(
-        pop.name, pop.model, pop.size, pop.is_device, model.summary, params, dict(on_target),
+        pop.name, pop.model, pop.size, pop.is_device, model.summary, params,
+        {name: synapse for name, (_, synapse) in on_target.items()},
         {} if pop.is_device else initial_state(pop), trains,
         record_spikes=not pop.is_device and record.spikes,
         record_traces=() if pop.is_device else tuple(record.traces),

@@ -34,12 +34,13 @@ from pathlib import Path
 
 from engine.errors import EngineError, SimulationFault, ValidationError
 from engine.io.export.common import (
-    DRAW_FUNCTION, check_common, describe_value, header_docstring, listed_block, literal, one_line, results_code,
+    DRAW_FUNCTION, check_common, describe_value, listed_block, literal, one_line, script_end, script_head,
     simulated_time, spec_literal,
 )
 from engine.io.export.plan import ConnectionPlan, ExportPlan, NestRandom, PopulationPlan, export_plan, nest_value
 from engine.model.models import get_model
 from engine.model.network import Distribution, Network
+from engine.model.synapses import get_synapse
 
 # The script's fixed part after build(): seeds, MPI, recording, main()
 SCRIPT_MAIN = [
@@ -226,9 +227,10 @@ def syn_spec_code(conn: ConnectionPlan) -> str:
 
 
 def _param_note(pop: PopulationPlan, key: str) -> str:
+    if key in pop.on_target:  # a synapse parameter that NEST keeps on the neuron
+        q = get_synapse(pop.on_target[key], key).parameters[key]
+        return f"  # {q.unit + ', ' if q.unit else ''}{one_line(q.doc)} (of the {pop.on_target[key]}s into it)"
     q = get_model(pop.model).parameters.get(key)
-    if key in pop.on_target:
-        return "  # NEST keeps it on the neuron: from the synapses into it"
     if q is not None:
         return f"  # {q.unit + ', ' if q.unit else ''}{one_line(q.doc)}"
     if key == "allow_offgrid_times":
@@ -297,8 +299,7 @@ def build_function(plan: ExportPlan) -> list[str]:
 
 
 def _script_head(network: Network, plan: ExportPlan, t_sim: float) -> list[str]:
-    out = ["#!/usr/bin/env python3"]
-    out += header_docstring(network, "PyNEST (NEST 3)", "python THIS_FILE.py --out DIR [--threads N] [--seed S] [--t-sim MS]", [
+    return script_head(network, "PyNEST (NEST 3)", "python THIS_FILE.py --out DIR [--threads N] [--seed S] [--t-sim MS]", [
         "",
         "Under MPI, with a NEST built with MPI support:",
         "    mpirun -n P python THIS_FILE.py --out DIR",
@@ -306,17 +307,13 @@ def _script_head(network: Network, plan: ExportPlan, t_sim: float) -> list[str]:
         "into the same two files (and removes the rank files).",
         "",
         "Exported by SNN Designer; requires nest-simulator 3.x and numpy.",
-    ])
-    return out + [
-        "import argparse", "import json", "import math", "import os", "import sys", "import time", "",
-        "import numpy as np", "",
-        'os.environ.setdefault("PYNEST_QUIET", "1")  # no banner',
-        "import nest  # noqa: E402", "",
+    ], ["import argparse", "import json", "import math", "import os", "import sys", "import time", "",
+        "import numpy as np", "", 'os.environ.setdefault("PYNEST_QUIET", "1")  # no banner', "import nest  # noqa: E402"], [
         f"NETWORK = {literal(plan.network)}",
         f"T_SIM = {simulated_time(t_sim, plan.dt)!r}  # ms simulated (whole time steps)",
         f"DT = {plan.dt!r}  # ms, NEST's resolution",
-        f"SEED = {plan.seed}  # NEST's rng_seed is derived from it (1 <= rng_seed < 2^31)", "", "",
-    ]
+        f"SEED = {plan.seed}  # NEST's rng_seed is derived from it (1 <= rng_seed < 2^31)",
+    ])
 
 
 def render_pynest(network: Network, plan: ExportPlan, t_sim: float) -> str:
@@ -326,14 +323,9 @@ def render_pynest(network: Network, plan: ExportPlan, t_sim: float) -> str:
     if listed:
         out += CONNECT_LISTED + ((DRAW_FUNCTION + ["", ""]) if _drawn_listed(plan) else [])
     out += build_function(plan)
-    out += ["", "", "# Neuron populations: (name, model, size, spikes written to spikes.csv). The summary",
-            "# counts the spikes of all of them, as the engine does.", "POPULATIONS = ["]
-    out += [f"    {literal([p.name, p.model, p.size, p.record_spikes])}," for p in plan.neurons]
-    out += ["]", "", ""] + SCRIPT_MAIN + [results_code().rstrip("\n")]
-    if listed:
-        out += ["", ""] + _listed_data(listed)
-    out += ["", "", 'if __name__ == "__main__":', "    sys.exit(main())", ""]
-    return "\n".join(out)
+    return "\n".join(out + script_end(plan.neurons, SCRIPT_MAIN, _listed_data(listed) if listed else [], [
+        "Neuron populations: (name, model, size, spikes written to spikes.csv). The summary",
+        "counts the spikes of all of them, as the engine does."]))
 
 
 def export_pynest(network: Network, seed: int | None = None, t_sim: float | None = None) -> str:

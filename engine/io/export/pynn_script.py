@@ -40,7 +40,7 @@ import numpy as np
 
 from engine.errors import ValidationError
 from engine.io.export.common import (
-    check_common, describe_rule, describe_value, header_docstring, listed_block, literal, one_line, results_code,
+    check_common, describe_rule, describe_value, listed_block, literal, one_line, script_end, script_head,
     simulated_time,
 )
 from engine.io.export.plan import ExportPlan, PopulationPlan, export_plan
@@ -292,34 +292,27 @@ def export_pynn(network: Network, seed: int | None = None, t_sim: float | None =
     listed: dict[str, dict[str, list]] = {}
     for proj in network.projections:
         lines += _projection_lines(network, proj, listed)
-    lines += ["    return pop, prj", "", "", "# Neuron populations: (name, model, size, spikes written to spikes.csv).",
-              "POPULATIONS = ["]
-    lines += [f"    {literal([p.name, p.model, p.size, p.record_spikes])}," for p in plan.neurons]
-    lines += ["]", "", ""] + SCRIPT_MAIN + [results_code().rstrip("\n")]
-    if listed:
-        lines += ["", ""] + listed_block("LISTED", listed, [
-            "The synapses of the explicit projections: neuron indices within the pre and post populations",
-            "(from 0; for Poisson sources the index of the synapse's own train) and, where they are given",
-            "per synapse, the weights in PyNN's units (conductances positive on the inhibitory receptor).",
-        ])
-    lines += ["", "", 'if __name__ == "__main__":', "    sys.exit(main())", ""]
-    return "\n".join(lines)
+    lines.append("    return pop, prj")
+    return "\n".join(lines + script_end(plan.neurons, SCRIPT_MAIN, listed_block("LISTED", listed, [
+        "The synapses of the explicit projections: neuron indices within the pre and post populations",
+        "(from 0; for Poisson sources the index of the synapse's own train) and, where they are given",
+        "per synapse, the weights in PyNN's units (conductances positive on the inhibitory receptor).",
+    ]) if listed else [], ["Neuron populations: (name, model, size, spikes written to spikes.csv)."]))
 
 
 def _script_head(network: Network, plan: ExportPlan, t_sim: float) -> list[str]:
-    lines = ["#!/usr/bin/env python3"]
-    lines += header_docstring(network, "PyNN", "python THIS_FILE.py --out DIR [--simulator nest] [--seed S] [--t-sim MS]", [
+    head = script_head(network, "PyNN", "python THIS_FILE.py --out DIR [--simulator nest] [--seed S] [--t-sim MS]", [
         "",
         "Units are PyNN's: ms, mV, nF, nA, uS (SNN Designer's pA, pF and nS are divided by 1000).",
         "Exported by SNN Designer; requires PyNN and a simulator backend (NEST, Brian2, NEURON).",
-    ])
-    return lines + [
-        "import argparse", "import importlib", "import json", "import math", "import os", "import sys", "import time", "",
-        "import numpy as np", "from pyNN.parameters import Sequence", "from pyNN.random import NumpyRNG, RandomDistribution", "",
+    ], ["import argparse", "import importlib", "import json", "import math", "import os", "import sys", "import time", "",
+        "import numpy as np", "from pyNN.parameters import Sequence", "from pyNN.random import NumpyRNG, RandomDistribution"], [
         f"NETWORK = {literal(plan.network)}",
         f"T_SIM = {simulated_time(t_sim, plan.dt)!r}  # ms simulated (whole time steps)",
         f"DT = {plan.dt!r}  # ms, time step",
-        f"SEED = {plan.seed}", "", "",
+        f"SEED = {plan.seed}",
+    ])
+    return head + [
         "def build(sim, rng):",
         '    """Create populations, current sources and projections after sim.setup();',
         '    returns ({name: Population}, {name: Projection})."""',
