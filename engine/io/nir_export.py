@@ -53,6 +53,7 @@ from engine.model.synapses import get_synapse
 S_PER_MS = 1e-3
 MAX_DENSE_ENTRIES = 2**24  # per projection (64 MiB as float32)
 MAX_TOTAL_DENSE_ENTRIES = 2**26
+NIR_SYNAPSES = ("static_synapse", "stdp_synapse")  # fixed weights (stdp: with learning off)
 NIR_MODELS = ("iaf_psc_delta", "iaf_psc_exp", "iaf_psc_alpha")
 UNITS = "time s, voltage mV, current pA, resistance GOhm (mV/pA); Linear weights are the engine's (mV or pA)"
 APPROXIMATIONS = {
@@ -96,6 +97,9 @@ def check_nir(network: Network) -> None:
         raise ValidationError(f"{where}: {pop.model} cannot be exported to NIR")
     for proj in network.projections:
         where = f"projection '{proj.name}'"
+        if proj.synapse not in NIR_SYNAPSES:
+            raise ValidationError(f"{where}: {proj.synapse} cannot be exported to NIR: NIR's Linear is a fixed weight "
+                                  "(no entry in engine/io/nir_export.py NIR_SYNAPSES)")
         if get_synapse(proj.synapse, where).plastic and proj.synapse_params.get("learning", 1.0):
             raise ValidationError(f"{where}: {proj.synapse} cannot be exported to NIR: NIR has no plasticity "
                                   "(switch learning off to export the current weights)")

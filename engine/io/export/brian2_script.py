@@ -186,6 +186,17 @@ BRIAN2_NEURONS: dict[str, Brian2Neuron] = {
     ),
 }
 
+def _stdp_refusal(params: dict) -> str:
+    return "" if not params.get("learning", 1.0) else (
+        "stdp_synapse with learning on cannot be exported to Brian2 yet (export to PyNEST instead, or switch "
+        "learning off)")
+
+
+# engine synapse model -> synapse_params -> why Brian2 cannot take it ("" = written as fixed-weight Synapses)
+BRIAN2_SYNAPSES: dict[str, Callable[[dict], str]] = {
+    "static_synapse": lambda params: "",
+    "stdp_synapse": _stdp_refusal,
+}
 CURRENT_DEVICES = ("dc_generator", "ac_generator", "step_current_generator", "noise_generator")
 POISSON_DEVICES = ("poisson_generator", "inhomogeneous_poisson_generator")
 
@@ -292,9 +303,14 @@ def check_brian2(network: Network) -> None:
         if pop.is_device and pop.model not in (*POISSON_DEVICES, "spike_generator", *CURRENT_DEVICES):
             raise ValidationError(f"population '{pop.name}': device {pop.model} cannot be exported to Brian2 yet")
     for proj in network.projections:
-        if get_synapse(proj.synapse, f"projection '{proj.name}'").plastic and proj.synapse_params.get("learning", 1.0):
-            raise ValidationError(f"projection '{proj.name}': {proj.synapse} with learning on cannot be exported to "
-                                  "Brian2 yet (export to PyNEST instead, or switch learning off)")
+        where = f"projection '{proj.name}'"
+        get_synapse(proj.synapse, where)
+        if proj.synapse not in BRIAN2_SYNAPSES:
+            raise ValidationError(f"{where}: synapse model {proj.synapse} cannot be exported to Brian2 yet "
+                                  "(no entry in engine/io/export/brian2_script.py BRIAN2_SYNAPSES)")
+        reason = BRIAN2_SYNAPSES[proj.synapse](proj.synapse_params)
+        if reason:
+            raise ValidationError(f"{where}: {reason}")
 
 
 def export_brian2(network: Network, seed: int | None = None, t_sim: float | None = None) -> str:

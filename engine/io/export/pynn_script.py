@@ -189,12 +189,15 @@ def _receptor(proj: Projection, where: str) -> str:
                           "so split it into an excitatory and an inhibitory projection")
 
 
-def _synapse_code(proj: Projection, weight: str | None, delay: str | None, unit: str, where: str) -> str:
-    """weight or delay None: the connector gives one value per synapse."""
+def _static_synapse(proj: Projection, values: str, unit: str, where: str) -> str:
+    return f"sim.StaticSynapse({values})"
+
+
+def _stdp_synapse(proj: Projection, values: str, unit: str, where: str) -> str:
+    """STDPMechanism(SpikePairRule, additive/multiplicative/Gutig weight dependence); learning off: static."""
     params = proj.synapse_params
-    values = ", ".join(f"{name}={code}" for name, code in (("weight", weight), ("delay", delay)) if code is not None)
-    if not get_synapse(proj.synapse, where).plastic or not params.get("learning", 1.0):
-        return f"sim.StaticSynapse({values})"
+    if not params.get("learning", 1.0):
+        return _static_synapse(proj, values, unit, where)
     if params.get("pairing", "all_to_all") != "all_to_all":
         raise ValidationError(f"{where}: nearest-neighbour STDP has no PyNN standard rule (SpikePairRule pairs all spikes)")
     divisor = 1000.0 if unit in ("nA", "uS") else 1.0
@@ -212,6 +215,23 @@ def _synapse_code(proj: Projection, weight: str | None, delay: str | None, unit:
             f"tau_minus={params['tau_minus']!r}, A_plus={lam!r}, A_minus={alpha * lam!r}),\n"
             f"            weight_dependence={dependence},\n"
             f"            {values})")
+
+
+# engine synapse model -> (projection, "weight=..., delay=...", PyNN weight unit, where) -> PyNN synapse type source
+PYNN_SYNAPSES: dict[str, Callable[[Projection, str, str, str], str]] = {
+    "static_synapse": _static_synapse,
+    "stdp_synapse": _stdp_synapse,
+}
+
+
+def _synapse_code(proj: Projection, weight: str | None, delay: str | None, unit: str, where: str) -> str:
+    """weight or delay None: the connector gives one value per synapse."""
+    get_synapse(proj.synapse, where)
+    if proj.synapse not in PYNN_SYNAPSES:
+        raise ValidationError(f"{where}: synapse model {proj.synapse} cannot be exported to PyNN "
+                              "(no entry in engine/io/export/pynn_script.py PYNN_SYNAPSES)")
+    values = ", ".join(f"{name}={code}" for name, code in (("weight", weight), ("delay", delay)) if code is not None)
+    return PYNN_SYNAPSES[proj.synapse](proj, values, unit, where)
 
 
 # The script's fixed part after build(): main() runs and records
