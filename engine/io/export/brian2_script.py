@@ -38,7 +38,7 @@ from engine.io.export.common import (
     DRAW_FUNCTION, check_common, describe_rule, describe_value, listed_block, literal, one_line, script_end,
     script_head, simulated_time, spec_literal,
 )
-from engine.io.export.plan import ExportPlan, PopulationPlan, export_plan
+from engine.io.export.plan import ConnectionPlan, ExportPlan, PopulationPlan, export_plan
 from engine.model.network import Distribution, Network, Population, Projection, value_bounds
 from engine.model.synapses import get_synapse
 
@@ -326,7 +326,7 @@ def export_brian2(network: Network, seed: int | None = None, t_sim: float | None
             lines += _spike_generator_lines(pop, plan.dt)
         elif not pop.is_device:
             lines += _neuron_group_lines(network.population(pop.name), pop, inputs.get(pop.name, []))
-    lines += _projection_lines(network, plan.dt)
+    lines += _projection_lines(network, plan)
     lines.append("    return net, group, n_synapses")
     listed = _listed_synapses(network)
     return "\n".join(lines + script_end(plan.neurons, SCRIPT_MAIN, listed_block("LISTED", listed, [
@@ -416,12 +416,13 @@ def _neuron_group_lines(pop: Population, planned: PopulationPlan, extra_eqs: lis
     return lines + [f"    net.add(group[{name}])"]
 
 
-def _projection_lines(network: Network, dt: float) -> list[str]:
+def _projection_lines(network: Network, plan: ExportPlan) -> list[str]:
     """Every projection: synapses, Poisson inputs or groups, and device currents (summed into I_stim)."""
     lines: list[str] = []
     current_terms: dict[str, list[str]] = {}
     current_objects: list[list[str]] = []
-    for j, proj in enumerate(network.projections):
+    dt = plan.dt
+    for j, (proj, conn) in enumerate(zip(network.projections, plan.connections)):
         pre = network.population(proj.pre)
         if pre.model in CURRENT_DEVICES:
             term, obj = _current_lines(network, proj, j, dt)
@@ -432,7 +433,7 @@ def _projection_lines(network: Network, dt: float) -> list[str]:
         elif pre.model in POISSON_DEVICES:
             lines += _poisson_group_lines(network, proj, j, dt)
         else:
-            lines += _synapse_lines(network, proj)
+            lines += _synapse_lines(network, proj, conn)
     if current_objects:
         lines += ["", "    # device currents: every step the group's I_stim is the sum of its sources"]
         for obj in current_objects:
@@ -479,37 +480,36 @@ def _on_pre(post_model: str, weight, w_code: str, unit: str) -> str:
             + inhibitory.format(w=f"{w_code} * int({w_code} < 0 * {unit})"))
 
 
-def _connect_lines(proj: Projection, var: str, pre_size: int, post_size: int) -> list[str]:
-    rule = proj.rule
-    same = proj.pre == proj.post
-    no_autapses = same and not rule.allow_autapses
-    if rule.rule == "explicit":
-        if not rule.pre_indices:
+def _connect_lines(conn: ConnectionPlan, var: str, pre_size: int, post_size: int) -> list[str]:
+    """Synapses.connect() of a connection of the export plan, with NEST's rule semantics."""
+    if conn.listed:
+        if not conn.listed_pre:
             return ["    # (no synapses listed)"]
-        listed = f"LISTED[{literal(proj.name)}]"
+        listed = f"LISTED[{literal(conn.name)}]"
         return [f"    # the listed synapses (in LISTED at the end of this file), repeated pairs as separate synapses",
                 f'    {var}.connect(i=np.asarray({listed}["pre"]), j=np.asarray({listed}["post"]))']
-    if rule.rule == "all_to_all":
+    spec = conn.conn_spec
+    rule, multapses = spec["rule"], spec.get("allow_multapses", True)
+    no_autapses = conn.pre == conn.post and not spec.get("allow_autapses", True)
+    if rule == "all_to_all":
         condition = "condition='i != j'" if no_autapses else ""
         return [f"    {var}.connect({condition})"]
-    if rule.rule == "one_to_one":
+    if rule == "one_to_one":
         return [f"    {var}.connect(j='i')"]
-    if rule.rule == "pairwise_bernoulli":
+    if rule == "pairwise_bernoulli":
         cond = ", condition='i != j'" if no_autapses else ""
-        return [f"    {var}.connect(p={rule.p!r}{cond})"]
-    if rule.rule == "fixed_indegree":
-        return [f"    post, pre = fixed_degree({rule.indegree}, {post_size}, {pre_size}, {no_autapses}, "
-                f"{rule.allow_multapses}, rng)",
+        return [f"    {var}.connect(p={spec['p']!r}{cond})"]
+    if rule == "fixed_indegree":
+        return [f"    post, pre = fixed_degree({spec['indegree']}, {post_size}, {pre_size}, {no_autapses}, {multapses}, rng)",
                 f"    {var}.connect(i=pre, j=post)"]
-    if rule.rule == "fixed_outdegree":
-        return [f"    pre, post = fixed_degree({rule.outdegree}, {pre_size}, {post_size}, {no_autapses}, "
-                f"{rule.allow_multapses}, rng)",
+    if rule == "fixed_outdegree":
+        return [f"    pre, post = fixed_degree({spec['outdegree']}, {pre_size}, {post_size}, {no_autapses}, {multapses}, rng)",
                 f"    {var}.connect(i=pre, j=post)"]
-    return [f"    pre, post = fixed_total({rule.N}, {pre_size}, {post_size}, {no_autapses}, {rule.allow_multapses}, rng)",
+    return [f"    pre, post = fixed_total({spec['N']}, {pre_size}, {post_size}, {no_autapses}, {multapses}, rng)",
             f"    {var}.connect(i=pre, j=post)"]
 
 
-def _synapse_lines(network: Network, proj: Projection) -> list[str]:
+def _synapse_lines(network: Network, proj: Projection, conn: ConnectionPlan) -> list[str]:
     pre, post = network.population(proj.pre), network.population(proj.post)
     if proj.rule.rule == "explicit" and not proj.rule.pre_indices:
         return ["", f"    # {one_line(proj.name)}: explicit, no synapses listed: nothing to connect"]
@@ -531,7 +531,7 @@ def _synapse_lines(network: Network, proj: Projection) -> list[str]:
     model_arg = f"model={literal(model)}, " if model else ""
     lines.append(f"    syn = b2.Synapses(group[{literal(proj.pre)}], group[{literal(proj.post)}], "
                  f"{model_arg}on_pre={literal(on_pre)}{delay_arg})")
-    lines += _connect_lines(proj, "syn", pre.size, post.size)
+    lines += _connect_lines(conn, "syn", pre.size, post.size)
     if drawn_weight and isinstance(proj.weight, tuple):
         lines.append(f"    syn.weight = np.asarray(LISTED[{literal(proj.name)}][\"weight\"]) * {unit}  # one weight per listed synapse")
     elif drawn_weight:

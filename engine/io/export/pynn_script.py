@@ -43,7 +43,7 @@ from engine.io.export.common import (
     check_common, describe_rule, describe_value, listed_block, literal, one_line, script_end, script_head,
     simulated_time,
 )
-from engine.io.export.plan import ExportPlan, PopulationPlan, export_plan
+from engine.io.export.plan import ConnectionPlan, ExportPlan, PopulationPlan, export_plan
 from engine.model.network import Distribution, Network, Population, Projection, value_bounds
 from engine.model.synapses import get_synapse
 
@@ -163,20 +163,22 @@ def _one_to_one(size: int) -> str:
     return "sim.AllToAllConnector()" if size == 1 else "sim.OneToOneConnector()"
 
 
-def _connector_code(rule, same: bool, size: int) -> str:
-    selfc = f"allow_self_connections={rule.allow_autapses}"
-    repl = f"with_replacement={rule.allow_multapses}"
-    if rule.rule == "all_to_all":
+def _connector_code(spec: dict, same: bool, size: int) -> str:
+    """The PyNN connector of a NEST conn_spec from the export plan (not for listed synapses)."""
+    rule = spec["rule"]
+    selfc = f"allow_self_connections={spec.get('allow_autapses', True)}"
+    repl = f"with_replacement={spec.get('allow_multapses', True)}"
+    if rule == "all_to_all":
         return f"sim.AllToAllConnector({selfc})" if same else "sim.AllToAllConnector()"
-    if rule.rule == "one_to_one":
+    if rule == "one_to_one":
         return _one_to_one(size)
-    if rule.rule == "pairwise_bernoulli":
-        return f"sim.FixedProbabilityConnector({rule.p!r}, {selfc}, rng=rng)"
-    if rule.rule == "fixed_indegree":
-        return f"sim.FixedNumberPreConnector({rule.indegree}, {selfc}, {repl}, rng=rng)"
-    if rule.rule == "fixed_outdegree":
-        return f"sim.FixedNumberPostConnector({rule.outdegree}, {selfc}, {repl}, rng=rng)"
-    return f"sim.FixedTotalNumberConnector({rule.N}, {selfc}, {repl}, rng=rng)"
+    if rule == "pairwise_bernoulli":
+        return f"sim.FixedProbabilityConnector({spec['p']!r}, {selfc}, rng=rng)"
+    if rule == "fixed_indegree":
+        return f"sim.FixedNumberPreConnector({spec['indegree']}, {selfc}, {repl}, rng=rng)"
+    if rule == "fixed_outdegree":
+        return f"sim.FixedNumberPostConnector({spec['outdegree']}, {selfc}, {repl}, rng=rng)"
+    return f"sim.FixedTotalNumberConnector({spec['N']}, {selfc}, {repl}, rng=rng)"
 
 
 def _receptor(proj: Projection, where: str) -> str:
@@ -310,8 +312,8 @@ def export_pynn(network: Network, seed: int | None = None, t_sim: float | None =
     for pop in plan.populations:
         lines += _population_lines(network.population(pop.name), pop)
     listed: dict[str, dict[str, list]] = {}
-    for proj in network.projections:
-        lines += _projection_lines(network, proj, listed)
+    for proj, conn in zip(network.projections, plan.connections):
+        lines += _projection_lines(network, proj, conn, listed)
     lines.append("    return pop, prj")
     return "\n".join(lines + script_end(plan.neurons, SCRIPT_MAIN, listed_block("LISTED", listed, [
         "The synapses of the explicit projections: neuron indices within the pre and post populations",
@@ -364,7 +366,7 @@ def _population_lines(pop: Population, planned: PopulationPlan) -> list[str]:
     return lines
 
 
-def _projection_lines(network: Network, proj: Projection, listed: dict) -> list[str]:
+def _projection_lines(network: Network, proj: Projection, conn: ConnectionPlan, listed: dict) -> list[str]:
     where = f"projection '{proj.name}'"
     pre, post = network.population(proj.pre), network.population(proj.post)
     entry = PYNN_CELLS[post.model]
@@ -384,7 +386,7 @@ def _projection_lines(network: Network, proj: Projection, listed: dict) -> list[
     if negate:
         note += ", as a positive conductance on the inhibitory receptor"
     source = f"pop[{literal(proj.pre)}]"
-    connector = _connector_code(proj.rule, proj.pre == proj.post, post.size)
+    connector = _connector_code(conn.conn_spec, proj.pre == proj.post, post.size)
     lines = ["", head]
     if pre.model == "poisson_generator":
         source, connector, extra = _poisson_source(pre, post, proj, where)
