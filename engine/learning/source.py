@@ -3,7 +3,7 @@
 Samples of the chosen split are shown one after another: sample k of the schedule from
 start + k (presentation + rest) for `presentation` ms, then `rest` ms of silence. Each epoch
 presents the split (or its first n_samples) in a new order drawn from order_seed; the
-train/test cut is drawn once from split_seed (engine.io.datasets.split_indices), so a test
+train/test cut is drawn once from split_seed (engine.learning.datasets.split_indices), so a test
 sample is never shown in a training schedule.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from engine.errors import ValidationError
-from engine.io.datasets import Dataset, load_dataset, split_indices
+from engine.learning.datasets import Dataset, load_dataset, split_indices
 from engine.learning.encoders import delta_spikes, latency_spikes, rate_spikes
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from engine import Network, Population, Projection, Simulator, ValidationError
-from engine.io import datasets
+from engine.learning import datasets
 from engine.learning.encoders import delta_spikes, latency_spikes, rate_spikes
 from engine.learning.source import schedule, split_of
 
