@@ -212,7 +212,6 @@ class AnalysisView(Viewer):
 
     def __init__(self, session: LiveSession, recorded: RecordedData, **params):
         super().__init__(session=session, recorded=recorded, **params)
-        analysis.load_elephant()  # once per process (~2 s, with the first page), not on the first pause
         self._stale = False  # data arrived since the last computation
         self._computed_at = 0.0  # time.monotonic()
         self._traces_seen = list(session.traces)
@@ -263,7 +262,8 @@ class AnalysisView(Viewer):
         self.session.param.watch(self._on_traces, "traces")
         self.session.param.watch(lambda _e: self._clear(), "reset_count")
         self.population_select.param.watch(lambda e: setattr(self, "population", e.new or ""), "value")
-        self.param.watch(lambda *_events: self.refresh(), ["window", "population", "neuron", "open"])
+        # these come from the page's widgets, outside the document lock the figures' sources need
+        self.param.watch(lambda *_events: pn.state.execute(self.refresh), ["window", "population", "neuron", "open"])
         self.param.watch(self._show, "result")
         self.export_kind.param.watch(lambda _e: self._update_download(), "value")
         self._on_populations()
@@ -360,8 +360,7 @@ class AnalysisView(Viewer):
         how = ("exact (not running)" if result.exact else
                "live, newest spikes only (too many for a live update; Pause for the whole window)" if result.shortened
                else f"live, updated {ANALYSIS_HZ}× a second")
-        return (f"<span class='analysis-note' data-t-start='{result.t_start!r}' data-t-stop='{result.t_stop!r}' "
-                f"data-exact='{str(result.exact).lower()}'>Window {result.t_start / 1000:.3f}–{result.t_stop / 1000:.3f} s"
+        return (f"<span class='analysis-note'>Window {result.t_start / 1000:.3f}–{result.t_stop / 1000:.3f} s"
                 f" · {html.escape(how)} · Fano factor from {analysis.COUNT_BIN_MS:g} ms counts · synchrony: spike "
                 f"contrast (Ciba et al. 2018)</span>")
 
@@ -382,7 +381,8 @@ class AnalysisView(Viewer):
                 + "</tr>")
         head = ("<tr><th>population</th><th>neurons</th><th>spikes</th><th>mean rate (Hz)</th><th>CV of ISIs</th>"
                 "<th>Fano factor</th><th>synchrony</th></tr>")
-        return f"<table class='analysis'>{head}{''.join(rows)}</table>"
+        return (f"<table class='analysis' data-t-start='{result.t_start!r}' data-t-stop='{result.t_stop!r}' "
+                f"data-exact='{str(result.exact).lower()}'>{head}{''.join(rows)}</table>")
 
     # -- exports ------------------------------------------------------------------------------------
     def _update_download(self) -> None:

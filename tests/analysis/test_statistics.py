@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 
+import elephant_reference as reference
 import neo
 import numpy as np
 import pytest
 import quantities as pq
 from elephant import statistics as elephant_statistics
 from elephant.conversion import BinnedSpikeTrain
-from elephant.spike_train_synchrony import spike_contrast as elephant_spike_contrast
 
 from engine import Simulator, ValidationError, analysis
 from engine.io import load_network
@@ -20,33 +20,18 @@ EXAMPLES = "assets/examples"
 DT = 0.1
 
 
-def elephant_trains(neurons, times, size, t_start, t_stop, dt=DT) -> list[neo.SpikeTrain]:
-    """One neo.SpikeTrain per neuron with its spikes in (t_start, t_stop] (times on the dt grid)."""
-    inside = (times > t_start + dt / 2) & (times <= t_stop + dt / 2)
-    return [neo.SpikeTrain(np.sort(np.minimum(times[inside & (neurons == i)], t_stop)), units="ms",
-                           t_start=t_start, t_stop=t_stop) for i in range(size)]
+def elephant_trains(neurons, times, size, t_start, t_stop, dt=DT):
+    return reference.elephant_trains(neurons, times, size, t_start, t_stop, dt)
 
 
-def assert_matches_elephant(stats, trains, t_start, t_stop, dt=DT, count_bin_ms=analysis.COUNT_BIN_MS):
-    rates = [float(elephant_statistics.mean_firing_rate(st).rescale("Hz")) for st in trains]
-    np.testing.assert_allclose(stats.rates, rates, rtol=1e-12)
-    isis = [elephant_statistics.isi(st).magnitude for st in trains]
-    np.testing.assert_allclose(np.sort(stats.isis), np.sort(np.concatenate(isis)), atol=1e-6)
-    cvs = np.array([elephant_statistics.cv(i) if len(i) >= 2 else np.nan for i in isis])
-    np.testing.assert_allclose(stats.cv, cvs, rtol=1e-6, atol=1e-9)
-    assert stats.mean_cv == pytest.approx(np.nanmean(cvs), rel=1e-6)
-    # Fano factor of each neuron's counts in bins (t_start + k b, t_start + (k+1) b]: the
-    # bins' spike trains, cut by Elephant at half steps so no spike lies on a cut
-    n_bins = int(round((t_stop - t_start) / count_bin_ms))
-    edges = t_start + dt / 2 + count_bin_ms * np.arange(n_bins + 1)
-    fanos = []
-    for st in trains:
-        pieces = [st.time_slice(a * pq.ms, b * pq.ms) for a, b in zip(edges[:-1], edges[1:])]
-        fanos.append(elephant_statistics.fanofactor(pieces) if len(st) else np.nan)
-    np.testing.assert_allclose(stats.fano, fanos, rtol=1e-9)
-    sample = analysis.synchrony_sample(len(trains))
-    expected = elephant_spike_contrast([trains[i] for i in sample], min_bin=analysis.SPIKE_CONTRAST_MIN_BIN_MS * pq.ms)
-    assert stats.synchrony == pytest.approx(expected, rel=1e-9)
+def assert_matches_elephant(stats, trains, t_start, t_stop, dt=DT):
+    want = reference.elephant_statistics_of(trains, t_start, t_stop, dt)
+    np.testing.assert_allclose(stats.rates, want["rates"], rtol=1e-12)
+    np.testing.assert_allclose(np.sort(stats.isis), np.sort(np.concatenate(want["isis"])), atol=1e-6)
+    np.testing.assert_allclose(stats.cv, want["cv"], rtol=1e-6, atol=1e-9)
+    assert stats.mean_cv == pytest.approx(np.nanmean(want["cv"]), rel=1e-6)
+    np.testing.assert_allclose(stats.fano, want["fano"], rtol=1e-9)
+    assert stats.synchrony == pytest.approx(want["synchrony"], rel=1e-9)
 
 
 def test_statistics_of_known_trains():
