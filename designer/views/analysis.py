@@ -39,7 +39,7 @@ from designer.session import LiveSession
 
 WINDOW_CHOICES = {"last 1 s": 1000.0, "last 2 s": 2000.0, "last 5 s": 5000.0, "last 10 s": 10000.0}
 ANALYSIS_HZ = 2  # computations per second at most while running
-LIVE_MAX_SPIKES = 300_000  # spikes per computation while running (~40 ms here); paused: all
+LIVE_MAX_SPIKES = 100_000  # spikes per computation while running (15-25 ms here, 60-110 ms at load 8); paused: all
 NEURON_RATE_BIN_MS = 50.0
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
 EXPORTS = {
@@ -204,7 +204,7 @@ class AnalysisView(Viewer):
 
     session = param.ClassSelector(class_=LiveSession)
     recorded = param.ClassSelector(class_=RecordedData)
-    window = param.Selector(default="last 2 s", objects=list(WINDOW_CHOICES), doc="how much of the newest data")
+    window = param.Selector(default="last 1 s", objects=list(WINDOW_CHOICES), doc="how much of the newest data")
     population = param.String(default="", doc="the selected neuron's population")
     neuron = param.Integer(default=0, bounds=(0, None), doc="the selected neuron's index in its population")
     open = param.Boolean(default=False, doc="the panel is shown (nothing is computed while it is closed)")
@@ -228,7 +228,8 @@ class AnalysisView(Viewer):
         self.neuron_input = pn.widgets.IntInput.from_param(self.param.neuron, name="Neuron #", width=90)
         self.export_kind = pn.widgets.Select(name="Export panel", options=list(EXPORTS), width=190)
         self.download = pn.widgets.FileDownload(callback=self._file, label="Download", filename="analysis.csv",
-                                                width=100, name="analysis-download", disabled=True)
+                                                width=100, name="analysis-download", disabled=True,
+                                                margin=(24, 5, 5, 5))  # level with the labelled selects
         self.table = pn.pane.HTML("", name="analysis-table", sizing_mode="stretch_width", stylesheets=[TABLE_CSS])
         self.note = pn.pane.HTML(EMPTY_NOTE, name="analysis-note", stylesheets=[TABLE_CSS], sizing_mode="stretch_width")
 
@@ -254,6 +255,7 @@ class AnalysisView(Viewer):
                                      line_color="white", source=self.neuron_isis_source)
         self.neuron_rate_figure.step(x="t", y="rate", mode="after", line_width=2, line_color="#0f766e",
                                      source=self.neuron_rate_source)
+        self.neuron_rate_figure.y_range.start = 0  # a rate from 80 to 100 Hz should not look like on/off
 
     def _wire(self) -> None:
         self.recorded.param.watch(self._on_data, "t")
@@ -263,7 +265,8 @@ class AnalysisView(Viewer):
         self.session.param.watch(lambda _e: self._clear(), "reset_count")
         self.population_select.param.watch(lambda e: setattr(self, "population", e.new or ""), "value")
         # these come from the page's widgets, outside the document lock the figures' sources need
-        self.param.watch(lambda *_events: pn.state.execute(self.refresh), ["window", "population", "neuron", "open"])
+        self.param.watch(lambda *_events: pn.state.execute(self.refresh, schedule=True),
+                         ["window", "population", "neuron", "open"])
         self.param.watch(self._show, "result")
         self.export_kind.param.watch(lambda _e: self._update_download(), "value")
         self._on_populations()
@@ -287,13 +290,16 @@ class AnalysisView(Viewer):
             self.refresh()  # a step, or the last frame before a pause: exact at once
 
     def _on_status(self, event) -> None:
-        # paused (or stopped): the live result becomes the exact one
+        # paused (or stopped): the live result becomes the exact one, once the session has handed
+        # out the frames that came with the pause (after this watcher: see LiveSession.poll)
         if event.new != "running" and (self._stale or (self.result is not None and not self.result.exact)):
-            self.refresh()
+            self._stale = True
+            pn.state.execute(self.tick, schedule=True)
 
     def tick(self) -> None:
-        """The periodic callback: a live update if new data came and the last one is old enough."""
-        if self._stale and time.monotonic() - self._computed_at >= 1.0 / ANALYSIS_HZ:
+        """The periodic callback: an update if new data came and (while running) the last one is
+        old enough."""
+        if self._stale and (self.session.status != "running" or time.monotonic() - self._computed_at >= 1.0 / ANALYSIS_HZ):
             self.refresh()
 
     def refresh(self) -> None:
@@ -350,6 +356,8 @@ class AnalysisView(Viewer):
         self.neuron_isis_source.data = {"left": own.edges[:-1], "right": own.edges[1:],
                                         "count": next(iter(own.counts.values()))}
         starts, rate = result.neuron_rate
+        if starts.size:  # the last bin's step drawn to its end
+            starts, rate = np.append(starts, starts[-1] + NEURON_RATE_BIN_MS), np.append(rate, rate[-1])
         self.neuron_rate_source.data = {"t": starts, "rate": rate}
         label = f"{result.neuron[0]} #{result.neuron[1]}" if result.neuron else "the selected neuron"
         self.neuron_isis_figure.title.text = f"ISIs of {label}"

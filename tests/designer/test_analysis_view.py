@@ -38,7 +38,7 @@ def view(ei_spikes):
     session = LiveSession(DesignState(network))
     session.populations = names
     recorded = RecordedData(session)
-    yield AnalysisView(session, recorded)
+    yield AnalysisView(session, recorded, window="last 2 s")
     session.close()
 
 
@@ -68,6 +68,7 @@ def test_nothing_is_computed_while_the_panel_is_closed(view, ei_spikes):
 
 
 def test_live_updates_are_throttled_and_paused_results_are_exact(view, ei_spikes, monkeypatch):
+    monkeypatch.setattr(analysis_view, "LIVE_MAX_SPIKES", 10**7)  # the whole window live too (see the next test)
     view.open = True
     feed(view, ei_spikes, 1500.0)
     assert view.result is None  # running: frames only mark the panel stale; the periodic tick computes

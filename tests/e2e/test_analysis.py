@@ -105,12 +105,14 @@ def test_the_analysis_panel_agrees_with_elephant_live_and_exactly_after_pause(ap
     spikes = exported_spikes(app, tmp_path)
     newest = max(times.max() for _, times in spikes.values())
     assert later["t_stop"] <= paused["t_stop"] <= state["t_ms"] + 1e-9 and newest <= paused["t_stop"] + 1e-9
-    assert paused["t_start"] == pytest.approx(max(0.0, paused["t_stop"] - 2000.0))
+    assert paused["t_start"] == pytest.approx(max(0.0, paused["t_stop"] - 1000.0))
     for analysis_shown in (first, later, paused):  # the live numbers too: the export holds their windows
         assert_agrees_with_elephant(analysis_shown, spikes)
 
     app.locator(".card-header").filter(has_text="Analysis").scroll_into_view_if_needed()
     app.screenshot(path=str(screenshot_dir / "analysis-1366x768.png"))
+    app.locator(".bk-Canvas").last.scroll_into_view_if_needed()  # the selected neuron's plots, at the bottom
+    app.screenshot(path=str(screenshot_dir / "analysis-neuron-1366x768.png"))
     rows = list(csv.reader(io.StringIO(download(app, "Download", tmp_path).decode())))  # the statistics table
     assert rows[0][0] == "population" and {r[0] for r in rows[1:]} == {"exc", "inh"}
     assert float(rows[1][rows[0].index("mean_cv_isi")]) == paused["rows"][rows[1][0]]["cv"]["value"]
