@@ -5,7 +5,6 @@ its CSV and PNG download. Screenshot: artifacts/screenshots/analysis-1366x768.pn
 from __future__ import annotations
 
 import csv
-import functools
 import io
 
 import elephant_reference as reference
