@@ -111,7 +111,10 @@ def analyse(session: LiveSession, recorded: RecordedData, window_ms: float, neur
     pops, neurons, times = recorded.spikes_between(t_start + dt / 2, t_stop + dt / 2)
     shortened = False
     if not exact and times.size > LIVE_MAX_SPIKES:
-        t_start = float(np.rint(np.sort(times)[-LIVE_MAX_SPIKES] / dt)) * dt
+        cut = times.size - LIVE_MAX_SPIKES  # the newest LIVE_MAX_SPIKES spikes (a partition: no full sort)
+        t_start = float(np.rint(np.partition(times, cut)[cut] / dt)) * dt
+        newer = times > t_start + dt / 2
+        pops, neurons, times = pops[newer], neurons[newer], times[newer]
         shortened = True
     statistics, windows = {}, {}
     for index, name, size in shown_populations(session):
