@@ -264,6 +264,7 @@ class AnalysisView(Viewer):
         self.recorded.param.watch(self._on_data, "t")
         self.session.param.watch(self._on_status, "status")
         self.session.param.watch(self._on_populations, "populations")
+        self.param.watch(self._bound_neuron, "population")
         self.session.param.watch(self._on_traces, "traces")
         self.session.param.watch(lambda _e: self._clear(), "reset_count")
         self.population_select.param.watch(lambda e: setattr(self, "population", e.new or ""), "value")
@@ -327,6 +328,15 @@ class AnalysisView(Viewer):
         if self.population not in names:
             self.population = names[0] if names else ""
         self.population_select.value = self.population or None
+        self._bound_neuron()
+
+    def _bound_neuron(self, *_events) -> None:
+        """The neuron chooser ends at the population's last neuron."""
+        sizes = {name: size for _, name, size in shown_populations(self.session)}
+        last = sizes.get(self.population, 1) - 1
+        self.neuron_input.end = max(0, last)
+        if self.neuron > last:
+            self.neuron = max(0, last)
 
     def _on_traces(self, event) -> None:
         """A tap on a raster row adds that neuron's trace: select the newest one added."""

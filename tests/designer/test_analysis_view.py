@@ -124,6 +124,9 @@ def test_the_selected_neuron_follows_a_tapped_raster_row(view, ei_spikes):
     assert next(iter(result.neuron_isis.counts.values())).sum() == train.size - 1
     view.neuron_input.value = 3  # the chooser
     assert view.result.neuron == ("inh", 3)
+    assert view.neuron_input.end == 199  # inh has 200 neurons
+    view.population_select.value = "exc"
+    assert view.neuron_input.end == 799 and view.result.neuron == ("exc", 3)
 
 
 def test_exports_hold_what_the_panel_shows(view, ei_spikes):
