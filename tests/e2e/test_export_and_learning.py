@@ -5,11 +5,14 @@ Screenshots go to artifacts/screenshots/export-*.png.
 from __future__ import annotations
 
 import functools
+import io
 import json
 
 import numpy as np
 import pytest
-from page_helpers import TIMEOUT_MS, node, open_app, select_edge, select_node, wait_state
+from page_helpers import (
+    TIMEOUT_MS, node, open_app, read_design, select_edge, select_node, set_field_and_wait_applied, wait_state,
+)
 from playwright.sync_api import Page, expect
 
 from engine import Connectivity, Network, Population, Projection
@@ -69,6 +72,19 @@ def test_export_menu_downloads_scripts_data_and_figures(app: Page, tmp_path, scr
     assert rows[0] == "population,neuron,time_ms"
     times = np.array([float(r.split(",")[2]) for r in rows[1:]])
     assert len(rows) > 1000 and times.min() > 0 and {r.split(",")[0] for r in rows[1:]} == {"exc", "inh"}
+
+    # the recorded rates: one row per whole 5 ms bin (none twice), each the rate of the saved spikes
+    choose_export(app, "Everything recorded (NPZ)")
+    with np.load(io.BytesIO(download_export(app, tmp_path)), allow_pickle=False) as saved:
+        rate_times, rate_hz, sizes = saved["rate_time_ms"], saved["rate_hz"], saved["population_sizes"]
+        spike_population, spike_step = saved["spike_population"], saved["spike_step"]
+        steps_per_bin, n_bins = int(round(5.0 / float(saved["dt_ms"]))), int(saved["t_ms"] // 5.0)
+    # (at 1x the small default network keeps up: no frame is dropped, so no bin is missing)
+    np.testing.assert_allclose(rate_times, np.arange(n_bins) * 5.0, atol=1e-9)
+    assert n_bins >= 60
+    for p in np.unique(spike_population):
+        counts = np.bincount(spike_step[spike_population == p] // steps_per_bin, minlength=n_bins)[:n_bins]
+        np.testing.assert_allclose(rate_hz[:, p], counts / 5e-3 / sizes[p], rtol=1e-12)
 
     choose_export(app, "Raster figure (PNG)")
     assert download_export(app, tmp_path).startswith(b"\x89PNG")
@@ -130,3 +146,16 @@ def test_learning_can_be_frozen_while_running(app: Page, screenshot_dir):
     assert mean_frozen == mean_later  # frozen weights do not move
     assert "learning" in title
     app.screenshot(path=str(screenshot_dir / "export-04-learning-frozen.png"))
+
+
+def test_a_drawn_weight_can_be_scaled_and_redrawn_or_clamped(app: Page, screenshot_dir):
+    """stdp_pattern's relay→readout weights are uniform(80, 160): scale them by -1 (inhibitory),
+    bound them, and choose how draws outside the bounds are kept."""
+    app.open_app("?example=stdp_pattern")
+    select_edge(app, "relay→readout")
+    expect(app.get_by_text("1 x uniform(low=80, high=160)")).to_be_visible()
+    set_field_and_wait_applied(app, "Weight scale", "0.5")
+    weight = read_design(app)["projections"][1]["weight"]
+    assert (weight["scale"], weight["clip"]) == (0.5, "redraw")
+    expect(app.get_by_text("0.5 x uniform(low=80, high=160)")).to_be_visible()
+    app.screenshot(path=str(screenshot_dir / "export-05-drawn-weight.png"))
