@@ -20,6 +20,7 @@ from engine.io import load_network, network_from_json
 
 from designer.session import LiveSession, active_runner_count
 from designer.state import DesignState, live_differences, palette_entries
+from designer.views.analysis import AnalysisView
 from designer.views.browser_bridge import BrowserBridge
 from designer.recording import RecordedData
 from designer.views.export import ExportMenu
@@ -120,6 +121,7 @@ class DesignerApp:
         self.weights = WeightsView(self.session)
         self.recorded = self.raster.recorded
         self.export = ExportMenu(self.state, self.recorded)
+        self.analysis = AnalysisView(self.session, self.recorded)
         self.bridge = BrowserBridge()
         self.gallery = pn.widgets.Select(name="Open an example", options=["—"] + list(self.examples), value="—", width=150)
         self.gallery_text = NamedHTML("", sizing_mode="stretch_width", name="gallery-text")
@@ -333,7 +335,7 @@ class DesignerApp:
                         sizing_mode="stretch_width")
         live = pn.Column(self.controls, self.raster,
                          pn.Row(self.traces, self.rates, sizing_mode="stretch_width"), self.weights,
-                         sizing_mode="stretch_width")
+                         self.analysis, sizing_mode="stretch_width")
         page = pn.Column(header, editor, live, sizing_mode="stretch_width")
         style_html_panes(page)
         return page
