@@ -14,6 +14,9 @@ from engine.neuromorphic import (
     load_hardware_table, quantisation_error,
 )
 from engine.runtime import RATE_BIN_MS, Frame, Runner, Simulator, TraceRequest, warm_up
+from engine.learning.datasets import Dataset, load_dataset  # after runtime: the trainer builds on it
+from engine.learning.readout import DeltaReadout, VoteReadout, accuracy, confusion_matrix
+from engine.learning.trainer import EpochResult, Evaluation, Trainer, find_roles, is_trainable
 
 __all__ = [
     "analysis",
@@ -23,4 +26,6 @@ __all__ = [
     "RATE_BIN_MS", "Frame", "Runner", "Simulator", "TraceRequest", "warm_up",
     "DISCLAIMER", "EfficiencyMetrics", "FitVerdict", "check_fit", "design_figures", "estimate_energy",
     "load_energy_table", "load_hardware_table", "quantisation_error",
+    "Dataset", "load_dataset", "DeltaReadout", "VoteReadout", "accuracy", "confusion_matrix",
+    "EpochResult", "Evaluation", "Trainer", "find_roles", "is_trainable",
 ]

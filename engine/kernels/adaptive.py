@@ -7,23 +7,15 @@ from enum import IntEnum
 
 import numpy as np
 
+from engine.kernels.lif import IafPscExpConstants
 from engine.kernels.options import kernel
 from engine.kernels.spikes import emit_spike
 
 
-class IafPscExpAdaptiveConstants(IntEnum):
-    THETA = 0  # V_th - E_L: the threshold before adaptation
-    V_RESET = 1  # V_reset - E_L
-    I_E = 2
-    REFRACTORY_STEPS = 3
-    P22 = 4  # exp(-dt/tau_m)
-    P20 = 5  # tau_m/C_m (1 - P22)
-    P11_EX = 6  # exp(-dt/tau_syn_ex)
-    P11_IN = 7
-    P21_EX = 8  # synaptic current -> V (NEST's PropagatorExp)
-    P21_IN = 9
-    THETA_DECAY = 10  # exp(-dt/tau_theta)
-    THETA_PLUS = 11  # threshold increase per spike (mV)
+# iaf_psc_exp's columns, then THETA_DECAY = exp(-dt/tau_theta) and THETA_PLUS (mV per spike);
+# THETA stays V_th - E_L, the threshold before adaptation
+IafPscExpAdaptiveConstants = IntEnum("IafPscExpAdaptiveConstants",
+                                     [*IafPscExpConstants.__members__, "THETA_DECAY", "THETA_PLUS"], start=0)
 
 
 @kernel

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -120,8 +121,10 @@ class Trainer:
         self.sim.set_param(self.roles.projection, "learning", 1.0 if on else 0.0)
         self.sim.set_param(self.roles.learner, "theta_plus", self._learning_params["theta_plus"] if on else 0.0)
 
-    def train_epoch(self, n_samples: int = 0, evaluate: bool = True, n_test: int = 0) -> EpochResult:
-        """One pass over the training split (its first n_samples if > 0), then (optionally) the test split."""
+    def train_epoch(self, n_samples: int = 0, evaluate: bool = True, n_test: int = 0,
+                    on_progress: Callable[[dict], None] | None = None) -> EpochResult:
+        """One pass over the training split (its first n_samples if > 0), then (optionally) the test split
+        (its first n_test if > 0). `on_progress` gets each learning-curve point as it is made."""
         started, t0 = time.perf_counter(), self.sim.t
         self._set_learning(True)
         plan, steps, counts = self._present("train", len(self.epochs), n_samples)
@@ -137,6 +140,8 @@ class Trainer:
             epoch_vote.learn(counts[k], label)
             if (k + 1) % 50 == 0 or k + 1 == plan.labels.size:
                 self._curve_point(online_vote, online_linear, plan.labels[:k + 1], time.perf_counter() - started)
+                if on_progress is not None:
+                    on_progress(self.curve[-1])
         self.vote = epoch_vote  # labels from the latest weights: the epoch's own responses
         sim_s = (self.sim.t - t0) * 1e-3
         wall_s = time.perf_counter() - started
@@ -145,6 +150,9 @@ class Trainer:
                              accuracy(online_vote, plan.labels), accuracy(online_linear, plan.labels),
                              self.evaluate("test", n_test) if evaluate else None, wall_s, sim_s)
         self.epochs.append(result)
+        if result.test is not None:  # the curve's held-out points: one per epoch
+            self.curve[-1] = {**self.curve[-1], "accuracy_test": result.test.accuracy_vote,
+                              "accuracy_test_linear": result.test.accuracy_linear}
         return result
 
     def _curve_point(self, vote, linear, labels, wall_s: float) -> None:

@@ -33,7 +33,9 @@ def small_digits(n_exc=40, **source):
 def trained():
     network = small_digits()
     trainer = Trainer(network)
-    result = trainer.train_epoch(n_samples=300, n_test=150)
+    progress = []
+    result = trainer.train_epoch(n_samples=300, n_test=150, on_progress=progress.append)
+    assert [point["samples"] for point in progress] == [50, 100, 150, 200, 250, 300]
     return trainer, result
 
 
@@ -75,9 +77,11 @@ def test_evaluation_freezes_weights_and_thresholds(trained):
     assert theta.max() > 1.0 and np.allclose(trainer.sim.compiled.state.theta, theta * decay, rtol=1e-6)
 
 
-def test_learning_curve_points_every_50_training_samples(trained):
-    trainer, _ = trained
+def test_learning_curve_points_every_50_training_samples_and_the_held_out_one_at_the_end(trained):
+    trainer, result = trained
     assert [point["samples"] for point in trainer.curve] == [50, 100, 150, 200, 250, 300]
+    assert trainer.curve[-1]["accuracy_test"] == result.test.accuracy_vote
+    assert trainer.curve[-1]["accuracy_train_online"] > trainer.curve[0]["accuracy_train_online"]
 
 
 def test_cli_run_trains_and_writes_accuracy_per_epoch(tmp_path):
