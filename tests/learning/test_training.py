@@ -96,3 +96,16 @@ def test_cli_run_trains_and_writes_accuracy_per_epoch(tmp_path):
     assert all(0.0 <= a <= 1.0 for a in summary["accuracy_train"] + summary["accuracy_test"])
     assert summary["training_samples"] == 80 and summary["epochs"][0]["test"]["n_samples"] == 90
     assert "epoch 2:" in done.stdout
+
+
+def test_receptive_fields_look_like_the_digits_their_neurons_are_labelled_with(trained):
+    trainer, _ = trained
+    from engine.learning.datasets import load_dataset
+
+    digits = load_dataset("digits")
+    class_means = np.array([digits.values[digits.labels == c].mean(axis=0) for c in range(10)])
+    fields = trainer.receptive_fields().reshape(40, 64)
+    labelled = trainer.vote.assignments >= 0
+    similarity = np.corrcoef(np.vstack([fields[labelled], class_means]))[:labelled.sum(), labelled.sum():]
+    own = similarity[np.arange(labelled.sum()), trainer.vote.assignments[labelled]]
+    assert np.mean(own > np.median(similarity, axis=1)) > 0.8  # most fields resemble their own class
