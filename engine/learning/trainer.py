@@ -157,7 +157,8 @@ class Trainer:
 
     def _curve_point(self, vote, linear, labels, wall_s: float) -> None:
         seen = sum(e.n_samples for e in self.epochs) + len(labels)
-        self.curve.append({"samples": seen, "wall_s": wall_s, "sim_ms": self.sim.t,
+        trained_s = sum(e.wall_s for e in self.epochs) + wall_s  # training time so far, evaluations left out
+        self.curve.append({"samples": seen, "wall_s": trained_s, "sim_ms": self.sim.t,
                            "accuracy_train_online": accuracy(vote[-50:], labels[-50:]),
                            "accuracy_train_linear": accuracy(linear[-50:], labels[-50:])})
 
