@@ -166,7 +166,7 @@ def stdp_pattern() -> Network:
 
 
 def digits(n_exc: int = 200, weight_total: float = 600.0, theta_plus: float = 0.5, inhibition: float = -1000.0,
-           epochs: int = 1, learning_rate: float = 0.05, name: str = "digits") -> Network:
+           epochs: int = 1, learning_rate: float = 0.03, name: str = "digits") -> Network:
     """Diehl & Cook (2015) unsupervised digit learning, scaled to scikit-learn's 8x8 digits."""
     mean_weight = weight_total / 64
     excitatory = {"E_L": -65.0, "V_reset": -65.0, "V_th": -52.0, "tau_m": 100.0, "t_ref": 5.0, "tau_syn_ex": 5.0,
