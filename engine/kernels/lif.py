@@ -56,22 +56,6 @@ class IafPscAlphaConstants(IntEnum):
 
 
 @kernel
-def _fire_and_take_input(i, v, theta, v_reset, refractory, refractory_steps, i_stim, ring, current_ring, slot,
-                         n_neurons, buffers, n_spikes, t):
-    """End of a LIF neuron's step: its spike input slots are cleared; V >= theta -> spike, reset and
-    refractory; the device current of the next step is taken. Returns the new spike count."""
-    ring[slot, i] = 0.0
-    ring[slot, n_neurons + i] = 0.0
-    if v[i] >= theta:
-        refractory[i] = refractory_steps
-        v[i] = v_reset
-        n_spikes = emit_spike(buffers, n_spikes, i, t)
-    i_stim[i] = current_ring[slot, i]
-    current_ring[slot, i] = 0.0
-    return n_spikes
-
-
-@kernel
 def update_iaf_psc_delta(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t):
     """iaf_psc_delta over one step: neurons [begin, end) of one population, constants row c."""
     theta, v_reset, i_e = c[IafPscDeltaConstants.THETA], c[IafPscDeltaConstants.V_RESET], c[IafPscDeltaConstants.I_E]
@@ -79,12 +63,19 @@ def update_iaf_psc_delta(c, state, ring, current_ring, slot, begin, end, n_neuro
     refractory_steps = np.int32(c[IafPscDeltaConstants.REFRACTORY_STEPS])
     v, i_stim, refractory = state.v, state.i_stim, state.refractory
     for i in range(begin, end):
+        jump = ring[slot, i] + ring[slot, n_neurons + i]
+        ring[slot, i] = 0.0
+        ring[slot, n_neurons + i] = 0.0
         if refractory[i] == 0:
-            v[i] = p30 * (i_stim[i] + i_e) + p33 * v[i] + ring[slot, i] + ring[slot, n_neurons + i]
+            v[i] = p30 * (i_stim[i] + i_e) + p33 * v[i] + jump
         else:
             refractory[i] -= 1  # input arriving while refractory is lost, as in NEST
-        n_spikes = _fire_and_take_input(i, v, theta, v_reset, refractory, refractory_steps, i_stim, ring, current_ring,
-                                        slot, n_neurons, buffers, n_spikes, t)
+        if v[i] >= theta:
+            refractory[i] = refractory_steps
+            v[i] = v_reset
+            n_spikes = emit_spike(buffers, n_spikes, i, t)
+        i_stim[i] = current_ring[slot, i]
+        current_ring[slot, i] = 0.0
     return n_spikes
 
 
@@ -105,8 +96,14 @@ def update_iaf_psc_exp(c, state, ring, current_ring, slot, begin, end, n_neurons
             refractory[i] -= 1
         i_ex[i] = i_ex[i] * p11_ex + ring[slot, i]
         i_in[i] = i_in[i] * p11_in + ring[slot, n_neurons + i]
-        n_spikes = _fire_and_take_input(i, v, theta, v_reset, refractory, refractory_steps, i_stim, ring, current_ring,
-                                        slot, n_neurons, buffers, n_spikes, t)
+        ring[slot, i] = 0.0
+        ring[slot, n_neurons + i] = 0.0
+        if v[i] >= theta:
+            refractory[i] = refractory_steps
+            v[i] = v_reset
+            n_spikes = emit_spike(buffers, n_spikes, i, t)
+        i_stim[i] = current_ring[slot, i]
+        current_ring[slot, i] = 0.0
     return n_spikes
 
 
@@ -133,6 +130,12 @@ def update_iaf_psc_alpha(c, state, ring, current_ring, slot, begin, end, n_neuro
         di_ex[i] = di_ex[i] * p11_ex + init_ex * ring[slot, i]
         i_in[i] = p21_in * di_in[i] + p11_in * i_in[i]
         di_in[i] = di_in[i] * p11_in + init_in * ring[slot, n_neurons + i]
-        n_spikes = _fire_and_take_input(i, v, theta, v_reset, refractory, refractory_steps, i_stim, ring, current_ring,
-                                        slot, n_neurons, buffers, n_spikes, t)
+        ring[slot, i] = 0.0
+        ring[slot, n_neurons + i] = 0.0
+        if v[i] >= theta:
+            refractory[i] = refractory_steps
+            v[i] = v_reset
+            n_spikes = emit_spike(buffers, n_spikes, i, t)
+        i_stim[i] = current_ring[slot, i]
+        current_ring[slot, i] = 0.0
     return n_spikes
