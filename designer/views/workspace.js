@@ -1,0 +1,292 @@
+// Workspace shell (designer/views/workspace.py): toolbar, canvas over plots with a draggable
+// split, a collapsible inspector, collapsible/enlargeable plot sections, the `?` overlay.
+// Everything here is page-only state (kept in localStorage): no message goes to Python.
+
+const STORE_KEY = "snn-designer/workspace"
+const SPLIT_DEFAULT = 0.42 // the canvas's share of the height below the toolbar
+const CANVAS_MIN_PX = 150
+const PLOTS_MIN_PX = 120
+const KEY_STEP = 0.05 // arrow keys on the split bar move it by this share
+
+const CSS = `
+:host { display: block; width: 100%; height: 100%; }
+.ws { display: flex; flex-direction: column; width: 100%; height: 100vh; height: 100dvh; overflow: hidden;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2937; background: #fff; }
+.ws-toolbar { flex: 0 0 auto; display: flex; align-items: flex-start; gap: 4px; min-width: 0;
+  background: #eef2f7; border-bottom: 1px solid #cbd5e1; padding: 2px 4px; }
+.ws-toolbar-body { flex: 1 1 auto; min-width: 0; }
+.ws-main { flex: 1 1 auto; display: flex; min-height: 0; }
+.ws-work { flex: 1 1 auto; display: flex; flex-direction: column; min-width: 0; min-height: 0; }
+.ws-canvas { flex: 0 0 auto; min-height: ${CANVAS_MIN_PX}px; position: relative; padding: 4px 4px 0 4px; }
+.ws-canvas > * { width: 100%; height: 100%; }
+.ws-gutter { flex: 0 0 12px; cursor: row-resize; touch-action: none; display: flex; align-items: center;
+  justify-content: center; outline: none; }
+.ws-gutter::before { content: ""; width: 56px; height: 4px; border-radius: 2px; background: #cbd5e1; }
+.ws-gutter:hover::before, .ws-gutter.is-dragging::before { background: #2563eb; }
+.ws-gutter:focus-visible { background: #eff6ff; }
+.ws-gutter:focus-visible::before { background: #2563eb; }
+.ws-plots { flex: 1 1 0; display: flex; gap: 6px; min-height: ${PLOTS_MIN_PX}px; padding: 0 4px 4px 4px; }
+.ws-col { display: flex; flex-direction: column; gap: 4px; min-width: 0; min-height: 0; }
+.ws-col--main { flex: 3 1 0; }
+.ws-col--side { flex: 2 1 0; }
+.ws-col.is-empty { display: none; }
+.ws-section { display: flex; flex-direction: column; min-height: 0; border: 1px solid #e2e8f0; border-radius: 6px;
+  overflow: hidden; flex: 1 1 0; }
+.ws-section.is-collapsed { flex: 0 0 auto; }
+.ws-section.is-hidden { display: none; }
+.ws-section-head { flex: 0 0 auto; display: flex; align-items: center; gap: 2px; height: 26px; padding: 0 2px 0 8px;
+  background: #f8fafc; border-bottom: 1px solid #e2e8f0; font-size: 12px; font-weight: 600; color: #334155; }
+.ws-section.is-collapsed .ws-section-head { border-bottom: 0; }
+.ws-section-title { flex: 1 1 auto; min-width: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.ws-section-body { flex: 1 1 auto; min-height: 0; overflow: auto; }
+.ws-section.is-collapsed .ws-section-body { display: none; }
+.ws-section-body > * { width: 100%; height: 100%; }
+.ws-plots.has-enlarged .ws-section:not(.is-enlarged) { display: none; }
+.ws-plots.has-enlarged .ws-col:not(.has-enlarged) { display: none; }
+.ws-btn { display: inline-flex; align-items: center; justify-content: center; gap: 4px; min-width: 28px; height: 24px;
+  padding: 0 6px; font: 500 12px system-ui, sans-serif; color: #334155; background: transparent;
+  border: 1px solid transparent; border-radius: 5px; cursor: pointer; }
+.ws-btn:hover { background: #e2e8f0; }
+.ws-btn:focus-visible { outline: 2px solid #2563eb; outline-offset: 1px; }
+.ws-btn--help { margin-top: 6px; min-width: 32px; height: 30px; font-size: 15px; font-weight: 700;
+  border-color: #94a3b8; background: #fff; border-radius: 50%; }
+.ws-inspector { flex: 0 0 auto; width: 340px; display: flex; flex-direction: column;
+  min-height: 0; border-left: 1px solid #e5e7eb; background: #fafafa; }
+.ws-inspector-head { flex: 0 0 auto; display: flex; align-items: center; height: 28px; padding: 0 2px 0 8px;
+  border-bottom: 1px solid #e5e7eb; font-size: 12px; font-weight: 600; color: #334155; }
+.ws-inspector-head span { flex: 1 1 auto; }
+.ws-inspector-body { flex: 1 1 auto; min-height: 0; overflow-y: auto; overflow-x: hidden; }
+.ws-inspector.is-collapsed { width: 34px; }
+.ws-inspector.is-collapsed .ws-inspector-body, .ws-inspector.is-collapsed .ws-inspector-head span { display: none; }
+.ws-inspector.is-collapsed .ws-inspector-head { height: auto; padding: 4px 2px; border: 0; }
+.ws-help { position: fixed; inset: 0; z-index: 1000; display: flex; align-items: center; justify-content: center;
+  background: rgba(15, 23, 42, .45); }
+.ws-help[hidden] { display: none; }
+.ws-help-box { max-width: min(640px, 92vw); max-height: 88vh; overflow: auto; background: #fff; border-radius: 10px;
+  box-shadow: 0 10px 40px rgba(0, 0, 0, .3); padding: 14px 18px; }
+.ws-help-box h2 { margin: 0 0 8px 0; font-size: 17px; display: flex; align-items: center; }
+.ws-help-box h2 span { flex: 1 1 auto; }
+.ws-help-box table { border-collapse: collapse; font-size: 13px; }
+.ws-help-box td { padding: 4px 8px; border-top: 1px solid #e5e7eb; vertical-align: top; }
+.ws-help-box td:first-child { white-space: nowrap; }
+.ws-help-box kbd { font: 12px ui-monospace, monospace; background: #f1f5f9; border: 1px solid #cbd5e1;
+  border-radius: 4px; padding: 1px 5px; }
+.ws-help-box p { font-size: 12px; color: #475569; margin: 10px 0 0 0; }
+`
+
+function h(tag, attrs = {}, children = []) {
+  const node = document.createElement(tag)
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "text") node.textContent = v
+    else node.setAttribute(k, v)
+  }
+  for (const child of children) if (child) node.append(child)
+  return node
+}
+
+function loadView() {
+  try {
+    const v = JSON.parse(window.localStorage.getItem(STORE_KEY) || "{}")
+    return v && typeof v === "object" ? v : {}
+  } catch (e) {
+    return {}
+  }
+}
+
+// Whether the key belongs to the element typing it (text fields keep `?` and Escape).
+function typing(event) {
+  const target = event.composedPath ? event.composedPath()[0] : event.target
+  if (!target || !target.tagName) return false
+  const tag = target.tagName.toUpperCase()
+  if (tag === "INPUT") return !["range", "checkbox", "radio", "button", "submit", "file", "color"].includes(String(target.type).toLowerCase())
+  return tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable
+}
+
+export function render({model, el}) {
+  const view = {split: SPLIT_DEFAULT, collapsed: {}, enlarged: null, inspectorCollapsed: false, ...loadView()}
+  const save = () => {
+    try { window.localStorage.setItem(STORE_KEY, JSON.stringify(view)) } catch (e) { /* blocked: page-only */ }
+  }
+
+  const style = h("style", {text: CSS})
+  const helpButton = h("button", {type: "button", class: "ws-btn ws-btn--help", title: "Keyboard shortcuts (?)",
+                                  "aria-label": "Keyboard shortcuts", "aria-haspopup": "dialog"}, ["?"])
+  const toolbarBody = h("div", {class: "ws-toolbar-body"}, [model.get_child("toolbar")])
+  const toolbar = h("header", {class: "ws-toolbar", role: "toolbar", "aria-label": "Design and run"}, [toolbarBody, helpButton])
+
+  const canvasBox = h("div", {class: "ws-canvas", "data-part": "canvas"}, [model.get_child("canvas")])
+  const gutter = h("div", {class: "ws-gutter", role: "separator", tabindex: "0", "aria-orientation": "horizontal",
+                           "aria-label": "Split between canvas and plots", "aria-valuemin": "0", "aria-valuemax": "100",
+                           title: "Drag (or ↑/↓) to give the canvas or the plots more room"})
+  const columns = {main: h("div", {class: "ws-col ws-col--main"}), side: h("div", {class: "ws-col ws-col--side"})}
+  const plotsBox = h("div", {class: "ws-plots", "data-part": "plots"}, [columns.main, columns.side])
+  const work = h("div", {class: "ws-work"}, [canvasBox, gutter, plotsBox])
+
+  const inspectorToggle = h("button", {type: "button", class: "ws-btn"})
+  const inspector = h("aside", {class: "ws-inspector", "data-part": "inspector", "aria-label": "Inspector"}, [
+    h("div", {class: "ws-inspector-head"}, [h("span", {text: "Inspector"}), inspectorToggle]),
+    h("div", {class: "ws-inspector-body"}, [model.get_child("inspector")]),
+  ])
+  const main = h("div", {class: "ws-main"}, [work, inspector])
+
+  const closeHelp = h("button", {type: "button", class: "ws-btn", title: "Close (Esc)", "aria-label": "Close"}, ["✕"])
+  const rows = (model.shortcuts || []).map(([keys, what]) => h("tr", {}, [
+    h("td", {}, String(keys).split(" or ").flatMap((k, i) => [i ? document.createTextNode(" or ") : null, h("kbd", {text: k})])),
+    h("td", {text: what}),
+  ]))
+  const help = h("div", {class: "ws-help", hidden: "", "data-part": "help"}, [
+    h("div", {class: "ws-help-box", role: "dialog", "aria-modal": "true", "aria-labelledby": "ws-help-title"}, [
+      h("h2", {}, [h("span", {id: "ws-help-title", text: "Keyboard shortcuts"}), closeHelp]),
+      h("table", {}, [h("tbody", {}, rows)]),
+      h("p", {text: "On a tablet: drag a model from the palette, drag from a node's right dot to another node to " +
+                    "connect, pinch to zoom, tap a raster row for its membrane trace."}),
+    ]),
+  ])
+  const root = h("div", {class: "ws"}, [style, toolbar, main, help])
+
+  // --- plot sections ---------------------------------------------------------------------
+  const sectionEls = new Map()
+  const plotViews = model.get_child("plots") || []
+  ;(model.sections || []).forEach((meta, i) => {
+    const collapse = h("button", {type: "button", class: "ws-btn", "data-action": "collapse"})
+    const enlarge = h("button", {type: "button", class: "ws-btn", "data-action": "enlarge"})
+    const section = h("section", {class: "ws-section", "data-section": meta.key, "aria-label": meta.title}, [
+      h("div", {class: "ws-section-head"}, [h("span", {class: "ws-section-title", text: meta.title}), collapse, enlarge]),
+      h("div", {class: "ws-section-body"}, [plotViews[i]]),
+    ])
+    collapse.addEventListener("click", () => {
+      view.collapsed[meta.key] = !view.collapsed[meta.key]
+      if (view.collapsed[meta.key] && view.enlarged === meta.key) view.enlarged = null
+      apply(); save()
+    })
+    enlarge.addEventListener("click", () => {
+      view.enlarged = view.enlarged === meta.key ? null : meta.key
+      if (view.enlarged) view.collapsed[meta.key] = false
+      apply(); save()
+    })
+    sectionEls.set(meta.key, {section, collapse, enlarge, title: meta.title, area: meta.area})
+    columns[meta.area === "main" ? "main" : "side"].append(section)
+  })
+
+  // --- applying the page-only view state --------------------------------------------------
+  function applySplit() {
+    const avail = work.clientHeight - gutter.offsetHeight
+    if (avail <= 0) return
+    const lo = Math.min(CANVAS_MIN_PX, avail / 2), hi = Math.max(lo, avail - PLOTS_MIN_PX)
+    const px = Math.round(Math.min(hi, Math.max(lo, view.split * avail)))
+    canvasBox.style.height = `${px}px`
+    gutter.setAttribute("aria-valuenow", String(Math.round(100 * px / avail)))
+  }
+
+  function apply() {
+    const hidden = new Set(model.hidden_sections || [])
+    if (view.enlarged && (hidden.has(view.enlarged) || !sectionEls.has(view.enlarged))) view.enlarged = null
+    for (const [key, s] of sectionEls) {
+      const collapsed = !!view.collapsed[key], enlarged = view.enlarged === key
+      s.section.classList.toggle("is-hidden", hidden.has(key))
+      s.section.classList.toggle("is-collapsed", collapsed)
+      s.section.classList.toggle("is-enlarged", enlarged)
+      s.collapse.textContent = collapsed ? "▸" : "▾"
+      s.collapse.title = `${collapsed ? "Expand" : "Collapse"} ${s.title}`
+      s.collapse.setAttribute("aria-label", s.collapse.title)
+      s.collapse.setAttribute("aria-expanded", String(!collapsed))
+      s.enlarge.textContent = enlarged ? "⤡" : "⤢"
+      s.enlarge.title = `${enlarged ? "Restore" : "Enlarge"} ${s.title}`
+      s.enlarge.setAttribute("aria-label", s.enlarge.title)
+      s.enlarge.setAttribute("aria-pressed", String(enlarged))
+    }
+    for (const [area, col] of Object.entries(columns)) {
+      const shown = [...sectionEls].filter(([key, s]) => s.area === area && !hidden.has(key)).map(([, s]) => s)
+      col.classList.toggle("is-empty", shown.length === 0)
+      col.classList.toggle("has-enlarged", shown.some((s) => s.section.classList.contains("is-enlarged")))
+      // a column whose sections are all collapsed keeps only their headers: give the room away
+      col.style.flexGrow = shown.length && shown.every((s) => s.section.classList.contains("is-collapsed")) ? "0.6" : ""
+    }
+    plotsBox.classList.toggle("has-enlarged", !!view.enlarged)
+    inspector.classList.toggle("is-collapsed", !!view.inspectorCollapsed)
+    inspectorToggle.textContent = view.inspectorCollapsed ? "◂" : "▸"
+    inspectorToggle.title = view.inspectorCollapsed ? "Show the inspector" : "Hide the inspector (more room for canvas and plots)"
+    inspectorToggle.setAttribute("aria-label", inspectorToggle.title)
+    inspectorToggle.setAttribute("aria-expanded", String(!view.inspectorCollapsed))
+    applySplit()
+  }
+
+  inspectorToggle.addEventListener("click", () => {
+    view.inspectorCollapsed = !view.inspectorCollapsed
+    apply(); save()
+  })
+  model.on("hidden_sections", apply)
+
+  // --- the split: pointer drag (mouse, pen, touch) and keys -------------------------------
+  let drag = null
+  gutter.addEventListener("pointerdown", (ev) => {
+    drag = {id: ev.pointerId, y0: ev.clientY, h0: canvasBox.offsetHeight}
+    gutter.setPointerCapture(ev.pointerId)
+    gutter.classList.add("is-dragging")
+    ev.preventDefault()
+  })
+  gutter.addEventListener("pointermove", (ev) => {
+    if (!drag || ev.pointerId !== drag.id) return
+    const avail = work.clientHeight - gutter.offsetHeight
+    view.split = (drag.h0 + ev.clientY - drag.y0) / avail
+    applySplit()
+  })
+  const endDrag = (ev) => {
+    if (!drag || ev.pointerId !== drag.id) return
+    drag = null
+    gutter.classList.remove("is-dragging")
+    view.split = canvasBox.offsetHeight / (work.clientHeight - gutter.offsetHeight) // the clamped value
+    save()
+  }
+  gutter.addEventListener("pointerup", endDrag)
+  gutter.addEventListener("pointercancel", endDrag)
+  gutter.addEventListener("keydown", (ev) => {
+    const avail = work.clientHeight - gutter.offsetHeight
+    const now = canvasBox.offsetHeight / avail
+    const next = {ArrowUp: now - KEY_STEP, ArrowDown: now + KEY_STEP, Home: 0, End: 1}[ev.key]
+    if (next === undefined) return
+    ev.preventDefault()
+    view.split = next
+    applySplit()
+    view.split = canvasBox.offsetHeight / avail
+    save()
+  })
+
+  // --- the shortcuts overlay -------------------------------------------------------------
+  let returnFocus = null
+  function showHelp(show) {
+    if (show === !help.hidden) return
+    if (show) {
+      returnFocus = document.activeElement
+      help.hidden = false
+      closeHelp.focus()
+    } else {
+      help.hidden = true
+      if (returnFocus && returnFocus.focus) returnFocus.focus()
+      else helpButton.focus()
+      returnFocus = null
+    }
+  }
+  helpButton.addEventListener("click", () => showHelp(help.hidden))
+  closeHelp.addEventListener("click", () => showHelp(false))
+  help.addEventListener("click", (ev) => { if (ev.target === help) showHelp(false) })
+  help.addEventListener("keydown", (ev) => { // keep Tab inside the dialog (it has one control)
+    if (ev.key === "Tab") { ev.preventDefault(); closeHelp.focus() }
+  })
+  const onKey = (ev) => {
+    if (ev.key === "?" && !ev.ctrlKey && !ev.metaKey && !ev.altKey && !typing(ev)) {
+      ev.preventDefault()
+      showHelp(help.hidden)
+    } else if (ev.key === "Escape") {
+      if (!help.hidden) { ev.preventDefault(); showHelp(false) }
+      else if (view.enlarged && !typing(ev)) { view.enlarged = null; apply(); save() }
+    }
+  }
+  document.addEventListener("keydown", onKey)
+
+  const ro = new ResizeObserver(() => applySplit())
+  ro.observe(work)
+  model.on("remove", () => { document.removeEventListener("keydown", onKey); ro.disconnect() })
+  el.append(root)
+  apply()
+}
