@@ -27,7 +27,7 @@ from designer.views.inspector import Inspector
 from designer.views.weights import WeightsView
 from designer.views.live import Controls, RasterView, RatesView, TracesView
 from designer.views.network_canvas import NetworkCanvas
-from designer.views.workspace import INLINE_LABEL, PlotSection, Workspace
+from designer.views.workspace import INLINE_LABEL, PlotSection, Workspace, tooltip
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 EXAMPLES = ASSETS / "examples"
@@ -130,19 +130,19 @@ class DesignerApp:
                                          description="Replace the design by one of the gallery's networks")
         self.gallery_text = NamedHTML("", sizing_mode="stretch_width", name="gallery-text")
         self.new_button = pn.widgets.Button(name="New", color="default", width=60,
-                                            description="Start an empty design (undo brings the old one back)")
+                                            description=tooltip("Start an empty design (undo brings the old one back)"))
         # The browser's own file input is hidden; the "Open file…" button opens its chooser.
         self.file_input = pn.widgets.FileInput(accept=".json,.nir", name="Open file", width=1, height=1, margin=0,
                                                styles={"position": "absolute", "opacity": "0", "overflow": "hidden"})
-        self.open_file_button = pn.widgets.Button(name="Open file…", width=100,
-                                                  description="Open a design (.json) or a NIR graph (.nir) from this computer")
+        self.open_file_button = pn.widgets.Button(
+            name="Open file…", width=100, description=tooltip("Open a design (.json) or a NIR graph (.nir) from this computer"))
         self.open_file_button.js_on_click(args={"file_input": self.file_input}, code=OPEN_FILE_JS)
         self.download = SaveButton(callback=self._download, filename="network.json", label="Save to file",
-                                   color="primary", width=110, name="save",
-                                   description="Download the design as a .json file (Open file… reads it back)")
-        self.undo_button = pn.widgets.Button(name="↶ Undo", width=76, disabled=True, description="Undo the last edit (Ctrl+Z)")
+                                   color="primary", width=110, name="save")
+        self.undo_button = pn.widgets.Button(name="↶ Undo", width=76, disabled=True,
+                                             description=tooltip("Undo the last edit (Ctrl+Z)"))
         self.redo_button = pn.widgets.Button(name="↷ Redo", width=76, disabled=True,
-                                             description="Redo what was undone (Ctrl+Shift+Z or Ctrl+Y)")
+                                             description=tooltip("Redo what was undone (Ctrl+Shift+Z or Ctrl+Y)"))
         self.problems = NamedHTML("", sizing_mode="stretch_width", name="problems")
         self.error = NamedHTML("", sizing_mode="stretch_width", name="edit-error")
         self.debug = NamedHTML("", visible=False, name="debug-state")
@@ -353,7 +353,8 @@ class DesignerApp:
         controls = [c.run_button, c.pause_button, c.step_button, c.reset_button, c.speed, c.restart_button]
         self.export.kind.stylesheets = [*self.export.kind.stylesheets, INLINE_LABEL]
         # The status takes the rest of its row (at least STATUS_MIN_PX, else it wraps below).
-        status = pn.Column(c.status, c.banner, c.fault, margin=0, styles={"flex": f"1 1 {STATUS_MIN_PX}px"})
+        status = pn.Column(c.status, c.banner, c.fault, margin=0,
+                           styles={"flex": f"1 1 {STATUS_MIN_PX}px", "min-width": "0", "overflow": "hidden"})
         # Groups wrap as a whole: the run controls never split over two rows.
         group = functools.partial(pn.Row, margin=0, align="center")
         toolbar = pn.FlexBox(

@@ -23,7 +23,7 @@ from designer.recording import RecordedData
 from designer.session import LiveSession
 from designer.views.raster import SpikeRaster
 from designer.views.strip_chart import StripChart
-from designer.views.workspace import INLINE_LABEL
+from designer.views.workspace import INLINE_LABEL, tooltip
 
 MAX_IN_FLIGHT = 3
 MAX_ROWS_PER_POPULATION = 2000  # raster rows per population; more neurons are sampled evenly
@@ -382,10 +382,11 @@ class Controls(Viewer):
     def __init__(self, session: LiveSession, **params):
         super().__init__(session=session, **params)
         s = session
-        self.run_button = pn.widgets.Button(name="▶ Run", color="success", width=74, description="Run the simulation (Space)")
-        self.pause_button = pn.widgets.Button(name="Pause", color="warning", width=70, description="Pause (Space)")
-        self.step_button = pn.widgets.Button(name="Step 10 ms", width=92, description="Simulate 10 ms more, then pause")
-        self.reset_button = pn.widgets.Button(name="⟲ Reset", width=78, description="Back to t = 0 (the design stays)")
+        button = pn.widgets.Button
+        self.run_button = button(name="▶ Run", color="success", width=74, description=tooltip("Run (Space)"))
+        self.pause_button = button(name="Pause", color="warning", width=70, description=tooltip("Pause (Space)"))
+        self.step_button = button(name="Step 10 ms", width=92, description=tooltip("Simulate 10 ms more, then pause"))
+        self.reset_button = button(name="⟲ Reset", width=78, description=tooltip("Back to t = 0 (the design stays)"))
         self.restart_button = pn.widgets.Button(name="Rebuild and restart", color="primary", visible=False, width=160)
         self.speed = pn.widgets.Select.from_param(s.param.speed, name="Speed", width=180, stylesheets=[INLINE_LABEL],
                                                   description="Simulated time per second of wall-clock time")
@@ -426,10 +427,13 @@ class Controls(Viewer):
         # `dropped` counts data frames the Runner discarded because this server fell behind
         lag = f" · <span class='lag'>server fell behind: {s.dropped} frames skipped</span>" if s.dropped else ""
         notice = f" · {html.escape(s.notice)}" if s.notice else ""
+        numbers = f"t = {s.t_ms / 1000.0:.3f} s · speed {rtf} · {s.fps:.0f} frames/s · dropped {s.dropped}"
+        # one line (the toolbar keeps its height); the whole text is the hover title
+        whole = f"{s.status} · {numbers}" + (f" · server fell behind: {s.dropped} frames skipped" if s.dropped else "") + (
+            f" · {s.notice}" if s.notice else "")
         self.status.object = (
-            f"<span class='status' data-state='{html.escape(s.status)}' data-t='{s.t_ms:.1f}'>"
-            f"<b>{html.escape(s.status)}</b> · t = {s.t_ms / 1000.0:.3f} s · speed {rtf} · "
-            f"{s.fps:.0f} frames/s · dropped {s.dropped}{lag}{notice}</span>"
+            f"<span class='status' data-state='{html.escape(s.status)}' data-t='{s.t_ms:.1f}' "
+            f"title='{html.escape(whole)}'><b>{html.escape(s.status)}</b> · {numbers}{lag}{notice}</span>"
         )
 
     def _update_banners(self, *_events) -> None:

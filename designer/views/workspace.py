@@ -26,12 +26,19 @@ from pathlib import Path
 from typing import Any
 
 import param
+from bokeh.models import Tooltip
 from panel.custom import Child, Children, JSComponent
 from panel.viewable import Viewable
 
 AREAS = ("main", "side")
 # For selects in toolbars and plot headers: the label beside the box, not above it (one row ~40 px).
 INLINE_LABEL = ".bk-input-group { flex-direction: row; align-items: center; gap: 5px; }"
+
+
+def tooltip(text: str) -> Tooltip:
+    """A button's hover text, shown below it. It lets the pointer through: Panel's default (to
+    the right, catching the pointer) covered the next button of a row while it showed."""
+    return Tooltip(content=text, position="bottom", stylesheets=[":host { pointer-events: none; }"])
 
 # What the `?` overlay lists: (keys, what they do). Only shortcuts the app really has.
 SHORTCUTS: list[tuple[str, str]] = [
