@@ -133,7 +133,7 @@ class DesignerApp:
                                             description=tooltip("Start an empty design (undo brings the old one back)"))
         # The browser's own file input is hidden; the "Open file…" button opens its chooser.
         self.file_input = pn.widgets.FileInput(accept=".json,.nir", name="Open file", width=1, height=1, margin=0,
-                                               styles={"position": "absolute", "opacity": "0", "overflow": "hidden"})
+                                               styles={"position": "absolute", "visibility": "hidden"})
         self.open_file_button = pn.widgets.Button(
             name="Open file…", width=100, description=tooltip("Open a design (.json) or a NIR graph (.nir) from this computer"))
         self.open_file_button.js_on_click(args={"file_input": self.file_input}, code=OPEN_FILE_JS)

@@ -682,7 +682,7 @@ function Canvas({ model }) {
     n.data && n.data.warning ? COLORS.warning : n.type === "device" ? COLORS.device : COLORS.neuron), []);
 
   return (
-    <div className="snn-root" ref={rootRef} tabIndex={0} onKeyDown={onKeyDown}
+    <div className="snn-root" ref={rootRef} tabIndex={0} onKeyDown={onKeyDown} aria-label="Network canvas"
       onPointerDownCapture={onPointerDownCapture} data-testid="network-canvas">
       <style>{CSS}</style>
       <MarkerDefs />

@@ -17,7 +17,7 @@ const CSS = `
 .ws-toolbar-body { flex: 1 1 auto; min-width: 0; }
 .ws-main { flex: 1 1 auto; display: flex; min-height: 0; }
 .ws-work { flex: 1 1 auto; display: flex; flex-direction: column; min-width: 0; min-height: 0; }
-.ws-canvas { flex: 0 0 auto; min-height: ${CANVAS_MIN_PX}px; position: relative; padding: 4px 4px 0 4px; }
+.ws-canvas { flex: 0 0 auto; box-sizing: border-box; min-height: ${CANVAS_MIN_PX}px; position: relative; padding: 4px 4px 0 4px; }
 .ws-canvas > * { width: 100%; height: 100%; }
 .ws-gutter { flex: 0 0 12px; cursor: row-resize; touch-action: none; display: flex; align-items: center;
   justify-content: center; outline: none; }
@@ -82,6 +82,13 @@ function h(tag, attrs = {}, children = []) {
   }
   for (const child of children) if (child) node.append(child)
   return node
+}
+
+// The focused element itself, inside the shadow roots Panel renders into.
+function deepActiveElement() {
+  let el = document.activeElement
+  while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement
+  return el
 }
 
 function loadView() {
@@ -257,7 +264,7 @@ export function render({model, el}) {
   function showHelp(show) {
     if (show === !help.hidden) return
     if (show) {
-      returnFocus = document.activeElement
+      returnFocus = deepActiveElement()
       help.hidden = false
       closeHelp.focus()
     } else {
