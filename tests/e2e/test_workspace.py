@@ -48,9 +48,13 @@ FOCUSED = """() => {
 
 
 def box(page: Page, selector: str) -> dict:
-    found = page.locator(selector).first.bounding_box()
-    assert found is not None, f"{selector} is not rendered"
-    return {k: round(v, 1) for k, v in found.items()}
+    # The status line's HTML is replaced ~5 times a second while running: an element can go
+    # between finding it and measuring it (None); the next one is measured then.
+    for _ in range(5):
+        found = page.locator(selector).first.bounding_box()
+        if found is not None:
+            return {k: round(v, 1) for k, v in found.items()}
+    raise AssertionError(f"{selector} is not rendered")
 
 
 def button_box(page: Page, name: str) -> dict:
