@@ -37,8 +37,10 @@ INLINE_LABEL = ".bk-input-group { flex-direction: row; align-items: center; gap:
 
 def tooltip(text: str) -> Tooltip:
     """A button's hover text, shown below it. It lets the pointer through: Panel's default (to
-    the right, catching the pointer) covered the next button of a row while it showed."""
-    return Tooltip(content=text, position="bottom", stylesheets=[":host { pointer-events: none; }"])
+    the right, catching the pointer) covered the next button of a row while it showed. Not on
+    touch screens: a tap "hovers" for good there (nothing ends it), hiding what is below."""
+    return Tooltip(content=text, position="bottom", stylesheets=[
+        ":host { pointer-events: none; } @media (hover: none) { :host { display: none !important; } }"])
 
 # What the `?` overlay lists: (keys, what they do). Only shortcuts the app really has.
 SHORTCUTS: list[tuple[str, str]] = [
