@@ -66,6 +66,11 @@ def test_build_edit_and_zoom_a_design_with_fingers(tablet: Page, screenshot_dir)
     page, finger = tablet, Finger(tablet)
     page.get_by_role("button", name="New", exact=True).tap()
     wait_state(page, "s.populations.length === 0")
+    # A finger on the split bar gives the canvas 60 px more.
+    canvas0 = page.locator("[data-part=canvas]").bounding_box()
+    gx, gy = centre(page.get_by_role("separator", name="Split between canvas and plots"))
+    finger.drag((gx, gy), (gx, gy + 60))
+    assert page.locator("[data-part=canvas]").bounding_box()["height"] == pytest.approx(canvas0["height"] + 60, abs=2)
     pane = page.locator(".react-flow__pane").bounding_box()
 
     # Drag two models from the palette onto the canvas, sideways out of the palette.
