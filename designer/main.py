@@ -351,7 +351,8 @@ class DesignerApp:
         """Toolbar, canvas, inspector and plots on one screen (see designer/views/workspace.py)."""
         c = self.controls
         controls = [c.run_button, c.pause_button, c.step_button, c.reset_button, c.speed, c.restart_button]
-        self.export.kind.stylesheets = [*self.export.kind.stylesheets, INLINE_LABEL]
+        # label beside the box, and the box wide enough for "PyNEST script (.py)"
+        self.export.kind.param.update(stylesheets=[*self.export.kind.stylesheets, INLINE_LABEL], width=225)
         # The status takes the rest of its row (at least STATUS_MIN_PX, else it wraps below).
         status = pn.Column(c.status, c.banner, c.fault, margin=0,
                            styles={"flex": f"1 1 {STATUS_MIN_PX}px", "min-width": "0", "overflow": "hidden"})

@@ -388,7 +388,7 @@ class Controls(Viewer):
         self.step_button = button(name="Step 10 ms", width=92, description=tooltip("Simulate 10 ms more, then pause"))
         self.reset_button = button(name="⟲ Reset", width=78, description=tooltip("Back to t = 0 (the design stays)"))
         self.restart_button = pn.widgets.Button(name="Rebuild and restart", color="primary", visible=False, width=160)
-        self.speed = pn.widgets.Select.from_param(s.param.speed, name="Speed", width=180, stylesheets=[INLINE_LABEL],
+        self.speed = pn.widgets.Select.from_param(s.param.speed, name="Speed", width=196, stylesheets=[INLINE_LABEL],
                                                   description="Simulated time per second of wall-clock time")
         self.run_button.on_click(lambda _e: s.run())
         self.pause_button.on_click(lambda _e: s.pause())
