@@ -32,7 +32,7 @@ from designer.views.workspace import INLINE_LABEL, PlotSection, Workspace, toolt
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 EXAMPLES = ASSETS / "examples"
 FIRST_VISIT_EXAMPLE = "ei_network"
-STATUS_MIN_PX = 160  # the toolbar's status line is at least this wide (its text wraps)
+STATUS_MIN_PX = 460  # the status line is at least this wide (its usual text), else it takes a row of its own
 POLL_MS = 250  # a fallback: the Runner wakes the session's loop for each frame (LiveSession.wake)
 DEBUG_HZ = 5  # debug-state updates per second while only the simulated time changes
 STORE_DELAY_S = 0.3  # live-value edits reach the browser's storage once they rest this long...
@@ -350,12 +350,14 @@ class DesignerApp:
     def _build_workspace(self) -> Workspace:
         """Toolbar, canvas, inspector and plots on one screen (see designer/views/workspace.py)."""
         c = self.controls
-        controls = [c.run_button, c.pause_button, c.step_button, c.reset_button, c.speed, c.restart_button]
+        controls = [c.run_button, c.pause_button, c.step_button, c.reset_button, c.speed]
         # label beside the box, and the box wide enough for "PyNEST script (.py)"
         self.export.kind.param.update(stylesheets=[*self.export.kind.stylesheets, INLINE_LABEL], width=225)
         # The status takes the rest of its row (at least STATUS_MIN_PX, else it wraps below).
-        status = pn.Column(c.status, c.banner, c.fault, margin=0,
+        status = pn.Column(c.status, margin=0,
                            styles={"flex": f"1 1 {STATUS_MIN_PX}px", "min-width": "0", "overflow": "hidden"})
+        notices = pn.Column(pn.Row(c.banner, c.restart_button, sizing_mode="stretch_width", margin=0, align="center"),
+                            c.fault, sizing_mode="stretch_width", margin=0)
         # Groups wrap as a whole: the run controls never split over two rows.
         group = functools.partial(pn.Row, margin=0, align="center")
         toolbar = pn.FlexBox(
@@ -375,9 +377,9 @@ class DesignerApp:
             # section: PlotSection("analysis", "Analysis", AnalysisView(...), "side").
         ]
         sections = [PlotSection(s.key, s.title, pn.panel(s.view), s.area) for s in sections]  # Viewers laid out once
-        for part in (toolbar, sidebar, *(s.view for s in sections)):
+        for part in (toolbar, sidebar, notices, *(s.view for s in sections)):
             style_html_panes(part)
-        return Workspace(toolbar=toolbar, canvas=self.canvas, inspector=sidebar, sections=sections,
+        return Workspace(toolbar=toolbar, canvas=self.canvas, inspector=sidebar, notices=notices, sections=sections,
                          hidden_sections=[] if self.weights.shown else ["weights"], name="workspace")
 
 

@@ -18,7 +18,10 @@ const CSS = `
 .ws-main { flex: 1 1 auto; display: flex; min-height: 0; }
 .ws-work { flex: 1 1 auto; display: flex; flex-direction: column; min-width: 0; min-height: 0; }
 .ws-canvas { flex: 0 0 auto; box-sizing: border-box; min-height: ${CANVAS_MIN_PX}px; position: relative; padding: 4px 4px 0 4px; }
-.ws-canvas > * { width: 100%; height: 100%; }
+.ws-canvas { display: flex; flex-direction: column; }
+.ws-notices { flex: 0 0 auto; }
+.ws-canvas-body { flex: 1 1 0; min-height: 0; }
+.ws-canvas-body > * { width: 100%; height: 100%; }
 .ws-gutter { flex: 0 0 12px; cursor: row-resize; touch-action: none; display: flex; align-items: center;
   justify-content: center; outline: none; }
 .ws-gutter::before { content: ""; width: 56px; height: 4px; border-radius: 2px; background: #cbd5e1; }
@@ -121,7 +124,12 @@ export function render({model, el}) {
   const toolbarBody = h("div", {class: "ws-toolbar-body"}, [model.get_child("toolbar")])
   const toolbar = h("header", {class: "ws-toolbar", role: "toolbar", "aria-label": "Design and run"}, [toolbarBody, helpButton])
 
-  const canvasBox = h("div", {class: "ws-canvas", "data-part": "canvas"}, [model.get_child("canvas")])
+  // Notices (restart, fault) take room from the canvas, never from the plots: the raster keeps
+  // its size (a resize clears its bitmap) and the picture of a blow-up stays on screen.
+  const canvasBox = h("div", {class: "ws-canvas", "data-part": "canvas"}, [
+    h("div", {class: "ws-notices"}, [model.get_child("notices")]),
+    h("div", {class: "ws-canvas-body"}, [model.get_child("canvas")]),
+  ])
   const gutter = h("div", {class: "ws-gutter", role: "separator", tabindex: "0", "aria-orientation": "horizontal",
                            "aria-label": "Split between canvas and plots", "aria-valuemin": "0", "aria-valuemax": "100",
                            title: "Drag (or ↑/↓) to give the canvas or the plots more room"})

@@ -3,7 +3,7 @@
     +--------------------------------------------------------------+
     | toolbar (file, edit, run controls, status)              [?]  |
     +---------------------------------------------+----------------+
-    | canvas                                      | inspector      |
+    | notices (restart, fault), then the canvas   | inspector      |
     +============ draggable split ================+ (collapsible)  |
     | plots: main column (raster) | side (traces, |                |
     |        rates, ...); each collapsible,       |                |
@@ -77,6 +77,7 @@ class Workspace(JSComponent):
 
     toolbar = Child(doc="The toolbar's contents (a Row of widgets; it wraps when narrow).")
     canvas = Child(doc="The network canvas (stretches to its area).")
+    notices = Child(doc="Banners shown above the canvas (they take its room, not the plots').")
     inspector = Child(doc="The inspector column (scrolls inside its area).")
     plots = Children(doc="The plot sections' views, in the order of `sections`.")
     sections = param.List(default=[], item_type=dict, doc="""
@@ -86,12 +87,13 @@ class Workspace(JSComponent):
 
     _esm = Path(__file__).parent / "workspace.js"
 
-    def __init__(self, *, toolbar: Viewable, canvas: Viewable, inspector: Viewable,
+    def __init__(self, *, toolbar: Viewable, canvas: Viewable, inspector: Viewable, notices: Viewable,
                  sections: list[PlotSection], **params: Any):
         keys = [s.key for s in sections]
         if len(set(keys)) != len(keys):
             raise ValueError(f"plot sections need distinct keys, got {keys}")
-        super().__init__(toolbar=toolbar, canvas=canvas, inspector=inspector, plots=[s.view for s in sections],
+        super().__init__(toolbar=toolbar, canvas=canvas, inspector=inspector, notices=notices,
+                         plots=[s.view for s in sections],
                          sections=[{"key": s.key, "title": s.title, "area": s.area} for s in sections],
                          sizing_mode="stretch_both", margin=0, **params)
 

@@ -22,7 +22,7 @@ def test_plot_sections_need_a_known_column_and_distinct_keys():
         PlotSection("rates", "Rates", pn.pane.HTML("x"), area="left")
     sections = [PlotSection("a", "A", pn.pane.HTML("a")), PlotSection("a", "Again", pn.pane.HTML("b"))]
     with pytest.raises(ValueError, match="distinct keys"):
-        Workspace(toolbar=pn.Row(), canvas=pn.Row(), inspector=pn.Column(), sections=sections)
+        Workspace(toolbar=pn.Row(), canvas=pn.Row(), inspector=pn.Column(), notices=pn.Column(), sections=sections)
 
 
 def test_sections_are_raster_then_side_plots_and_weights_show_once_there_are_some(app):
