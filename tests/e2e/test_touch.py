@@ -73,6 +73,14 @@ def test_build_edit_and_zoom_a_design_with_fingers(tablet: Page, screenshot_dir)
     assert page.locator("[data-part=canvas]").bounding_box()["height"] == pytest.approx(canvas0["height"] + 60, abs=2)
     pane = page.locator(".react-flow__pane").bounding_box()
 
+    # A vertical swipe over the palette scrolls it (and adds nothing).
+    palette = page.locator(".snn-palette")
+    px, py = centre(page.locator('.snn-palette__item[data-model="iaf_cond_exp"]'))
+    finger.drag((px, py), (px, py - 150))
+    page.wait_for_function("el => el.scrollTop > 50", arg=palette.element_handle())
+    expect(page.locator(".snn-touch-ghost")).to_have_count(0)
+    assert populations(page) == []
+
     # Drag two models from the palette onto the canvas, sideways out of the palette.
     for model, (fx, fy) in [("iaf_psc_exp", (0.35, 0.35)), ("poisson_generator", (0.75, 0.6))]:
         count = len(populations(page))
