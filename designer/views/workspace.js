@@ -60,8 +60,10 @@ const CSS = `
 .ws-inspector-head span { flex: 1 1 auto; }
 .ws-inspector-body { flex: 1 1 auto; min-height: 0; overflow-y: auto; overflow-x: hidden; }
 .ws-inspector.is-collapsed { width: 34px; }
-.ws-inspector.is-collapsed .ws-inspector-body, .ws-inspector.is-collapsed .ws-inspector-head span { display: none; }
-.ws-inspector.is-collapsed .ws-inspector-head { height: auto; padding: 4px 2px; border: 0; }
+.ws-inspector.is-collapsed .ws-inspector-body { display: none; }
+.ws-inspector.is-collapsed .ws-inspector-head { flex-direction: column-reverse; gap: 8px; height: auto; padding: 4px 2px;
+  border: 0; }
+.ws-inspector.is-collapsed .ws-inspector-head span { writing-mode: vertical-rl; color: #64748b; }
 .ws-help { position: fixed; inset: 0; z-index: 1000; display: flex; align-items: center; justify-content: center;
   background: rgba(15, 23, 42, .45); }
 .ws-help[hidden] { display: none; }
