@@ -114,18 +114,151 @@ function typing(event) {
   return tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable
 }
 
+// The `?` overlay: the shortcuts' table, a close button; focus goes in and comes back.
+function shortcutsDialog(shortcuts, helpButton) {
+  const closeButton = h("button", {type: "button", class: "ws-btn", title: "Close (Esc)", "aria-label": "Close"}, ["✕"])
+  const rows = (shortcuts || []).map(([keys, what]) => h("tr", {}, [
+    h("td", {}, String(keys).split(" or ").flatMap((k, i) => [i ? document.createTextNode(" or ") : null, h("kbd", {text: k})])),
+    h("td", {text: what}),
+  ]))
+  const el = h("div", {class: "ws-help", hidden: "", "data-part": "help"}, [
+    h("div", {class: "ws-help-box", role: "dialog", "aria-modal": "true", "aria-labelledby": "ws-help-title"}, [
+      h("h2", {}, [h("span", {id: "ws-help-title", text: "Keyboard shortcuts"}), closeButton]),
+      h("table", {}, [h("tbody", {}, rows)]),
+      h("p", {text: "On a tablet: drag a model from the palette, drag from a node's right dot to another node to " +
+                    "connect, pinch to zoom, tap a raster row for its membrane trace."}),
+    ]),
+  ])
+  let returnFocus = null
+  const dialog = {
+    el,
+    get open() { return !el.hidden },
+    show(open) {
+      if (open === dialog.open) return
+      if (open) {
+        returnFocus = deepActiveElement()
+        el.hidden = false
+        closeButton.focus()
+      } else {
+        el.hidden = true
+        if (returnFocus && returnFocus.focus) returnFocus.focus()
+        else helpButton.focus()
+        returnFocus = null
+      }
+    },
+  }
+  helpButton.addEventListener("click", () => dialog.show(!dialog.open))
+  closeButton.addEventListener("click", () => dialog.show(false))
+  el.addEventListener("click", (ev) => { if (ev.target === el) dialog.show(false) })
+  el.addEventListener("keydown", (ev) => { // keep Tab inside the dialog (it has one control)
+    if (ev.key === "Tab") { ev.preventDefault(); closeButton.focus() }
+  })
+  return dialog
+}
+
+// One plot section: a header (title, collapse, enlarge) over the plot.
+function plotSection(meta, plot) {
+  const collapse = h("button", {type: "button", class: "ws-btn", "data-action": "collapse"})
+  const enlarge = h("button", {type: "button", class: "ws-btn", "data-action": "enlarge"})
+  const section = h("section", {class: "ws-section", "data-section": meta.key, "aria-label": meta.title}, [
+    h("div", {class: "ws-section-head"}, [h("span", {class: "ws-section-title", text: meta.title}), collapse, enlarge]),
+    h("div", {class: "ws-section-body"}, [plot]),
+  ])
+  return {section, collapse, enlarge, title: meta.title, area: meta.area === "main" ? "main" : "side"}
+}
+
+// The plot sections into their columns; their buttons change `view`, then call `changed()`.
+function addSections(model, columns, view, changed) {
+  const sections = new Map()
+  const plots = model.get_child("plots") || []
+  ;(model.sections || []).forEach((meta, i) => {
+    const s = plotSection(meta, plots[i])
+    s.collapse.addEventListener("click", () => {
+      view.collapsed[meta.key] = !view.collapsed[meta.key]
+      if (view.collapsed[meta.key] && view.enlarged === meta.key) view.enlarged = null
+      changed()
+    })
+    s.enlarge.addEventListener("click", () => {
+      view.enlarged = view.enlarged === meta.key ? null : meta.key
+      if (view.enlarged) view.collapsed[meta.key] = false
+      changed()
+    })
+    sections.set(meta.key, s)
+    columns[s.area].append(s.section)
+  })
+  return sections
+}
+
+function labelButton(button, text, title, state, on) {
+  button.textContent = text
+  button.title = title
+  button.setAttribute("aria-label", title)
+  button.setAttribute(state, String(on))
+}
+
+function showSection(s, hidden, collapsed, enlarged) {
+  s.section.classList.toggle("is-hidden", hidden)
+  s.section.classList.toggle("is-collapsed", collapsed)
+  s.section.classList.toggle("is-enlarged", enlarged)
+  labelButton(s.collapse, collapsed ? "▸" : "▾", `${collapsed ? "Expand" : "Collapse"} ${s.title}`, "aria-expanded", !collapsed)
+  labelButton(s.enlarge, enlarged ? "⤡" : "⤢", `${enlarged ? "Restore" : "Enlarge"} ${s.title}`, "aria-pressed", enlarged)
+}
+
+// The split bar between canvas and plots: a pointer drag (mouse, pen, finger) or keys move it.
+// Returns `apply()`, which sizes the canvas from `view.split` (clamped to both minimums).
+function wireSplit(gutter, work, canvasBox, view, save) {
+  const avail = () => work.clientHeight - gutter.offsetHeight
+  const apply = () => {
+    const room = avail()
+    if (room <= 0) return
+    const lo = Math.min(CANVAS_MIN_PX, room / 2), hi = Math.max(lo, room - PLOTS_MIN_PX)
+    const px = Math.round(Math.min(hi, Math.max(lo, view.split * room)))
+    canvasBox.style.height = `${px}px`
+    gutter.setAttribute("aria-valuenow", String(Math.round(100 * px / room)))
+  }
+  const settle = () => { view.split = canvasBox.offsetHeight / avail(); save() } // keep the clamped value
+  let drag = null
+  gutter.addEventListener("pointerdown", (ev) => {
+    drag = {id: ev.pointerId, y0: ev.clientY, h0: canvasBox.offsetHeight}
+    gutter.setPointerCapture(ev.pointerId)
+    gutter.classList.add("is-dragging")
+    ev.preventDefault()
+  })
+  gutter.addEventListener("pointermove", (ev) => {
+    if (!drag || ev.pointerId !== drag.id) return
+    view.split = (drag.h0 + ev.clientY - drag.y0) / avail()
+    apply()
+  })
+  const endDrag = (ev) => {
+    if (!drag || ev.pointerId !== drag.id) return
+    drag = null
+    gutter.classList.remove("is-dragging")
+    settle()
+  }
+  gutter.addEventListener("pointerup", endDrag)
+  gutter.addEventListener("pointercancel", endDrag)
+  gutter.addEventListener("keydown", (ev) => {
+    const now = canvasBox.offsetHeight / avail()
+    const next = {ArrowUp: now - KEY_STEP, ArrowDown: now + KEY_STEP, Home: 0, End: 1}[ev.key]
+    if (next === undefined) return
+    ev.preventDefault()
+    view.split = next
+    apply()
+    settle()
+  })
+  return apply
+}
+
 export function render({model, el}) {
   const view = {split: SPLIT_DEFAULT, collapsed: {}, enlarged: null, inspectorCollapsed: false, ...loadView()}
   const save = () => {
     try { window.localStorage.setItem(STORE_KEY, JSON.stringify(view)) } catch (e) { /* blocked: page-only */ }
   }
 
-  const style = h("style", {text: CSS})
   const helpButton = h("button", {type: "button", class: "ws-btn ws-btn--help", title: "Keyboard shortcuts (?)",
                                   "aria-label": "Keyboard shortcuts", "aria-haspopup": "dialog"}, ["?"])
-  const toolbarBody = h("div", {class: "ws-toolbar-body"}, [model.get_child("toolbar")])
-  const toolbar = h("header", {class: "ws-toolbar", role: "toolbar", "aria-label": "Design and run"}, [toolbarBody, helpButton])
-
+  const toolbar = h("header", {class: "ws-toolbar", role: "toolbar", "aria-label": "Design and run"}, [
+    h("div", {class: "ws-toolbar-body"}, [model.get_child("toolbar")]), helpButton])
   // Notices (restart, fault) take room from the canvas, never from the plots: the raster keeps
   // its size (a resize clears its bitmap) and the picture of a blow-up stays on screen.
   const canvasBox = h("div", {class: "ws-canvas", "data-part": "canvas"}, [
@@ -138,172 +271,53 @@ export function render({model, el}) {
   const columns = {main: h("div", {class: "ws-col ws-col--main"}), side: h("div", {class: "ws-col ws-col--side"})}
   const plotsBox = h("div", {class: "ws-plots", "data-part": "plots"}, [columns.main, columns.side])
   const work = h("div", {class: "ws-work"}, [canvasBox, gutter, plotsBox])
-
   const inspectorToggle = h("button", {type: "button", class: "ws-btn"})
   const inspector = h("aside", {class: "ws-inspector", "data-part": "inspector", "aria-label": "Inspector"}, [
     h("div", {class: "ws-inspector-head"}, [h("span", {text: "Inspector"}), inspectorToggle]),
     h("div", {class: "ws-inspector-body"}, [model.get_child("inspector")]),
   ])
-  const main = h("div", {class: "ws-main"}, [work, inspector])
+  const help = shortcutsDialog(model.shortcuts, helpButton)
+  const applySplit = wireSplit(gutter, work, canvasBox, view, save)
 
-  const closeHelp = h("button", {type: "button", class: "ws-btn", title: "Close (Esc)", "aria-label": "Close"}, ["✕"])
-  const rows = (model.shortcuts || []).map(([keys, what]) => h("tr", {}, [
-    h("td", {}, String(keys).split(" or ").flatMap((k, i) => [i ? document.createTextNode(" or ") : null, h("kbd", {text: k})])),
-    h("td", {text: what}),
-  ]))
-  const help = h("div", {class: "ws-help", hidden: "", "data-part": "help"}, [
-    h("div", {class: "ws-help-box", role: "dialog", "aria-modal": "true", "aria-labelledby": "ws-help-title"}, [
-      h("h2", {}, [h("span", {id: "ws-help-title", text: "Keyboard shortcuts"}), closeHelp]),
-      h("table", {}, [h("tbody", {}, rows)]),
-      h("p", {text: "On a tablet: drag a model from the palette, drag from a node's right dot to another node to " +
-                    "connect, pinch to zoom, tap a raster row for its membrane trace."}),
-    ]),
-  ])
-  const root = h("div", {class: "ws"}, [style, toolbar, main, help])
-
-  // --- plot sections ---------------------------------------------------------------------
-  const sectionEls = new Map()
-  const plotViews = model.get_child("plots") || []
-  ;(model.sections || []).forEach((meta, i) => {
-    const collapse = h("button", {type: "button", class: "ws-btn", "data-action": "collapse"})
-    const enlarge = h("button", {type: "button", class: "ws-btn", "data-action": "enlarge"})
-    const section = h("section", {class: "ws-section", "data-section": meta.key, "aria-label": meta.title}, [
-      h("div", {class: "ws-section-head"}, [h("span", {class: "ws-section-title", text: meta.title}), collapse, enlarge]),
-      h("div", {class: "ws-section-body"}, [plotViews[i]]),
-    ])
-    collapse.addEventListener("click", () => {
-      view.collapsed[meta.key] = !view.collapsed[meta.key]
-      if (view.collapsed[meta.key] && view.enlarged === meta.key) view.enlarged = null
-      apply(); save()
-    })
-    enlarge.addEventListener("click", () => {
-      view.enlarged = view.enlarged === meta.key ? null : meta.key
-      if (view.enlarged) view.collapsed[meta.key] = false
-      apply(); save()
-    })
-    sectionEls.set(meta.key, {section, collapse, enlarge, title: meta.title, area: meta.area})
-    columns[meta.area === "main" ? "main" : "side"].append(section)
-  })
-
-  // --- applying the page-only view state --------------------------------------------------
-  function applySplit() {
-    const avail = work.clientHeight - gutter.offsetHeight
-    if (avail <= 0) return
-    const lo = Math.min(CANVAS_MIN_PX, avail / 2), hi = Math.max(lo, avail - PLOTS_MIN_PX)
-    const px = Math.round(Math.min(hi, Math.max(lo, view.split * avail)))
-    canvasBox.style.height = `${px}px`
-    gutter.setAttribute("aria-valuenow", String(Math.round(100 * px / avail)))
-  }
+  const sections = addSections(model, columns, view, () => { apply(); save() })
 
   function apply() {
     const hidden = new Set(model.hidden_sections || [])
-    if (view.enlarged && (hidden.has(view.enlarged) || !sectionEls.has(view.enlarged))) view.enlarged = null
-    for (const [key, s] of sectionEls) {
-      const collapsed = !!view.collapsed[key], enlarged = view.enlarged === key
-      s.section.classList.toggle("is-hidden", hidden.has(key))
-      s.section.classList.toggle("is-collapsed", collapsed)
-      s.section.classList.toggle("is-enlarged", enlarged)
-      s.collapse.textContent = collapsed ? "▸" : "▾"
-      s.collapse.title = `${collapsed ? "Expand" : "Collapse"} ${s.title}`
-      s.collapse.setAttribute("aria-label", s.collapse.title)
-      s.collapse.setAttribute("aria-expanded", String(!collapsed))
-      s.enlarge.textContent = enlarged ? "⤡" : "⤢"
-      s.enlarge.title = `${enlarged ? "Restore" : "Enlarge"} ${s.title}`
-      s.enlarge.setAttribute("aria-label", s.enlarge.title)
-      s.enlarge.setAttribute("aria-pressed", String(enlarged))
-    }
+    if (view.enlarged && (hidden.has(view.enlarged) || !sections.has(view.enlarged))) view.enlarged = null
+    for (const [key, s] of sections) showSection(s, hidden.has(key), !!view.collapsed[key], view.enlarged === key)
     for (const [area, col] of Object.entries(columns)) {
-      const shown = [...sectionEls].filter(([key, s]) => s.area === area && !hidden.has(key)).map(([, s]) => s)
+      const shown = [...sections].filter(([key, s]) => s.area === area && !hidden.has(key)).map(([key]) => key)
       col.classList.toggle("is-empty", shown.length === 0)
-      col.classList.toggle("has-enlarged", shown.some((s) => s.section.classList.contains("is-enlarged")))
+      col.classList.toggle("has-enlarged", shown.includes(view.enlarged))
       // a column whose sections are all collapsed keeps only their headers: give the room away
-      col.style.flexGrow = shown.length && shown.every((s) => s.section.classList.contains("is-collapsed")) ? "0.6" : ""
+      col.style.flexGrow = shown.length && shown.every((key) => view.collapsed[key]) ? "0.6" : ""
     }
     plotsBox.classList.toggle("has-enlarged", !!view.enlarged)
     inspector.classList.toggle("is-collapsed", !!view.inspectorCollapsed)
-    inspectorToggle.textContent = view.inspectorCollapsed ? "◂" : "▸"
-    inspectorToggle.title = view.inspectorCollapsed ? "Show the inspector" : "Hide the inspector (more room for canvas and plots)"
-    inspectorToggle.setAttribute("aria-label", inspectorToggle.title)
-    inspectorToggle.setAttribute("aria-expanded", String(!view.inspectorCollapsed))
+    labelButton(inspectorToggle, view.inspectorCollapsed ? "◂" : "▸", view.inspectorCollapsed ? "Show the inspector"
+                : "Hide the inspector (more room for canvas and plots)", "aria-expanded", !view.inspectorCollapsed)
     applySplit()
   }
-
   inspectorToggle.addEventListener("click", () => {
     view.inspectorCollapsed = !view.inspectorCollapsed
     apply(); save()
   })
   model.on("hidden_sections", apply)
 
-  // --- the split: pointer drag (mouse, pen, touch) and keys -------------------------------
-  let drag = null
-  gutter.addEventListener("pointerdown", (ev) => {
-    drag = {id: ev.pointerId, y0: ev.clientY, h0: canvasBox.offsetHeight}
-    gutter.setPointerCapture(ev.pointerId)
-    gutter.classList.add("is-dragging")
-    ev.preventDefault()
-  })
-  gutter.addEventListener("pointermove", (ev) => {
-    if (!drag || ev.pointerId !== drag.id) return
-    const avail = work.clientHeight - gutter.offsetHeight
-    view.split = (drag.h0 + ev.clientY - drag.y0) / avail
-    applySplit()
-  })
-  const endDrag = (ev) => {
-    if (!drag || ev.pointerId !== drag.id) return
-    drag = null
-    gutter.classList.remove("is-dragging")
-    view.split = canvasBox.offsetHeight / (work.clientHeight - gutter.offsetHeight) // the clamped value
-    save()
-  }
-  gutter.addEventListener("pointerup", endDrag)
-  gutter.addEventListener("pointercancel", endDrag)
-  gutter.addEventListener("keydown", (ev) => {
-    const avail = work.clientHeight - gutter.offsetHeight
-    const now = canvasBox.offsetHeight / avail
-    const next = {ArrowUp: now - KEY_STEP, ArrowDown: now + KEY_STEP, Home: 0, End: 1}[ev.key]
-    if (next === undefined) return
-    ev.preventDefault()
-    view.split = next
-    applySplit()
-    view.split = canvasBox.offsetHeight / avail
-    save()
-  })
-
-  // --- the shortcuts overlay -------------------------------------------------------------
-  let returnFocus = null
-  function showHelp(show) {
-    if (show === !help.hidden) return
-    if (show) {
-      returnFocus = deepActiveElement()
-      help.hidden = false
-      closeHelp.focus()
-    } else {
-      help.hidden = true
-      if (returnFocus && returnFocus.focus) returnFocus.focus()
-      else helpButton.focus()
-      returnFocus = null
-    }
-  }
-  helpButton.addEventListener("click", () => showHelp(help.hidden))
-  closeHelp.addEventListener("click", () => showHelp(false))
-  help.addEventListener("click", (ev) => { if (ev.target === help) showHelp(false) })
-  help.addEventListener("keydown", (ev) => { // keep Tab inside the dialog (it has one control)
-    if (ev.key === "Tab") { ev.preventDefault(); closeHelp.focus() }
-  })
   const onKey = (ev) => {
     if (ev.key === "?" && !ev.ctrlKey && !ev.metaKey && !ev.altKey && !typing(ev)) {
       ev.preventDefault()
-      showHelp(help.hidden)
+      help.show(!help.open)
     } else if (ev.key === "Escape") {
-      if (!help.hidden) { ev.preventDefault(); showHelp(false) }
+      if (help.open) { ev.preventDefault(); help.show(false) }
       else if (view.enlarged && !typing(ev)) { view.enlarged = null; apply(); save() }
     }
   }
   document.addEventListener("keydown", onKey)
-
   const ro = new ResizeObserver(() => applySplit())
   ro.observe(work)
   model.on("remove", () => { document.removeEventListener("keydown", onKey); ro.disconnect() })
-  el.append(root)
+  el.append(h("div", {class: "ws"}, [h("style", {text: CSS}), toolbar, h("div", {class: "ws-main"}, [work, inspector]),
+                                     help.el]))
   apply()
 }
