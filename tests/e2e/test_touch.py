@@ -148,7 +148,10 @@ def test_run_steer_and_pick_a_trace_with_fingers(tablet: Page, screenshot_dir):
     track = slider.bounding_box()
     low, high = (float(slider.evaluate(f"el => el.{end}")) for end in ("min", "max"))
     thumb = 8  # the thumb's centre runs from 8 px in to 8 px before the end of the track
-    x_of = lambda v: track["x"] + thumb + (v - low) / (high - low) * (track["width"] - 2 * thumb)  # noqa: E731
+
+    def x_of(value: float) -> float:
+        return track["x"] + thumb + (value - low) / (high - low) * (track["width"] - 2 * thumb)
+
     y = track["y"] + track["height"] / 2
     finger.drag((x_of(20000), y), (x_of(low + 0.25 * (high - low)), y))
     assert wait_slider_acked(page, box)
