@@ -28,6 +28,7 @@ os.environ.setdefault("PYNEST_QUIET", "1")
 
 import numpy as np  # noqa: E402
 
+from engine.compile import initial_state_spec  # noqa: E402
 from engine.compile.connect import draw  # noqa: E402
 from engine.model.network import Connectivity, Distribution, Network  # noqa: E402
 
@@ -133,11 +134,8 @@ def build(nest, network: Network, dt: float | None = None, seed: int | None = No
         params = {k: v for k, v in pop.params.items() if v is not None}
         params.update(_tau_minus_of_plastic_inputs(network, pop.name))
         created = nest.Create(pop.model, pop.size, params=params)
-        state = pop.model_class.state_defaults
-        if "V_m" in state:  # as the engine: V_m starts at E_L unless the population says otherwise
-            initial = {"V_m": pop.params.get("E_L", state["V_m"]), **pop.initial}
-            for variable, value in initial.items():
-                setattr(created, variable, nest_value(nest, value))
+        for variable, value in initial_state_spec(pop).items():  # where the engine starts each variable
+            setattr(created, variable, nest_value(nest, value))
         nodes[pop.name] = created
 
     rng = np.random.default_rng(seed)  # drawn values of listed synapses

@@ -19,8 +19,7 @@ import threading
 import time
 import numpy as np
 
-from engine import Frame, Runner, TraceRequest
-from engine.runtime.runner import RATE_BIN_MS
+from engine import RATE_BIN_MS, Frame, Runner, TraceRequest
 
 RECORD_MS = 1000.0
 FRAME_WALL_S = 0.04  # as engine.runtime.runner.FRAME_WALL_S
@@ -46,16 +45,8 @@ class Recording:
         self.spike_time = np.concatenate([f.spike_time for f in data])
         self.trace_time = np.concatenate([f.trace_time for f in data])
         self.trace_values = np.concatenate([f.trace_values for f in data])
-        # whole 5 ms bins: frames of the recorder split bins; merge their parts, width-weighted
-        rows = {}
-        for f in data:
-            for t, r in zip(f.rate_time, f.rates):
-                width = min(t + RATE_BIN_MS, f.t_end) - max(t, f.t_start)
-                total, weight = rows.get(round(t, 6), (0.0, 0.0))
-                rows[round(t, 6)] = (total + r * width, weight + width)
-        starts = sorted(rows)
-        self.rate_time = np.array(starts)
-        self.rates = np.array([rows[t][0] / rows[t][1] for t in starts])
+        self.rate_time = np.concatenate([f.rate_time for f in data])  # whole bins, each once
+        self.rates = np.concatenate([f.rates for f in data])
         self.spikes_per_ms = self.spike_time.size / RECORD_MS
 
     def between(self, t0: float, t1: float, offset: float) -> dict:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import param
 
+from engine import RATE_BIN_MS
+
 from designer.session import LiveSession
 
 MAX_SPIKES = 2_000_000  # newest spikes kept for export (about 50 MB)
@@ -108,6 +110,7 @@ class RecordedData(param.Parameterized):
         self._traces = _Rows(MAX_TRACE_SAMPLES, np.zeros(0), np.zeros((0, 0)))
         self._populations: tuple = ()
         self._rates = _Rows(MAX_RATE_BINS, np.zeros(0), np.zeros((0, 0)))
+        self._rate_bin_ms = RATE_BIN_MS
         self.n_spikes = 0
         self.t = 0.0
 
@@ -126,6 +129,7 @@ class RecordedData(param.Parameterized):
         if frame.trace_values.size:
             self._traces.append(frame.trace_time, frame.trace_values)
         if frame.rates.size:
+            self._rate_bin_ms = frame.rate_bin_ms
             self._rates.append(frame.rate_time, frame.rates)
         self.n_spikes = len(self._spikes)
         self.t = float(frame.t_end)
@@ -167,11 +171,16 @@ class RecordedData(param.Parameterized):
         times, values = self._traces.arrays()
         return times, {req: values[:, q] for q, req in enumerate(self._trace_requests)}
 
-    def rates(self, bin_ms: float = 5.0):
-        """Rates in the session's 5 ms bins, merged to bin_ms when that is a multiple of 5 ms."""
-        per_bin = max(1, int(round(bin_ms / 5.0)))
+    def rates(self, bin_ms: float | None = None):
+        """(bin start times ms, {population: Hz}) in the Runner's bins (5 ms; whole bins only,
+        each once), or in bins of bin_ms when that is a whole multiple of them (each wider bin
+        the mean of its parts; one with a part lost to a dropped frame is left out)."""
         rate_time, all_rates = self._rates.arrays()
-        n = rate_time.size // per_bin * per_bin
-        times = rate_time[:n:per_bin]
-        rates = all_rates[:n].reshape(-1, per_bin, all_rates.shape[1]).mean(axis=1) if n else np.zeros((0, len(self._populations)))
-        return times, {name: rates[:, i] for i, name in enumerate(self._populations)}
+        per_bin = 1 if bin_ms is None else max(1, int(round(bin_ms / self._rate_bin_ms)))
+        if per_bin > 1:
+            wide = np.floor_divide(np.rint(rate_time / self._rate_bin_ms).astype(np.int64), per_bin)
+            index, starts, parts = np.unique(wide, return_index=True, return_counts=True)
+            summed = np.add.reduceat(all_rates, starts, axis=0) if starts.size else all_rates[:0]
+            whole = parts == per_bin
+            rate_time, all_rates = index[whole] * per_bin * self._rate_bin_ms, summed[whole] / per_bin
+        return rate_time, {name: all_rates[:, i] for i, name in enumerate(self._populations)}

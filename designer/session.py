@@ -15,7 +15,6 @@ import numpy as np
 import param
 
 from engine import Frame, Runner, TraceRequest, ValidationError
-from engine.runtime.runner import RATE_BIN_MS
 
 from designer.state import DesignState
 
@@ -75,11 +74,6 @@ class LiveSession(param.Parameterized):
         """The time step (ms) of the running build."""
         return self._built_network.dt
 
-    @property
-    def rate_bin_ms(self) -> float:
-        """Width of the Runner's population-rate bins (ms) for the running build."""
-        return rate_bin_ms(self.dt)
-
     # -- commands -------------------------------------------------------------------
     def run(self) -> None:
         if self.needs_restart:
@@ -124,10 +118,6 @@ class LiveSession(param.Parameterized):
         self.traces = (self.traces + [request])[-8:]  # a few traces stay readable
         self._runner.set_recording(traces=self.traces)
         self.notice = f"recording the membrane potential of {population} #{neuron}"
-
-    def remove_traces(self) -> None:
-        self.traces = []
-        self._runner.set_recording(traces=[])
 
     def close(self) -> None:
         self._runner.close()
@@ -203,7 +193,7 @@ class LiveSession(param.Parameterized):
         last = frames[-1]
         # events carry the simulated time they happened at, data frames their end
         changes = {"status": last.state, "t_ms": last.t_end}
-        merged = merge_frames(data, self.rate_bin_ms) if data else None
+        merged = merge_frames(data) if data else None
         if merged is not None:
             now = time.monotonic()
             self._frame_times = [t for t in self._frame_times if now - t < 2.0] + [now] * len(data)
@@ -218,36 +208,13 @@ class LiveSession(param.Parameterized):
         return merged
 
 
-def rate_bin_ms(dt: float) -> float:
-    """The Runner's rate bins: RATE_BIN_MS rounded to whole steps."""
-    return max(1, int(round(RATE_BIN_MS / dt))) * dt
-
-
-def merge_rates(frames: list[Frame], bin_ms: float) -> tuple[np.ndarray, np.ndarray]:
-    """The rate rows of consecutive frames; a bin split between two frames (each has a row
-    for its part) becomes one row, the width-weighted mean of the parts."""
-    rows = [f for f in frames if f.rate_time.size]
-    if not rows:
-        return frames[-1].rate_time, frames[-1].rates
-    times = np.concatenate([f.rate_time for f in rows])
-    rates = np.concatenate([f.rates for f in rows])
-    covered = np.concatenate([np.minimum(f.rate_time + bin_ms, f.t_end) - np.maximum(f.rate_time, f.t_start)
-                              for f in rows])
-    if times.size < 2 or np.all(np.diff(times) > 1e-6 * bin_ms):
-        return times, rates
-    starts = np.flatnonzero(np.r_[True, np.diff(times) > 1e-6 * bin_ms])
-    weighted = np.add.reduceat(rates * covered[:, None], starts, axis=0)
-    total = np.add.reduceat(covered, starts)
-    return times[starts], weighted / np.maximum(total, 1e-12)[:, None]
-
-
-def merge_frames(frames: list[Frame], bin_ms: float = RATE_BIN_MS) -> Frame:
-    """Consecutive data frames as one (the consumer was slower than the Runner)."""
+def merge_frames(frames: list[Frame]) -> Frame:
+    """Consecutive data frames as one (the consumer was slower than the Runner). Their rate
+    rows join as they are: the Runner reports each bin once, whole."""
     if len(frames) == 1:
         return frames[0]
     last = frames[-1]
     same_traces = [f for f in frames if f.traces == last.traces]
-    rate_time, rates = merge_rates(frames, bin_ms)
     return Frame(
         kind="data", seq=last.seq, t_start=frames[0].t_start, t_end=last.t_end, state=last.state,
         spike_population=np.concatenate([f.spike_population for f in frames]),
@@ -256,7 +223,9 @@ def merge_frames(frames: list[Frame], bin_ms: float = RATE_BIN_MS) -> Frame:
         trace_time=np.concatenate([f.trace_time for f in same_traces]),
         trace_values=np.concatenate([f.trace_values for f in same_traces]),
         traces=last.traces,
-        rate_time=rate_time, rates=rates,
+        rate_time=np.concatenate([f.rate_time for f in frames]),
+        rates=np.concatenate([f.rates.reshape(-1, len(last.populations)) for f in frames]),
+        rate_bin_ms=last.rate_bin_ms,
         populations=last.populations, counters=last.counters, weights=last.weights,
         real_time_factor=float(np.mean([f.real_time_factor for f in frames])), dropped=last.dropped,
     )
@@ -271,10 +240,8 @@ def _trace_valid(request: TraceRequest, network) -> bool:
 
 
 def _apply_live(network, target, field, value):
-    from engine.runtime.simulator import replace_network_param
-
     try:
-        return replace_network_param(network, target, field, value)
+        return network.replace_param(target, field, value)
     except ValidationError:
         return network
 

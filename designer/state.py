@@ -14,15 +14,9 @@ from dataclasses import replace
 import param
 
 from engine import (
-    MODELS, Connectivity, Network, Population, Projection, Recording, ValidationError, get_model,
+    MODELS, Connectivity, Network, Population, Projection, Recording, ValidationError, find_problems, get_model,
 )
 from engine.io import network_from_json, network_to_json
-
-from engine.model.problems import find_problems
-
-# Field changes the running simulation can take without a rebuild.
-LIVE_PROJECTION_FIELDS = {"weight"}
-LIVE_SYNAPSE_FIELDS = {"learning", "lambda", "alpha", "mu_plus", "mu_minus", "Wmax"}
 
 
 class DesignState(param.Parameterized):
@@ -208,8 +202,7 @@ class DesignState(param.Parameterized):
             key = field.split(".", 1)[1]
             return self.edit(f"set initial {key} of '{name}'",
                              lambda net: net.replace_population(name, initial={**pop.initial, key: value}))
-        quantity = pop.model_class.parameters.get(field)
-        live = quantity is not None and quantity.live
+        live = self.network.is_live(name, field)
         return self.edit(f"set {name}.{field} = {value}",
                          lambda net: net.replace_population(name, params={**pop.params, field: value}),
                          structural=not live, live=(name, field, value) if live else None, coalesce=coalesce)
@@ -233,11 +226,11 @@ class DesignState(param.Parameterized):
         if field.startswith("synapse_params."):
             key = field.split(".", 1)[1]
             proj = self.network.projection(name)
-            live = key in LIVE_SYNAPSE_FIELDS
+            live = self.network.is_live(name, key)
             return self.edit(f"set {name}.{key} = {value}",
                              lambda net: net.replace_projection(name, synapse_params={**proj.synapse_params, key: value}),
                              structural=not live, live=(name, key, value) if live else None, coalesce=coalesce)
-        live = field in LIVE_PROJECTION_FIELDS
+        live = self.network.is_live(name, field)
         return self.edit(f"set {name}.{field}", lambda net: net.replace_projection(name, **{field: value}),
                          structural=not live, live=(name, field, value) if live else None, coalesce=coalesce)
 
@@ -304,12 +297,10 @@ def live_differences(old: Network, new: Network) -> list[tuple] | None:
             continue
         if (a.model, a.size, a.initial, a.record.variables) != (b.model, b.size, b.initial, b.record.variables):
             return None
-        quantities = a.model_class.parameters
         for key in a.params.keys() | b.params.keys():
             if a.params.get(key) == b.params.get(key):
                 continue
-            quantity = quantities.get(key)
-            if quantity is None or not quantity.live:
+            if not new.is_live(b.name, key):
                 return None
             changes.append((b.name, key, b.params[key]))
         if a.record.spikes != b.record.spikes:
@@ -319,16 +310,19 @@ def live_differences(old: Network, new: Network) -> list[tuple] | None:
     for a, b in zip(old.projections, new.projections):
         if a == b:
             continue
-        if (a.pre, a.post, a.rule, a.delay, a.synapse) != (b.pre, b.post, b.rule, b.delay, b.synapse):
+        if (a.pre, a.post, a.rule, a.synapse) != (b.pre, b.post, b.rule, b.synapse):
             return None
-        if a.weight != b.weight:
-            if isinstance(a.weight, tuple) or isinstance(b.weight, tuple):
-                return None  # per-synapse weights change with a rebuild
-            changes.append((b.name, "weight", b.weight))
+        for key in Projection.quantities:  # weight, delay
+            before, after = getattr(a, key), getattr(b, key)
+            if before == after:
+                continue
+            if not new.is_live(b.name, key) or isinstance(before, tuple) or isinstance(after, tuple):
+                return None  # per-synapse values change with a rebuild
+            changes.append((b.name, key, after))
         for key in a.synapse_params.keys() | b.synapse_params.keys():
             if a.synapse_params.get(key) == b.synapse_params.get(key):
                 continue
-            if key not in LIVE_SYNAPSE_FIELDS:
+            if not new.is_live(b.name, key):
                 return None
             changes.append((b.name, key, b.synapse_params[key]))
     return changes

@@ -2,14 +2,23 @@
 
 The public API; the designer imports only from here. Never imports panel or bokeh.
 """
+from engine.compile import initial_state_spec
 from engine.errors import CapacityError, EngineError, RestartRequired, SimulationFault, ValidationError
 from engine.model import (
-    MODELS, Connectivity, Distribution, Network, Population, Projection, Recording, describe_models, get_model,
+    CONNECTION_RULES, MODELS, SYNAPSE_MODELS, Connectivity, Distribution, Network, Population, Projection, Quantity,
+    Recording, describe_models, find_problems, get_model,
 )
-from engine.runtime import Frame, Runner, Simulator, TraceRequest, warm_up
+from engine.neuromorphic import (
+    DISCLAIMER, EfficiencyMetrics, FitVerdict, check_fit, design_figures, estimate_energy, load_energy_table,
+    load_hardware_table, quantisation_error,
+)
+from engine.runtime import RATE_BIN_MS, Frame, Runner, Simulator, TraceRequest, warm_up
 
 __all__ = [
     "CapacityError", "EngineError", "RestartRequired", "SimulationFault", "ValidationError",
-    "MODELS", "Connectivity", "Distribution", "Network", "Population", "Projection", "Recording",
-    "describe_models", "get_model", "Frame", "Runner", "Simulator", "TraceRequest", "warm_up",
+    "CONNECTION_RULES", "MODELS", "SYNAPSE_MODELS", "Connectivity", "Distribution", "Network", "Population",
+    "Projection", "Quantity", "Recording", "describe_models", "find_problems", "get_model", "initial_state_spec",
+    "RATE_BIN_MS", "Frame", "Runner", "Simulator", "TraceRequest", "warm_up",
+    "DISCLAIMER", "EfficiencyMetrics", "FitVerdict", "check_fit", "design_figures", "estimate_energy",
+    "load_energy_table", "load_hardware_table", "quantisation_error",
 ]

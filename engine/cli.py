@@ -2,6 +2,7 @@
 
     snn-designer run NET.json --out DIR [--t-sim MS] [--seed N] [--dt MS]
     snn-designer validate NET.json
+    snn-designer fit NET.json [--target NAME] [--json]
     snn-designer models [--json | --markdown]
     snn-designer serve [--port P] [--address A]
 
@@ -10,6 +11,7 @@
 0 success; 1 the network is valid but could not be simulated or the results not
 written (CapacityError, SimulationFault, disk errors, internal errors);
 2 bad arguments or an invalid/unreadable network file (ValidationError).
+`fit` exits 1 when the design does not fit (engine/neuromorphic/cli.py).
 """
 from __future__ import annotations
 
@@ -77,6 +79,7 @@ def _port(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from engine.io.export.cli import add_backend_arguments, add_export_commands
+    from engine.neuromorphic.cli import add_fit_command, add_inference_argument
 
     parser = _Parser(prog=PROG, description="SNN Designer: build, run and inspect spiking neural networks.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -88,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_seed, metavar="N", help="random seed (default: the file's seed)")
     run.add_argument("--dt", type=_positive_ms, metavar="MS", help="time step in ms (default: the file's dt)")
     add_backend_arguments(run)  # --backend engine|nest, --threads N
+    add_inference_argument(run)  # --inference-ms MS
     run.set_defaults(handler=cmd_run)
 
     validate = commands.add_parser("validate", help="check a network file and print a one-line summary")
@@ -101,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.set_defaults(handler=cmd_models)
 
     add_export_commands(commands)  # export NET.json --to pynest|pynn|brian2|nir, import GRAPH.nir
+    add_fit_command(commands)  # fit NET.json --target NAME
 
     serve = commands.add_parser("serve", help="start the browser app (panel serve designer/app.py)")
     serve.add_argument("--port", type=_port, default=5006, help="port (default 5006)")
@@ -154,7 +159,7 @@ def cmd_run(args) -> int:
     out.mkdir(parents=True, exist_ok=True)  # before simulating: an unwritable place fails fast
     if args.backend != "engine":
         return run_backend(args, network)
-    result = simulate(network, threads=args.threads)
+    result = simulate(network, threads=args.threads, inference_ms=args.inference_ms)
     _write_atomic(out / "spikes.csv", spikes_csv(result["spikes"]))
     _write_atomic(out / "summary.json", json.dumps(result["summary"], indent=1, allow_nan=False) + "\n")
     _print_run(result["summary"], out)
@@ -168,15 +173,17 @@ def _with_overrides(network, args):
     return replace(network, **changes) if changes else network
 
 
-def simulate(network, threads: int = 1) -> dict:
+def simulate(network, threads: int = 1, inference_ms: float | None = None) -> dict:
     """Build and run `network` for its t_sim with its dt and seed; returns
     {"summary": dict (as summary.json), "spikes": [(population, neuron, times), ...]}."""
+    from engine.neuromorphic.cli import run_metrics
     from engine.runtime import Simulator, warm_up
 
     warm_s = warm_up()  # load (or compile) the kernels first, so sim_s is the simulation alone
     started = time.perf_counter()
     sim = Simulator(network, threads=threads)
     build_s = time.perf_counter() - started
+    sim.track_efficiency()  # synaptic operations, neuron updates, ... for summary.json
     started = time.perf_counter()
     sim.run(network.t_sim)
     sim_s = time.perf_counter() - started
@@ -214,6 +221,7 @@ def simulate(network, threads: int = 1) -> dict:
         "synaptic_events": counters["synaptic_events"],
         "lost_spikes": counters["lost_spikes"],
         "populations": populations,
+        **run_metrics(sim, inference_ms),
     }
     return {"summary": summary, "spikes": spikes}
 
@@ -296,6 +304,7 @@ def _mib(n_bytes: float) -> str:
 def describe_models_full() -> list[dict]:
     """Neuron and device models (engine.describe_models()), then synapse models
     (category "synapse"), each parameter with whether its lower bound is strict."""
+    from engine.compile import describe_builder
     from engine.model import MODELS, describe_models
     from engine.model.synapses import SYNAPSES
 
@@ -304,10 +313,12 @@ def describe_models_full() -> list[dict]:
         _add_strictness(entry, MODELS[entry["model"]])
     for synapse in SYNAPSES.values():
         entry = synapse.describe()
-        entry = {"model": entry.pop("synapse"), "category": "synapse", "weight_unit": "", "state": {},
+        entry = {"model": entry.pop("synapse"), "category": "synapse", "weight_unit": "", "state": [],
                  "recordables": [], **entry}
         _add_strictness(entry, synapse)
         described.append(entry)
+    for entry in described:  # the registry's part: which kernel runs it, where its state starts
+        entry.update(describe_builder(entry["model"]))
     return described
 
 
@@ -320,9 +331,8 @@ def _add_strictness(entry: dict, model) -> None:
 
 
 def _initial_state(entry: dict) -> list[tuple[str, str]]:
-    """(variable, start value): the compiler starts V_m at the population's E_L, not at the default."""
-    names = {p["name"] for p in entry["parameters"]}
-    return [(k, "E_L" if k == "V_m" and "E_L" in names else f"{v:g}") for k, v in entry["state"].items()]
+    """(variable, start value as text): a number, or the parameter it starts at (registry entry)."""
+    return [(name, start if isinstance(start, str) else f"{start:g}") for name, start in entry.get("initial", {}).items()]
 
 
 def cmd_models(args) -> int:
@@ -361,20 +371,28 @@ def models_markdown(described: list[dict] | None = None) -> str:
     sections = []
     for entry in described or describe_models_full():
         lines = [f"### {entry['model']}", "", f"{entry['summary']} ({entry['category']}).", "",
-                 "```text", *(_dedent_doc(entry["equations"])), "```", ""]
+                 "```text", *(_dedent_doc(entry["equations"])), "```", "", f"{_kernel_text(entry)}.", ""]
         if entry["weight_unit"]:
             lines += [f"Weights of projections into it are in **{entry['weight_unit']}**.", ""]
         lines += [parameter_table(entry), ""]
         for name in entry.get("extra_parameters", []):
             lines += [f"Also takes `{name}` (see above).", ""]
-        if entry["state"]:
+        if entry.get("initial"):
             lines += ["Initial state, unless the population's `initial` gives a number or a distribution: "
-                      + ", ".join(f"`{k}` = `{v}`" if v == "E_L" else f"`{k}` = {v}"
+                      + ", ".join(f"`{k}` = `{v}`" if entry["initial"][k] == v else f"`{k}` = {v}"
                                   for k, v in _initial_state(entry)) + ".", ""]
         if entry["recordables"]:
             lines += ["Recordable traces: " + ", ".join(f"`{r}`" for r in entry["recordables"]) + ".", ""]
         sections.append("\n".join(lines))
     return "\n".join(sections)
+
+
+KERNEL_VERBS = {"neuron": "Integrated by", "device": "Emitted by", "synapse": "Delivered by"}
+
+
+def _kernel_text(entry: dict) -> str:
+    """'Integrated by `engine/kernels/lif.py:update_iaf_psc_exp`' (the registry's kernel of the model)."""
+    return f"{KERNEL_VERBS[entry['category']]} `{entry['kernel']}`"
 
 
 def _dedent_doc(doc: str) -> list[str]:
@@ -402,6 +420,7 @@ def parameter_table(entry: dict) -> str:
 def _model_text(entry: dict) -> str:
     lines = [f"{entry['model']} ({entry['category']}): {entry['summary']}"]
     lines += [f"    {line}" if line.strip() else "" for line in _dedent_doc(entry["equations"])]
+    lines.append(f"  {KERNEL_VERBS[entry['category']].lower()} {entry['kernel']}")
     if entry["weight_unit"]:
         lines.append(f"  weights of projections into it: {entry['weight_unit']}")
     if entry["parameters"]:
@@ -413,7 +432,7 @@ def _model_text(entry: dict) -> str:
             lines.append("  " + "  ".join(f"{row[i]:<{widths[i]}}" for i in range(4)) + "  " + row[4])
     for name in entry.get("extra_parameters", []):
         lines.append(f"  also: {name} (see the description above)")
-    if entry["state"]:
+    if entry.get("initial"):
         lines.append("  initial state: " + ", ".join(f"{k} = {v}" for k, v in _initial_state(entry)))
     if entry["recordables"]:
         lines.append("  recordable: " + ", ".join(entry["recordables"]))

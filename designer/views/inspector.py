@@ -23,11 +23,9 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from engine import Connectivity
-from engine.model.network import RULES, Distribution
-from engine.model.synapses import SYNAPSES
+from engine import CONNECTION_RULES, SYNAPSE_MODELS, Connectivity, Distribution, Projection, initial_state_spec
 
-from designer.state import LIVE_SYNAPSE_FIELDS, DesignState
+from designer.state import DesignState
 from designer.views.live_slider import LiveSlider
 
 RULE_FIELD = {"pairwise_bernoulli": ("p", "Connection probability p", float),
@@ -243,7 +241,7 @@ class Inspector(Viewer):
                     name, dict(zip((tn, vn), _parse_schedule(v)))),
                     lambda tn=times_name, vn=values_name: _schedule_text(current(name).params, tn, vn)))
         if model.category == "neuron":
-            if "V_m" in model.state_defaults and not isinstance(pop.initial.get("V_m"), Distribution):
+            if "V_m" in model.state_variables and not isinstance(pop.initial.get("V_m"), Distribution):
                 widget = pn.widgets.FloatInput(label="Initial V_m (mV)", value=_initial_v(pop),
                                                description="Membrane potential at t = 0")
                 items.append(self._field(widget, lambda v: state.set_population_field(name, "initial.V_m", v),
@@ -276,7 +274,8 @@ class Inspector(Viewer):
             self._field(pn.widgets.TextInput(label="Name", value=name), lambda v: state.set_projection_field(name, "name", v),
                         lambda: current(name).name),
             self._field(pn.widgets.Select(label="Connection rule", value=proj.rule.rule,
-                                          options=[r for r in RULES if r != "explicit" or proj.rule.rule == "explicit"],
+                                          options=[r for r in CONNECTION_RULES
+                                                   if r != "explicit" or proj.rule.rule == "explicit"],
                                           description="How source and target neurons are paired (NEST's rules)"),
                         lambda v: set_rule(rule=v), lambda: current(name).rule.rule),
         ]
@@ -290,8 +289,14 @@ class Inspector(Viewer):
                                  lambda v: set_rule(allow_autapses=v), lambda: current(name).rule.allow_autapses))
         items.append(self._field(pn.widgets.Checkbox(label="Allow multapses (repeated pairs)", value=proj.rule.allow_multapses),
                                  lambda v: set_rule(allow_multapses=v), lambda: current(name).rule.allow_multapses))
-        for field, unit, doc in (("weight", weight_unit, "Synaptic weight; negative = inhibitory"),
-                                 ("delay", "ms", "Transmission delay (at least one time step)")):
+        return items + self._projection_values(proj, weight_unit) + self._synapse_form(proj)
+
+    def _projection_values(self, proj, weight_unit: str) -> list:
+        """Weight (live: a slider) and delay; a drawn or listed value is described, not edited."""
+        state, name, current = self.state, proj.name, self._projection
+        items = []
+        for field, quantity in Projection.quantities.items():  # weight, delay
+            unit, doc = weight_unit if field == "weight" else quantity.unit, quantity.doc
             value = getattr(proj, field)
             if isinstance(value, Distribution):
                 items.append(text(f"{field}: {value.kind} {value.params} ({unit}), drawn per synapse", "div",
@@ -302,18 +307,23 @@ class Inspector(Viewer):
                                   "div", stylesheets=self.html_stylesheets))
                 continue
             label = f"{field.capitalize()} ({unit})"
-            if field == "weight":  # the running simulation takes it live
+            if quantity.live:
                 items.append(self._slider(
-                    name, label, value, lambda v, key: state.set_projection_field(name, "weight", v, coalesce=key),
-                    lambda: current(name).weight, doc=doc, scale=WEIGHT_SCALE.get(unit, 1.0)))
+                    name, label, value, lambda v, key, f=field: state.set_projection_field(name, f, v, coalesce=key),
+                    lambda f=field: getattr(current(name), f), doc=doc, scale=WEIGHT_SCALE.get(unit, 1.0)))
                 continue
             widget = pn.widgets.FloatInput(label=label, value=value, description=doc, format="0[.]0000")
             items.append(self._field(widget, lambda v, f=field: state.set_projection_field(name, f, v),
                                      lambda f=field: getattr(current(name), f)))
-        items.append(self._field(pn.widgets.Select(label="Synapse model", value=proj.synapse, options=list(SYNAPSES),
-                                                   description="static: fixed weight; stdp: weights learn from spike timing"),
-                                 lambda v: state.set_projection_field(name, "synapse", v), lambda: current(name).synapse))
-        synapse = SYNAPSES[proj.synapse]
+        return items
+
+    def _synapse_form(self, proj) -> list:
+        """The synapse model and its parameters (the live ones with sliders)."""
+        state, name, current = self.state, proj.name, self._projection
+        items = [self._field(pn.widgets.Select(label="Synapse model", value=proj.synapse, options=list(SYNAPSE_MODELS),
+                                               description="static: fixed weight; stdp: weights learn from spike timing"),
+                             lambda v: state.set_projection_field(name, "synapse", v), lambda: current(name).synapse)]
+        synapse = SYNAPSE_MODELS[proj.synapse]
         for quantity in synapse.parameters.values():
             value = proj.synapse_params[quantity.name]
             q = quantity.name
@@ -324,7 +334,7 @@ class Inspector(Viewer):
                                          lambda: bool(current(name).synapse_params["learning"])))
                 continue
             label = f"{q} ({quantity.unit})" if quantity.unit else q
-            if q in LIVE_SYNAPSE_FIELDS:
+            if quantity.live:
                 items.append(self._slider(
                     name, label, value, lambda v, key, q=q: state.set_projection_field(name, f"synapse_params.{q}", v, coalesce=key),
                     lambda q=q: current(name).synapse_params[q], doc=quantity.doc, bounds=quantity.bounds,
@@ -375,8 +385,7 @@ def _schedule_text(params: dict, times_name: str, values_name: str) -> str:
 
 
 def _initial_v(pop) -> float:
-    initial = pop.initial.get("V_m")
-    return pop.params.get("E_L", 0.0) if initial is None else initial
+    return initial_state_spec(pop)["V_m"]
 
 
 def _ints_text(values) -> str:
@@ -388,7 +397,7 @@ def _rule_with(rule: Connectivity, /, post=None, pre=None, **changes) -> Connect
     values = {"rule": new_rule, "allow_autapses": rule.allow_autapses, "allow_multapses": rule.allow_multapses}
     values.update({k: v for k, v in changes.items() if k in ("allow_autapses", "allow_multapses")})
     for field in ("p", "indegree", "outdegree", "N"):
-        if field in RULES[new_rule]:
+        if field in CONNECTION_RULES[new_rule]:
             current = changes.get(field, getattr(rule, field))
             if current is None:  # a sensible start for a newly picked rule
                 current = {"p": 0.1, "indegree": max(1, (pre.size if pre else 10) // 10),

@@ -323,38 +323,13 @@ class RatesView(_StreamedPlot):
         self.chart = StripChart(title="Population rate (Hz, 5 ms bins)", window_ms=WINDOW_MS, y_from_zero=True,
                                 min_height=90, sizing_mode="stretch_both", name="rates")
         self._populations: tuple = ()
-        self._carry: tuple | None = None  # (bin start, rates, ms covered) of a bin the next frame completes
         self._held: list[dict] = []  # updates not sent yet (the page is behind, or too soon)
         self._t_end = 0.0  # simulated time the held updates reach
         self._sent_at = 0.0  # time.monotonic() of the last push
         self._wire()
 
     def _on_reset(self, _event) -> None:
-        self._carry = None
         self._clear()
-
-    def _whole_bins(self, frame) -> tuple[np.ndarray, np.ndarray]:
-        """The frame's rate rows, whole bins only. A frame usually ends inside a bin, which the
-        next frame completes: that partial row is held back and merged (width-weighted) into
-        the next frame's first row, instead of drawing two noisy rows at the same time."""
-        times, rates = frame.rate_time, frame.rates
-        width = self.session.rate_bin_ms
-        covered = np.minimum(times + width, frame.t_end) - np.maximum(times, frame.t_start)
-        if self._carry is not None:
-            t_carry, r_carry, w_carry = self._carry
-            self._carry = None
-            if times.size and abs(times[0] - t_carry) < 1e-6 * width:
-                rates, covered = rates.copy(), covered.copy()
-                rates[0] = (rates[0] * covered[0] + r_carry * w_carry) / (covered[0] + w_carry)
-                covered[0] += w_carry
-            elif not times.size or times[0] > t_carry:  # frames were dropped: show what there was
-                times = np.concatenate([[t_carry], times])
-                rates = np.concatenate([r_carry[None, :], rates])
-                covered = np.concatenate([[w_carry], covered])
-        if times.size and covered[-1] < width * (1 - 1e-6):
-            self._carry = (float(times[-1]), rates[-1].copy(), float(covered[-1]))
-            times, rates = times[:-1], rates[:-1]
-        return times, rates
 
     def _on_frame(self, event) -> None:
         frame = event.new
@@ -365,14 +340,11 @@ class RatesView(_StreamedPlot):
                       if any(p.name == name and not p.is_device for p in net.populations))
         if shown != self._populations:
             self._populations = shown
-            self._carry = None
             self._held = []
             self.chart.set_series([{"key": f"r{i}", "label": frame.populations[i], "color": PALETTE[i % len(PALETTE)]}
                                    for i in shown])
-        times, rates = self._whole_bins(frame)
-        if times.size == 0:
-            return
-        self._hold({"t": times, **{f"r{i}": rates[:, i] for i in shown}}, frame.t_end)
+        # the Runner reports whole bins only, each once: rows are drawn as they come
+        self._hold({"t": frame.rate_time, **{f"r{i}": frame.rates[:, i] for i in shown}}, frame.t_end)
         self._send()
 
 

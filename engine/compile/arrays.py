@@ -6,20 +6,40 @@ import numpy as np
 
 class Layout(NamedTuple):
     pop_start: np.ndarray  # (P + 1,) int64: neurons of population p are [pop_start[p], pop_start[p+1])
-    pop_model: np.ndarray  # (P,) int32 model code (engine.kernels.step)
-    pop_consts: np.ndarray  # (P, N_CONSTS) float64 propagators and thresholds
+    pop_model: np.ndarray  # (P,) int32 model code (engine.kernels.step.update_population dispatches on it)
+    pop_consts: np.ndarray  # (P, width) float64: row p is a row of the constants schema (an IntEnum of the
+    #                         model's kernel module) of population p's model; columns past it are 0
+    pop_v_reference: np.ndarray  # (P,) float64 potential that state.v is measured from (E_L or 0)
 
 
 class NeuronState(NamedTuple):
-    v: np.ndarray  # (N,) float64 membrane potential relative to pop_consts[p, C_E_L] (0 for ODE models)
-    i_ex: np.ndarray  # (N,) float64 excitatory synaptic current (pA) or conductance (nS)
-    i_in: np.ndarray  # (N,) float64 inhibitory synaptic current (pA) or conductance (nS)
-    di_ex: np.ndarray  # (N,) float64 alpha-synapse derivative terms
-    di_in: np.ndarray
+    """Per-neuron state, one array per variable. An array no population's model uses has length 0."""
+
+    v: np.ndarray  # (N,) float64 membrane potential minus layout.pop_v_reference of the neuron's population
+    i_syn_ex: np.ndarray  # (N,) float64 excitatory synaptic current (pA) of current-based models
+    i_syn_in: np.ndarray  # (N,) float64 inhibitory synaptic current (pA)
+    di_syn_ex: np.ndarray  # (N,) float64 alpha-current synapses: the derivative term of i_syn_ex
+    di_syn_in: np.ndarray
+    g_ex: np.ndarray  # (N,) float64 excitatory synaptic conductance (nS) of conductance-based models
+    g_in: np.ndarray  # (N,) float64 inhibitory synaptic conductance (nS)
+    dg_ex: np.ndarray  # (N,) float64 alpha-conductance synapses: the derivative term of g_ex
+    dg_in: np.ndarray
+    w: np.ndarray  # (N,) float64 AdEx adaptation current (pA)
+    u: np.ndarray  # (N,) float64 Izhikevich recovery variable U_m
     i_stim: np.ndarray  # (N,) float64 device current applied in the next step (pA)
     refractory: np.ndarray  # (N,) int32 refractory steps left
-    w: np.ndarray  # (N,) float64 AdEx adaptation current (pA) / Izhikevich recovery variable
     ode_step: np.ndarray  # (N,) float64 adaptive integrator's current step size (ms), kept across steps
+
+
+# Arrays every neuron kernel (and the step loop) uses; the others exist where a model needs them.
+COMMON_STATE = ("v", "i_stim", "refractory")
+STATE_DTYPES = {name: np.int32 if name == "refractory" else np.float64 for name in NeuronState._fields}
+
+
+def neuron_state(n: int, used: set[str]) -> NeuronState:
+    """Zeroed state for n neurons: length n for the arrays in `used` (and COMMON_STATE), 0 for the rest."""
+    return NeuronState(**{name: np.zeros(n if name in used or name in COMMON_STATE else 0, STATE_DTYPES[name])
+                          for name in NeuronState._fields})
 
 
 class Synapses(NamedTuple):
@@ -35,7 +55,7 @@ class PlasticSynapses(NamedTuple):
     weight: np.ndarray  # (n,) float64, changes while learning
     delay: np.ndarray  # (n,) int16 steps (also the dendritic delay)
     proj: np.ndarray  # (n,) int16 row of params
-    params: np.ndarray  # (P, N_PLASTIC_PARAMS) float64
+    params: np.ndarray  # (P, N_PLASTIC_PARAMS) float64, columns engine.kernels.plasticity.StdpConstants
     kplus: np.ndarray  # (N, P) float64 presynaptic trace per neuron and plastic projection
     t_last: np.ndarray  # (N, P) float64 last presynaptic spike time (ms)
     hist_row: np.ndarray  # (N,) int32 row in the post-spike history, -1 if not a plastic target

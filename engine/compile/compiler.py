@@ -8,29 +8,20 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.compile.arrays import (
-    CurrentInputs, Layout, NeuronState, PlasticSynapses, PoissonInputs, SpikeTrains, Synapses,
+    CurrentInputs, Layout, NeuronState, PlasticSynapses, PoissonInputs, SpikeTrains, Synapses, neuron_state,
 )
 from engine.compile.connect import connect, draw, expected_synapses, object_rng
-from engine.compile.propagators import population_constants, steps_of
+from engine.compile.propagators import steps_of
+from engine.compile.registry import (
+    DEVICE_BUILDERS, NEURON_BUILDERS, SYNAPSE_BUILDERS, initial_state_spec,
+)
 from engine.errors import CapacityError, ValidationError
-from engine.kernels import devices as dv
-from engine.kernels import step as k
+from engine.kernels import devices, plasticity, step
 from engine.kernels.build import csr_count, csr_indptr, csr_place
 from engine.kernels.rng import seed_streams
-from engine.kernels import plasticity as pl
 from engine.model.network import Distribution, Network, value_bounds
 from engine.model.synapses import get_synapse
 
-MODEL_CODES = {
-    "iaf_psc_delta": k.IAF_PSC_DELTA,
-    "iaf_psc_exp": k.IAF_PSC_EXP,
-    "iaf_psc_alpha": k.IAF_PSC_ALPHA,
-    "parrot_neuron": k.PARROT,
-    "iaf_cond_exp": k.IAF_COND_EXP,
-    "iaf_cond_alpha": k.IAF_COND_ALPHA,
-    "izhikevich": k.IZHIKEVICH,
-    "aeif_cond_exp": k.AEIF_COND_EXP,
-}
 NEVER = np.iinfo(np.int64).max // 4
 # Peak bytes per synapse while building (index pairs, drawn values, sort) and kept after.
 BUILD_BYTES_PER_SYNAPSE = 48
@@ -126,24 +117,55 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
 
     pops = network.populations
     pop_names = [p.name for p in pops]
-    starts = np.zeros(len(pops) + 1, dtype=np.int64)
-    starts[1:] = np.cumsum([p.size for p in pops])
-    n = int(starts[-1])
-    offset = {p.name: int(starts[i]) for i, p in enumerate(pops)}
-    layout = Layout(
-        pop_start=starts,
-        pop_model=np.array([MODEL_CODES.get(p.model, k.PASSIVE) for p in pops], dtype=np.int32),
-        pop_consts=np.array([population_constants(p.model, p.params, dt) for p in pops]).reshape(len(pops), k.N_CONSTS),
-    )
+    layout = build_layout(network, dt)
+    n = int(layout.pop_start[-1])
+    offset = {p.name: int(layout.pop_start[i]) for i, p in enumerate(pops)}
     state = _initial_state(network, n, seed, offset, layout)
     state.ode_step[:] = dt  # the adaptive integrator starts with one full step, as NEST
 
-    static_pre, static_target, static_weight, static_delay, static_proj = [], [], [], [], []
-    poisson_parts, current_parts = [], []
-    projection_names, poisson_sources, current_sources = [], [], []
-    plastic_parts, plastic_names = [], []
-    max_delay_steps = 1
-    by_name = {p.name: p for p in pops}
+    parts = _connect_all(network, n, offset, seed, dt)
+    if threads > 1 and parts.plastic:
+        raise ValidationError("simulation: plastic synapses run on one thread only; use threads=1 for this network")
+    bounds = np.linspace(0, n, threads + 1).round().astype(np.int64)
+    synapses, synapse_projection = _build_csr(n, parts.static_pre, parts.static_target, parts.static_weight,
+                                              parts.static_delay, parts.static_proj, bounds)
+    compiled = CompiledNetwork(
+        network=network, dt=dt, seed=seed, layout=layout, state=state, synapses=synapses,
+        poisson=_build_poisson(parts.poisson, dt, seed, bounds, n),
+        currents=_build_currents(parts.current, dt, seed),
+        trains=_build_trains(network, dt, offset),
+        ring_len=parts.max_delay_steps + 1, pop_names=pop_names,
+        synapse_projection=synapse_projection, projection_names=parts.projection_names,
+        poisson_sources=parts.poisson_sources, current_sources=parts.current_sources,
+        plastic=_build_plastic(n, parts.plastic, network, dt), plastic_names=parts.plastic_names,
+        threads=threads, bounds=bounds,
+    )
+    compiled.initial_state = NeuronState(*(a.copy() for a in state))
+    return compiled
+
+
+@dataclass
+class _ConnectionParts:
+    """Every projection's connections, grouped by the kernel that delivers them."""
+
+    static_pre: list = field(default_factory=list)  # static synapses, compact: int32, float32, int16
+    static_target: list = field(default_factory=list)
+    static_weight: list = field(default_factory=list)
+    static_delay: list = field(default_factory=list)
+    static_proj: list = field(default_factory=list)
+    projection_names: list = field(default_factory=list)
+    poisson: list = field(default_factory=list)  # (target column, weight, delay, source row, device, projection)
+    poisson_sources: list = field(default_factory=list)
+    current: list = field(default_factory=list)
+    current_sources: list = field(default_factory=list)
+    plastic: list = field(default_factory=list)  # (pre, post, weight, delay, params row, projection)
+    plastic_names: list = field(default_factory=list)
+    max_delay_steps: int = 1
+
+
+def _connect_all(network: Network, n: int, offset: dict[str, int], seed: int, dt: float) -> _ConnectionParts:
+    parts = _ConnectionParts()
+    by_name = {p.name: p for p in network.populations}
     for proj in network.projections:
         pre, post = by_name[proj.pre], by_name[proj.post]
         where = f"projection '{proj.name}'"
@@ -152,51 +174,34 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
         weight = _weights(proj, post, pre_idx.size, seed, where)
         delay = _delays(proj, pre_idx.size, seed, dt, where)
         if delay.size:
-            max_delay_steps = max(max_delay_steps, int(delay.max()))
+            parts.max_delay_steps = max(parts.max_delay_steps, int(delay.max()))
         post_global = post_idx + np.int32(offset[post.name])
         del post_idx
         emits = pre.model_class.emits
         if emits == "poisson":
             target = post_global + np.where(weight < 0, n, 0).astype(np.int32)
-            poisson_parts.append((target, weight.astype(np.float64), delay, len(poisson_sources), pre, proj))
-            poisson_sources.append(proj.name)
+            parts.poisson.append((target, weight.astype(np.float64), delay, len(parts.poisson_sources), pre, proj))
+            parts.poisson_sources.append(proj.name)
         elif emits == "current":
-            current_parts.append((post_global, weight.astype(np.float64), delay, len(current_sources), pre, proj))
-            current_sources.append(proj.name)
+            parts.current.append((post_global, weight.astype(np.float64), delay, len(parts.current_sources), pre,
+                                  proj))
+            parts.current_sources.append(proj.name)
         elif proj.synapse_params and get_synapse(proj.synapse, where).plastic:
-            plastic_parts.append((pre_idx + np.int32(offset[pre.name]), post_global, weight.astype(np.float64), delay,
-                                  len(plastic_names), proj))
-            plastic_names.append(proj.name)
+            parts.plastic.append((pre_idx + np.int32(offset[pre.name]), post_global, weight.astype(np.float64), delay,
+                                  len(parts.plastic_names), proj))
+            parts.plastic_names.append(proj.name)
         else:
             # static synapses are kept compact from here on (int32, float32, int16): the build's peak memory
             post_global += np.where(weight < 0, np.int32(n), np.int32(0)).astype(np.int32)
             pre_idx += np.int32(offset[pre.name])
-            static_pre.append(pre_idx)
-            static_target.append(post_global)
-            static_weight.append(weight.astype(np.float32))
-            static_delay.append(delay)
-            static_proj.append(np.full(pre_idx.size, len(projection_names), dtype=np.int16))
-            projection_names.append(proj.name)
+            parts.static_pre.append(pre_idx)
+            parts.static_target.append(post_global)
+            parts.static_weight.append(weight.astype(np.float32))
+            parts.static_delay.append(delay)
+            parts.static_proj.append(np.full(pre_idx.size, len(parts.projection_names), dtype=np.int16))
+            parts.projection_names.append(proj.name)
         del weight, delay
-
-    bounds = np.linspace(0, n, threads + 1).round().astype(np.int64)
-    synapses, synapse_projection = _build_csr(n, static_pre, static_target, static_weight, static_delay, static_proj,
-                                              bounds)
-    compiled = CompiledNetwork(
-        network=network, dt=dt, seed=seed, layout=layout, state=state, synapses=synapses,
-        poisson=_build_poisson(poisson_parts, dt, seed, bounds, n),
-        currents=_build_currents(current_parts, dt, seed),
-        trains=_build_trains(network, dt, offset),
-        ring_len=max_delay_steps + 1, pop_names=pop_names,
-        synapse_projection=synapse_projection, projection_names=projection_names,
-        poisson_sources=poisson_sources, current_sources=current_sources,
-        plastic=_build_plastic(n, plastic_parts, network, dt), plastic_names=plastic_names,
-        threads=threads, bounds=bounds,
-    )
-    if threads > 1 and plastic_parts:
-        raise ValidationError("simulation: plastic synapses run on one thread only; use threads=1 for this network")
-    compiled.initial_state = NeuronState(*(a.copy() for a in state))
-    return compiled
+    return parts
 
 
 def _weights(proj, post, count: int, seed: int, where: str) -> np.ndarray:
@@ -236,23 +241,39 @@ def _delays(proj, count: int, seed: int, dt: float, where: str) -> np.ndarray:
     return np.full(count, steps, np.int16) if delay is None else delay.astype(np.int16)
 
 
+def build_layout(network: Network, dt: float) -> Layout:
+    """Population ranges, model codes and constants rows (each in its model's schema, zero-padded)."""
+    pops = network.populations
+    starts = np.zeros(len(pops) + 1, dtype=np.int64)
+    starts[1:] = np.cumsum([p.size for p in pops])
+    builders = [NEURON_BUILDERS.get(p.model) for p in pops]
+    rows = [b.constants_row(p.params, dt) if b else np.zeros(0) for p, b in zip(pops, builders)]
+    consts = np.zeros((len(pops), max([row.size for row in rows], default=0)))
+    for p, row in enumerate(rows):
+        consts[p, :row.size] = row
+    return Layout(
+        pop_start=starts,
+        pop_model=np.array([b.code if b else step.PASSIVE for b in builders], dtype=np.int32),
+        pop_consts=consts,
+        pop_v_reference=np.array([b.v_offset(p.params) if b else 0.0 for p, b in zip(pops, builders)]),
+    )
+
+
 def _initial_state(network: Network, n: int, seed: int, offset: dict[str, int], layout: Layout) -> NeuronState:
-    v, w = np.zeros(n), np.zeros(n)
+    """Each population's state variables drawn from initial_state_spec, in its own RNG stream."""
+    builders = {p.model: NEURON_BUILDERS[p.model] for p in network.populations if p.model in NEURON_BUILDERS}
+    state = neuron_state(n, set().union(*(b.arrays() for b in builders.values())))
     for p_index, pop in enumerate(network.populations):
-        model = pop.model_class
-        if "V_m" not in model.state_defaults:
+        spec = initial_state_spec(pop)
+        if not spec:
             continue
         sl = slice(offset[pop.name], offset[pop.name] + pop.size)
         rng = object_rng(seed, pop.name, 3)
-        # NEST users set V_m explicitly; E_L is the natural default where the model has one
-        initial = pop.initial.get("V_m", pop.params.get("E_L", model.state_defaults["V_m"]))
-        v[sl] = draw(initial, pop.size, rng) - layout.pop_consts[p_index, k.C_E_L]
-        for name in ("w", "U_m"):
-            if name in model.state_defaults:
-                w[sl] = draw(pop.initial.get(name, model.initial_value(name, pop.params)), pop.size, rng)
-    return NeuronState(v=v, i_ex=np.zeros(n), i_in=np.zeros(n), di_ex=np.zeros(n), di_in=np.zeros(n),
-                       i_stim=np.zeros(n), refractory=np.zeros(n, dtype=np.int32), w=w,
-                       ode_step=np.zeros(n))
+        for name, start in spec.items():  # V_m first: the draw order is part of the seeded result
+            array = builders[pop.model].variables[name]
+            reference = layout.pop_v_reference[p_index] if array == "v" else 0.0
+            getattr(state, array)[sl] = draw(start, pop.size, rng) - reference
+    return state
 
 
 def _build_csr(n, pres, targets, weights, delays, projs, bounds) -> tuple[Synapses, np.ndarray]:
@@ -293,10 +314,7 @@ def _window(pop, dt) -> tuple[int, int]:
 
 def rate_schedule(device, dt: float) -> list[tuple[int, float]]:
     """[(first step, expected spikes per step)] of a Poisson device; one entry for a constant rate."""
-    if device.model == "inhomogeneous_poisson_generator":
-        times, rates = device.params["rate_times"], device.params["rate_values"]
-        return [(0, 0.0)] + [(steps_of(t, dt), r * dt * 1e-3) for t, r in zip(times, rates)]
-    return [(0, device.params["rate"] * dt * 1e-3)]
+    return DEVICE_BUILDERS[device.model].rate_schedule(device.params, dt)
 
 
 def _build_poisson(parts, dt, seed, bounds, n) -> PoissonInputs:
@@ -317,8 +335,8 @@ def _build_poisson(parts, dt, seed, bounds, n) -> PoissonInputs:
     sched_step = np.array([e[0] for e in entries], np.int64)
     sched_lam = np.array([e[1] for e in entries], np.float64)
     tables = [poisson_tables(x) for x in sched_lam]
-    sched_cdf = np.array([t[0] for t in tables]).reshape(len(entries), dv.POISSON_TABLE_SIZE)
-    sched_guide = np.array([t[1] for t in tables], dtype=np.int32).reshape(len(entries), dv.POISSON_GUIDE_SIZE)
+    sched_cdf = np.array([t[0] for t in tables]).reshape(len(entries), devices.POISSON_TABLE_SIZE)
+    sched_guide = np.array([t[1] for t in tables], dtype=np.int32).reshape(len(entries), devices.POISSON_GUIDE_SIZE)
 
     def cat(i, dtype):
         return np.concatenate([p[i] for p in parts]).astype(dtype) if parts else np.empty(0, dtype)
@@ -342,28 +360,23 @@ def _build_poisson(parts, dt, seed, bounds, n) -> PoissonInputs:
 
 def poisson_tables(lam: float) -> tuple[np.ndarray, np.ndarray]:
     """CDF and guide table of Poisson(lam) for the kernel's table inversion (lam < POISSON_TABLE_MAX_LAM)."""
-    counts = np.arange(dv.POISSON_TABLE_SIZE)
-    if lam <= 0 or lam >= dv.POISSON_TABLE_MAX_LAM:
-        cdf = np.ones(dv.POISSON_TABLE_SIZE)
+    counts = np.arange(devices.POISSON_TABLE_SIZE)
+    if lam <= 0 or lam >= devices.POISSON_TABLE_MAX_LAM:
+        cdf = np.ones(devices.POISSON_TABLE_SIZE)
     else:
         log_p = -lam + counts * math.log(lam) - np.array([math.lgamma(c + 1.0) for c in counts])
         cdf = np.cumsum(np.exp(log_p))
     cdf[-1] = 2.0  # sentinel: the search always stops inside the table
-    guide = np.searchsorted(cdf, np.arange(dv.POISSON_GUIDE_SIZE) / dv.POISSON_GUIDE_SIZE, side="left")
+    guide = np.searchsorted(cdf, np.arange(devices.POISSON_GUIDE_SIZE) / devices.POISSON_GUIDE_SIZE, side="left")
     return cdf, guide.astype(np.int32)
 
 
-CURRENT_KINDS = {"dc_generator": dv.CURRENT_DC, "step_current_generator": dv.CURRENT_STEP,
-                 "ac_generator": dv.CURRENT_AC, "noise_generator": dv.CURRENT_NOISE}
-
-
 def current_source_values(device, dt: float) -> dict:
-    """Per-source scalars of a current device (also used for live changes)."""
-    p = device.params
-    values = {"kind": CURRENT_KINDS[device.model], "amplitude": p.get("amplitude", 0.0), "offset": p.get("offset", 0.0),
-              "omega_dt": 2.0 * math.pi * p.get("frequency", 0.0) * 1e-3 * dt, "phase": math.radians(p.get("phase", 0.0)),
-              "mean": p.get("mean", 0.0), "std": p.get("std", 0.0),
-              "noise_steps": max(1, steps_of(p.get("dt", dt), dt))}
+    """Per-source scalars of a current device (also used for live changes): the device's own
+    values (its registry entry) over zeros for the other kinds' fields."""
+    builder = DEVICE_BUILDERS[device.model]
+    values = {"kind": builder.current_kind, "amplitude": 0.0, "offset": 0.0, "omega_dt": 0.0, "phase": 0.0,
+              "mean": 0.0, "std": 0.0, "noise_steps": 1, **builder.current_values(device.params, dt)}
     values["start_step"], values["stop_step"] = _window(device, dt)
     return values
 
@@ -380,9 +393,10 @@ def _build_currents(parts, dt, seed) -> CurrentInputs:
         for name, value in current_source_values(pre, dt).items():
             per_source[name][src] = value
         cursor[src] = len(sched_step)
-        if pre.model == "step_current_generator":
-            sched_step.extend(steps_of(t, dt) for t in pre.params["amplitude_times"])
-            sched_value.extend(pre.params["amplitude_values"])
+        schedule = DEVICE_BUILDERS[pre.model].current_schedule
+        for first_step, value in (schedule(pre.params, dt) if schedule else []):
+            sched_step.append(first_step)
+            sched_value.append(value)
         sched_end[src] = len(sched_step)
     seeds = [int(object_rng(seed, proj.name, 4).integers(0, 2**63)) for *_, proj in parts]
 
@@ -404,20 +418,10 @@ def _build_currents(parts, dt, seed) -> CurrentInputs:
 def _build_trains(network: Network, dt: float, offset: dict[str, int]) -> SpikeTrains:
     steps, neurons, populations = [], [], []
     for p_index, pop in enumerate(network.populations):
-        if pop.model != "spike_generator":
+        builder = DEVICE_BUILDERS.get(pop.model)
+        if builder is None or builder.spike_steps is None:
             continue
-        trains = pop.params["spike_times"]
-        for i in range(pop.size):
-            if len(trains) > 1:
-                times = trains[i] if i < len(trains) else []  # neurons without a train stay silent
-            else:
-                times = trains[0] if trains else []
-            # a spike at time T is emitted in step T/dt - 1, so it is stamped T, as NEST's spike_generator;
-            # only spikes with start < T <= stop are sent (NEST's window for spike-emitting devices)
-            start, stop = pop.params["start"], pop.params["stop"]
-            times = [t for t in times if t > start and (stop is None or t <= stop)]
-            emit = np.array([steps_of(t, dt) - 1 for t in times], dtype=np.int64)
-            emit = emit[(emit >= 0)]
+        for i, emit in enumerate(builder.spike_steps(pop.params, pop.size, dt)):
             steps.append(emit)
             neurons.append(np.full(emit.size, offset[pop.name] + i, np.int32))
             populations.append(np.full(emit.size, p_index, np.int32))
@@ -434,19 +438,17 @@ def _build_trains(network: Network, dt: float, offset: dict[str, int]) -> SpikeT
                        max_per_step=np.array([most], np.int64))
 
 
-POST_HISTORY_LENGTH = pl.POST_HISTORY_LENGTH  # post spikes remembered per plastic target
 
 
 def _build_plastic(n: int, parts, network: Network, dt: float) -> PlasticSynapses:
     """Plastic synapses in CSR by pre neuron (then projection), traces and post-spike histories."""
     n_proj = len(parts)
-    params = np.zeros((n_proj, pl.N_PLASTIC_PARAMS))
+    params = np.zeros((n_proj, plasticity.N_PLASTIC_PARAMS))
     hist_row = np.full(n, -1, np.int32)
     tau_minus_of_neuron = {}
     for pre_g, post_g, weight, delay, index, proj in parts:
         sp = proj.synapse_params
-        params[index] = [sp["tau_plus"], sp["lambda"], sp["alpha"], sp["mu_plus"], sp["mu_minus"], sp["Wmax"],
-                         1.0 if sp["pairing"] == "nearest" else 0.0, sp["learning"]]
+        params[index] = SYNAPSE_BUILDERS[proj.synapse].constants_row(sp, dt)
         for neuron in np.unique(post_g):
             previous = tau_minus_of_neuron.setdefault(int(neuron), sp["tau_minus"])
             if previous != sp["tau_minus"]:
@@ -474,7 +476,7 @@ def _build_plastic(n: int, parts, network: Network, dt: float) -> PlasticSynapse
     return PlasticSynapses(
         indptr=indptr, target=target, weight=weight, delay=delay, proj=proj_index, params=params,
         kplus=np.zeros((n, n_proj)), t_last=np.zeros((n, n_proj)), hist_row=hist_row,
-        history=np.zeros((rows, POST_HISTORY_LENGTH if rows else 0, 2)),
+        history=np.zeros((rows, plasticity.POST_HISTORY_LENGTH if rows else 0, 2)),
         hist_count=np.zeros(rows, np.int64), tau_minus=tau_minus,
         exp_plus=_decay_tables([p[5].synapse_params["tau_plus"] for p in parts], dt),
         exp_minus=_decay_tables([p[5].synapse_params["tau_minus"] for p in parts], dt),
@@ -482,5 +484,5 @@ def _build_plastic(n: int, parts, network: Network, dt: float) -> PlasticSynapse
 
 
 def _decay_tables(taus: list[float], dt: float) -> np.ndarray:
-    steps = np.arange(pl.DECAY_TABLE_LENGTH) * dt
-    return np.array([np.exp(-steps / tau) for tau in taus]).reshape(len(taus), pl.DECAY_TABLE_LENGTH)
+    steps = np.arange(plasticity.DECAY_TABLE_LENGTH) * dt
+    return np.array([np.exp(-steps / tau) for tau in taus]).reshape(len(taus), plasticity.DECAY_TABLE_LENGTH)

@@ -17,26 +17,6 @@ def csr_indptr(pre, n_neurons):
 
 
 @kernel
-def csr_scatter(pre, indptr, values, out):
-    """Stable counting sort of `values` into CSR order (`out` preallocated)."""
-    cursor = indptr[:-1].copy()
-    for s in range(pre.shape[0]):
-        out[cursor[pre[s]]] = values[s]
-        cursor[pre[s]] += 1
-
-
-@kernel
-def csr_positions(pre, indptr):
-    """The CSR position of every synapse in input order (stable)."""
-    cursor = indptr[:-1].copy()
-    position = np.empty(pre.shape[0], dtype=np.int64)
-    for s in range(pre.shape[0]):
-        position[s] = cursor[pre[s]]
-        cursor[pre[s]] += 1
-    return position
-
-
-@kernel
 def csr_count(key, counts):
     """counts[k + 1] += occurrences of k (so a cumulative sum gives indptr)."""
     for s in range(key.shape[0]):

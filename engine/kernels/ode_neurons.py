@@ -9,37 +9,52 @@ within 1e-3 mV of NEST (measured; docs/models.md). Izhikevich uses NEST's
 forward Euler ("consistent integration"). Equations are in engine/model/models.py.
 """
 import math
+from enum import IntEnum
 
 import numpy as np
 
 from engine.kernels.options import kernel
+from engine.kernels.spikes import emit_spike
 
-# Columns of layout.pop_consts for these models (column 0, E_L for traces, stays 0: V is absolute).
-O_E_L = 1
-O_C_M = 2
-O_G_L = 3
-O_E_EX = 4
-O_E_IN = 5
-O_TAU_EX = 6
-O_TAU_IN = 7
-O_V_TH = 8
-O_V_RESET = 9
-O_I_E = 10
-O_REFRACTORY_STEPS = 11
-O_A = 12
-O_B = 13
-O_DELTA_T = 14
-O_TAU_W = 15
-O_V_PEAK = 16  # spike detection threshold of AdEx (V_th when Delta_T == 0)
-O_EPS_ABS = 17
-O_EPS_REL = 18
-O_A_DYDT = 19  # GSL control: weight of |y'| in the error scale (1 for AdEx's "yp" control)
-O_PSC_INIT_EX = 20  # e / tau_syn_ex (alpha conductances)
-O_PSC_INIT_IN = 21
-O_C = 22  # Izhikevich reset
-O_D = 23  # Izhikevich recovery jump
-O_V_MIN = 24
-O_DT = 25
+
+
+class ConductanceConstants(IntEnum):
+    """Constants row of iaf_cond_exp, iaf_cond_alpha and aeif_cond_exp (one right-hand side, _rhs)."""
+
+    E_L = 0
+    C_M = 1
+    G_L = 2
+    E_EX = 3
+    E_IN = 4
+    TAU_EX = 5
+    TAU_IN = 6
+    V_TH = 7
+    V_RESET = 8
+    I_E = 9
+    REFRACTORY_STEPS = 10
+    PSC_INIT_EX = 11  # e / tau_syn_ex (alpha conductances)
+    PSC_INIT_IN = 12
+    ADAPT_A = 13  # AdEx subthreshold adaptation a (nS)
+    ADAPT_B = 14  # AdEx spike-triggered adaptation b (pA)
+    DELTA_T = 15
+    TAU_W = 16
+    V_PEAK = 17  # spike detection threshold of AdEx (V_th when Delta_T == 0)
+    EPS_ABS = 18
+    EPS_REL = 19
+    A_DYDT = 20  # GSL control: weight of |y'| in the error scale (1 for AdEx's "yp" control)
+    DT = 21
+
+
+class IzhikevichConstants(IntEnum):
+    A = 0
+    B = 1
+    C = 2  # reset
+    D = 3  # recovery jump
+    V_TH = 4
+    V_MIN = 5
+    I_E = 6
+    DT = 7
+
 
 FAMILY_COND_EXP = 0
 FAMILY_COND_ALPHA = 1
@@ -60,25 +75,25 @@ ORDER = 5.0
 def _rhs(family, c, refractory, i_stim, v, g_ex, g_in, dg_ex, dg_in, w):
     """Derivatives of (V, g_ex, g_in, dg_ex, dg_in, w)."""
     if family == FAMILY_AEIF:
-        vv = c[O_V_RESET] if refractory else min(v, c[O_V_PEAK])
+        vv = c[ConductanceConstants.V_RESET] if refractory else min(v, c[ConductanceConstants.V_PEAK])
         i_spike = 0.0
-        if c[O_DELTA_T] > 0.0:
-            i_spike = c[O_G_L] * c[O_DELTA_T] * math.exp((vv - c[O_V_TH]) / c[O_DELTA_T])
+        if c[ConductanceConstants.DELTA_T] > 0.0:
+            i_spike = c[ConductanceConstants.G_L] * c[ConductanceConstants.DELTA_T] * math.exp((vv - c[ConductanceConstants.V_TH]) / c[ConductanceConstants.DELTA_T])
         dv = 0.0
         if not refractory:
-            dv = (-c[O_G_L] * (vv - c[O_E_L]) + i_spike - g_ex * (vv - c[O_E_EX]) - g_in * (vv - c[O_E_IN])
-                  - w + c[O_I_E] + i_stim) / c[O_C_M]
-        dw = (c[O_A] * (vv - c[O_E_L]) - w) / c[O_TAU_W]
-        return dv, -g_ex / c[O_TAU_EX], -g_in / c[O_TAU_IN], 0.0, 0.0, dw
-    dv = (-c[O_G_L] * (v - c[O_E_L]) - g_ex * (v - c[O_E_EX]) - g_in * (v - c[O_E_IN]) + i_stim + c[O_I_E]) / c[O_C_M]
+            dv = (-c[ConductanceConstants.G_L] * (vv - c[ConductanceConstants.E_L]) + i_spike - g_ex * (vv - c[ConductanceConstants.E_EX]) - g_in * (vv - c[ConductanceConstants.E_IN])
+                  - w + c[ConductanceConstants.I_E] + i_stim) / c[ConductanceConstants.C_M]
+        dw = (c[ConductanceConstants.ADAPT_A] * (vv - c[ConductanceConstants.E_L]) - w) / c[ConductanceConstants.TAU_W]
+        return dv, -g_ex / c[ConductanceConstants.TAU_EX], -g_in / c[ConductanceConstants.TAU_IN], 0.0, 0.0, dw
+    dv = (-c[ConductanceConstants.G_L] * (v - c[ConductanceConstants.E_L]) - g_ex * (v - c[ConductanceConstants.E_EX]) - g_in * (v - c[ConductanceConstants.E_IN]) + i_stim + c[ConductanceConstants.I_E]) / c[ConductanceConstants.C_M]
     if family == FAMILY_COND_ALPHA:
-        return dv, dg_ex - g_ex / c[O_TAU_EX], dg_in - g_in / c[O_TAU_IN], -dg_ex / c[O_TAU_EX], -dg_in / c[O_TAU_IN], 0.0
-    return dv, -g_ex / c[O_TAU_EX], -g_in / c[O_TAU_IN], 0.0, 0.0, 0.0
+        return dv, dg_ex - g_ex / c[ConductanceConstants.TAU_EX], dg_in - g_in / c[ConductanceConstants.TAU_IN], -dg_ex / c[ConductanceConstants.TAU_EX], -dg_in / c[ConductanceConstants.TAU_IN], 0.0
+    return dv, -g_ex / c[ConductanceConstants.TAU_EX], -g_in / c[ConductanceConstants.TAU_IN], 0.0, 0.0, 0.0
 
 
 @kernel
 def _scale(c, y, dydt, h):
-    return c[O_EPS_ABS] + c[O_EPS_REL] * (abs(y) + c[O_A_DYDT] * h * abs(dydt))
+    return c[ConductanceConstants.EPS_ABS] + c[ConductanceConstants.EPS_REL] * (abs(y) + c[ConductanceConstants.A_DYDT] * h * abs(dydt))
 
 
 @kernel
@@ -120,7 +135,7 @@ def _rkf45_step(family, c, refr, i_stim, y0, y1, y2, y3, y4, y5, h):
     n5 = y5 + h * (C1 * k15 + C3 * k35 + C4 * k45 + C5 * k55 + C6 * k65)
     # GSL's control scales by the derivative at the new point; evaluate it only when it matters
     d0, d1, d2, d3, d4, d5 = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
-    if c[O_A_DYDT] != 0.0:
+    if c[ConductanceConstants.A_DYDT] != 0.0:
         d0, d1, d2, d3, d4, d5 = _rhs(family, c, refr, i_stim, n0, n1, n2, n3, n4, n5)
     r = abs(h * (EC1 * k10 + EC3 * k30 + EC4 * k40 + EC5 * k50 + EC6 * k60)) / _scale(c, n0, d0, h)
     r = max(r, abs(h * (EC1 * k11 + EC3 * k31 + EC4 * k41 + EC5 * k51 + EC6 * k61)) / _scale(c, n1, d1, h))
@@ -158,25 +173,25 @@ def _evolve(family, c, refr, i_stim, y0, y1, y2, y3, y4, y5, t, t_end, h):
 
 
 @kernel
-def update_cond_exp_exponential(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t_step):
+def update_iaf_cond_exp(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t_step):
     """iaf_cond_exp with an exponential integrator: over one step the conductances decay exactly
     and enter V's equation at their step averages, which makes V's equation linear with constant
     coefficients, solved exactly. Second order; against NEST's RKF45 the difference stays far below
     0.1 mV (docs/models.md), at a fraction of the cost. Reset, threshold and input order as NEST."""
-    dt = c[O_DT]
-    g_l, e_l, e_ex, e_in, c_m = c[O_G_L], c[O_E_L], c[O_E_EX], c[O_E_IN], c[O_C_M]
-    decay_ex = math.exp(-dt / c[O_TAU_EX])
-    decay_in = math.exp(-dt / c[O_TAU_IN])
-    mean_ex = c[O_TAU_EX] / dt * (1.0 - decay_ex)  # step average of exp(-t/tau) over [0, dt]
-    mean_in = c[O_TAU_IN] / dt * (1.0 - decay_in)
-    refractory_steps = np.int32(c[O_REFRACTORY_STEPS])
-    v, g_ex, g_in = state.v, state.i_ex, state.i_in
+    dt = c[ConductanceConstants.DT]
+    g_l, e_l, e_ex, e_in, c_m = c[ConductanceConstants.G_L], c[ConductanceConstants.E_L], c[ConductanceConstants.E_EX], c[ConductanceConstants.E_IN], c[ConductanceConstants.C_M]
+    decay_ex = math.exp(-dt / c[ConductanceConstants.TAU_EX])
+    decay_in = math.exp(-dt / c[ConductanceConstants.TAU_IN])
+    mean_ex = c[ConductanceConstants.TAU_EX] / dt * (1.0 - decay_ex)  # step average of exp(-t/tau) over [0, dt]
+    mean_in = c[ConductanceConstants.TAU_IN] / dt * (1.0 - decay_in)
+    refractory_steps = np.int32(c[ConductanceConstants.REFRACTORY_STEPS])
+    v, g_ex, g_in = state.v, state.g_ex, state.g_in
     refractory = state.refractory
     for i in range(begin, end):
         ge = g_ex[i] * mean_ex
         gi = g_in[i] * mean_in
         g_total = g_l + ge + gi
-        v_inf = (g_l * e_l + ge * e_ex + gi * e_in + state.i_stim[i] + c[O_I_E]) / g_total
+        v_inf = (g_l * e_l + ge * e_ex + gi * e_in + state.i_stim[i] + c[ConductanceConstants.I_E]) / g_total
         vv = v_inf + (v[i] - v_inf) * math.exp(-dt * g_total / c_m)
         g_ex[i] = g_ex[i] * decay_ex + ring[slot, i]
         g_in[i] = g_in[i] * decay_in - ring[slot, n_neurons + i]
@@ -184,13 +199,11 @@ def update_cond_exp_exponential(c, state, ring, current_ring, slot, begin, end, 
         ring[slot, n_neurons + i] = 0.0
         if refractory[i] > 0:
             refractory[i] -= 1
-            vv = c[O_V_RESET]
-        elif vv >= c[O_V_TH]:
+            vv = c[ConductanceConstants.V_RESET]
+        elif vv >= c[ConductanceConstants.V_TH]:
             refractory[i] = refractory_steps
-            vv = c[O_V_RESET]
-            buffers.spike_neuron[n_spikes] = i
-            buffers.spike_step[n_spikes] = t_step
-            n_spikes += 1
+            vv = c[ConductanceConstants.V_RESET]
+            n_spikes = emit_spike(buffers, n_spikes, i, t_step)
         v[i] = vv
         state.i_stim[i] = current_ring[slot, i]
         current_ring[slot, i] = 0.0
@@ -198,11 +211,18 @@ def update_cond_exp_exponential(c, state, ring, current_ring, slot, begin, end, 
 
 
 @kernel
+def update_iaf_cond_alpha(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t_step):
+    """iaf_cond_alpha with NEST's RKF45 (see update_conductance)."""
+    return update_conductance(FAMILY_COND_ALPHA, c, state, ring, current_ring, slot, begin, end, n_neurons, buffers,
+                              n_spikes, t_step)
+
+
+@kernel
 def update_conductance(family, c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t_step):
-    """iaf_cond_exp / iaf_cond_alpha: integrate over dt, then reset/threshold, then take input."""
-    dt = c[O_DT]
-    refractory_steps = np.int32(c[O_REFRACTORY_STEPS])
-    v, g_ex, g_in, dg_ex, dg_in = state.v, state.i_ex, state.i_in, state.di_ex, state.di_in
+    """iaf_cond_exp / iaf_cond_alpha with RKF45: integrate over dt, then reset/threshold, then take input."""
+    dt = c[ConductanceConstants.DT]
+    refractory_steps = np.int32(c[ConductanceConstants.REFRACTORY_STEPS])
+    v, g_ex, g_in, dg_ex, dg_in = state.v, state.g_ex, state.g_in, state.dg_ex, state.dg_in
     h_step = state.ode_step
     refractory = state.refractory
     for i in range(begin, end):
@@ -218,16 +238,14 @@ def update_conductance(family, c, state, ring, current_ring, slot, begin, end, n
         ring[slot, n_neurons + i] = 0.0
         if refractory[i] > 0:
             refractory[i] -= 1
-            y0 = c[O_V_RESET]
-        elif y0 >= c[O_V_TH]:
+            y0 = c[ConductanceConstants.V_RESET]
+        elif y0 >= c[ConductanceConstants.V_TH]:
             refractory[i] = refractory_steps
-            y0 = c[O_V_RESET]
-            buffers.spike_neuron[n_spikes] = i
-            buffers.spike_step[n_spikes] = t_step
-            n_spikes += 1
+            y0 = c[ConductanceConstants.V_RESET]
+            n_spikes = emit_spike(buffers, n_spikes, i, t_step)
         if family == FAMILY_COND_ALPHA:
-            y3 += spike_ex * c[O_PSC_INIT_EX]
-            y4 += spike_in * c[O_PSC_INIT_IN]
+            y3 += spike_ex * c[ConductanceConstants.PSC_INIT_EX]
+            y4 += spike_in * c[ConductanceConstants.PSC_INIT_IN]
         else:
             y1 += spike_ex
             y2 += spike_in
@@ -238,11 +256,11 @@ def update_conductance(family, c, state, ring, current_ring, slot, begin, end, n
 
 
 @kernel
-def update_aeif(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t_step, capacity):
+def update_aeif_cond_exp(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t_step, capacity):
     """aeif_cond_exp: spikes are detected inside the adaptive loop (several per step possible)."""
-    dt = c[O_DT]
-    refractory_steps = np.int32(c[O_REFRACTORY_STEPS])
-    v, g_ex, g_in, w = state.v, state.i_ex, state.i_in, state.w
+    dt = c[ConductanceConstants.DT]
+    refractory_steps = np.int32(c[ConductanceConstants.REFRACTORY_STEPS])
+    v, g_ex, g_in, w = state.v, state.g_ex, state.g_in, state.w
     h_step = state.ode_step
     refractory = state.refractory
     for i in range(begin, end):
@@ -253,16 +271,14 @@ def update_aeif(c, state, ring, current_ring, slot, begin, end, n_neurons, buffe
             y0, y1, y2, y3, y4, y5, t, h = _evolve(FAMILY_AEIF, c, refractory[i] > 0, state.i_stim[i],
                                                    y0, y1, y2, y3, y4, y5, t, dt, h)
             if refractory[i] > 0:
-                y0 = c[O_V_RESET]
-            elif y0 >= c[O_V_PEAK]:
-                y0 = c[O_V_RESET]
-                y5 += c[O_B]
+                y0 = c[ConductanceConstants.V_RESET]
+            elif y0 >= c[ConductanceConstants.V_PEAK]:
+                y0 = c[ConductanceConstants.V_RESET]
+                y5 += c[ConductanceConstants.ADAPT_B]
                 # +1 because the counter is decremented at the end of this step, as NEST
                 refractory[i] = refractory_steps + 1 if refractory_steps > 0 else 0
                 if n_spikes < capacity:
-                    buffers.spike_neuron[n_spikes] = i
-                    buffers.spike_step[n_spikes] = t_step
-                    n_spikes += 1
+                    n_spikes = emit_spike(buffers, n_spikes, i, t_step)
         h_step[i] = h
         if refractory[i] > 0:
             refractory[i] -= 1
@@ -279,10 +295,10 @@ def update_aeif(c, state, ring, current_ring, slot, begin, end, n_neurons, buffe
 @kernel
 def update_izhikevich(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t_step):
     """NEST's izhikevich with consistent_integration: forward Euler from the old (v, u)."""
-    h = c[O_DT]
-    a, b, reset, jump = c[O_A], c[O_B], c[O_C], c[O_D]
-    v_th, v_min, i_e = c[O_V_TH], c[O_V_MIN], c[O_I_E]
-    v, u = state.v, state.w
+    h = c[IzhikevichConstants.DT]
+    a, b, reset, jump = c[IzhikevichConstants.A], c[IzhikevichConstants.B], c[IzhikevichConstants.C], c[IzhikevichConstants.D]
+    v_th, v_min, i_e = c[IzhikevichConstants.V_TH], c[IzhikevichConstants.V_MIN], c[IzhikevichConstants.I_E]
+    v, u = state.v, state.u
     for i in range(begin, end):
         v_old = v[i]
         u_old = u[i]
@@ -296,9 +312,7 @@ def update_izhikevich(c, state, ring, current_ring, slot, begin, end, n_neurons,
         if v[i] >= v_th:
             v[i] = reset
             u[i] = u[i] + jump
-            buffers.spike_neuron[n_spikes] = i
-            buffers.spike_step[n_spikes] = t_step
-            n_spikes += 1
+            n_spikes = emit_spike(buffers, n_spikes, i, t_step)
         state.i_stim[i] = current_ring[slot, i]
         current_ring[slot, i] = 0.0
     return n_spikes

@@ -8,10 +8,8 @@ from numba import prange
 
 from engine.kernels.devices import advance_rate_schedules, drive_currents, drive_poisson
 from engine.kernels.options import parallel_kernel
-from engine.kernels.step import (
-    COUNT_NEURON_UPDATES, COUNT_SYNAPTIC_EVENTS, PASSIVE, _emit_trains, _parrot_spikes_due, _record_traces, deliver,
-    update_population,
-)
+from engine.kernels.spikes import COUNT_NEURON_UPDATES, COUNT_SYNAPTIC_EVENTS
+from engine.kernels.step import PASSIVE, _record_traces, deliver, emit_spike_trains, update_population
 
 EXTRA_SPIKES_PER_THREAD = 4096  # room for parrots' repeated spikes beyond one per neuron
 
@@ -74,7 +72,7 @@ def run_block_threads(layout, state, synapses, poisson_in, current_in, trains, b
             buffers.pop_counts[k, p] = total
             if layout.pop_model[p] != PASSIVE:
                 counters[COUNT_NEURON_UPDATES] += layout.pop_start[p + 1] - layout.pop_start[p]
-        n_spikes = _emit_trains(trains, layout, buffers, t, k, n_spikes, capacity)
+        n_spikes = emit_spike_trains(trains, layout, buffers, t, k, n_spikes, capacity)
         for th in prange(n_threads):
             thread_events[th] += deliver(synapses, th * n_neurons, ring, buffers.spike_neuron, first_spike, n_spikes, t)
         _record_traces(layout, state, buffers, k)
@@ -85,4 +83,4 @@ def run_block_threads(layout, state, synapses, poisson_in, current_in, trains, b
     return steps_done, n_spikes
 
 
-__all__ = ["run_block_threads", "_parrot_spikes_due"]
+__all__ = ["run_block_threads"]

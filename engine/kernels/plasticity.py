@@ -2,19 +2,25 @@
 when the presynaptic neuron spikes, using the postsynaptic spike history seen
 through the dendritic delay. Equations in engine/model/synapses.py."""
 import math
+from enum import IntEnum
 
 from engine.kernels.options import kernel
 
-# Columns of PlasticSynapses.params (one row per plastic projection)
-P_TAU_PLUS = 0
-P_LAMBDA = 1
-P_ALPHA = 2
-P_MU_PLUS = 3
-P_MU_MINUS = 4
-P_WMAX = 5
-P_NEAREST = 6
-P_LEARNING = 7
-N_PLASTIC_PARAMS = 8
+
+class StdpConstants(IntEnum):
+    """Columns of PlasticSynapses.params (one row per plastic projection)."""
+
+    TAU_PLUS = 0
+    LAMBDA = 1
+    ALPHA = 2
+    MU_PLUS = 3
+    MU_MINUS = 4
+    WMAX = 5
+    NEAREST = 6  # 1: nearest-neighbour pairing, 0: all-to-all
+    LEARNING = 7  # 0 freezes the weights
+
+
+N_PLASTIC_PARAMS = len(StdpConstants)
 STDP_EPS = 1e-6  # ms: spike times closer than this count as equal (NEST's stdp_eps)
 DECAY_TABLE_LENGTH = 4096  # exp(-k dt / tau) for k < this, per projection: a lookup instead of exp()
 POST_HISTORY_LENGTH = 256  # post spikes remembered per plastic target; a power of two (index & MASK)
@@ -43,14 +49,14 @@ def _decay(table, elapsed, dt, tau):
 @kernel
 def _facilitate(w, k, p, inv_wmax):
     # w * (1 / Wmax): a multiplication instead of NEST's division (equal to ~1e-16 relative, 4x cheaper)
-    norm = w * inv_wmax + p[P_LAMBDA] * _power(1.0 - w * inv_wmax, p[P_MU_PLUS]) * k
-    return norm * p[P_WMAX] if norm < 1.0 else p[P_WMAX]
+    norm = w * inv_wmax + p[StdpConstants.LAMBDA] * _power(1.0 - w * inv_wmax, p[StdpConstants.MU_PLUS]) * k
+    return norm * p[StdpConstants.WMAX] if norm < 1.0 else p[StdpConstants.WMAX]
 
 
 @kernel
 def _depress(w, k, p, inv_wmax):
-    norm = w * inv_wmax - p[P_ALPHA] * p[P_LAMBDA] * _power(w * inv_wmax, p[P_MU_MINUS]) * k
-    return norm * p[P_WMAX] if norm > 0.0 else 0.0
+    norm = w * inv_wmax - p[StdpConstants.ALPHA] * p[StdpConstants.LAMBDA] * _power(w * inv_wmax, p[StdpConstants.MU_MINUS]) * k
+    return norm * p[StdpConstants.WMAX] if norm > 0.0 else 0.0
 
 
 @kernel
@@ -87,15 +93,15 @@ def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neur
         while s < end:
             proj = plastic.proj[s]
             p = plastic.params[proj]
-            nearest = p[P_NEAREST] != 0.0
-            inv_wmax = 1.0 / p[P_WMAX]
+            nearest = p[StdpConstants.NEAREST] != 0.0
+            inv_wmax = 1.0 / p[StdpConstants.WMAX]
             k_plus = plastic.kplus[pre, proj]
             t_last = plastic.t_last[pre, proj]
             while s < end and plastic.proj[s] == proj:
                 post = plastic.target[s]
                 d_ms = plastic.delay[s] * dt
                 w = plastic.weight[s]
-                if p[P_LEARNING] != 0.0:
+                if p[StdpConstants.LEARNING] != 0.0:
                     row = plastic.hist_row[post]
                     count = plastic.hist_count[row]
                     oldest = max(count - POST_HISTORY_LENGTH, 0)
@@ -110,7 +116,7 @@ def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neur
                         lo -= 1
                     for index in range(lo + 1, hi + 1):  # oldest first: updates do not commute
                         minus_dt = t_last - (plastic.history[row, index & HISTORY_MASK, 0] + d_ms)
-                        kick = _decay(plastic.exp_plus[proj], -minus_dt, dt, p[P_TAU_PLUS])
+                        kick = _decay(plastic.exp_plus[proj], -minus_dt, dt, p[StdpConstants.TAU_PLUS])
                         w = _facilitate(w, kick if nearest else k_plus * kick, p, inv_wmax)
                     # post trace from spikes strictly before t_seen (NEST's get_K_value)
                     last = hi
@@ -129,5 +135,5 @@ def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neur
                     target_row -= ring_len
                 ring[target_row, post if w >= 0.0 else n_neurons + post] += w
                 s += 1
-            plastic.kplus[pre, proj] = k_plus * math.exp((t_last - t_spike) / p[P_TAU_PLUS]) + 1.0
+            plastic.kplus[pre, proj] = k_plus * math.exp((t_last - t_spike) / p[StdpConstants.TAU_PLUS]) + 1.0
             plastic.t_last[pre, proj] = t_spike

@@ -26,7 +26,7 @@ class Model:
     name: ClassVar[str] = ""
     category: ClassVar[str] = "neuron"  # "neuron" or "device"
     summary: ClassVar[str] = ""
-    state_defaults: ClassVar[dict[str, float]] = {}  # initial state, per neuron
+    state_variables: ClassVar[tuple[str, ...]] = ()  # per neuron; where each starts: engine.compile.builders
     recordables: ClassVar[tuple[str, ...]] = ()
     weight_unit: ClassVar[str] = ""  # unit of a weight on a projection INTO this model
     receives_spikes: ClassVar[bool] = True
@@ -71,10 +71,6 @@ class Model:
         """Cross-field constraints (e.g. V_reset < V_th)."""
 
     @classmethod
-    def initial_value(cls, name: str, params: dict) -> float:
-        return cls.state_defaults.get(name, 0.0)
-
-    @classmethod
     def describe(cls) -> dict:
         return {
             "model": cls.name,
@@ -83,7 +79,7 @@ class Model:
             "equations": (cls.__doc__ or "").strip(),
             "weight_unit": cls.weight_unit,
             "parameters": [q.describe() for q in cls.parameters.values()],
-            "state": dict(cls.state_defaults),
+            "state": list(cls.state_variables),
             "recordables": list(cls.recordables),
             "presets": {name: dict(values) for name, values in cls.presets.items()},
         }
@@ -107,7 +103,7 @@ class _LeakyIntegrateAndFire(Model):
     V_th = Quantity(-55.0, MV, doc="Spike threshold")
     V_reset = Quantity(-70.0, MV, doc="Reset potential after a spike")
     I_e = Quantity(0.0, PA, doc="Constant external input current")
-    state_defaults = {"V_m": -70.0}
+    state_variables = ("V_m",)
     recordables = ("V_m",)
 
     @classmethod
@@ -179,7 +175,7 @@ class _ConductanceLIF(Model):
     tau_syn_ex = positive(0.2, MS, "Excitatory synaptic time constant")
     tau_syn_in = positive(2.0, MS, "Inhibitory synaptic time constant")
     I_e = Quantity(0.0, PA, doc="Constant external input current")
-    state_defaults = {"V_m": -70.0}
+    state_variables = ("V_m",)
     recordables = ("V_m", "g_ex", "g_in")
     weight_unit = NS
 
@@ -242,14 +238,10 @@ class izhikevich(Model):
     V_th = Quantity(30.0, MV, doc="Spike cut-off")
     V_min = Quantity(-1000.0, MV, doc="Lower bound of the membrane potential")
     I_e = Quantity(0.0, PA, doc="Constant external input current")
-    state_defaults = {"V_m": -65.0, "U_m": -13.0}
+    state_variables = ("V_m", "U_m")
     recordables = ("V_m", "U_m")
     weight_unit = MV
     presets = IZHIKEVICH_PRESETS
-
-    @classmethod
-    def initial_value(cls, name, params):
-        return -13.0 if name == "U_m" else -65.0
 
 
 AEIF_PRESETS = {
@@ -298,14 +290,10 @@ class aeif_cond_exp(Model):
     tau_syn_ex = positive(0.2, MS, "Excitatory synaptic time constant")
     tau_syn_in = positive(2.0, MS, "Inhibitory synaptic time constant")
     gsl_error_tol = positive(1e-6, "", "Error tolerance of the adaptive integrator", live=False)
-    state_defaults = {"V_m": -70.6, "w": 0.0}
+    state_variables = ("V_m", "w")
     recordables = ("V_m", "g_ex", "g_in", "w")
     weight_unit = NS
     presets = AEIF_PRESETS
-
-    @classmethod
-    def initial_value(cls, name, params):
-        return 0.0
 
     @classmethod
     def check(cls, values, owner):

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any, Union
+from typing import Any, ClassVar, Union
 
 from engine.errors import ValidationError
 from engine.model.models import get_model
+from engine.model.parameters import Quantity
 from engine.model.synapses import get_synapse
+from engine.units import MS
 
 DISTRIBUTIONS = {
     "normal": ("mean", "std"),
@@ -252,7 +254,7 @@ class Population:
         if not isinstance(self.params, dict):
             raise ValidationError(f"{where}: params must be a mapping of parameter names to values")
         object.__setattr__(self, "params", model.validate(self.params, where))
-        unknown_state = sorted(set(self.initial) - set(model.state_defaults))
+        unknown_state = sorted(set(self.initial) - set(model.state_variables))
         if unknown_state:
             raise ValidationError(f"{where}: unknown state variable '{unknown_state[0]}' in initial")
         object.__setattr__(
@@ -295,6 +297,13 @@ class Projection:
     synapse: str = "static_synapse"
     name: str = ""
     synapse_params: dict = field(default_factory=dict)
+    # Metadata of the synaptic fields (values may also be a Distribution or, for listed synapses, a tuple)
+    quantities: ClassVar[dict[str, Quantity]] = {
+        "weight": Quantity(1.0, doc="Synaptic weight, in the unit of the target model; negative: inhibitory",
+                           live=True, name="weight"),
+        "delay": Quantity(1.0, MS, (0.0, None), "Synaptic delay (at least one time step)", live=False,
+                          exclusive_low=True, name="delay"),
+    }
 
     def __post_init__(self):
         if not self.name:
@@ -431,6 +440,22 @@ class Network:
                 return proj
         raise ValidationError(f"network: no projection named '{name}'")
 
+    def quantity_of(self, target: str, field: str) -> Quantity | None:
+        """The Quantity declaring `field` of population or projection `target`: a model parameter,
+        a projection's weight or delay, or a synapse-model parameter. None for a field without one
+        (size, model, rule, schedules...). Its `live` says whether a running simulation takes it."""
+        if any(pop.name == target for pop in self.populations):
+            return self.population(target).model_class.parameters.get(field)
+        proj = self.projection(target)
+        if field in Projection.quantities:
+            return Projection.quantities[field]
+        return get_synapse(proj.synapse, f"projection '{target}'").parameters.get(field)
+
+    def is_live(self, target: str, field: str) -> bool:
+        """Whether a running simulation takes a new value of this field without a rebuild."""
+        quantity = self.quantity_of(target, field)
+        return quantity is not None and quantity.live
+
     @property
     def n_neurons(self) -> int:
         return sum(p.size for p in self.populations)
@@ -457,6 +482,19 @@ class Network:
         return replace(
             self, projections=tuple(replace(p, **changes) if p.name == name else p for p in self.projections)
         )
+
+    def replace_param(self, target: str, field: str, value: Any) -> "Network":
+        """One parameter changed, named as `Simulator.set_param` names it: a population's
+        model parameter, or a projection's field (weight, ...) or synapse parameter."""
+        if target in {p.name for p in self.populations}:
+            pop = self.population(target)
+            return self.replace_population(target, params={**pop.params, field: value})
+        proj = self.projection(target)
+        if field in proj.synapse_params:  # learning, lambda, ... live in the synapse model's parameters
+            if field == "learning" and isinstance(value, bool):
+                value = float(value)
+            return self.replace_projection(target, synapse_params={**proj.synapse_params, field: value})
+        return self.replace_projection(target, **{field: value})
 
     def without(self, populations=(), projections=()) -> "Network":
         """Remove populations (and every projection touching them) and projections."""

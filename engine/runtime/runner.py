@@ -23,6 +23,7 @@ import numpy as np
 from engine.compile.propagators import steps_of
 from engine.errors import EngineError, RestartRequired, SimulationFault, ValidationError
 from engine.model.network import Network
+from engine.neuromorphic.metrics import EfficiencyMetrics
 from engine.runtime.simulator import Simulator, TraceRequest
 
 MAX_BLOCK_WALL_S = 0.015  # blocks short enough that a command waits at most ~20 ms
@@ -48,11 +49,15 @@ class Frame:
     trace_time: np.ndarray = field(default_factory=lambda: np.empty(0))
     trace_values: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))  # (n_samples, n_traces)
     traces: tuple = ()  # TraceRequest per column
-    rate_time: np.ndarray = field(default_factory=lambda: np.empty(0))  # bin starts, ms
+    # whole rate bins only, each reported once: by the frame in which it completes (its start may
+    # lie before t_start). The bin still open at a pause is not reported until the run completes it.
+    rate_time: np.ndarray = field(default_factory=lambda: np.empty(0))  # bin starts, ms, on the bin grid from t = 0
     rates: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))  # (n_bins, n_populations) Hz
+    rate_bin_ms: float = RATE_BIN_MS  # width of the rate bins: RATE_BIN_MS rounded to whole steps
     populations: tuple = ()  # names, index = spike_population / rates column
     counters: dict = field(default_factory=dict)  # since t = 0: spikes, synaptic_events, neuron_updates, lost_spikes
     weights: dict = field(default_factory=dict)  # plastic projection -> {"mean", "counts", "edges", "learning"}
+    efficiency: EfficiencyMetrics | None = None  # since t = 0, when metrics are on (Runner(metrics=True))
     real_time_factor: float = 0.0  # simulated ms per wall ms since the previous data frame
     dropped: int = 0  # data frames dropped so far (at delivery); a rise means a gap just before this frame
     message: str = ""
@@ -117,7 +122,7 @@ class Runner:
 
     def __init__(self, network: Network, dt: float | None = None, seed: int | None = None,
                  frame_wall_s: float = FRAME_WALL_S, max_data_frames: int = 8, max_memory_bytes: int | None = None,
-                 name: str = "runner", notify: Callable[[], None] | None = None):
+                 name: str = "runner", notify: Callable[[], None] | None = None, metrics: bool = False):
         if not isinstance(network, Network):
             raise ValidationError(f"runner: expected a Network, got {type(network).__name__}")
         if isinstance(max_data_frames, bool) or not isinstance(max_data_frames, int) or max_data_frames < 1:
@@ -128,6 +133,7 @@ class Runner:
         self._commands: queue.Queue = queue.Queue()
         self._out = _FrameBuffer(max_data_frames)
         self._notify = notify
+        self._metrics = bool(metrics)  # efficiency metrics in every data frame (Frame.efficiency)
         self._seq = itertools.count()
         self._dt, self._seed, self._max_memory = dt, seed, max_memory_bytes
         self.frame_wall_s = float(frame_wall_s)
@@ -181,6 +187,11 @@ class Runner:
     def set_recording(self, traces: list[TraceRequest] | None = None, spikes: list[str] | None = None) -> None:
         """Which neurons' traces to stream, and which populations' spikes (None: all)."""
         self._send("set_recording", (traces, spikes))
+
+    def set_metrics(self, on: bool) -> None:
+        """Count efficiency metrics (synaptic operations, neuron updates, ...) into every data
+        frame from now on, or stop; each rebuild starts them again at t = 0."""
+        self._send("set_metrics", bool(on))
 
     def snapshot(self) -> None:
         """Ask for the network with its current (learned) weights; arrives as a 'reply' frame
@@ -293,6 +304,7 @@ class Runner:
             self._emit("error", message="the network does not fit into memory", command="load", ok=False)
             return
         self._sim = sim
+        sim.track_efficiency(self._metrics)
         self._end_step, self._stepping = None, False
         self._step_seconds = INITIAL_STEP_SECONDS
         self._recorded_spikes = None
@@ -362,6 +374,10 @@ class Runner:
                 # the user is watching for the effect: the first frame with the new value goes
                 # out after one block instead of waiting for the frame interval
                 self._pending.urgent = True
+        elif name == "set_metrics":
+            self._metrics = payload
+            sim.track_efficiency(payload)
+            self._emit("reply", command=name)
         elif name == "snapshot":
             self._emit("reply", command=name, network=sim.learned_network(),
                        message=f"weights at t = {sim.t:.1f} ms")
@@ -457,6 +473,7 @@ class _PendingFrame:
         self.clock = time.perf_counter()  # wall time since which this frame's simulated time accrued
         self.spikes_total = 0
         self.urgent = False  # send after the next block (a live change was just applied)
+        self.rate_bins = _RateBins()
 
     def restart_clock(self) -> None:
         """Running (re)starts now: the wall time of a pause counts for no frame."""
@@ -485,12 +502,8 @@ class _PendingFrame:
             keep = np.isin(pop, [c.pop_index(p) for p in recorded])
             neuron, step, pop = neuron[keep], step[keep], pop[keep]
         counts = np.concatenate([b.pop_counts for b in blocks])
-        per_bin = max(1, int(round(RATE_BIN_MS / dt)))
-        # bins aligned to absolute time, so consecutive frames tile the rate curve
-        bin_index = (np.arange(first, last) // per_bin)
-        unique_bins, starts = np.unique(bin_index, return_index=True)
-        summed = np.add.reduceat(counts, starts, axis=0) if counts.size else np.zeros((0, counts.shape[1]))
-        widths = np.diff(np.append(starts, counts.shape[0])) * dt * 1e-3
+        per_bin = rate_bin_steps(dt)
+        bin_index, bin_counts = self.rate_bins.add(first, counts, per_bin)
         sizes = np.maximum(np.diff(c.layout.pop_start), 1)
         traces = np.concatenate([b.traces for b in blocks]) if blocks[0].traces.shape[1] else np.zeros((last - first, 0))
         self.spikes_total += int(counts.sum())
@@ -506,11 +519,44 @@ class _PendingFrame:
             spike_population=pop, spike_neuron=(neuron - c.layout.pop_start[pop]).astype(np.int32),
             spike_time=(step + 1) * dt,
             trace_time=(np.arange(first, last) + 1) * dt, trace_values=traces, traces=tuple(sim.trace_requests),
-            rate_time=unique_bins * per_bin * dt,
-            rates=summed / widths[:, None] / sizes[None, :] if len(widths) else np.zeros((0, len(sizes))),
+            rate_time=bin_index * per_bin * dt, rates=bin_counts / (per_bin * dt * 1e-3) / sizes[None, :],
+            rate_bin_ms=per_bin * dt,
             populations=tuple(c.pop_names), counters=counters, weights=plastic_summaries(sim),
+            efficiency=sim.efficiency_metrics() if sim.efficiency is not None else None,
             real_time_factor=sim_ms / (elapsed * 1000.0) if elapsed > 0 else 0.0,
         )
+
+
+def rate_bin_steps(dt: float) -> int:
+    """Steps per rate bin: RATE_BIN_MS rounded to whole steps (at least one)."""
+    return max(1, int(round(RATE_BIN_MS / dt)))
+
+
+class _RateBins:
+    """Spike counts per step into whole rate bins aligned to t = 0 (the Runner thread only).
+
+    A frame usually ends inside a bin: the counts of its steps so far are kept open and the bin
+    is reported by the frame that completes it, so a bin is reported once and always whole. A
+    bin whose first steps were never seen (data lost to an error) is never reported."""
+
+    def __init__(self):
+        self._open_first = 0  # first step of the open bin's counts
+        self._open: np.ndarray | None = None  # (steps, populations) counts of the open bin
+
+    def add(self, first_step: int, counts: np.ndarray, per_bin: int) -> tuple[np.ndarray, np.ndarray]:
+        """(bin indices, (n_bins, populations) spike counts) of the bins completed by `counts`,
+        the counts per step of steps first_step, first_step + 1, ..."""
+        if self._open is not None and self._open.shape[1] == counts.shape[1] \
+                and self._open_first + self._open.shape[0] == first_step:
+            counts = np.concatenate([self._open, counts])
+            first_step = self._open_first
+        last_step = first_step + counts.shape[0]
+        first_bin = -(-first_step // per_bin)  # the first bin that starts inside these counts
+        last_bin = max(last_step // per_bin, first_bin)
+        whole = counts[first_bin * per_bin - first_step:last_bin * per_bin - first_step]
+        open_from = max(last_bin * per_bin, first_step)
+        self._open_first, self._open = open_from, counts[open_from - first_step:].copy()
+        return np.arange(first_bin, last_bin), whole.reshape(-1, per_bin, counts.shape[1]).sum(axis=1)
 
 
 WEIGHT_SAMPLE = 200_000  # histograms of huge plastic projections use an even sample of synapses

@@ -9,22 +9,16 @@ import numpy as np
 
 from engine.compile.arrays import Buffers, NeuronState
 from engine.compile.compiler import (
-    MODEL_CODES, NEVER, CompiledNetwork, compile_network, current_source_values, poisson_tables, rate_schedule,
+    NEVER, CompiledNetwork, compile_network, current_source_values, poisson_tables, rate_schedule,
 )
 from engine.compile.connect import draw, object_rng
-from engine.compile.propagators import population_constants, steps_of
+from engine.compile.propagators import steps_of
+from engine.compile.registry import NEURON_BUILDERS, SYNAPSE_BUILDERS
 from engine.errors import RestartRequired, SimulationFault, ValidationError
-from engine.kernels import build as build_kernels
-from engine.kernels import plasticity as pl
+from engine.kernels import build, step
 from engine.kernels.parallel import EXTRA_SPIKES_PER_THREAD, run_block_threads
-from engine.kernels import step as k
 from engine.model.network import Connectivity, Distribution, Network
-
-TRACE_CODES = {"V_m": k.TRACE_V_M, "I_syn_ex": k.TRACE_I_SYN_EX, "I_syn_in": k.TRACE_I_SYN_IN,
-               "g_ex": k.TRACE_I_SYN_EX, "g_in": k.TRACE_I_SYN_IN, "w": k.TRACE_W, "U_m": k.TRACE_W}
-LIVE_PROJECTION_FIELDS = ("weight",)
-PLASTIC_LIVE_FIELDS = {"learning": pl.P_LEARNING, "lambda": pl.P_LAMBDA, "alpha": pl.P_ALPHA,
-                       "mu_plus": pl.P_MU_PLUS, "mu_minus": pl.P_MU_MINUS, "Wmax": pl.P_WMAX}
+from engine.neuromorphic.metrics import EfficiencyCounter, EfficiencyMetrics, connectivity_profile
 
 
 @dataclass
@@ -90,6 +84,7 @@ class Simulator:
         self._thread_pop = np.zeros((threads, len(c.pop_names) + 1), np.int64)
         self._thread_events = np.zeros(threads, np.int64)
         self.trace_requests: list[TraceRequest] = []
+        self.efficiency: EfficiencyCounter | None = None  # see track_efficiency()
         self.step = 0
         self._clear_history()
         self.set_recording(self._requests_from_network(network))
@@ -139,7 +134,7 @@ class Simulator:
                         self.step, n_steps - done, c.bounds, self._thread_pop, self._thread_events,
                     )
                 else:
-                    steps_done, n_spikes = k.run_block(
+                    steps_done, n_spikes = step.run_block(
                         c.layout, c.state, c.synapses, c.plastic, c.poisson, c.currents, c.trains, buf,
                         self.step, n_steps - done, self.dt,
                     )
@@ -161,6 +156,8 @@ class Simulator:
             neuron_updates=int(buf.counters[1]) - updates_before,
         )
         self._check_finite()
+        if self.efficiency is not None:
+            self.efficiency.add(block, c)
         if self.keep_history:
             self._history_spikes.append((block.spike_neuron, block.spike_step))
             self._history_traces.append(block.traces)
@@ -169,7 +166,9 @@ class Simulator:
 
     def _check_finite(self) -> None:
         state = self.compiled.state
-        for name in ("v", "i_ex", "i_in", "di_ex", "di_in", "i_stim", "w"):
+        for name in NeuronState._fields:
+            if name in ("refractory", "ode_step"):  # a counter, and the integrator's own step size
+                continue
             values = getattr(state, name)
             if not np.isfinite(values).all():
                 bad = int(np.flatnonzero(~np.isfinite(values))[0])
@@ -196,6 +195,8 @@ class Simulator:
         c.trains.cursor[0] = 0
         self.step = 0
         self._clear_history()
+        if self.efficiency is not None:
+            self.efficiency.reset()
 
     def _reset_devices(self) -> None:
         """Device state back to t = 0, keeping parameters changed live."""
@@ -237,10 +238,12 @@ class Simulator:
             if not 0 <= req.neuron < size:
                 raise ValidationError(f"recording: neuron {req.neuron} is outside population '{req.population}' (0..{size - 1})")
             model = self.network.population(req.population).model_class
-            if req.variable not in model.recordables or req.variable not in TRACE_CODES:
+            builder = NEURON_BUILDERS.get(model.name)
+            array = builder.variables.get(req.variable) if builder else None
+            if req.variable not in model.recordables or array not in step.TRACE_CODES:
                 raise ValidationError(f"recording: {model.name} '{req.population}' cannot record '{req.variable}'")
             neuron.append(int(c.layout.pop_start[p]) + req.neuron)
-            var.append(TRACE_CODES[req.variable])
+            var.append(step.TRACE_CODES[array])
             pop.append(p)
         self.trace_requests = list(traces)
         self._buffers = self._buffers._replace(
@@ -307,18 +310,20 @@ class Simulator:
             if field in ("size", "model") or field in model.extra_parameters():
                 raise RestartRequired(f"population '{name}': changing {field} needs a restart (rebuild)")
             raise ValidationError(f"population '{name}': unknown parameter '{field}' for model {model.name}")
-        if not model.parameters[field].live:
+        if not self.network.is_live(name, field):
             raise RestartRequired(f"population '{name}': changing {field} needs a restart (rebuild)")
         new_network = self.network.replace_population(name, params={**pop.params, field: value})
         new_pop = new_network.population(name)
         c = self.compiled
         p = c.pop_index(name)
-        if pop.model in MODEL_CODES:
-            old_consts = c.layout.pop_consts[p].copy()
-            c.layout.pop_consts[p] = population_constants(pop.model, new_pop.params, self.dt)
-            if field == "E_L":  # v is stored relative to E_L; keep the absolute potential continuous
-                sl = c.pop_slice(name)
-                c.state.v[sl] -= c.layout.pop_consts[p, k.C_E_L] - old_consts[k.C_E_L]
+        builder = NEURON_BUILDERS.get(pop.model)
+        if builder is not None:
+            row = builder.constants_row(new_pop.params, self.dt)
+            c.layout.pop_consts[p, :row.size] = row
+            reference = builder.v_offset(new_pop.params)
+            # v is stored relative to the reference (E_L): keep the absolute potential continuous
+            c.state.v[c.pop_slice(name)] -= reference - c.layout.pop_v_reference[p]
+            c.layout.pop_v_reference[p] = reference
         elif model.emits == "poisson":
             self._update_sources(c.poisson_sources, c.poisson, new_network, name)
         elif model.emits == "current":
@@ -347,15 +352,17 @@ class Simulator:
         c = self.compiled
         if field == "learning" and isinstance(value, bool):
             value = float(value)
-        if name in c.plastic_names and field in PLASTIC_LIVE_FIELDS:
-            proj = self.network.projection(name)
+        proj = self.network.projection(name)
+        if not self.network.is_live(name, field):
+            raise RestartRequired(f"projection '{name}': changing {field} needs a restart (rebuild)")
+        if field in proj.synapse_params:
+            if name not in c.plastic_names:  # e.g. a plastic synapse model on a device's projection
+                raise RestartRequired(f"projection '{name}': changing {field} needs a restart (rebuild)")
             new_network = self.network.replace_projection(name, synapse_params={**proj.synapse_params, field: value})
-            sp = new_network.projection(name).synapse_params
-            c.plastic.params[c.plastic_names.index(name), PLASTIC_LIVE_FIELDS[field]] = sp[field]
+            row = SYNAPSE_BUILDERS[proj.synapse].constants_row(new_network.projection(name).synapse_params, self.dt)
+            c.plastic.params[c.plastic_names.index(name)] = row
             self.network = new_network
             return
-        if field not in LIVE_PROJECTION_FIELDS:
-            raise RestartRequired(f"projection '{name}': changing {field} needs a restart (rebuild)")
         new_network = self.network.replace_projection(name, weight=value)
         proj = new_network.projection(name)
         c = self.compiled
@@ -367,7 +374,7 @@ class Simulator:
         elif name in c.projection_names:
             index = self._synapse_index(name)  # cached: a live change costs the projection's size, not the network's
             weights = self._new_weights(proj, post, index.size, allow_constant=True)
-            build_kernels.write_weights(c.synapses.weight, c.synapses.target, index, weights, n)
+            build.write_weights(c.synapses.weight, c.synapses.target, index, weights, n)
         else:
             for sources, inputs in ((c.poisson_sources, c.poisson), (c.current_sources, c.currents)):
                 if name in sources:
@@ -433,15 +440,21 @@ class Simulator:
         target = c.synapses.target[mask] % c.n_neurons
         return pre - pre_start, target - post_start, c.synapses.weight[mask].astype(np.float64)
 
-    def weight_histogram(self, name: str, bins: int = 20) -> tuple[np.ndarray, np.ndarray]:
-        """(counts, bin edges) of a projection's current weights; plastic ones span [0, Wmax]."""
-        weights = self.projection_weights(name)
-        proj = self.network.projection(name)
-        if proj.synapse == "stdp_synapse":
-            edges = np.linspace(0.0, proj.synapse_params["Wmax"], bins + 1)
-        else:
-            edges = np.histogram_bin_edges(weights, bins=bins)
-        return np.histogram(weights, bins=edges)[0], edges
+    def track_efficiency(self, on: bool = True) -> None:
+        """Count the efficiency metrics (engine.neuromorphic.metrics) of the steps from now on;
+        off drops the counts. Costs one bincount over each block's spikes."""
+        if not on:
+            self.efficiency = None
+        elif self.efficiency is None:
+            self.efficiency = EfficiencyCounter(connectivity_profile(self.compiled))
+
+    def efficiency_metrics(self, inference_ms: float | None = None,
+                           n_inferences: int | None = None) -> EfficiencyMetrics:
+        """The efficiency metrics counted since track_efficiency() (or the last reset); per
+        inference when an inference duration (ms) or a sample count is given."""
+        if self.efficiency is None:
+            raise ValidationError("simulator: efficiency metrics are off; call track_efficiency() before running")
+        return self.efficiency.metrics(self.dt, inference_ms, n_inferences)
 
     def counters(self) -> dict[str, int]:
         buf = self._buffers.counters
@@ -454,18 +467,4 @@ def _window_steps(device, dt: float) -> tuple[int, int]:
     return start, stop
 
 
-def replace_network_param(network: Network, target: str, field: str, value: Any) -> Network:
-    """The network with one parameter changed (as set_param would), for callers that keep the design."""
-    names = {p.name for p in network.populations}
-    if target in names:
-        pop = network.population(target)
-        return network.replace_population(target, params={**pop.params, field: value})
-    proj = network.projection(target)
-    if field in proj.synapse_params:  # learning, lambda, ... live in the synapse model's parameters
-        if field == "learning" and isinstance(value, bool):
-            value = float(value)
-        return network.replace_projection(target, synapse_params={**proj.synapse_params, field: value})
-    return network.replace_projection(target, **{field: value})
-
-
-__all__ = ["Block", "Simulator", "TraceRequest", "replace", "NeuronState", "replace_network_param"]
+__all__ = ["Block", "Simulator", "TraceRequest", "replace", "NeuronState"]

@@ -186,6 +186,20 @@ def test_model_docs_are_generated_from_the_metadata():
     assert done.returncode == 0, done.stderr
 
 
+def test_model_docs_name_the_kernel_of_every_model_next_to_its_equations():
+    text = (ROOT / "docs" / "models.md").read_text(encoding="utf-8")
+    sections = re.findall(r"^### (\w+)\n(.*?)(?=^### |\Z)", text, re.S | re.M)
+    named = {}
+    for model, body in sections:
+        match = re.search(r"```\n\n(?:Integrated|Emitted|Delivered) by `(engine/kernels/\w+\.py):(\w+)`", body)
+        if match:
+            named[model] = match.groups()
+    assert set(named) >= set(MODELS) | {"static_synapse", "stdp_synapse"}
+    assert named["iaf_psc_exp"] == ("engine/kernels/lif.py", "update_iaf_psc_exp")
+    for path, function in named.values():
+        assert f"def {function}(" in (ROOT / path).read_text(encoding="utf-8")
+
+
 def test_the_file_format_example_is_a_valid_network(tmp_path, capsys):
     text = (ROOT / "docs" / "file-format.md").read_text(encoding="utf-8")
     example = max(re.findall(r"```json\n(.*?)```", text, re.S), key=len)

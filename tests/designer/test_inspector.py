@@ -222,3 +222,22 @@ def test_the_slider_range_follows_the_value():
     assert slider.start <= 1e6 <= slider.end and slider.end < 1e7
     slider.set_value(5.0)
     assert slider.start <= 5.0 <= slider.end and slider.end <= 100
+
+
+def test_the_initial_v_m_shown_is_where_the_engine_starts_it():
+    from engine import Network, Population
+
+    state = DesignState(Network(populations=(Population("izh", "izhikevich", 2),
+                                             Population("lif", "iaf_psc_exp", 2, params={"E_L": -68.0}))))
+    inspector = Inspector(state)
+    state.selection = {"kind": "node", "id": "izh"}
+    assert widgets(inspector)["Initial V_m (mV)"].value == -65.0  # NEST's start; the model has no E_L
+    state.selection = {"kind": "node", "id": "lif"}
+    assert widgets(inspector)["Initial V_m (mV)"].value == -68.0
+
+
+def test_the_delay_is_a_rebuild_field_and_the_weight_a_live_slider(state, inspector):
+    state.selection = {"kind": "edge", "id": "inh→exc"}
+    form = widgets(inspector)
+    assert isinstance(form["Weight (mV)"], LiveSlider)
+    assert not isinstance(form["Delay (ms)"], LiveSlider)

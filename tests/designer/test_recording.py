@@ -1,6 +1,8 @@
 """RecordedData: what a session keeps for data and figure exports (bounded, in order)."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -70,3 +72,74 @@ def test_new_traces_or_a_reset_start_over(session):
     assert np.array_equal(t, np.arange(11, 21)) and list(traces) == [TRACES[0]]
     session.reset_count += 1
     assert data.n_spikes == 0 and data.traces()[0].size == 0 and data.rates()[0].size == 0
+
+
+def test_exported_rates_of_a_live_run_are_whole_bins_equal_to_the_exported_spikes(tmp_path):
+    """ei_network run live (paced, stepped, paused mid-bin, sped up) and exported as NPZ: one
+    row per 5 ms bin, strictly increasing on the grid, each the rate of the exported spikes."""
+    from pathlib import Path
+
+    from engine.io import load_network
+    from engine.io.data import load_npz, save_npz
+
+    network = load_network(Path(__file__).resolve().parents[2] / "assets" / "examples" / "ei_network.json")
+    session = LiveSession(DesignState(network))
+    data = RecordedData(session)
+
+    def poll_until(done, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not done():
+            assert time.monotonic() < deadline, f"timed out at status {session.status}, t = {session.t_ms} ms"
+            session.poll()
+            time.sleep(0.01)
+
+    try:
+        poll_until(lambda: session.status == "paused")
+        session.speed = "10×"
+        session.run()
+        poll_until(lambda: session.t_ms >= 400.0)
+        session.pause()
+        poll_until(lambda: session.status == "paused")
+        for duration in (2.3, 0.1, 7.0):
+            t_before = session.t_ms
+            session.step(duration)
+            poll_until(lambda: session.status == "paused" and session.t_ms > t_before)
+        session.speed = "max"
+        session.run()
+        poll_until(lambda: session.t_ms >= 900.0)
+        session.pause()
+        poll_until(lambda: session.status == "paused")
+        exported = load_npz(save_npz(data, tmp_path / "run.npz"))
+    finally:
+        session.close()
+    times, rates = exported["rate_time_ms"], exported["rate_hz"]
+    n_bins = int(np.floor(float(exported["t_ms"]) / 5.0 + 1e-9))
+    assert n_bins >= 180
+    np.testing.assert_allclose(times, np.arange(n_bins) * 5.0, rtol=0, atol=1e-9)  # no bin twice, none missing
+    assert np.all(np.diff(times) > 0)
+    names = list(exported["population_names"])
+    for name in ("exc", "inh"):
+        neurons, spike_times = exported["spikes"][name]
+        counts = np.bincount((np.rint(spike_times / 0.1).astype(int) - 1) // 50, minlength=n_bins)[:n_bins]
+        size = int(exported["population_sizes"][names.index(name)])
+        assert counts.sum() > 1000
+        np.testing.assert_allclose(rates[:, names.index(name)], counts / 5e-3 / size, rtol=1e-12)
+
+
+def test_frames_a_slow_poll_merges_keep_every_rate_row_once_in_order():
+    from designer.session import merge_frames
+
+    merged = merge_frames([frame(0.0, 10.0, seq=1), frame(10.0, 20.0, seq=2), frame(20.0, 30.0, seq=3)])
+    assert (merged.t_start, merged.t_end, merged.seq) == (0.0, 30.0, 3)
+    assert merged.rate_time.tolist() == [0.0, 5.0, 10.0, 15.0, 20.0, 25.0]
+    assert merged.rates[:, 1].tolist() == merged.rate_time.tolist() and merged.rate_bin_ms == 5.0
+    assert np.array_equal(merged.spike_time, np.repeat(np.arange(1, 31), 2))
+
+
+def test_wider_rate_bins_leave_out_those_a_dropped_frame_cut(session):
+    data = RecordedData(session)
+    session.frame = frame(0.0, 10.0)
+    session.frame = frame(20.0, 40.0, seq=2)  # the frame of 10-20 ms was dropped
+    assert data.rates(10.0)[0].tolist() == [0.0, 20.0, 30.0]
+    times, rates = data.rates(20.0)
+    assert times.tolist() == [20.0] and rates["inh"].tolist() == [27.5]  # mean of 20, 25, 30, 35

@@ -189,21 +189,22 @@ def test_a_trace_added_while_rows_are_held_keeps_the_other_lines_whole(session, 
 
 
 def rate_frame(t0: float, t1: float, bin_ms: float = 5.0, rate: float = 10.0) -> Frame:
-    starts = np.arange(np.floor(t0 / bin_ms) * bin_ms, t1, bin_ms)
+    """As the Runner sends them: the whole bins completed in [t0, t1), a bin open at t0 included."""
+    starts = np.arange(np.floor(t0 / bin_ms) * bin_ms, np.floor(t1 / bin_ms) * bin_ms, bin_ms)
     rates = np.full((starts.size, 3), rate)
     return Frame("data", 0, t_start=t0, t_end=t1, rate_time=starts, rates=rates,
                  populations=("exc", "inh", "noise"))
 
 
-def test_rates_push_whole_bins_of_the_neuron_populations_named_as_in_the_design(session, monkeypatch):
+def test_rates_push_the_runners_whole_bins_of_the_neuron_populations_named_as_in_the_design(session, monkeypatch):
     view = RatesView(session)
     page = Page(view.chart, monkeypatch)
-    session.frame = rate_frame(0.0, 12.0, rate=10.0)  # bins 0, 5 whole; 10 is 2 ms of 5
-    session.frame = rate_frame(12.0, 20.0, rate=20.0)
+    session.frame = rate_frame(0.0, 12.0, rate=10.0)  # bins 0, 5 (10 is still open)
+    session.frame = rate_frame(12.0, 13.0, rate=15.0)  # completes no bin: nothing to draw
+    session.frame = rate_frame(13.0, 20.0, rate=20.0)  # completes 10 and 15
     assert [s["label"] for s in page.of_type("series")[-1]["series"]] == ["exc", "inh"]  # not the noise device
     (first, second) = page.of_type("data")
     times, values = decode(first)
     assert times.tolist() == [0.0, 5.0] and first["keys"] == ["r0", "r1"]
     times, values = decode(second)
-    assert times.tolist() == [10.0, 15.0]
-    assert values["r0"][0] == pytest.approx((10.0 * 2 + 20.0 * 3) / 5)  # the split bin, width-weighted
+    assert times.tolist() == [10.0, 15.0] and values["r0"].tolist() == [20.0, 20.0]

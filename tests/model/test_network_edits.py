@@ -97,3 +97,15 @@ def test_rename_projection(net):
     assert (renamed.projection("drive").pre, renamed.projection("drive").post) == ("exc", "inh")
     with pytest.raises(ValidationError, match=r"projection 'inhibition': name is used twice"):
         net.replace_projection("exc→inh", name="inhibition")
+
+
+def test_replace_param_names_fields_as_the_simulators_set_param_does(net):
+    assert net.replace_param("inh", "tau_m", 5.0).population("inh").params["tau_m"] == 5.0
+    assert net.replace_param("noise", "rate", 100.0).population("noise").params["rate"] == 100.0
+    assert net.replace_param("inhibition", "weight", -0.2).projection("inhibition").weight == -0.2
+    plastic = net.replace_projection("exc→exc", synapse="stdp_synapse")
+    learned = plastic.replace_param("exc→exc", "learning", False).replace_param("exc→exc", "Wmax", 50.0)
+    assert learned.projection("exc→exc").synapse_params["learning"] == 0.0
+    assert learned.projection("exc→exc").synapse_params["Wmax"] == 50.0
+    with pytest.raises(ValidationError, match=r"network: no projection named 'nobody'"):
+        net.replace_param("nobody", "weight", 1.0)

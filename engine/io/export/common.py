@@ -11,6 +11,7 @@ import math
 import textwrap
 from pathlib import Path
 
+from engine.compile import initial_state_spec
 from engine.compile.propagators import steps_of
 from engine.errors import ValidationError
 from engine.model.network import Distribution, Network, Population, Value, value_bounds
@@ -142,20 +143,8 @@ def describe_rule(rule) -> str:
 
 
 def initial_state(pop: Population) -> dict[str, Value]:
-    """The initial value of each state variable, as the engine's compiler chooses it:
-    V_m from `initial`, else E_L where the model has one, else the model's default."""
-    model = pop.model_class
-    values: dict[str, Value] = {}
-    for name, default in model.state_defaults.items():
-        if name in pop.initial:
-            values[name] = pop.initial[name]
-        elif name == "V_m":
-            values[name] = pop.params.get("E_L", default)
-        elif hasattr(model, "initial_value"):
-            values[name] = model.initial_value(name, pop.params)
-        else:
-            values[name] = default
-    return values
+    """The initial value of each state variable, as the engine's compiler chooses it."""
+    return initial_state_spec(pop)
 
 
 def spike_trains(pop: Population, dt: float) -> list[list[float]]:
