@@ -468,9 +468,22 @@ function PaletteSidebar({ palette, onAddAtCenter, onTouchDrag }) {
 
 // ----------------------------------------------------------------- canvas
 
+// model.useState misses a change that arrives between the component's first render and its
+// subscription (Panel 1.9.4; seen when a design restored from the browser's storage arrived
+// while the canvas mounted: the old nodes stayed drawn): after mounting, read the model again.
+function useModelValue(model, name) {
+  const [value] = model.useState(name);
+  const [late, setLate] = React.useState(null);
+  React.useEffect(() => {
+    const now = model[name];
+    if (now !== value) setLate({ value: now, seen: value });
+  }, []);
+  return late && late.seen === value ? late.value : value;
+}
+
 function Canvas({ model }) {
-  const [pyNodes] = model.useState("nodes");
-  const [pyEdges] = model.useState("edges");
+  const pyNodes = useModelValue(model, "nodes");
+  const pyEdges = useModelValue(model, "edges");
   const [palette] = model.useState("palette");
   const [pySelection, setPySelection] = model.useState("selection");
   const [fitRequests] = model.useState("fit_requests");
