@@ -12,7 +12,7 @@ import numpy as np
 
 from engine.compile.propagators import alpha_propagators, exp_propagator, steps_of
 from engine.compile.registry import DeviceBuilder, NeuronBuilder, SynapseBuilder, register, register_neuron
-from engine.kernels import adaptive, devices, hh, lif, ode_neurons, plasticity, step
+from engine.kernels import adaptive, devices, hh, lif, ode_neurons, plasticity, short_term, step
 from engine.learning.source import data_source_steps
 from engine.model import models, synapses
 
@@ -189,3 +189,11 @@ def stdp_constants(sp: dict, dt: float) -> dict:
 
 register(SynapseBuilder(synapses.stdp_synapse, kernel=plasticity.deliver_plastic,
                         columns=plasticity.StdpConstants, constants=stdp_constants))
+
+
+def tsodyks2_constants(sp: dict, dt: float) -> dict:
+    return {"U": sp["U"], "TAU_REC": sp["tau_rec"], "TAU_FAC": sp["tau_fac"]}
+
+
+register(SynapseBuilder(synapses.tsodyks2_synapse, kernel=short_term.deliver_tsodyks2,
+                        columns=short_term.Tsodyks2Constants, constants=tsodyks2_constants))
