@@ -24,7 +24,7 @@ IZHIKEVICH = 7
 AEIF_COND_EXP = 8
 
 # buffers.trace_var: which NeuronState array a trace reads
-TRACE_V = 0  # plus the population's pop_v_reference: the absolute membrane potential
+TRACE_V = 0  # plus the neuron's layout.v_reference: the absolute membrane potential
 TRACE_I_SYN_EX = 1
 TRACE_I_SYN_IN = 2
 TRACE_G_EX = 3
@@ -84,9 +84,24 @@ def run_block(layout, state, synapses, plastic, poisson_in, current_in, trains, 
 @kernel
 def update_population(layout, p, begin, end, state, ring, current_ring, slot, n_neurons, buffers, n_spikes, t,
                       capacity):
-    """Integrate neurons [begin, end) of population p over one step; spikes go to buffers from n_spikes on."""
+    """Integrate neurons [begin, end) of population p over one step; spikes go to buffers from n_spikes on.
+    A population whose parameters vary per neuron has a constants row per neuron: its model's
+    kernel runs neuron by neuron, each with its row (uniform populations: one call, one row)."""
     code = layout.pop_model[p]
-    c = layout.pop_consts[p]  # a row of the constants schema of this population's model
+    first_row = layout.pop_neuron_row[p]
+    if first_row < 0:
+        return update_range(code, layout.pop_consts[p], state, ring, current_ring, slot, begin, end, n_neurons,
+                            buffers, n_spikes, t, capacity)
+    row = first_row + begin - layout.pop_start[p]
+    for i in range(begin, end):
+        n_spikes = update_range(code, layout.neuron_consts[row + i - begin], state, ring, current_ring, slot, i, i + 1,
+                                n_neurons, buffers, n_spikes, t, capacity)
+    return n_spikes
+
+
+@kernel
+def update_range(code, c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t, capacity):
+    """Neurons [begin, end) of one model (its code) over one step, all with constants row c."""
     if code == IAF_PSC_DELTA:
         return lif.update_iaf_psc_delta(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t)
     if code == IAF_PSC_EXP:
@@ -183,7 +198,7 @@ def _record_traces(layout, state, buffers, k):
         i = buffers.trace_neuron[q]
         var = buffers.trace_var[q]
         if var == TRACE_V:
-            buffers.trace_out[k, q] = state.v[i] + layout.pop_v_reference[buffers.trace_pop[q]]
+            buffers.trace_out[k, q] = state.v[i] + layout.v_reference[i]
         elif var == TRACE_I_SYN_EX:
             buffers.trace_out[k, q] = state.i_syn_ex[i]
         elif var == TRACE_I_SYN_IN:
