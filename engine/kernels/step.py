@@ -85,43 +85,55 @@ def run_block(layout, state, synapses, plastic, poisson_in, current_in, trains, 
 def update_population(layout, p, begin, end, state, ring, current_ring, slot, n_neurons, buffers, n_spikes, t,
                       capacity):
     """Integrate neurons [begin, end) of population p over one step; spikes go to buffers from n_spikes on.
+
     A population whose parameters vary per neuron has a constants row per neuron: its model's
-    kernel runs neuron by neuron, each with its row (uniform populations: one call, one row)."""
+    kernel runs on chunks of one neuron, each with its row; a uniform one runs as one chunk with
+    its one row. The loop over chunks sits inside each model's branch: dispatching on the model
+    once per chunk through a call would cost far more than the neuron's update."""
     code = layout.pop_model[p]
     first_row = layout.pop_neuron_row[p]
     if first_row < 0:
-        return update_range(code, layout.pop_consts[p], state, ring, current_ring, slot, begin, end, n_neurons,
-                            buffers, n_spikes, t, capacity)
-    row = first_row + begin - layout.pop_start[p]
-    for i in range(begin, end):
-        n_spikes = update_range(code, layout.neuron_consts[row + i - begin], state, ring, current_ring, slot, i, i + 1,
-                                n_neurons, buffers, n_spikes, t, capacity)
-    return n_spikes
-
-
-@kernel
-def update_range(code, c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t, capacity):
-    """Neurons [begin, end) of one model (its code) over one step, all with constants row c."""
+        rows, row, row_step, chunk = layout.pop_consts, p, 0, end - begin
+    else:
+        rows, row, row_step, chunk = layout.neuron_consts, first_row + begin - layout.pop_start[p], 1, 1
+    n_chunks = (end - begin) // chunk if chunk > 0 else 0
     if code == IAF_PSC_DELTA:
-        return lif.update_iaf_psc_delta(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t)
-    if code == IAF_PSC_EXP:
-        return lif.update_iaf_psc_exp(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t)
-    if code == IAF_PSC_ALPHA:
-        return lif.update_iaf_psc_alpha(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t)
-    if code == IAF_COND_EXP:
-        return ode_neurons.update_iaf_cond_exp(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers,
-                                               n_spikes, t)
-    if code == IAF_COND_ALPHA:
-        return ode_neurons.update_iaf_cond_alpha(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers,
-                                                 n_spikes, t)
-    if code == AEIF_COND_EXP:
-        return ode_neurons.update_aeif_cond_exp(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers,
-                                                n_spikes, t, capacity)
-    if code == IZHIKEVICH:
-        return ode_neurons.update_izhikevich(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers,
-                                             n_spikes, t)
-    if code == PARROT:
-        return update_parrot(ring, slot, begin, end, n_neurons, buffers, n_spikes, t, capacity)
+        for k in range(n_chunks):
+            lo = begin + k * chunk
+            n_spikes = lif.update_iaf_psc_delta(rows[row + k * row_step], state, ring, current_ring, slot, lo,
+                                                lo + chunk, n_neurons, buffers, n_spikes, t)
+    elif code == IAF_PSC_EXP:
+        for k in range(n_chunks):
+            lo = begin + k * chunk
+            n_spikes = lif.update_iaf_psc_exp(rows[row + k * row_step], state, ring, current_ring, slot, lo,
+                                              lo + chunk, n_neurons, buffers, n_spikes, t)
+    elif code == IAF_PSC_ALPHA:
+        for k in range(n_chunks):
+            lo = begin + k * chunk
+            n_spikes = lif.update_iaf_psc_alpha(rows[row + k * row_step], state, ring, current_ring, slot, lo,
+                                                lo + chunk, n_neurons, buffers, n_spikes, t)
+    elif code == IAF_COND_EXP:
+        for k in range(n_chunks):
+            lo = begin + k * chunk
+            n_spikes = ode_neurons.update_iaf_cond_exp(rows[row + k * row_step], state, ring, current_ring, slot, lo,
+                                                       lo + chunk, n_neurons, buffers, n_spikes, t)
+    elif code == IAF_COND_ALPHA:
+        for k in range(n_chunks):
+            lo = begin + k * chunk
+            n_spikes = ode_neurons.update_iaf_cond_alpha(rows[row + k * row_step], state, ring, current_ring, slot,
+                                                         lo, lo + chunk, n_neurons, buffers, n_spikes, t)
+    elif code == AEIF_COND_EXP:
+        for k in range(n_chunks):
+            lo = begin + k * chunk
+            n_spikes = ode_neurons.update_aeif_cond_exp(rows[row + k * row_step], state, ring, current_ring, slot,
+                                                        lo, lo + chunk, n_neurons, buffers, n_spikes, t, capacity)
+    elif code == IZHIKEVICH:
+        for k in range(n_chunks):
+            lo = begin + k * chunk
+            n_spikes = ode_neurons.update_izhikevich(rows[row + k * row_step], state, ring, current_ring, slot, lo,
+                                                     lo + chunk, n_neurons, buffers, n_spikes, t)
+    elif code == PARROT:  # no parameters: never per neuron
+        n_spikes = update_parrot(ring, slot, begin, end, n_neurons, buffers, n_spikes, t, capacity)
     return n_spikes
 
 
