@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_runner.py                       # everything, 3 repeats
     .venv/bin/python benchmarks/bench_runner.py --repeats 5 --sections overhead
     .venv/bin/python benchmarks/bench_runner.py --sections latency realtime --samples 100
+    .venv/bin/python benchmarks/bench_runner.py --sections metrics    # efficiency metrics on vs off
 
 What is measured (all in this one process, kernels warmed up first, builds excluded):
   overhead   brunel.json (1 s) and cuba.json (5 s of biological time): the same work timed
@@ -12,6 +13,8 @@ What is measured (all in this one process, kernels warmed up first, builds exclu
              machine wall time includes waiting for a core, CPU time does not). Bare and
              Runner alternate within each repeat so both see the same machine load.
              Overhead = Runner / bare - 1, from the minima and from the medians.
+  metrics    brunel.json (1 s) through two Runners at 'max', efficiency metrics off and on
+             (engine.neuromorphic), alternating; cost = on / off - 1, from minima and medians.
   latency    while a Runner runs at 'max': wall time from the command call to its frame
              (the reply for set_param, the status for pause), sent at random moments
              (20-60 ms apart) and polled every 0.2 ms; p50, p95 and max over --samples.
@@ -77,6 +80,16 @@ def min_median(values: list[float]) -> str:
 
 
 # -- overhead ----------------------------------------------------------------------------------------------
+def timed_run(runner: Runner, t_ms: float) -> tuple[float, float]:
+    """(wall s, CPU s) of runner.run(t_ms) from t = 0 to its 'run finished' frame, draining every 10 ms."""
+    runner.reset()
+    wait(runner, lambda f: f.command == "reset", 0.001)
+    wall, cpu = time.perf_counter(), time.process_time()
+    runner.run(t_ms)
+    wait(runner, finished, 0.01)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
 def bench_overhead(repeats: int) -> None:
     print("\n== Runner at 'max' vs bare Simulator.run (s: min, median) ==")
     print(f"{'network':10} {'bio ms':>7} | {'bare wall':>17} | {'runner wall':>17} | {'bare CPU':>17} | "
@@ -93,13 +106,9 @@ def bench_overhead(repeats: int) -> None:
             times["bare wall"].append(time.perf_counter() - wall)
             times["bare CPU"].append(time.process_time() - cpu)
 
-            runner.reset()
-            wait(runner, lambda f: f.command == "reset", 0.001)
-            wall, cpu = time.perf_counter(), time.process_time()
-            runner.run(t_ms)
-            wait(runner, finished, 0.01)
-            times["runner wall"].append(time.perf_counter() - wall)
-            times["runner CPU"].append(time.process_time() - cpu)
+            wall, cpu = timed_run(runner, t_ms)
+            times["runner wall"].append(wall)
+            times["runner CPU"].append(cpu)
         runner.close()
 
         def overhead(kind: str) -> str:
@@ -110,6 +119,26 @@ def bench_overhead(repeats: int) -> None:
               f"{min_median(times['bare CPU'])} | {min_median(times['runner CPU'])} | "
               f"{overhead('wall'):>27} | {overhead('CPU'):>26}")
         del bare
+
+
+def bench_metrics(repeats: int) -> None:
+    """Efficiency metrics (engine.neuromorphic) on vs off: two Runners at 'max' on brunel, alternating."""
+    t_ms = OVERHEAD_RUNS["brunel"]
+    print(f"\n== Runner at 'max', efficiency metrics off vs on, brunel {t_ms:.0f} ms (s: min, median) ==")
+    net = network("brunel")
+    runners = {on: ready(Runner(net, name=f"bench-metrics-{on}", metrics=on)) for on in (False, True)}
+    times = {(on, kind): [] for on in (False, True) for kind in ("wall", "CPU")}
+    for _ in range(repeats):
+        for on, runner in runners.items():
+            wall, cpu = timed_run(runner, t_ms)
+            times[on, "wall"].append(wall)
+            times[on, "CPU"].append(cpu)
+    for runner in runners.values():
+        runner.close()
+    for kind in ("wall", "CPU"):
+        off, on = times[False, kind], times[True, kind]
+        print(f"{kind:5} off {min_median(off)} | on {min_median(on)} | cost "
+              f"{100 * (min(on) / min(off) - 1):+6.1f} % (min) {100 * (statistics.median(on) / statistics.median(off) - 1):+6.1f} % (median)")
 
 
 # -- latency -----------------------------------------------------------------------------------------------
@@ -207,12 +236,14 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--samples", type=int, default=50, help="latency samples per command")
-    parser.add_argument("--sections", nargs="+", default=["overhead", "latency", "realtime"],
-                        choices=["overhead", "latency", "realtime"])
+    parser.add_argument("--sections", nargs="+", default=["overhead", "metrics", "latency", "realtime"],
+                        choices=["overhead", "metrics", "latency", "realtime"])
     args = parser.parse_args(argv)
     print(f"kernels warmed up in {warm_up():.1f} s; repeats {args.repeats}")
     if "overhead" in args.sections:
         bench_overhead(args.repeats)
+    if "metrics" in args.sections:
+        bench_metrics(args.repeats)
     if "latency" in args.sections:
         bench_latency(args.samples)
     if "realtime" in args.sections:

@@ -8,6 +8,10 @@ from engine.model import (
     CONNECTION_RULES, MODELS, SYNAPSE_MODELS, Connectivity, Distribution, Network, Population, Projection, Quantity,
     Recording, describe_models, find_problems, get_model,
 )
+from engine.neuromorphic import (
+    DISCLAIMER, EfficiencyMetrics, FitVerdict, check_fit, design_figures, estimate_energy, load_energy_table,
+    load_hardware_table, quantisation_error,
+)
 from engine.runtime import RATE_BIN_MS, Frame, Runner, Simulator, TraceRequest, warm_up
 
 __all__ = [
@@ -15,4 +19,6 @@ __all__ = [
     "CONNECTION_RULES", "MODELS", "SYNAPSE_MODELS", "Connectivity", "Distribution", "Network", "Population",
     "Projection", "Quantity", "Recording", "describe_models", "find_problems", "get_model", "initial_state_spec",
     "RATE_BIN_MS", "Frame", "Runner", "Simulator", "TraceRequest", "warm_up",
+    "DISCLAIMER", "EfficiencyMetrics", "FitVerdict", "check_fit", "design_figures", "estimate_energy",
+    "load_energy_table", "load_hardware_table", "quantisation_error",
 ]

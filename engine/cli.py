@@ -2,6 +2,7 @@
 
     snn-designer run NET.json --out DIR [--t-sim MS] [--seed N] [--dt MS]
     snn-designer validate NET.json
+    snn-designer fit NET.json [--target NAME] [--json]
     snn-designer models [--json | --markdown]
     snn-designer serve [--port P] [--address A]
 
@@ -10,6 +11,7 @@
 0 success; 1 the network is valid but could not be simulated or the results not
 written (CapacityError, SimulationFault, disk errors, internal errors);
 2 bad arguments or an invalid/unreadable network file (ValidationError).
+`fit` exits 1 when the design does not fit (engine/neuromorphic/cli.py).
 """
 from __future__ import annotations
 
@@ -77,6 +79,7 @@ def _port(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from engine.io.export.cli import add_backend_arguments, add_export_commands
+    from engine.neuromorphic.cli import add_fit_command, add_inference_argument
 
     parser = _Parser(prog=PROG, description="SNN Designer: build, run and inspect spiking neural networks.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -88,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_seed, metavar="N", help="random seed (default: the file's seed)")
     run.add_argument("--dt", type=_positive_ms, metavar="MS", help="time step in ms (default: the file's dt)")
     add_backend_arguments(run)  # --backend engine|nest, --threads N
+    add_inference_argument(run)  # --inference-ms MS
     run.set_defaults(handler=cmd_run)
 
     validate = commands.add_parser("validate", help="check a network file and print a one-line summary")
@@ -101,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.set_defaults(handler=cmd_models)
 
     add_export_commands(commands)  # export NET.json --to pynest|pynn|brian2|nir, import GRAPH.nir
+    add_fit_command(commands)  # fit NET.json --target NAME
 
     serve = commands.add_parser("serve", help="start the browser app (panel serve designer/app.py)")
     serve.add_argument("--port", type=_port, default=5006, help="port (default 5006)")
@@ -154,7 +159,7 @@ def cmd_run(args) -> int:
     out.mkdir(parents=True, exist_ok=True)  # before simulating: an unwritable place fails fast
     if args.backend != "engine":
         return run_backend(args, network)
-    result = simulate(network, threads=args.threads)
+    result = simulate(network, threads=args.threads, inference_ms=args.inference_ms)
     _write_atomic(out / "spikes.csv", spikes_csv(result["spikes"]))
     _write_atomic(out / "summary.json", json.dumps(result["summary"], indent=1, allow_nan=False) + "\n")
     _print_run(result["summary"], out)
@@ -168,15 +173,17 @@ def _with_overrides(network, args):
     return replace(network, **changes) if changes else network
 
 
-def simulate(network, threads: int = 1) -> dict:
+def simulate(network, threads: int = 1, inference_ms: float | None = None) -> dict:
     """Build and run `network` for its t_sim with its dt and seed; returns
     {"summary": dict (as summary.json), "spikes": [(population, neuron, times), ...]}."""
+    from engine.neuromorphic.cli import run_metrics
     from engine.runtime import Simulator, warm_up
 
     warm_s = warm_up()  # load (or compile) the kernels first, so sim_s is the simulation alone
     started = time.perf_counter()
     sim = Simulator(network, threads=threads)
     build_s = time.perf_counter() - started
+    sim.track_efficiency()  # synaptic operations, neuron updates, ... for summary.json
     started = time.perf_counter()
     sim.run(network.t_sim)
     sim_s = time.perf_counter() - started
@@ -214,6 +221,7 @@ def simulate(network, threads: int = 1) -> dict:
         "synaptic_events": counters["synaptic_events"],
         "lost_spikes": counters["lost_spikes"],
         "populations": populations,
+        **run_metrics(sim, inference_ms),
     }
     return {"summary": summary, "spikes": spikes}
 

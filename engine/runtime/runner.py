@@ -23,6 +23,7 @@ import numpy as np
 from engine.compile.propagators import steps_of
 from engine.errors import EngineError, RestartRequired, SimulationFault, ValidationError
 from engine.model.network import Network
+from engine.neuromorphic.metrics import EfficiencyMetrics
 from engine.runtime.simulator import Simulator, TraceRequest
 
 MAX_BLOCK_WALL_S = 0.015  # blocks short enough that a command waits at most ~20 ms
@@ -56,6 +57,7 @@ class Frame:
     populations: tuple = ()  # names, index = spike_population / rates column
     counters: dict = field(default_factory=dict)  # since t = 0: spikes, synaptic_events, neuron_updates, lost_spikes
     weights: dict = field(default_factory=dict)  # plastic projection -> {"mean", "counts", "edges", "learning"}
+    efficiency: EfficiencyMetrics | None = None  # since t = 0, when metrics are on (Runner(metrics=True))
     real_time_factor: float = 0.0  # simulated ms per wall ms since the previous data frame
     dropped: int = 0  # data frames dropped so far (at delivery); a rise means a gap just before this frame
     message: str = ""
@@ -120,7 +122,7 @@ class Runner:
 
     def __init__(self, network: Network, dt: float | None = None, seed: int | None = None,
                  frame_wall_s: float = FRAME_WALL_S, max_data_frames: int = 8, max_memory_bytes: int | None = None,
-                 name: str = "runner", notify: Callable[[], None] | None = None):
+                 name: str = "runner", notify: Callable[[], None] | None = None, metrics: bool = False):
         if not isinstance(network, Network):
             raise ValidationError(f"runner: expected a Network, got {type(network).__name__}")
         if isinstance(max_data_frames, bool) or not isinstance(max_data_frames, int) or max_data_frames < 1:
@@ -131,6 +133,7 @@ class Runner:
         self._commands: queue.Queue = queue.Queue()
         self._out = _FrameBuffer(max_data_frames)
         self._notify = notify
+        self._metrics = bool(metrics)  # efficiency metrics in every data frame (Frame.efficiency)
         self._seq = itertools.count()
         self._dt, self._seed, self._max_memory = dt, seed, max_memory_bytes
         self.frame_wall_s = float(frame_wall_s)
@@ -184,6 +187,11 @@ class Runner:
     def set_recording(self, traces: list[TraceRequest] | None = None, spikes: list[str] | None = None) -> None:
         """Which neurons' traces to stream, and which populations' spikes (None: all)."""
         self._send("set_recording", (traces, spikes))
+
+    def set_metrics(self, on: bool) -> None:
+        """Count efficiency metrics (synaptic operations, neuron updates, ...) into every data
+        frame from now on, or stop; each rebuild starts them again at t = 0."""
+        self._send("set_metrics", bool(on))
 
     def snapshot(self) -> None:
         """Ask for the network with its current (learned) weights; arrives as a 'reply' frame
@@ -296,6 +304,7 @@ class Runner:
             self._emit("error", message="the network does not fit into memory", command="load", ok=False)
             return
         self._sim = sim
+        sim.track_efficiency(self._metrics)
         self._end_step, self._stepping = None, False
         self._step_seconds = INITIAL_STEP_SECONDS
         self._recorded_spikes = None
@@ -365,6 +374,10 @@ class Runner:
                 # the user is watching for the effect: the first frame with the new value goes
                 # out after one block instead of waiting for the frame interval
                 self._pending.urgent = True
+        elif name == "set_metrics":
+            self._metrics = payload
+            sim.track_efficiency(payload)
+            self._emit("reply", command=name)
         elif name == "snapshot":
             self._emit("reply", command=name, network=sim.learned_network(),
                        message=f"weights at t = {sim.t:.1f} ms")
@@ -509,6 +522,7 @@ class _PendingFrame:
             rate_time=bin_index * per_bin * dt, rates=bin_counts / (per_bin * dt * 1e-3) / sizes[None, :],
             rate_bin_ms=per_bin * dt,
             populations=tuple(c.pop_names), counters=counters, weights=plastic_summaries(sim),
+            efficiency=sim.efficiency_metrics() if sim.efficiency is not None else None,
             real_time_factor=sim_ms / (elapsed * 1000.0) if elapsed > 0 else 0.0,
         )
 

@@ -19,6 +19,7 @@ from engine.errors import RestartRequired, SimulationFault, ValidationError
 from engine.kernels import build, step
 from engine.kernels.parallel import EXTRA_SPIKES_PER_THREAD, run_block_threads
 from engine.model.network import Connectivity, Distribution, Network
+from engine.neuromorphic.metrics import EfficiencyCounter, EfficiencyMetrics, connectivity_profile
 
 
 @dataclass
@@ -84,6 +85,7 @@ class Simulator:
         self._thread_pop = np.zeros((threads, len(c.pop_names) + 1), np.int64)
         self._thread_events = np.zeros(threads, np.int64)
         self.trace_requests: list[TraceRequest] = []
+        self.efficiency: EfficiencyCounter | None = None  # see track_efficiency()
         self.step = 0
         self._clear_history()
         self.set_recording(self._requests_from_network(network))
@@ -155,6 +157,8 @@ class Simulator:
             neuron_updates=int(buf.counters[1]) - updates_before,
         )
         self._check_finite()
+        if self.efficiency is not None:
+            self.efficiency.add(block, c)
         if self.keep_history:
             self._history_spikes.append((block.spike_neuron, block.spike_step))
             self._history_traces.append(block.traces)
@@ -192,6 +196,8 @@ class Simulator:
         c.trains.cursor[0] = 0
         self.step = 0
         self._clear_history()
+        if self.efficiency is not None:
+            self.efficiency.reset()
 
     def _reset_devices(self) -> None:
         """Device state back to t = 0, keeping parameters changed live."""
@@ -449,6 +455,22 @@ class Simulator:
         pre = np.repeat(np.tile(np.arange(c.n_neurons), c.threads), np.diff(c.synapses.indptr))[mask]
         target = c.synapses.target[mask] % c.n_neurons
         return pre - pre_start, target - post_start, c.synapses.weight[mask].astype(np.float64)
+
+    def track_efficiency(self, on: bool = True) -> None:
+        """Count the efficiency metrics (engine.neuromorphic.metrics) of the steps from now on;
+        off drops the counts. Costs one bincount over each block's spikes."""
+        if not on:
+            self.efficiency = None
+        elif self.efficiency is None:
+            self.efficiency = EfficiencyCounter(connectivity_profile(self.compiled))
+
+    def efficiency_metrics(self, inference_ms: float | None = None,
+                           n_inferences: int | None = None) -> EfficiencyMetrics:
+        """The efficiency metrics counted since track_efficiency() (or the last reset); per
+        inference when an inference duration (ms) or a sample count is given."""
+        if self.efficiency is None:
+            raise ValidationError("simulator: efficiency metrics are off; call track_efficiency() before running")
+        return self.efficiency.metrics(self.dt, inference_ms, n_inferences)
 
     def counters(self) -> dict[str, int]:
         buf = self._buffers.counters
