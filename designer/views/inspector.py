@@ -247,6 +247,8 @@ class Inspector(Viewer):
                 items.append(self._field(widget, lambda v, tn=times_name, vn=values_name: state.set_population_params(
                     name, dict(zip((tn, vn), _parse_schedule(v)))),
                     lambda tn=times_name, vn=values_name: _schedule_text(current(name).params, tn, vn)))
+        if model.category == "neuron" and model.parameters:
+            items.append(self._vary_field(pop))
         if model.category == "neuron":
             if "V_m" in model.state_variables and isinstance(_initial_v(pop), float):  # not drawn, not per neuron
                 widget = pn.widgets.FloatInput(label="Initial V_m (mV)", value=_initial_v(pop),
@@ -263,6 +265,25 @@ class Inspector(Viewer):
                 items.append(self._field(widget, lambda v: state.set_population_field(name, "record.traces", _parse_ints(v)),
                                          lambda: _ints_text(current(name).record.traces)))
         return items
+
+    def _vary_field(self, pop) -> pn.Column:
+        """Make any parameter vary per neuron: 'V_th = normal(-55, 1)', or a list of values."""
+        name, state = pop.name, self.state
+
+        def apply(text: str) -> bool:
+            if not text.strip():
+                return True
+            field, _, values = text.partition("=")
+            if field.strip() not in pop.model_class.parameters or not values.strip():
+                state.error = (f"population '{name}': write a parameter, '=' and its values, e.g. "
+                               f"'{next(iter(pop.model_class.parameters))} = normal(10, 1)'")
+                return False
+            return state.replace_population_param(name, field.strip(), values)
+
+        return self._field(pn.widgets.TextInput(
+            label="Vary per neuron", value="", placeholder="V_th = normal(-55, 1)",
+            description="A parameter = a list (one value per neuron) or normal/uniform/lognormal(a, b)"),
+            apply, lambda: "")
 
     def _varying_field(self, pop, quantity) -> list:
         """A parameter that varies per neuron: what it is, a histogram of the neurons' values and

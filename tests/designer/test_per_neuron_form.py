@@ -73,3 +73,12 @@ def test_replacing_the_whole_by_a_distribution_a_number_or_a_bad_text(state):
     field(inspector, "Replace V_th").value = "18"
     assert state.network.population("exc").params["V_th"] == 18.0
     assert "V_th (mV)" in {f.widget.label for f in inspector._fields}  # one value again: a slider
+
+
+def test_any_parameter_can_be_made_to_vary_from_the_form(state):
+    inspector = Inspector(state)
+    field(inspector, "Vary per neuron").value = "tau_m = lognormal(3, 0.1)"
+    assert state.network.population("exc").params["tau_m"] == Distribution("lognormal", {"mean": 3.0, "sigma": 0.1})
+    assert "tau_m (ms): varies per neuron" in shown_text(inspector)
+    field(inspector, "Vary per neuron").value = "nonsense"
+    assert "write a parameter, '=' and its values" in state.error
