@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import math
 import os
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.cli_types import port_number, positive_ms, seed_number  # refuse nonsense before anything is loaded
 from engine.errors import CapacityError, EngineError, SimulationFault, ValidationError
 
 PROG = "snn-designer"
@@ -46,37 +46,6 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-# -- argument types: refuse nonsense before anything is loaded ----------------------
-def _positive_ms(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of ms, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number of ms > 0, got {text!r}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 2^32-1, got {text}")
-    return value
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 65535, got {text}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     from engine.io.export.cli import add_backend_arguments, add_export_commands
     from engine.neuromorphic.cli import add_fit_command, add_inference_argument
@@ -87,9 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="simulate a network file and write spikes.csv and summary.json")
     run.add_argument("network", metavar="NET.json", help="network file (native JSON format)")
     run.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
-    run.add_argument("--t-sim", type=_positive_ms, metavar="MS", help="simulated time in ms (default: the file's t_sim)")
-    run.add_argument("--seed", type=_seed, metavar="N", help="random seed (default: the file's seed)")
-    run.add_argument("--dt", type=_positive_ms, metavar="MS", help="time step in ms (default: the file's dt)")
+    run.add_argument("--t-sim", type=positive_ms, metavar="MS", help="simulated time in ms (default: the file's t_sim)")
+    run.add_argument("--seed", type=seed_number, metavar="N", help="random seed (default: the file's seed)")
+    run.add_argument("--dt", type=positive_ms, metavar="MS", help="time step in ms (default: the file's dt)")
     add_backend_arguments(run)  # --backend engine|nest, --threads N
     add_inference_argument(run)  # --inference-ms MS
     run.set_defaults(handler=cmd_run)
@@ -108,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_fit_command(commands)  # fit NET.json --target NAME
 
     serve = commands.add_parser("serve", help="start the browser app (panel serve designer/app.py)")
-    serve.add_argument("--port", type=_port, default=5006, help="port (default 5006)")
+    serve.add_argument("--port", type=port_number, default=5006, help="port (default 5006)")
     serve.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.set_defaults(handler=cmd_serve)
     return parser

@@ -12,69 +12,60 @@ import param
 from panel.viewable import Viewer
 
 from engine import EngineError
-from engine.io import network_to_json
+from engine.io import EXPORTERS, network_to_json
 
 from designer.recording import RecordedData
 from designer.state import DesignState, live_differences
 
-FORMATS = {
-    "Design (JSON)": "json",
-    "PyNEST script (.py)": "pynest",
-    "PyNN script (.py)": "pynn",
-    "Brian2 script (.py)": "brian2",
-    "NIR graph (.nir)": "nir",
-    "Recorded spikes (CSV)": "spikes_csv",
-    "Recorded traces (CSV)": "traces_csv",
-    "Everything recorded (NPZ)": "npz",
-    "Raster figure (PNG)": "raster_png",
-    "Raster figure (SVG)": "raster_svg",
-    "Rates figure (PNG)": "rates_png",
-    "Rates figure (SVG)": "rates_svg",
+# the network exporters come from engine.io.EXPORTERS (one entry each), the rest is the designer's
+DESIGN = {"Design (JSON)": ("json", ".json")}
+RECORDED = {
+    "Recorded spikes (CSV)": ("spikes_csv", "_spikes.csv"),
+    "Recorded traces (CSV)": ("traces_csv", "_traces.csv"),
+    "Everything recorded (NPZ)": ("npz", ".npz"),
+    "Raster figure (PNG)": ("raster_png", "_raster.png"),
+    "Raster figure (SVG)": ("raster_svg", "_raster.svg"),
+    "Rates figure (PNG)": ("rates_png", "_rates.png"),
+    "Rates figure (SVG)": ("rates_svg", "_rates.svg"),
 }
-SUFFIX = {"json": ".json", "pynest": "_nest.py", "pynn": "_pynn.py", "brian2": "_brian2.py", "nir": ".nir",
-          "spikes_csv": "_spikes.csv", "traces_csv": "_traces.csv", "npz": ".npz", "raster_png": "_raster.png",
-          "raster_svg": "_raster.svg", "rates_png": "_rates.png", "rates_svg": "_rates.svg"}
+NETWORK_EXPORTS = {f"{e.label} ({Path(e.suffix).suffix})": (e.name, e.suffix) for e in EXPORTERS.values()}
+FORMATS = {label: kind for label, (kind, _) in {**DESIGN, **NETWORK_EXPORTS, **RECORDED}.items()}
+SUFFIX = {kind: suffix for kind, suffix in {**DESIGN, **NETWORK_EXPORTS, **RECORDED}.values()}
 
 
 def export_bytes(kind: str, state: DesignState, recorded: RecordedData) -> bytes:
     """The file for one export kind; raises EngineError (ValidationError) with the reason."""
-    from engine.io import data
-    from engine.io.export import export_brian2, export_nir, export_pynest, export_pynn, raster_figure, rates_figure
-
     network = state.network
     if kind == "json":
         return network_to_json(network).encode("utf-8")
-    if kind in ("pynest", "pynn", "brian2"):
-        exporter = {"pynest": export_pynest, "pynn": export_pynn, "brian2": export_brian2}[kind]
-        return exporter(network, network.seed, network.t_sim).encode("utf-8")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"export{SUFFIX[kind]}"
-        if kind == "nir":
-            import nir
-
-            nir.write(path, export_nir(network))
-        elif kind == "spikes_csv":
-            data.spikes_to_csv(recorded, path)
-        elif kind == "traces_csv":
-            data.traces_to_csv(recorded, path)
-        elif kind == "npz":
-            data.save_npz(recorded, path)
-        elif kind.startswith("raster"):
-            shown = [p for p in network.populations if not p.is_device and p.record.spikes]
-            fig = raster_figure({p.name: recorded.spikes(p.name) for p in shown}, {p.name: p.size for p in shown},
-                                t_stop=max(recorded.t, 1.0), t_start=max(0.0, recorded.t - 1000.0))
-            fig.save(path)
-        elif kind.startswith("rates"):
-            times, rates = recorded.rates(5.0)
-            neurons = {p.name for p in network.populations if not p.is_device}
-            rates_figure(times, {k: v for k, v in rates.items() if k in neurons}).save(path)
+        if kind in EXPORTERS:
+            EXPORTERS[kind].write(network, path, seed=network.seed)
+        else:
+            _write_recorded(kind, network, recorded, path)
         return path.read_bytes()
 
 
-def _check_nir(network) -> None:
-    from engine.io.nir_io import _check_exportable
+def _write_recorded(kind: str, network, recorded: RecordedData, path: Path) -> None:
+    from engine.io import data
+    from engine.io.export import raster_figure, rates_figure
 
-    _check_exportable(network)
+    if kind == "spikes_csv":
+        data.spikes_to_csv(recorded, path)
+    elif kind == "traces_csv":
+        data.traces_to_csv(recorded, path)
+    elif kind == "npz":
+        data.save_npz(recorded, path)
+    elif kind.startswith("raster"):
+        shown = [p for p in network.populations if not p.is_device and p.record.spikes]
+        fig = raster_figure({p.name: recorded.spikes(p.name) for p in shown}, {p.name: p.size for p in shown},
+                            t_stop=max(recorded.t, 1.0), t_start=max(0.0, recorded.t - 1000.0))
+        fig.save(path)
+    else:
+        times, rates = recorded.rates(5.0)
+        neurons = {p.name for p in network.populations if not p.is_device}
+        rates_figure(times, {k: v for k, v in rates.items() if k in neurons}).save(path)
 
 
 class ExportMenu(Viewer):
@@ -113,12 +104,12 @@ class ExportMenu(Viewer):
         self.download.filename = self._filename()
         kind = FORMATS[self.kind.value]
         problem = ""
-        if kind in ("spikes_csv", "traces_csv", "npz", "raster_png", "raster_svg", "rates_png", "rates_svg"):
+        if kind in {k for k, _ in RECORDED.values()}:
             if self.recorded.t <= 0:
                 problem = "nothing recorded yet: press Run first"
-        elif kind in ("pynest", "pynn", "brian2", "nir"):
+        elif kind in EXPORTERS:
             try:
-                export_bytes(kind, self.state, self.recorded) if kind != "nir" else _check_nir(self.state.network)
+                EXPORTERS[kind].check(self.state.network)
             except EngineError as error:
                 problem = str(error)
             except Exception as error:  # noqa: BLE001

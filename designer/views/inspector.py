@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import panel as pn
@@ -163,6 +163,39 @@ class Inspector(Viewer):
         widget.param.watch(changed, "value")
         self._fields.append(_Field(widget, read, error))
         return pn.Column(widget, error, margin=0, sizing_mode="stretch_width")
+
+    def _distribution_fields(self, name: str, field: str, value: Distribution, unit: str) -> list:
+        """A drawn weight or delay: its law as text, its scale (sign included: a lognormal law
+        times -5 gives inhibitory weights) and, when it has bounds, whether a draw outside them
+        is drawn again (NEST's redraw) or set to the bound (clamp)."""
+        state = self.state
+
+        def set_distribution(**changes) -> bool:
+            try:
+                changed = replace(getattr(self._projection(name), field), **changes)
+            except ValidationError as error:  # e.g. scale 0, or bounds a redraw could never meet
+                state.error = f"projection '{name}': {field}: {error}"
+                return False
+            return state.set_projection_field(name, field, changed)
+
+        low = "-inf" if value.clip_low is None else f"{value.clip_low:g}"
+        high = "inf" if value.clip_high is None else f"{value.clip_high:g}"
+        bounds = f", bounds [{low}, {high}]" if value.clip_low is not None or value.clip_high is not None else ""
+        law = ", ".join(f"{k}={v:g}" for k, v in value.params.items())
+        items = [text(f"{field}: {value.scale:g} x {value.kind}({law}) ({unit}){bounds}, drawn per synapse", "div",
+                      stylesheets=self.html_stylesheets)]
+        items.append(self._field(
+            pn.widgets.FloatInput(label=f"{field.capitalize()} scale", value=value.scale, format="0[.]0000",
+                                  description="The value is scale x a draw of the law; negative: inhibitory"),
+            lambda v: set_distribution(scale=v), lambda: getattr(self._projection(name), field).scale))
+        if bounds:
+            items.append(self._field(
+                pn.widgets.Select(label=f"{field.capitalize()} draws outside the bounds", value=value.clip,
+                                  options=list(Distribution.CLIP_MODES),
+                                  description="redraw: drawn again until inside (NEST's nest.math.redraw); "
+                                              "clamp: set to the nearer bound (piles values up there)"),
+                lambda v: set_distribution(clip=v), lambda: getattr(self._projection(name), field).clip))
+        return items
 
     def _slider(self, target: str, label: str, value: float, apply, read: Callable[[], Any], *, doc: str = "",
                 bounds=(None, None), scale: float = 1.0, exclusive_low: bool = False,
@@ -350,8 +383,7 @@ class Inspector(Viewer):
             unit, doc = weight_unit if field == "weight" else quantity.unit, quantity.doc
             value = getattr(proj, field)
             if isinstance(value, Distribution):
-                items.append(text(f"{field}: {value.kind} {value.params} ({unit}), drawn per synapse", "div",
-                                  stylesheets=self.html_stylesheets))
+                items += self._distribution_fields(name, field, value, unit)
                 continue
             if isinstance(value, tuple):
                 items.append(text(f"{field}: {len(value)} listed values ({unit}), mean {sum(value) / max(len(value), 1):.4g}",

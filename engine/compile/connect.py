@@ -9,7 +9,10 @@ import zlib
 
 import numpy as np
 
+from engine.errors import ValidationError
 from engine.model.network import Connectivity, Distribution
+
+MAX_REDRAWS = 1000  # as NEST's redraw parameter
 
 
 def object_rng(seed: int, name: str, purpose: int) -> np.random.Generator:
@@ -131,11 +134,23 @@ def _fixed_total(n_syn: int, n_pre: int, n_post: int, no_autapses: bool, multaps
 
 
 def draw(value, n: int, rng: np.random.Generator, dtype=np.float64) -> np.ndarray:
-    """n values of a constant, a per-synapse tuple or a Distribution (clipped)."""
+    """n values of a constant, a per-synapse tuple or a Distribution (scaled, then kept inside
+    its bounds by redrawing or clamping, as the Distribution says)."""
     if isinstance(value, tuple):
         return np.asarray(value, dtype)
     if not isinstance(value, Distribution):
         return np.full(n, float(value), dtype)
+    out = _draw_law(value, n, rng)
+    low = -np.inf if value.clip_low is None else value.clip_low
+    high = np.inf if value.clip_high is None else value.clip_high
+    if value.clip == "clamp":
+        np.clip(out, low, high, out=out)
+    elif value.clip_low is not None or value.clip_high is not None:
+        _redraw_outside(value, out, low, high, rng)
+    return out.astype(dtype, copy=False)
+
+
+def _draw_law(value: Distribution, n: int, rng: np.random.Generator) -> np.ndarray:
     p = value.params
     if value.kind == "normal":
         out = rng.normal(p["mean"], p["std"], size=n)
@@ -143,6 +158,21 @@ def draw(value, n: int, rng: np.random.Generator, dtype=np.float64) -> np.ndarra
         out = rng.uniform(p["low"], p["high"], size=n)
     else:
         out = rng.lognormal(p["mean"], p["sigma"], size=n)
-    if value.clip_low is not None or value.clip_high is not None:
-        np.clip(out, value.clip_low, value.clip_high, out=out)
-    return out.astype(dtype, copy=False)
+    if value.scale != 1.0:
+        out *= value.scale
+    return out
+
+
+def _redraw_outside(value: Distribution, out: np.ndarray, low: float, high: float, rng: np.random.Generator) -> None:
+    """Draw the values outside [low, high] again until all are inside (NEST's nest.math.redraw,
+    which gives up after 1000 draws of one value, as here)."""
+    outside = np.flatnonzero((out < low) | (out > high))
+    for _ in range(MAX_REDRAWS):
+        if outside.size == 0:
+            return
+        fresh = _draw_law(value, outside.size, rng)
+        out[outside] = fresh
+        outside = outside[(fresh < low) | (fresh > high)]
+    if outside.size:
+        raise ValidationError(f"distribution '{value.kind}': {outside.size} values still outside the bounds "
+                              f"[{low:g}, {high:g}] after {MAX_REDRAWS} draws; widen the bounds or clip with 'clamp'")

@@ -1,6 +1,6 @@
 """The native file format: versioned JSON with one type-tagged to_dict/from_dict path.
 
-    {"format": "snn-designer-network", "version": 1, "network": {"type": "Network", ...}}
+    {"format": "snn-designer-network", "version": 2, "network": {"type": "Network", ...}}
 
 Every model object is a frozen dataclass registered in TYPES; encoding walks
 its fields, decoding looks the tag up and calls the constructor, so validation
@@ -21,7 +21,7 @@ from engine.errors import ValidationError
 from engine.model.network import Connectivity, Distribution, Network, Population, Projection, Recording
 
 FORMAT_NAME = "snn-designer-network"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 TYPES = {cls.__name__: cls for cls in (Network, Population, Projection, Connectivity, Distribution, Recording)}
 MAX_FILE_BYTES = 64 * 2**20
 
@@ -34,7 +34,25 @@ def _migrate_0_to_1(doc: dict) -> dict:
     return doc
 
 
-MIGRATIONS = {0: _migrate_0_to_1}
+def _migrate_1_to_2(doc: dict) -> dict:
+    """Version 2 gave Distribution a `clip` mode whose default is "redraw" (NEST's usual
+    nest.math.redraw); version-1 files clipped by clamping, so their bounded Distributions keep "clamp"."""
+    def visit(item):
+        if isinstance(item, dict):
+            bounded = item.get("clip_low") is not None or item.get("clip_high") is not None
+            if item.get("type") == "Distribution" and bounded:
+                item.setdefault("clip", "clamp")
+            for value in item.values():
+                visit(value)
+        elif isinstance(item, list):
+            for value in item:
+                visit(value)
+
+    visit(doc["network"])
+    return doc
+
+
+MIGRATIONS = {0: _migrate_0_to_1, 1: _migrate_1_to_2}
 
 
 def to_dict(obj: Any) -> Any:

@@ -24,6 +24,8 @@ DISTRIBUTIONS = {
     "uniform": ("low", "high"),
     "lognormal": ("mean", "sigma"),  # parameters of the underlying normal, as numpy
 }
+CLIP_MODES = ("redraw", "clamp")  # NEST's nest.math.redraw, and nest.math.min/max
+REDRAW_MIN_PROBABILITY = 1e-6  # below this, redrawing would hardly ever end (NEST gives up after 1000 draws)
 RULES = {
     "all_to_all": (),
     "one_to_one": (),
@@ -41,6 +43,10 @@ def _finite(value: Any, where: str) -> float:
     return float(value)
 
 
+def _bound_text(bound: float | None, missing: str) -> str:
+    return missing if bound is None else f"{bound:g}"
+
+
 def _check_name(name: Any, what: str) -> str:
     if not isinstance(name, str) or not name.strip():
         raise ValidationError(f"{what}: name must be a non-empty text, got {name!r}")
@@ -51,13 +57,21 @@ def _check_name(name: Any, what: str) -> str:
 
 @dataclass(frozen=True)
 class Distribution:
-    """A random value per synapse or neuron: normal(mean, std), uniform(low, high) or
-    lognormal(mean, sigma) of the underlying normal; optionally clipped to [clip_low, clip_high]."""
+    """A random value per synapse or neuron: `scale` times a draw of normal(mean, std),
+    uniform(low, high) or lognormal(mean, sigma) of the underlying normal; optionally kept
+    inside [clip_low, clip_high] (bounds on the scaled value). clip "redraw" (the default, as
+    NEST's nest.math.redraw) draws a value again until it is inside, which is the law
+    truncated to the bounds; clip "clamp" moves a value outside onto the nearer bound (as
+    nest.math.min/max), which piles the outside mass up at the bounds. A negative scale
+    turns a lognormal law into inhibitory weights (a lognormal law times -5)."""
 
     kind: str
     params: dict = field(default_factory=dict)
     clip_low: float | None = None
     clip_high: float | None = None
+    clip: str = "redraw"
+    scale: float = 1.0
+    CLIP_MODES: ClassVar[tuple[str, ...]] = CLIP_MODES
 
     def __post_init__(self):
         where = f"distribution '{self.kind}'"
@@ -81,26 +95,71 @@ class Distribution:
                 _finite(getattr(self, bound), f"{where}: {bound}")
         if self.clip_low is not None and self.clip_high is not None and self.clip_high < self.clip_low:
             raise ValidationError(f"{where}: clip_high must be >= clip_low")
+        if self.clip not in CLIP_MODES:
+            raise ValidationError(f"{where}: clip must be one of {', '.join(CLIP_MODES)} "
+                                  f"(redraw: draw again until inside the bounds; clamp: move onto the bound), "
+                                  f"got {self.clip!r}")
+        scale = _finite(self.scale, f"{where}: scale")
+        if scale == 0:
+            raise ValidationError(f"{where}: scale must not be 0 (use a constant 0 instead)")
+        object.__setattr__(self, "scale", scale)
+        if self.clip == "redraw" and self.inside_probability() <= REDRAW_MIN_PROBABILITY:
+            low, high = self.law_bounds()
+            raise ValidationError(
+                f"{where}: the bounds [{_bound_text(self.clip_low, '-inf')}, {_bound_text(self.clip_high, 'inf')}] "
+                f"leave (almost) no values of the law ({low:g} .. {high:g}) to redraw from; widen them or use clip "
+                f"'clamp'")
 
     @property
     def mean(self) -> float:
-        """Expected value before clipping (used for summaries and sign)."""
+        """Expected value of the scaled law before clipping (used for summaries and sign)."""
         p = self.params
         if self.kind == "normal":
-            return p["mean"]
+            return self.scale * p["mean"]
         if self.kind == "uniform":
-            return 0.5 * (p["low"] + p["high"])
-        return math.exp(p["mean"] + 0.5 * p["sigma"] ** 2)
+            return self.scale * 0.5 * (p["low"] + p["high"])
+        return self.scale * math.exp(p["mean"] + 0.5 * p["sigma"] ** 2)
 
-    def bounds(self) -> tuple[float, float]:
-        """The smallest and largest value the distribution can produce (after clipping)."""
+    def law_bounds(self) -> tuple[float, float]:
+        """The smallest and largest value of the scaled law, before clipping."""
         p = self.params
         if self.kind == "uniform":
             low, high = p["low"], p["high"]
         elif self.kind == "lognormal":
-            low, high = 0.0, math.inf
+            low, high = (0.0, math.inf) if p["sigma"] > 0 else (math.exp(p["mean"]),) * 2
         else:
             low, high = (-math.inf, math.inf) if p["std"] > 0 else (p["mean"], p["mean"])
+        return tuple(sorted((self.scale * low, self.scale * high)))
+
+    def law_cdf(self, x: float) -> float:
+        """P(scaled law <= x)."""
+        p = self.params
+        if self.scale < 0:
+            return 1.0 - Distribution(self.kind, p, scale=-self.scale, clip="clamp").law_cdf(-x)
+        x = x / self.scale
+        if self.kind == "uniform":
+            width = p["high"] - p["low"]
+            return float(x >= p["low"]) if width == 0 else min(1.0, max(0.0, (x - p["low"]) / width))
+        if self.kind == "lognormal":
+            if x <= 0:
+                return 0.0
+            x, mu, sd = math.log(x), p["mean"], p["sigma"]
+        else:
+            mu, sd = p["mean"], p["std"]
+        return float(x >= mu) if sd == 0 else 0.5 * (1.0 + math.erf((x - mu) / (sd * math.sqrt(2.0))))
+
+    def inside_probability(self) -> float:
+        """Probability that one draw of the scaled law lies inside [clip_low, clip_high]."""
+        low, high = self.law_bounds()
+        if low == high:  # a point mass: inside or not
+            return float((self.clip_low is None or self.clip_low <= low) and (self.clip_high is None or low <= self.clip_high))
+        above = 1.0 if self.clip_high is None else self.law_cdf(self.clip_high)
+        below = 0.0 if self.clip_low is None else self.law_cdf(self.clip_low)
+        return max(0.0, above - below)
+
+    def bounds(self) -> tuple[float, float]:
+        """The smallest and largest value the distribution can produce (after clipping)."""
+        low, high = self.law_bounds()
         if self.clip_low is not None:
             low = max(low, self.clip_low)
         if self.clip_high is not None:

@@ -19,7 +19,7 @@ import numpy as np
 
 from engine.compile.compiler import CompiledNetwork, compile_network
 from engine.errors import ValidationError
-from engine.io.nir_io import REFUSED
+from engine.io.nir_export import REFUSED
 from engine.model.network import Distribution, Network
 from engine.model.synapses import get_synapse
 from engine.neuromorphic.energy import DATA_DIR, read_data_file
@@ -183,7 +183,7 @@ def _models_used(network: Network) -> dict:
 
 
 def _nir_nodes(network: Network, dt: float) -> dict:
-    """The NIR node types engine.io.nir_io.export_nir writes for this design (a test keeps the
+    """The NIR node types engine.io.nir_export.export_nir writes for this design (a test keeps the
     two in step); a Delay only where a delay is longer than one step (a chip's own latency)."""
     nodes: dict[str, str] = {}
     for pop in network.populations:

@@ -56,13 +56,7 @@ def test_designer_uses_the_engine_public_api_only_at_its_top_level():
 DESIGNER_MAY_USE = ("engine", "engine.io", "engine.io.data", "engine.io.export")
 DESIGNER_MAY_USE_NAMES = {"engine.cli": {"main"}}  # the command line the designer's __main__ starts
 # Known cases, each pending another engineer's change; an entry that no longer occurs must go.
-PENDING = {
-    # pending the exporter registry (issue 11, part 3), which replaces this check with a public one
-    ("designer/views/export.py", "engine.io.nir_io", "_check_exportable"),
-    # pending the break of the import cycle between engine/cli.py and engine/io/export/cli.py (issue 11, part 5)
-    ("engine/io/export/cli.py", "engine.cli", "_positive_ms"),
-    ("engine/io/export/cli.py", "engine.cli", "_seed"),
-}
+PENDING: set[tuple[str, str, str]] = set()  # known exceptions, each with a comment naming its fix
 
 
 def public_names(module_name: str) -> set[str]:

@@ -140,8 +140,8 @@ def test_pairwise_bernoulli_extremes_and_autapses():
 
 # -- drawn weights and delays ---------------------------------------------------------------------
 
-def test_drawn_weights_are_clipped_and_have_the_right_mean():
-    weight = Distribution("normal", {"mean": 2.0, "std": 1.0}, clip_low=1.0, clip_high=3.0)
+def test_clamped_weights_pile_up_at_the_bounds_and_keep_the_mean():
+    weight = Distribution("normal", {"mean": 2.0, "std": 1.0}, clip_low=1.0, clip_high=3.0, clip="clamp")
     net = two_populations(Connectivity("all_to_all"), 200, 200, weight=weight)
     _, _, compiled = compiled_pairs(net)
     w = compiled.synapses.weight.astype(np.float64)
@@ -150,6 +150,33 @@ def test_drawn_weights_are_clipped_and_have_the_right_mean():
     assert np.mean(w == 1.0) == pytest.approx(0.1587, abs=0.01)  # P(N(2,1) < 1)
     std_clipped = 0.6  # of normal(2, 1) clipped to [1, 3]
     assert abs(w.mean() - 2.0) < 4 * std_clipped / math.sqrt(w.size)
+
+
+def test_redrawn_weights_follow_the_truncated_law():
+    """clip "redraw" (the default): N(2, 1) truncated to [1, 3], no values piled up at the bounds."""
+    weight = Distribution("normal", {"mean": 2.0, "std": 1.0}, clip_low=1.0, clip_high=3.0)
+    assert weight.clip == "redraw"
+    w = compiled_pairs(two_populations(Connectivity("all_to_all"), 200, 200, weight=weight))[2] \
+        .synapses.weight.astype(np.float64)
+    assert 1.0 <= w.min() and w.max() <= 3.0
+    assert not np.any(w == 1.0) and not np.any(w == 3.0)
+    assert np.mean(w < 1.05) == pytest.approx(0.0182, abs=0.004)  # P(1 < N < 1.05) / P(1 < N < 3) = 0.0124 / 0.6827
+    std_truncated = 0.5376  # of N(0, 1) truncated to [-1, 1]
+    assert w.std() == pytest.approx(std_truncated, rel=0.02)
+    assert abs(w.mean() - 2.0) < 4 * std_truncated / math.sqrt(w.size)
+
+
+def test_scaled_lognormal_gives_inhibitory_weights():
+    law = {"mean": math.log(20.0), "sigma": 0.5}
+    weight = Distribution("lognormal", law, scale=-5.0, clip_low=-400.0)
+    w = compiled_pairs(two_populations(Connectivity("all_to_all"), 200, 200, weight=weight))[2] \
+        .synapses.weight.astype(np.float64)
+    assert w.max() < 0 and w.min() >= -400.0
+    inside = Distribution("lognormal", law).law_cdf(80.0)  # -5 x L >= -400 <=> L <= 80
+    expected_mean = -5.0 * 20.0 * math.exp(0.125) * 0.5 * (1 + math.erf((math.log(80.0 / 20.0) - 0.25) / (0.5 * math.sqrt(2)))) / inside
+    assert w.mean() == pytest.approx(expected_mean, rel=0.01)
+    assert weight.mean == pytest.approx(-5.0 * 20.0 * math.exp(0.125))
+    assert weight.bounds() == (-400.0, 0.0)
 
 
 @pytest.mark.parametrize("dist,mean,std", [

@@ -241,3 +241,26 @@ def test_the_delay_is_a_rebuild_field_and_the_weight_a_live_slider(state, inspec
     form = widgets(inspector)
     assert isinstance(form["Weight (mV)"], LiveSlider)
     assert not isinstance(form["Delay (ms)"], LiveSlider)
+
+
+def test_a_drawn_weight_offers_its_scale_and_how_draws_outside_its_bounds_are_kept(state, inspector):
+    from engine import Distribution
+
+    weight = Distribution("lognormal", {"mean": 3.0, "sigma": 0.5}, clip_high=80.0)
+    state.set_projection_field("exc→exc", "weight", weight)
+    state.selection = {"kind": "edge", "id": "exc→exc"}
+    fields = widgets(inspector)
+    clip, scale = fields["Weight draws outside the bounds"], fields["Weight scale"]
+    assert clip.value == "redraw" and clip.options == ["redraw", "clamp"] and scale.value == 1.0
+    clip.value = "clamp"
+    assert state.network.projection("exc→exc").weight == Distribution(
+        "lognormal", {"mean": 3.0, "sigma": 0.5}, clip_high=80.0, clip="clamp")
+    widgets(inspector)["Weight scale"].value = -5.0  # a lognormal law times -5: inhibitory weights
+    scaled = state.network.projection("exc→exc").weight
+    assert scaled.scale == -5.0 and scaled.clip == "clamp" and scaled.bounds()[1] == 0.0
+    state.undo()
+    assert state.network.projection("exc→exc").weight.scale == 1.0
+    refused = widgets(inspector)["Weight scale"]
+    refused.value = 0.0
+    assert "scale must not be 0" in error_of(inspector, refused)
+    assert state.network.projection("exc→exc").weight.scale == 1.0

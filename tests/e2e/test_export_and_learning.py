@@ -10,7 +10,9 @@ import json
 
 import numpy as np
 import pytest
-from page_helpers import TIMEOUT_MS, node, open_app, select_edge, select_node, wait_state
+from page_helpers import (
+    TIMEOUT_MS, node, open_app, read_design, select_edge, select_node, set_field_and_wait_applied, wait_state,
+)
 from playwright.sync_api import Page, expect
 
 from engine import Connectivity, Network, Population, Projection
@@ -144,3 +146,16 @@ def test_learning_can_be_frozen_while_running(app: Page, screenshot_dir):
     assert mean_frozen == mean_later  # frozen weights do not move
     assert "learning" in title
     app.screenshot(path=str(screenshot_dir / "export-04-learning-frozen.png"))
+
+
+def test_a_drawn_weight_can_be_scaled_and_redrawn_or_clamped(app: Page, screenshot_dir):
+    """stdp_pattern's relay→readout weights are uniform(80, 160): scale them by -1 (inhibitory),
+    bound them, and choose how draws outside the bounds are kept."""
+    app.open_app("?example=stdp_pattern")
+    select_edge(app, "relay→readout")
+    expect(app.get_by_text("1 x uniform(low=80, high=160)")).to_be_visible()
+    set_field_and_wait_applied(app, "Weight scale", "0.5")
+    weight = read_design(app)["projections"][1]["weight"]
+    assert (weight["scale"], weight["clip"]) == (0.5, "redraw")
+    expect(app.get_by_text("0.5 x uniform(low=80, high=160)")).to_be_visible()
+    app.screenshot(path=str(screenshot_dir / "export-05-drawn-weight.png"))

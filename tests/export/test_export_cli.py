@@ -3,6 +3,9 @@ and the results code every script carries, which must match `snn-designer run`'s
 import argparse
 import ast
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -108,3 +111,13 @@ def test_names_that_are_not_identifiers_survive_every_script():
         tree = ast.parse(text)
         names = [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and node.value == odd]
         assert names, exporter.__name__
+
+
+def test_the_export_commands_do_not_import_the_main_cli():
+    """engine/cli.py imports engine/io/export/cli.py to add its commands; the other way round would be a cycle."""
+    root = str(EXAMPLES.parents[1])
+    code = "import sys, engine.io.export.cli; print('engine.cli' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=root,
+                          env={**os.environ, "PYTHONPATH": root})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

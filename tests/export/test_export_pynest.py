@@ -46,7 +46,8 @@ def test_engine_semantics_are_written_out():
     ast.parse(text)
     assert 'pop["alpha"].V_m = -70.0' in text  # E_L: NEST's own default would differ in general
     assert '"tau_minus": 30.0,' in text  # STDP's post trace lives on NEST's neuron
-    assert "nest.math.max(nest.random.normal(mean=30.0, std=10.0), 0.0)" in text  # clipped as the engine clips
+    # drawn again until inside the bounds, as the engine redraws (NEST's usual way)
+    assert "nest.math.redraw(nest.random.normal(mean=30.0, std=10.0), min=0.0, max=math.inf)" in text
     assert '"allow_offgrid_times": True' in text
     assert 'pop["train"].set([{' in text and "10.0" in text  # 10.04 ms is put on the 0.1 ms grid
 

@@ -132,3 +132,32 @@ def test_different_tau_minus_into_one_population_is_refused():
         export_pynn(net)
     # learning off: a static synapse in PyNN, tau_minus plays no part
     export_pynn(net.replace_projection("b→c", synapse_params={"tau_minus": 30.0, "learning": 0}))
+
+
+def _one_projection(weight, post_model: str = "iaf_psc_exp"):
+    return Network(name="drawn", populations=(Population("a", "iaf_psc_exp", 20), Population("b", post_model, 20)),
+                   projections=(Projection("a", "b", weight=weight, delay=1.0),))
+
+
+def test_redrawn_and_clamped_normals_become_pynns_two_clipped_laws():
+    from engine import Distribution
+
+    law = {"mean": 200.0, "std": 100.0}
+    redrawn = export_pynn(_one_projection(Distribution("normal", law, clip_low=100.0, clip_high=300.0)))
+    assert 'RandomDistribution("normal_clipped", mu=0.2, sigma=0.1, low=0.1, high=0.3, rng=rng)' in redrawn
+    clamped = export_pynn(_one_projection(Distribution("normal", law, clip_low=100.0, clip_high=300.0, clip="clamp")))
+    assert 'RandomDistribution("normal_clipped_to_boundary", mu=0.2, sigma=0.1, low=0.1, high=0.3, rng=rng)' in clamped
+
+
+def test_a_scaled_lognormal_is_folded_into_the_law_or_refused_with_the_reason():
+    import math
+
+    from engine import Distribution
+
+    inhibitory = Distribution("lognormal", {"mean": 1.0, "sigma": 0.5}, scale=-5.0)
+    # conductances are positive on PyNN's inhibitory receptor: 5 x lognormal nS = lognormal(mu + log(5/1000)) uS
+    text = export_pynn(_one_projection(inhibitory, "iaf_cond_exp"))
+    assert f'RandomDistribution("lognormal", mu={1.0 + math.log(0.005)!r}, sigma=0.5, rng=rng)' in text
+    assert 'receptor_type="inhibitory"' in text
+    with pytest.raises(ValidationError, match="projection 'a→b': weight: a lognormal law with a negative scale"):
+        export_pynn(_one_projection(inhibitory, "iaf_psc_exp"))

@@ -10,7 +10,8 @@ import pytest
 
 from engine import Connectivity, Distribution, Network, Population, Projection, Recording, Simulator, ValidationError
 from engine.compile import compile_network
-from engine.io.nir_io import export_nir, import_nir, write_nir
+from engine.io.nir_export import export_nir, write_nir
+from engine.io.nir_import import import_nir
 from export_helpers import example
 
 TRAINS = {"spike_times": [[1.0, 3.5, 8.0], [2.0], [4.2, 9.9]]}

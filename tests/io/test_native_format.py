@@ -3,6 +3,7 @@ import importlib.util
 import inspect
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -103,7 +104,7 @@ def test_document_header():
     assert doc["network"]["type"] == "Network"
     assert doc["network"]["populations"][0]["initial"]["V_m"] == {
         "type": "Distribution", "kind": "uniform", "params": {"low": -70.0, "high": -55.0},
-        "clip_low": None, "clip_high": None}
+        "clip_low": None, "clip_high": None, "clip": "redraw", "scale": 1.0}
 
 
 def test_save_and_load(tmp_path):
@@ -165,7 +166,7 @@ def load_text(tmp_path, text: str | bytes):
     ("[1, 2]", r"bad.json: not an SNN Designer network \(missing \"format\": \"snn-designer-network\"\)"),
     ('{"format": "nest-network", "version": 1, "network": {}}', r"bad.json: not an SNN Designer network"),
     ('{"format": "snn-designer-network", "version": 99, "network": {}}',
-     r"bad.json: written by a newer SNN Designer \(format version 99; this one reads up to 1\)"),
+     r"bad.json: written by a newer SNN Designer \(format version 99; this one reads up to 2\)"),
     ('{"format": "snn-designer-network", "version": "1", "network": {}}', r"bad.json: field 'version' must be a whole number"),
     ('{"format": "snn-designer-network", "version": true, "network": {}}', r"bad.json: field 'version' must be a whole number"),
     ('{"format": "snn-designer-network", "version": 1}', r"bad.json: field 'network' is missing or not an object"),
@@ -264,6 +265,21 @@ def test_version_0_document_is_migrated():
     doc["network"]["populations"] = {p["name"]: {k: v for k, v in p.items() if k != "name"}
                                      for p in doc["network"]["populations"]}
     assert network_from_json(json.dumps(doc)) == net
+
+
+def test_version_1_clipped_distributions_keep_clamping():
+    """Version 1 clipped by clamping; version 2's default is NEST's redraw. An old file keeps its meaning."""
+    weight = Distribution("normal", {"mean": -40.0, "std": 5.0}, clip_high=0.0)
+    net = Network(populations=[Population("a", "iaf_psc_exp", 5)],
+                  projections=[Projection("a", "a", weight=weight, delay=Distribution("uniform", {"low": 1.0, "high": 2.0}))])
+    doc = json.loads(network_to_json(net))
+    doc["version"] = 1
+    for value in (doc["network"]["projections"][0]["weight"], doc["network"]["projections"][0]["delay"]):
+        del value["clip"], value["scale"]
+    loaded = network_from_json(json.dumps(doc)).projections[0]
+    assert loaded.weight == replace(weight, clip="clamp")
+    assert loaded.delay.clip == "redraw"  # unbounded: the mode means nothing, the default is kept
+    assert net.projections[0].weight.clip == "redraw"
 
 
 # -- the gallery ----------------------------------------------------------------------------------------

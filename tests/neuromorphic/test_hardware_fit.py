@@ -9,7 +9,7 @@ from engine import (
     Connectivity, Distribution, Network, Population, Projection, Simulator, ValidationError, check_fit,
     design_figures, load_hardware_table, quantisation_error,
 )
-from engine.io.nir_io import export_nir
+from engine.io.nir_export import export_nir
 from engine.neuromorphic.hardware import HARDWARE_FILE
 from lens_helpers import CUBA, broken_copy, network
 

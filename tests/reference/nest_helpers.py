@@ -11,7 +11,7 @@ import numpy as np
 os.environ.setdefault("PYNEST_QUIET", "1")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from nest_build import build, import_nest  # noqa: E402  (one engine -> PyNEST mapping for tests and benchmarks)
+from nest_build import build, import_nest  # noqa: E402,F401  (one engine -> PyNEST mapping: the export plan)
 
 
 def nest_single_neuron(model: str, params: dict, inputs: list[tuple[list[float], float, float]],

@@ -29,31 +29,89 @@ rules, k merged poisson_generators with drawn weights.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
+from typing import Callable
 
-from engine.errors import ValidationError
 from engine.compile.propagators import steps_of
+from engine.errors import ValidationError
 from engine.io.export.common import (
-    DRAW_FUNCTION, check_common, describe_rule, describe_value, header_docstring, initial_state, listed_block, literal,
-    one_line, results_code, simulated_time, spec_literal, spike_trains,
+    DRAW_FUNCTION, check_common, describe_rule, describe_value, listed_block, literal, one_line, script_end,
+    script_head, simulated_time, spec_literal,
 )
-from engine.model.network import Distribution, Network, Projection, value_bounds
+from engine.io.export.plan import ConnectionPlan, ExportPlan, PopulationPlan, export_plan
+from engine.model.network import Distribution, Network, Population, Projection, value_bounds
 from engine.model.synapses import get_synapse
 
 BRIAN_UNITS = {"ms": "ms", "mV": "mV", "pA": "pA", "nS": "nS", "pF": "pF", "Hz": "Hz", "": "1", "deg": "1"}
 POISSON_MAX_P = 0.05  # largest spike probability per step and train that PoissonInput gets
 
-EQUATIONS = {
-    "iaf_psc_delta": """
+def _lif_spike(p: dict) -> tuple[str, str, str | None, list[str]]:
+    return "v >= V_th", "v = V_reset", f"{p['t_ref']!r} * ms", []
+
+
+def _parrot_spike(p: dict) -> tuple[str, str, str | None, list[str]]:
+    return "n_in > 0.5", "n_in = 0", None, ["relays a received spike one step later than NEST, and at most one spike per step"]
+
+
+def _izhikevich_spike(p: dict) -> tuple[str, str, str | None, list[str]]:
+    return "v >= V_th", "v = c\nU += d * mV", None, []
+
+
+def _aeif_spike(p: dict) -> tuple[str, str, str | None, list[str]]:
+    threshold = "v >= V_peak" if p["Delta_T"] > 0 else "v >= V_th"
+    return threshold, "v = V_reset\nw += b", f"{p['t_ref']!r} * ms", []
+
+
+def _aeif_equations(equations: str, p: dict) -> str:
+    spike = "g_L * Delta_T * exp((v - V_th) / Delta_T)" if p["Delta_T"] > 0 else "0 * amp"
+    return equations.replace("SPIKE_CURRENT", spike)
+
+
+@dataclass(frozen=True)
+class Brian2Neuron:
+    """How one neuron model is written for Brian2 (one entry per model in BRIAN2_NEURONS).
+
+    equations       the NeuronGroup's equations (I_stim: the device currents)
+    method          Brian2's integration method
+    on_pre          (excitatory, inhibitory) statement of a Synapses' on_pre; {w} is the weight
+    poisson_target  ((variable, weight expression) excitatory, (...) inhibitory) of a PoissonInput
+    spike           params -> (threshold, reset, refractory or None, notes for the comments)
+    state           engine state variable -> (Brian2 variable, Brian2 unit) for initial values
+    prepare         (equations, params) -> equations, for models whose equations depend on a parameter
+    """
+
+    equations: str
+    method: str
+    on_pre: tuple[str, str]
+    poisson_target: tuple[tuple[str, str], tuple[str, str]]
+    spike: Callable[[dict], tuple] = _lif_spike
+    state: dict = field(default_factory=lambda: {"V_m": ("v", "mV")})
+    prepare: Callable[[str, dict], str] | None = None
+
+
+BRIAN2_NEURONS: dict[str, Brian2Neuron] = {
+    "iaf_psc_delta": Brian2Neuron(
+        equations="""
         dv/dt = (E_L - v) / tau_m + (I_e + I_stim) / C_m : volt (unless refractory)
         I_stim : amp  # device currents, updated every step
     """,
-    "iaf_psc_exp": """
+        method="exact",
+        on_pre=("v_post += {w} * int(not_refractory_post)", "v_post += {w} * int(not_refractory_post)"),
+        poisson_target=(("v", "{w} * int(not_refractory)"), ("v", "{w} * int(not_refractory)")),
+    ),
+    "iaf_psc_exp": Brian2Neuron(
+        equations="""
         dv/dt = (E_L - v) / tau_m + (I_ex + I_in + I_e + I_stim) / C_m : volt (unless refractory)
         dI_ex/dt = -I_ex / tau_syn_ex : amp
         dI_in/dt = -I_in / tau_syn_in : amp
         I_stim : amp  # device currents, updated every step
     """,
-    "iaf_psc_alpha": """
+        method="exact",
+        on_pre=("I_ex_post += {w}", "I_in_post += {w}"),
+        poisson_target=(("I_ex", "{w}"), ("I_in", "{w}")),
+    ),
+    "iaf_psc_alpha": Brian2Neuron(
+        equations="""
         dv/dt = (E_L - v) / tau_m + (I_ex + I_in + I_e + I_stim) / C_m : volt (unless refractory)
         dI_ex/dt = (y_ex - I_ex) / tau_syn_ex : amp
         dy_ex/dt = -y_ex / tau_syn_ex : amp
@@ -61,13 +119,23 @@ EQUATIONS = {
         dy_in/dt = -y_in / tau_syn_in : amp
         I_stim : amp  # device currents, updated every step
     """,
-    "iaf_cond_exp": """
+        method="exact",
+        on_pre=("y_ex_post += e * {w}", "y_in_post += e * {w}"),
+        poisson_target=(("y_ex", "e * {w}"), ("y_in", "e * {w}")),
+    ),
+    "iaf_cond_exp": Brian2Neuron(
+        equations="""
         dv/dt = (g_L * (E_L - v) + g_ex * (E_ex - v) + g_in * (E_in - v) + I_e + I_stim) / C_m : volt (unless refractory)
         dg_ex/dt = -g_ex / tau_syn_ex : siemens
         dg_in/dt = -g_in / tau_syn_in : siemens
         I_stim : amp  # device currents, updated every step
     """,
-    "iaf_cond_alpha": """
+        method="exponential_euler",
+        on_pre=("g_ex_post += {w}", "g_in_post -= {w}"),
+        poisson_target=(("g_ex", "{w}"), ("g_in", "-{w}")),
+    ),
+    "iaf_cond_alpha": Brian2Neuron(
+        equations="""
         dv/dt = (g_L * (E_L - v) + g_ex * (E_ex - v) + g_in * (E_in - v) + I_e + I_stim) / C_m : volt (unless refractory)
         dg_ex/dt = (h_ex - g_ex) / tau_syn_ex : siemens
         dh_ex/dt = -h_ex / tau_syn_ex : siemens
@@ -75,46 +143,59 @@ EQUATIONS = {
         dh_in/dt = -h_in / tau_syn_in : siemens
         I_stim : amp  # device currents, updated every step
     """,
-    "aeif_cond_exp": """
+        method="exponential_euler",
+        on_pre=("h_ex_post += e * {w}", "h_in_post -= e * {w}"),
+        poisson_target=(("h_ex", "e * {w}"), ("h_in", "-e * {w}")),
+    ),
+    "aeif_cond_exp": Brian2Neuron(
+        equations="""
         dv/dt = (-g_L * (v - E_L) + SPIKE_CURRENT - g_ex * (v - E_ex) - g_in * (v - E_in) - w + I_e + I_stim) / C_m : volt (unless refractory)
         dw/dt = (a * (v - E_L) - w) / tau_w : amp
         dg_ex/dt = -g_ex / tau_syn_ex : siemens
         dg_in/dt = -g_in / tau_syn_in : siemens
         I_stim : amp  # device currents, updated every step
     """,
-    "izhikevich": """
+        method="euler",
+        on_pre=("g_ex_post += {w}", "g_in_post -= {w}"),
+        poisson_target=(("g_ex", "{w}"), ("g_in", "-{w}")),
+        spike=_aeif_spike,
+        state={"V_m": ("v", "mV"), "w": ("w", "pA")},
+        prepare=_aeif_equations,
+    ),
+    "izhikevich": Brian2Neuron(
+        equations="""
         dv/dt = (0.04 * v**2 / mV + 5 * v + 140 * mV - U + (I_e + I_stim) * mV / pA) / ms : volt
         dU/dt = a * (b * v - U) / ms : volt
         I_stim : amp  # device currents, updated every step
     """,
-    "parrot_neuron": """
+        method="euler",
+        on_pre=("v_post += {w}", "v_post += {w}"),
+        poisson_target=(("v", "{w}"), ("v", "{w}")),
+        spike=_izhikevich_spike,
+        state={"V_m": ("v", "mV"), "U_m": ("U", "mV")},
+    ),
+    "parrot_neuron": Brian2Neuron(
+        equations="""
         n_in : 1  # spikes received in this step
     """,
+        method="euler",
+        on_pre=("n_in_post += 1", "n_in_post += 1"),
+        poisson_target=(("n_in", "1"), ("n_in", "1")),
+        spike=_parrot_spike,
+        state={},
+    ),
 }
-METHOD = {"iaf_psc_delta": "exact", "iaf_psc_exp": "exact", "iaf_psc_alpha": "exact",
-          "iaf_cond_exp": "exponential_euler", "iaf_cond_alpha": "exponential_euler",
-          "aeif_cond_exp": "euler", "izhikevich": "euler", "parrot_neuron": "euler"}
-# where a spike of weight w goes: (excitatory statement, inhibitory statement), w in the target's unit
-ON_PRE = {
-    "iaf_psc_delta": ("v_post += {w} * int(not_refractory_post)", "v_post += {w} * int(not_refractory_post)"),
-    "iaf_psc_exp": ("I_ex_post += {w}", "I_in_post += {w}"),
-    "iaf_psc_alpha": ("y_ex_post += e * {w}", "y_in_post += e * {w}"),
-    "iaf_cond_exp": ("g_ex_post += {w}", "g_in_post -= {w}"),
-    "iaf_cond_alpha": ("h_ex_post += e * {w}", "h_in_post -= e * {w}"),
-    "aeif_cond_exp": ("g_ex_post += {w}", "g_in_post -= {w}"),
-    "izhikevich": ("v_post += {w}", "v_post += {w}"),
-    "parrot_neuron": ("n_in_post += 1", "n_in_post += 1"),
-}
-# the same for a PoissonInput: (target variable, weight expression)
-POISSON_TARGET = {
-    "iaf_psc_delta": (("v", "{w} * int(not_refractory)"), ("v", "{w} * int(not_refractory)")),
-    "iaf_psc_exp": (("I_ex", "{w}"), ("I_in", "{w}")),
-    "iaf_psc_alpha": (("y_ex", "e * {w}"), ("y_in", "e * {w}")),
-    "iaf_cond_exp": (("g_ex", "{w}"), ("g_in", "-{w}")),
-    "iaf_cond_alpha": (("h_ex", "e * {w}"), ("h_in", "-e * {w}")),
-    "aeif_cond_exp": (("g_ex", "{w}"), ("g_in", "-{w}")),
-    "izhikevich": (("v", "{w}"), ("v", "{w}")),
-    "parrot_neuron": (("n_in", "1"), ("n_in", "1")),
+
+def _stdp_refusal(params: dict) -> str:
+    return "" if not params.get("learning", 1.0) else (
+        "stdp_synapse with learning on cannot be exported to Brian2 yet (export to PyNEST instead, or switch "
+        "learning off)")
+
+
+# engine synapse model -> synapse_params -> why Brian2 cannot take it ("" = written as fixed-weight Synapses)
+BRIAN2_SYNAPSES: dict[str, Callable[[dict], str]] = {
+    "static_synapse": lambda params: "",
+    "stdp_synapse": _stdp_refusal,
 }
 CURRENT_DEVICES = ("dc_generator", "ac_generator", "step_current_generator", "noise_generator")
 POISSON_DEVICES = ("poisson_generator", "inhomogeneous_poisson_generator")
@@ -128,18 +209,70 @@ def _quantity_code(value: float, unit: str) -> str:
 _spec = spec_literal
 
 
-def _threshold_reset(pop) -> tuple[str, str, str | None, list[str]]:
-    """(threshold, reset, refractory code or None, notes)."""
-    p = pop.params
-    if pop.model == "parrot_neuron":
-        return "n_in > 0.5", "n_in = 0", None, [
-            "relays a received spike one step later than NEST, and at most one spike per step"]
-    if pop.model == "izhikevich":
-        return "v >= V_th", "v = c\nU += d * mV", None, []
-    if pop.model == "aeif_cond_exp":
-        threshold = "v >= V_peak" if p["Delta_T"] > 0 else "v >= V_th"
-        return threshold, "v = V_reset\nw += b", f"{p['t_ref']!r} * ms", []
-    return "v >= V_th", "v = V_reset", f"{p['t_ref']!r} * ms", []
+# The script's fixed part after build(): main() runs and records
+SCRIPT_MAIN = [
+    "def main(argv=None):",
+    '    parser = argparse.ArgumentParser(description=f"Simulate {NETWORK} in Brian2 and write spikes.csv and summary.json.")',
+    '    parser.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")',
+    '    parser.add_argument("--target", default="numpy", choices=["numpy", "cython"], help="Brian2 code generation target")',
+    '    parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")',
+    '    parser.add_argument("--t-sim", type=float, default=T_SIM, metavar="MS", help=f"simulated time (default {T_SIM} ms)")',
+    "    args = parser.parse_args(argv)",
+    "    t_sim = round(round(args.t_sim / DT) * DT, 10)",
+    "    b2.prefs.codegen.target = args.target",
+    "",
+    "    started = time.perf_counter()",
+    "    net, group, n_synapses = build(args.seed)",
+    "    monitors = {name: b2.SpikeMonitor(group[name]) for name, *_ in POPULATIONS}",
+    "    net.add(*monitors.values())",
+    "    build_s = time.perf_counter() - started",
+    "    started = time.perf_counter()",
+    "    net.run(t_sim * ms, namespace={})  # every name is in the groups' namespaces or a literal",
+    "    sim_s = time.perf_counter() - started",
+    "",
+    "    spikes = {name: (np.asarray(m.i[:], np.int64), np.asarray(m.t[:] / ms, np.float64))",
+    "              for name, m in monitors.items()}",
+    "    info = {",
+    '        "network": NETWORK, "backend": "brian2", "backend_version": b2.__version__, "target": args.target,',
+    '        "dt_ms": DT, "seed": args.seed, "n_synapses": int(n_synapses), "build_s": build_s, "sim_s": sim_s,',
+    "    }",
+    "    write_results(args.out, POPULATIONS, spikes, t_sim, info)",
+    "    return 0",
+    "",
+    "",
+]
+
+
+# Connection helpers of the script (fixed in-/out-degree and total number, with the engine's semantics)
+CONNECT_HELPERS = [
+    "def fixed_degree(degree, n_owner, n_other, no_autapses, multapses, rng):",
+    '    """Each owner neuron gets `degree` partners among n_other (fixed in-/out-degree)."""',
+    "    owner = np.repeat(np.arange(n_owner), degree)",
+    "    choices = n_other - (1 if no_autapses else 0)",
+    "    if multapses:",
+    "        other = rng.integers(0, choices, size=(n_owner, degree))",
+    "    else:",
+    "        other = np.array([rng.choice(choices, size=degree, replace=False) for _ in range(n_owner)],",
+    "                         dtype=np.int64).reshape(n_owner, degree)",
+    "    if no_autapses:  # skip over the owner itself",
+    "        other = other + (other >= np.arange(n_owner)[:, None])",
+    "    return owner, other.reshape(-1)",
+    "",
+    "",
+    "def fixed_total(n_syn, n_pre, n_post, no_autapses, multapses, rng):",
+    '    """n_syn synapses in all, between random pairs."""',
+    "    if multapses:",
+    "        pre, post = rng.integers(0, n_pre, n_syn), rng.integers(0, n_post, n_syn)",
+    "        while no_autapses and (pre == post).any():",
+    "            bad = pre == post",
+    "            pre[bad], post[bad] = rng.integers(0, n_pre, bad.sum()), rng.integers(0, n_post, bad.sum())",
+    "        return pre, post",
+    "    pairs = [(i, j) for i in range(n_pre) for j in range(n_post) if not (no_autapses and i == j)]",
+    "    chosen = rng.choice(len(pairs), size=n_syn, replace=False)",
+    "    return np.array([pairs[k][0] for k in chosen]), np.array([pairs[k][1] for k in chosen])",
+    "",
+    "",
+]
 
 
 def _namespace_lines(pop) -> list[str]:
@@ -154,83 +287,68 @@ def _namespace_lines(pop) -> list[str]:
 
 
 def _equations(pop) -> tuple[str, str]:
-    eqs = EQUATIONS[pop.model]
-    method = METHOD[pop.model]
-    if pop.model == "aeif_cond_exp":
-        spike = "g_L * Delta_T * exp((v - V_th) / Delta_T)" if pop.params["Delta_T"] > 0 else "0 * amp"
-        eqs = eqs.replace("SPIKE_CURRENT", spike)
+    entry = BRIAN2_NEURONS[pop.model]
+    eqs = entry.equations if entry.prepare is None else entry.prepare(entry.equations, pop.params)
+    method = entry.method
     if method == "exact" and any(pop.params.get(k) == pop.params.get("tau_m") for k in ("tau_syn_ex", "tau_syn_in")):
         method = "exponential_euler"  # the closed form divides by tau_m - tau_syn
     return eqs, method
+
+
+def check_brian2(network: Network) -> None:
+    """Refuse, naming the object, what the Brian2 exporter does not write."""
+    for pop in network.populations:
+        if not pop.is_device and pop.model not in BRIAN2_NEURONS:
+            raise ValidationError(f"population '{pop.name}': model {pop.model} cannot be exported to Brian2 yet")
+        if pop.is_device and pop.model not in (*POISSON_DEVICES, "spike_generator", *CURRENT_DEVICES):
+            raise ValidationError(f"population '{pop.name}': device {pop.model} cannot be exported to Brian2 yet")
+    for proj in network.projections:
+        where = f"projection '{proj.name}'"
+        get_synapse(proj.synapse, where)
+        if proj.synapse not in BRIAN2_SYNAPSES:
+            raise ValidationError(f"{where}: synapse model {proj.synapse} cannot be exported to Brian2 yet "
+                                  "(no entry in engine/io/export/brian2_script.py BRIAN2_SYNAPSES)")
+        reason = BRIAN2_SYNAPSES[proj.synapse](proj.synapse_params)
+        if reason:
+            raise ValidationError(f"{where}: {reason}")
 
 
 def export_brian2(network: Network, seed: int | None = None, t_sim: float | None = None) -> str:
     """A readable Brian2 script: `python net.py --out DIR [--target numpy|cython]` writes
     DIR/spikes.csv and DIR/summary.json as `snn-designer run` does."""
     seed, t_sim = check_common(network, seed, t_sim, "Brian2")
-    dt = network.dt
-    for pop in network.populations:
-        if not pop.is_device and pop.model not in EQUATIONS:
-            raise ValidationError(f"population '{pop.name}': model {pop.model} cannot be exported to Brian2 yet")
-        if pop.is_device and pop.model not in (*POISSON_DEVICES, "spike_generator", *CURRENT_DEVICES):
-            raise ValidationError(f"population '{pop.name}': device {pop.model} cannot be exported to Brian2 yet")
-    for proj in network.projections:
-        if get_synapse(proj.synapse, f"projection '{proj.name}'").plastic and proj.synapse_params.get("learning", 1.0):
-            raise ValidationError(f"projection '{proj.name}': {proj.synapse} with learning on cannot be exported to "
-                                  "Brian2 yet (export to PyNEST instead, or switch learning off)")
+    check_brian2(network)
+    plan = export_plan(network, seed)
+    lines = _script_head(network, plan, t_sim)
+    inputs = _input_variables(network)
+    for pop in plan.populations:
+        if pop.spike_times is not None:
+            lines += _spike_generator_lines(pop, plan.dt)
+        elif not pop.is_device:
+            lines += _neuron_group_lines(network.population(pop.name), pop, inputs.get(pop.name, []))
+    lines += _projection_lines(network, plan)
+    lines.append("    return net, group, n_synapses")
+    listed = _listed_synapses(network)
+    return "\n".join(lines + script_end(plan.neurons, SCRIPT_MAIN, listed_block("LISTED", listed, [
+        "The synapses of the explicit projections, as listed in the network: neuron indices within",
+        "the pre and post populations (from 0) and, where they are given per synapse, the weights.",
+    ]) if listed else [], ["Neuron populations: (name, model, size, spikes written to spikes.csv)."]))
 
-    lines: list[str] = ["#!/usr/bin/env python3"]
-    lines += header_docstring(network, "Brian2", "python THIS_FILE.py --out DIR [--target numpy|cython] [--seed S] [--t-sim MS]", [
+
+def _script_head(network: Network, plan: ExportPlan, t_sim: float) -> list[str]:
+    head = script_head(network, "Brian2", "python THIS_FILE.py --out DIR [--target numpy|cython] [--seed S] [--t-sim MS]", [
         "",
         "Exported by SNN Designer; requires brian2 and numpy (Brian2 2.9 needs numpy < 2.4).",
+    ], ["import argparse", "import json", "import os", "import sys", "import time", "", "import brian2 as b2",
+        "import numpy as np", "from brian2 import Hz, amp, e, mV, ms, nS, pA, pF, siemens, volt  # noqa: F401 (used in equations)"], [
+        f"NETWORK = {literal(plan.network)}",
+        f"T_SIM = {simulated_time(t_sim, plan.dt)!r}  # ms simulated (whole time steps)",
+        f"DT = {plan.dt!r}  # ms, time step",
+        f"SEED = {plan.seed}",
     ])
-    lines += [
-        "import argparse",
-        "import json",
-        "import os",
-        "import sys",
-        "import time",
-        "",
-        "import brian2 as b2",
-        "import numpy as np",
-        "from brian2 import Hz, amp, e, mV, ms, nS, pA, pF, siemens, volt  # noqa: F401 (used in equations)",
-        "",
-        f"NETWORK = {literal(network.name)}",
-        f"T_SIM = {simulated_time(t_sim, dt)!r}  # ms simulated (whole time steps)",
-        f"DT = {dt!r}  # ms, time step",
-        f"SEED = {seed}",
-        "",
-        "",
-        *DRAW_FUNCTION,
-        "",
-        "",
-        "def fixed_degree(degree, n_owner, n_other, no_autapses, multapses, rng):",
-        '    """Each owner neuron gets `degree` partners among n_other (fixed in-/out-degree)."""',
-        "    owner = np.repeat(np.arange(n_owner), degree)",
-        "    choices = n_other - (1 if no_autapses else 0)",
-        "    if multapses:",
-        "        other = rng.integers(0, choices, size=(n_owner, degree))",
-        "    else:",
-        "        other = np.array([rng.choice(choices, size=degree, replace=False) for _ in range(n_owner)],",
-        "                         dtype=np.int64).reshape(n_owner, degree)",
-        "    if no_autapses:  # skip over the owner itself",
-        "        other = other + (other >= np.arange(n_owner)[:, None])",
-        "    return owner, other.reshape(-1)",
-        "",
-        "",
-        "def fixed_total(n_syn, n_pre, n_post, no_autapses, multapses, rng):",
-        '    """n_syn synapses in all, between random pairs."""',
-        "    if multapses:",
-        "        pre, post = rng.integers(0, n_pre, n_syn), rng.integers(0, n_post, n_syn)",
-        "        while no_autapses and (pre == post).any():",
-        "            bad = pre == post",
-        "            pre[bad], post[bad] = rng.integers(0, n_pre, bad.sum()), rng.integers(0, n_post, bad.sum())",
-        "        return pre, post",
-        "    pairs = [(i, j) for i in range(n_pre) for j in range(n_post) if not (no_autapses and i == j)]",
-        "    chosen = rng.choice(len(pairs), size=n_syn, replace=False)",
-        "    return np.array([pairs[k][0] for k in chosen]), np.array([pairs[k][1] for k in chosen])",
-        "",
-        "",
+    return head + [
+        *DRAW_FUNCTION, "", "",
+        *CONNECT_HELPERS,
         "def build(seed):",
         '    """Create groups, inputs and synapses; returns (brian2.Network, {name: NeuronGroup}, n_synapses)."""',
         "    b2.defaultclock.dt = DT * ms",
@@ -240,60 +358,71 @@ def export_brian2(network: Network, seed: int | None = None, t_sim: float | None
         "    group = {}",
         "    n_synapses = 0",
     ]
-    current_terms: dict[str, list[str]] = {}
-    current_objects: list[list[str]] = []
-    extra_eqs: dict[str, list[str]] = {}  # per-neuron variables the inputs need
-    listed: dict[str, dict[str, list]] = {}  # explicit projections' synapses, written at the end of the script
-    for j, proj in enumerate(network.projections):
-        pre, post = network.population(proj.pre), network.population(proj.post)
+
+
+def _listed_synapses(network: Network) -> dict[str, dict[str, list]]:
+    """The explicit projections' synapses, written at the end of the script."""
+    listed = {}
+    for proj in network.projections:
         if proj.rule.rule == "explicit":
             listed[proj.name] = {"pre": list(proj.rule.pre_indices), "post": list(proj.rule.post_indices)}
             if isinstance(proj.weight, tuple):
                 listed[proj.name]["weight"] = list(proj.weight)
+    return listed
+
+
+def _input_variables(network: Network) -> dict[str, list[str]]:
+    """Per target population, the per-neuron variables its inputs need (drawn Poisson weights,
+    noise currents, sums of listed current weights)."""
+    extra: dict[str, list[str]] = {}
+    for j, proj in enumerate(network.projections):
+        pre, post = network.population(proj.pre), network.population(proj.post)
+        add = extra.setdefault(post.name, []).append
         if _poisson_as_input(network, proj) and isinstance(proj.weight, Distribution) and post.model != "parrot_neuron":
             dim = {"mV": "volt", "pA": "amp", "nS": "siemens"}[post.model_class.weight_unit]
-            extra_eqs.setdefault(post.name, []).append(f"w_p{j} : {dim}  # drawn weight of Poisson input {j}")
+            add(f"w_p{j} : {dim}  # drawn weight of Poisson input {j}")
         if pre.model == "noise_generator":
-            extra_eqs.setdefault(post.name, []).append(f"noise_p{j} : amp  # noise current of input {j}")
+            add(f"noise_p{j} : amp  # noise current of input {j}")
         if pre.model in CURRENT_DEVICES and proj.rule.rule == "explicit":
-            extra_eqs.setdefault(post.name, []).append(f"scale_p{j} : 1  # sum of the listed weights of input {j}")
+            add(f"scale_p{j} : 1  # sum of the listed weights of input {j}")
             if pre.model == "noise_generator":
-                extra_eqs.setdefault(post.name, []).append(
-                    f"std_scale_p{j} : 1  # sqrt of the sum of the squared listed weights of input {j}")
-    for pop in network.populations:
-        if pop.is_device:
-            if pop.model == "spike_generator":
-                lines += _spike_generator_lines(pop, dt)
-            continue
-        eqs, method = _equations(pop)
-        threshold, reset, refractory, notes = _threshold_reset(pop)
-        lines += ["", f"    # {one_line(pop.name)}: {pop.size} {pop.model} neurons. {one_line(pop.model_class.summary)}"]
-        lines += [f"    # ({note})" for note in notes]
-        lines.append(f"    group[{literal(pop.name)}] = b2.NeuronGroup(")
-        lines.append(f"        {pop.size},")
-        lines.append('        """')
-        lines += [f"        {line.strip()}" for line in eqs.strip().splitlines() + extra_eqs.get(pop.name, [])]
-        lines.append('        """,')
-        lines.append(f"        threshold={literal(threshold)}, reset={literal(reset)},")
-        if refractory is not None:
-            lines.append(f"        refractory={refractory},")
-        lines.append(f"        method={literal(method)},")
-        lines.append("        namespace={")
-        lines += _namespace_lines(pop)
-        lines.append("        },")
-        lines.append("    )")
-        for var, value in initial_state(pop).items():
-            brian_var = {"V_m": "v", "U_m": "U"}.get(var, var)
-            unit = {"V_m": "mV", "U_m": "mV", "w": "pA"}.get(var, "1")
-            if isinstance(value, Distribution):
-                lines.append(f"    group[{literal(pop.name)}].{brian_var} = draw({_spec(value)}, {pop.size}, rng) * {unit}"
-                             f"  # initial {var}: {describe_value(value)}")
-            else:
-                lines.append(f"    group[{literal(pop.name)}].{brian_var} = {float(value)!r} * {unit}  # initial {var}")
-        if pop.model == "izhikevich" and pop.params["V_min"] > -1000.0:
-            lines.append(f"    group[{literal(pop.name)}].run_regularly('v = clip(v, V_min, 1e9 * mV)', when='after_groups')")
-        lines.append(f"    net.add(group[{literal(pop.name)}])")
-    for j, proj in enumerate(network.projections):
+                add(f"std_scale_p{j} : 1  # sqrt of the sum of the squared listed weights of input {j}")
+    return extra
+
+
+def _neuron_group_lines(pop: Population, planned: PopulationPlan, extra_eqs: list[str]) -> list[str]:
+    """The NeuronGroup of one neuron population, with its initial state."""
+    entry = BRIAN2_NEURONS[pop.model]
+    eqs, method = _equations(pop)
+    threshold, reset, refractory, notes = entry.spike(pop.params)
+    name = literal(pop.name)
+    lines = ["", f"    # {one_line(pop.name)}: {pop.size} {pop.model} neurons. {one_line(planned.summary)}"]
+    lines += [f"    # ({note})" for note in notes]
+    lines += [f"    group[{name}] = b2.NeuronGroup(", f"        {pop.size},", '        """']
+    lines += [f"        {line.strip()}" for line in eqs.strip().splitlines() + extra_eqs]
+    lines += ['        """,', f"        threshold={literal(threshold)}, reset={literal(reset)},"]
+    if refractory is not None:
+        lines.append(f"        refractory={refractory},")
+    lines += [f"        method={literal(method)},", "        namespace={", *_namespace_lines(pop), "        },", "    )"]
+    for var, value in planned.initial.items():
+        brian_var, unit = entry.state.get(var, (var, "1"))
+        if isinstance(value, Distribution):
+            lines.append(f"    group[{name}].{brian_var} = draw({_spec(value)}, {pop.size}, rng) * {unit}"
+                         f"  # initial {var}: {describe_value(value)}")
+        else:
+            lines.append(f"    group[{name}].{brian_var} = {float(value)!r} * {unit}  # initial {var}")
+    if pop.model == "izhikevich" and pop.params["V_min"] > -1000.0:
+        lines.append(f"    group[{name}].run_regularly('v = clip(v, V_min, 1e9 * mV)', when='after_groups')")
+    return lines + [f"    net.add(group[{name}])"]
+
+
+def _projection_lines(network: Network, plan: ExportPlan) -> list[str]:
+    """Every projection: synapses, Poisson inputs or groups, and device currents (summed into I_stim)."""
+    lines: list[str] = []
+    current_terms: dict[str, list[str]] = {}
+    current_objects: list[list[str]] = []
+    dt = plan.dt
+    for j, (proj, conn) in enumerate(zip(network.projections, plan.connections)):
         pre = network.population(proj.pre)
         if pre.model in CURRENT_DEVICES:
             term, obj = _current_lines(network, proj, j, dt)
@@ -304,73 +433,30 @@ def export_brian2(network: Network, seed: int | None = None, t_sim: float | None
         elif pre.model in POISSON_DEVICES:
             lines += _poisson_group_lines(network, proj, j, dt)
         else:
-            lines += _synapse_lines(network, proj)
+            lines += _synapse_lines(network, proj, conn)
     if current_objects:
         lines += ["", "    # device currents: every step the group's I_stim is the sum of its sources"]
         for obj in current_objects:
             lines += obj
         for post, terms in current_terms.items():
             lines.append(f"    group[{literal(post)}].run_regularly({literal('I_stim = ' + ' + '.join(terms))}, when='start')")
-    neuron_pops = [(p.name, p.model, p.size, p.record.spikes) for p in network.populations if not p.is_device]
-    lines += [
-        "    return net, group, n_synapses",
-        "",
-        "",
-        "# Neuron populations: (name, model, size, spikes written to spikes.csv).",
-        "POPULATIONS = [",
-        *[f"    {literal(list(entry))}," for entry in neuron_pops],
-        "]",
-        "",
-        "",
-        "def main(argv=None):",
-        '    parser = argparse.ArgumentParser(description=f"Simulate {NETWORK} in Brian2 and write spikes.csv and summary.json.")',
-        '    parser.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")',
-        '    parser.add_argument("--target", default="numpy", choices=["numpy", "cython"], help="Brian2 code generation target")',
-        '    parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")',
-        '    parser.add_argument("--t-sim", type=float, default=T_SIM, metavar="MS", help=f"simulated time (default {T_SIM} ms)")',
-        "    args = parser.parse_args(argv)",
-        "    t_sim = round(round(args.t_sim / DT) * DT, 10)",
-        "    b2.prefs.codegen.target = args.target",
-        "",
-        "    started = time.perf_counter()",
-        "    net, group, n_synapses = build(args.seed)",
-        "    monitors = {name: b2.SpikeMonitor(group[name]) for name, *_ in POPULATIONS}",
-        "    net.add(*monitors.values())",
-        "    build_s = time.perf_counter() - started",
-        "    started = time.perf_counter()",
-        "    net.run(t_sim * ms, namespace={})  # every name is in the groups' namespaces or a literal",
-        "    sim_s = time.perf_counter() - started",
-        "",
-        "    spikes = {name: (np.asarray(m.i[:], np.int64), np.asarray(m.t[:] / ms, np.float64))",
-        "              for name, m in monitors.items()}",
-        "    info = {",
-        '        "network": NETWORK, "backend": "brian2", "backend_version": b2.__version__, "target": args.target,',
-        '        "dt_ms": DT, "seed": args.seed, "n_synapses": int(n_synapses), "build_s": build_s, "sim_s": sim_s,',
-        "    }",
-        "    write_results(args.out, POPULATIONS, spikes, t_sim, info)",
-        "    return 0",
-        "",
-        "",
-    ]
-    lines.append(results_code().rstrip("\n"))
-    if listed:
-        lines += ["", ""] + listed_block("LISTED", listed, [
-            "The synapses of the explicit projections, as listed in the network: neuron indices within",
-            "the pre and post populations (from 0) and, where they are given per synapse, the weights.",
-        ])
-    lines += ["", "", 'if __name__ == "__main__":', "    sys.exit(main())", ""]
-    return "\n".join(lines)
+    return lines
 
 
-def _spike_generator_lines(pop, dt) -> list[str]:
+def _spike_generator_lines(pop: PopulationPlan, dt: float) -> list[str]:
     indices, times = [], []
-    for i, train in enumerate(spike_trains(pop, dt)):
-        for t in sorted(set(train)):  # Brian2 takes at most one spike per neuron and step
+    for i, train in enumerate(pop.spike_times):
+        if len(set(train)) != len(train):
+            raise ValidationError(
+                f"population '{pop.name}': neuron {i} lists a spike time twice (on the {dt:g} ms grid); NEST emits "
+                "a spike for each, but Brian2's SpikeGeneratorGroup emits one per neuron and step, so this cannot "
+                "be exported to Brian2 (list the time once and double the weight, or export to PyNEST)")
+        for t in train:
             indices.append(i)
             times.append(round(t - dt, 10))  # emitted in the step that ends at t, as the engine stamps it
     return [
         "",
-        f"    # {one_line(pop.name)}: {pop.size} spike_generator (times in ms on the grid; duplicates merged)",
+        f"    # {one_line(pop.name)}: {pop.size} spike_generator (times in ms on the grid)",
         f"    group[{literal(pop.name)}] = b2.SpikeGeneratorGroup({pop.size}, {literal(indices)}, "
         f"np.array({literal(times)}) * ms)",
         f"    net.add(group[{literal(pop.name)}])",
@@ -383,7 +469,7 @@ def _weight_unit(post) -> str:
 
 def _on_pre(post_model: str, weight, w_code: str, unit: str) -> str:
     """The on_pre statement(s): excitatory or inhibitory by the weight's sign, both if drawn weights take both."""
-    excitatory, inhibitory = ON_PRE[post_model]
+    excitatory, inhibitory = BRIAN2_NEURONS[post_model].on_pre
     low, high = value_bounds(weight)
     if excitatory == inhibitory or low >= 0:
         return excitatory.format(w=w_code)
@@ -394,37 +480,36 @@ def _on_pre(post_model: str, weight, w_code: str, unit: str) -> str:
             + inhibitory.format(w=f"{w_code} * int({w_code} < 0 * {unit})"))
 
 
-def _connect_lines(proj: Projection, var: str, pre_size: int, post_size: int) -> list[str]:
-    rule = proj.rule
-    same = proj.pre == proj.post
-    no_autapses = same and not rule.allow_autapses
-    if rule.rule == "explicit":
-        if not rule.pre_indices:
+def _connect_lines(conn: ConnectionPlan, var: str, pre_size: int, post_size: int) -> list[str]:
+    """Synapses.connect() of a connection of the export plan, with NEST's rule semantics."""
+    if conn.listed:
+        if not conn.listed_pre:
             return ["    # (no synapses listed)"]
-        listed = f"LISTED[{literal(proj.name)}]"
+        listed = f"LISTED[{literal(conn.name)}]"
         return [f"    # the listed synapses (in LISTED at the end of this file), repeated pairs as separate synapses",
                 f'    {var}.connect(i=np.asarray({listed}["pre"]), j=np.asarray({listed}["post"]))']
-    if rule.rule == "all_to_all":
+    spec = conn.conn_spec
+    rule, multapses = spec["rule"], spec.get("allow_multapses", True)
+    no_autapses = conn.pre == conn.post and not spec.get("allow_autapses", True)
+    if rule == "all_to_all":
         condition = "condition='i != j'" if no_autapses else ""
         return [f"    {var}.connect({condition})"]
-    if rule.rule == "one_to_one":
+    if rule == "one_to_one":
         return [f"    {var}.connect(j='i')"]
-    if rule.rule == "pairwise_bernoulli":
+    if rule == "pairwise_bernoulli":
         cond = ", condition='i != j'" if no_autapses else ""
-        return [f"    {var}.connect(p={rule.p!r}{cond})"]
-    if rule.rule == "fixed_indegree":
-        return [f"    post, pre = fixed_degree({rule.indegree}, {post_size}, {pre_size}, {no_autapses}, "
-                f"{rule.allow_multapses}, rng)",
+        return [f"    {var}.connect(p={spec['p']!r}{cond})"]
+    if rule == "fixed_indegree":
+        return [f"    post, pre = fixed_degree({spec['indegree']}, {post_size}, {pre_size}, {no_autapses}, {multapses}, rng)",
                 f"    {var}.connect(i=pre, j=post)"]
-    if rule.rule == "fixed_outdegree":
-        return [f"    pre, post = fixed_degree({rule.outdegree}, {pre_size}, {post_size}, {no_autapses}, "
-                f"{rule.allow_multapses}, rng)",
+    if rule == "fixed_outdegree":
+        return [f"    pre, post = fixed_degree({spec['outdegree']}, {pre_size}, {post_size}, {no_autapses}, {multapses}, rng)",
                 f"    {var}.connect(i=pre, j=post)"]
-    return [f"    pre, post = fixed_total({rule.N}, {pre_size}, {post_size}, {no_autapses}, {rule.allow_multapses}, rng)",
+    return [f"    pre, post = fixed_total({spec['N']}, {pre_size}, {post_size}, {no_autapses}, {multapses}, rng)",
             f"    {var}.connect(i=pre, j=post)"]
 
 
-def _synapse_lines(network: Network, proj: Projection) -> list[str]:
+def _synapse_lines(network: Network, proj: Projection, conn: ConnectionPlan) -> list[str]:
     pre, post = network.population(proj.pre), network.population(proj.post)
     if proj.rule.rule == "explicit" and not proj.rule.pre_indices:
         return ["", f"    # {one_line(proj.name)}: explicit, no synapses listed: nothing to connect"]
@@ -446,7 +531,7 @@ def _synapse_lines(network: Network, proj: Projection) -> list[str]:
     model_arg = f"model={literal(model)}, " if model else ""
     lines.append(f"    syn = b2.Synapses(group[{literal(proj.pre)}], group[{literal(proj.post)}], "
                  f"{model_arg}on_pre={literal(on_pre)}{delay_arg})")
-    lines += _connect_lines(proj, "syn", pre.size, post.size)
+    lines += _connect_lines(conn, "syn", pre.size, post.size)
     if drawn_weight and isinstance(proj.weight, tuple):
         lines.append(f"    syn.weight = np.asarray(LISTED[{literal(proj.name)}][\"weight\"]) * {unit}  # one weight per listed synapse")
     elif drawn_weight:
@@ -568,7 +653,7 @@ def _poisson_lines(network: Network, proj: Projection, index: int, dt: float) ->
         var_name = None
         w_code = _quantity_code(float(proj.weight), unit)
     low, _ = value_bounds(proj.weight)
-    (ex_var, ex_w), (in_var, in_w) = POISSON_TARGET[post.model]
+    (ex_var, ex_w), (in_var, in_w) = BRIAN2_NEURONS[post.model].poisson_target
     target_var, weight_expr = (ex_var, ex_w) if low >= 0 or post.model == "parrot_neuron" else (in_var, in_w)
     if drawn and value_bounds(proj.weight)[0] < 0 < value_bounds(proj.weight)[1]:
         raise ValidationError(f"{where}: drawn Poisson weights of both signs cannot be exported to Brian2; "

@@ -20,38 +20,22 @@ EngineError/SimulationFault when a run fails (exit 1), as the other commands do.
 """
 from __future__ import annotations
 
-import argparse
-import math
-import os
-import tempfile
 from pathlib import Path
 
+from engine.cli_types import positive_ms, seed_number, thread_count
 from engine.errors import ValidationError
-
-TARGETS = ("pynest", "pynn", "brian2", "nir")
-
-
-def _threads(text: str) -> int:
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of threads, got {text!r}") from None
-    if not 1 <= value <= 1024:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 1024, got {text}")
-    return value
-
-
-from engine.cli import _positive_ms, _seed  # noqa: E402  (one set of argument types for all commands)
+from engine.io.export.registry import EXPORTERS, get_exporter
 
 
 def add_export_commands(subparsers) -> None:
     """Add `export` and `import` to the CLI's subparsers."""
-    export = subparsers.add_parser("export", help="write a network as a PyNEST, PyNN or Brian2 script, or a NIR graph")
+    formats = ", ".join(exporter.label for exporter in EXPORTERS.values())
+    export = subparsers.add_parser("export", help=f"write a network in another format ({formats})")
     export.add_argument("network", metavar="NET.json", help="network file (native JSON format)")
-    export.add_argument("--to", required=True, choices=TARGETS, help="target format")
+    export.add_argument("--to", required=True, choices=list(EXPORTERS), help="target format")
     export.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write")
-    export.add_argument("--seed", type=_seed, metavar="N", help="random seed (default: the file's seed)")
-    export.add_argument("--t-sim", type=_positive_ms, metavar="MS", help="simulated time of the script "
+    export.add_argument("--seed", type=seed_number, metavar="N", help="random seed (default: the file's seed)")
+    export.add_argument("--t-sim", type=positive_ms, metavar="MS", help="simulated time of the script "
                         "(default: the file's t_sim)")
     export.set_defaults(handler=cmd_export)
 
@@ -71,44 +55,29 @@ def add_backend_arguments(run_parser) -> None:
     run_parser.add_argument("--backend", choices=("engine", "nest"), default="engine",
                             help="simulate with SNN Designer's engine (default) or with NEST, through an exported "
                                  "PyNEST script (needs nest-simulator)")
-    run_parser.add_argument("--threads", type=_threads, default=1, metavar="N",
+    run_parser.add_argument("--threads", type=thread_count, default=1, metavar="N",
                             help="threads for the simulation (engine or NEST; default 1)")
-
-
-def export_text(network, target: str, seed: int | None = None, t_sim: float | None = None) -> str:
-    """The script for `target` (pynest, pynn, brian2)."""
-    from engine.io.export import export_brian2, export_pynest, export_pynn
-
-    exporter = {"pynest": export_pynest, "pynn": export_pynn, "brian2": export_brian2}[target]
-    return exporter(network, seed=seed, t_sim=t_sim)
 
 
 def cmd_export(args) -> int:
     from engine.io.native import load_network
 
+    exporter = get_exporter(args.to)
     network = load_network(args.network)
     out = Path(args.output)
     if out.is_dir():
         raise ValidationError(f"-o {out}: is a directory; give a file name")
-    if args.to == "nir":
-        from engine.io.nir_io import write_nir
-
-        if args.t_sim is not None:
-            raise ValidationError("--t-sim has no meaning for NIR (a graph has no simulation time)")
-        write_nir(network, out, seed=args.seed)
-        print(f"wrote {out} (NIR graph of '{network.name}')")
-        return 0
-    text = export_text(network, args.to, seed=args.seed, t_sim=args.t_sim)
-    _write_text(out, text)
-    run = {"pynest": f"python {out} --out DIR [--threads N]", "pynn": f"python {out} --out DIR --simulator nest",
-           "brian2": f"python {out} --out DIR"}[args.to]
-    print(f"wrote {out} ({args.to} script of '{network.name}'); run it with: {run}")
+    if args.t_sim is not None and not exporter.uses_t_sim:
+        raise ValidationError(f"--t-sim has no meaning for {exporter.label} (it has no simulation time)")
+    exporter.write(network, out, seed=args.seed, t_sim=args.t_sim)
+    run = f"; run it with: {exporter.run_hint.format(path=out)}" if exporter.run_hint else ""
+    print(f"wrote {out} ({exporter.label} of '{network.name}'){run}")
     return 0
 
 
 def cmd_import(args) -> int:
     from engine.io.native import save_network
-    from engine.io.nir_io import import_nir
+    from engine.io.nir_import import import_nir
 
     network = import_nir(args.graph, approximate=args.approximate, name=args.name)
     out = Path(args.output)
@@ -146,17 +115,4 @@ def run_backend(args, network) -> int:
     return 0
 
 
-def _write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
-    try:
-        os.fchmod(fd, 0o755 if path.suffix == ".py" else 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-__all__ = ["TARGETS", "add_backend_arguments", "add_export_commands", "cmd_export", "cmd_import", "export_text",
-           "run_backend"]
+__all__ = ["add_backend_arguments", "add_export_commands", "cmd_export", "cmd_import", "run_backend"]

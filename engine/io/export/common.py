@@ -46,18 +46,34 @@ def literal(value) -> str:
 
 DRAW_FUNCTION = [
     "def draw(spec, n, rng):",
-    '    """n values of a constant or a distribution {kind, params, clip_low, clip_high}, as SNN Designer draws."""',
+    '    """n values of a constant or a distribution {kind, params, scale, clip_low, clip_high, clip}, as',
+    '    SNN Designer draws: scale x the law, then values outside the bounds drawn again (clip "redraw")',
+    '    or moved onto the bound (clip "clamp")."""',
     "    if not isinstance(spec, dict):",
     "        return np.full(n, float(spec))",
-    '    p = spec["params"]',
-    '    if spec["kind"] == "normal":',
-    '        out = rng.normal(p["mean"], p["std"], size=n)',
-    '    elif spec["kind"] == "uniform":',
-    '        out = rng.uniform(p["low"], p["high"], size=n)',
-    "    else:",
-    '        out = rng.lognormal(p["mean"], p["sigma"], size=n)',
-    '    if spec["clip_low"] is not None or spec["clip_high"] is not None:',
-    '        out = np.clip(out, spec["clip_low"], spec["clip_high"])',
+    "",
+    "    def law(size):",
+    '        p = spec["params"]',
+    '        if spec["kind"] == "normal":',
+    '            return spec["scale"] * rng.normal(p["mean"], p["std"], size=size)',
+    '        if spec["kind"] == "uniform":',
+    '            return spec["scale"] * rng.uniform(p["low"], p["high"], size=size)',
+    '        return spec["scale"] * rng.lognormal(p["mean"], p["sigma"], size=size)',
+    "",
+    "    out = law(n)",
+    '    low = -np.inf if spec["clip_low"] is None else spec["clip_low"]',
+    '    high = np.inf if spec["clip_high"] is None else spec["clip_high"]',
+    '    if spec["clip"] == "clamp":',
+    "        return np.clip(out, low, high)",
+    "    outside = np.flatnonzero((out < low) | (out > high))",
+    "    for _ in range(1000):  # NEST's limit of redraws",
+    "        if outside.size == 0:",
+    "            break",
+    "        fresh = law(outside.size)",
+    "        out[outside] = fresh",
+    "        outside = outside[(fresh < low) | (fresh > high)]",
+    "    if outside.size:",
+    '        raise ValueError(f"{outside.size} values still outside [{low}, {high}] after 1000 draws")',
     "    return out",
 ]
 
@@ -66,8 +82,8 @@ def spec_literal(value) -> str:
     """A value as the scripts' draw() understands it: a number or a distribution dict."""
     if not isinstance(value, Distribution):
         return literal(float(value))
-    return literal({"kind": value.kind, "params": dict(value.params), "clip_low": value.clip_low,
-                    "clip_high": value.clip_high})
+    return literal({"kind": value.kind, "params": dict(value.params), "scale": value.scale,
+                    "clip_low": value.clip_low, "clip_high": value.clip_high, "clip": value.clip})
 
 
 def list_lines(values, indent: str, width: int = 100) -> list[str]:
@@ -110,7 +126,8 @@ def one_line(text: str) -> str:
 
 
 def describe_value(value: Value, unit: str = "") -> str:
-    """'20.25 pA', '3 listed values (-2 .. 3) pA' or 'normal(mean=1, std=0.1) pA, clipped to [0, inf]' for comments."""
+    """'20.25 pA', '3 listed values (-2 .. 3) pA' or '-5 x lognormal(mean=1, sigma=0.5) pA, redrawn inside
+    [-400, inf]' for comments."""
     unit = f" {unit}" if unit else ""
     if isinstance(value, tuple):
         low, high = value_bounds(value)
@@ -118,11 +135,15 @@ def describe_value(value: Value, unit: str = "") -> str:
     if not isinstance(value, Distribution):
         return f"{value:g}{unit}"
     args = ", ".join(f"{k}={v:g}" for k, v in value.params.items())
-    text = f"{value.kind}({args}){unit}"
+    text = f"{value.kind}({args})"
+    if value.scale != 1.0:
+        text = f"{value.scale:g} x {text}"
+    text += unit
     if value.clip_low is not None or value.clip_high is not None:
         low = "-inf" if value.clip_low is None else f"{value.clip_low:g}"
         high = "inf" if value.clip_high is None else f"{value.clip_high:g}"
-        text += f", clipped to [{low}, {high}]"
+        how = "redrawn inside" if value.clip == "redraw" else "clamped to"
+        text += f", {how} [{low}, {high}]"
     return text
 
 
@@ -188,6 +209,24 @@ def check_common(network: Network, seed: int | None, t_sim: float | None, target
             raise ValidationError(f"projection '{proj.name}': delay {low:g} ms is below the time step "
                                   f"dt = {network.dt:g} ms (minimum delay is one step)")
     return seed, float(t_sim)
+
+
+def script_head(network: Network, tool: str, run_line: str, extra: list[str], imports: list[str],
+                constants: list[str]) -> list[str]:
+    """The start of a script: shebang, docstring, imports (one per line, "" for a blank line),
+    then NETWORK, T_SIM, DT, SEED lines as given."""
+    return ["#!/usr/bin/env python3", *header_docstring(network, tool, run_line, extra), *imports, "", *constants, "", ""]
+
+
+def script_end(neurons, main_lines: list[str], listed: list[str], comment: list[str]) -> list[str]:
+    """The end of a script after build(): the POPULATIONS table (`comment` above it), main(), the
+    results code, the LISTED synapses (if any) and the __main__ guard."""
+    out = ["", "", *[f"# {line}" for line in comment], "POPULATIONS = ["]
+    out += [f"    {literal([p.name, p.model, p.size, p.record_spikes])}," for p in neurons]
+    out += ["]", "", "", *main_lines, results_code().rstrip("\n")]
+    if listed:
+        out += ["", "", *listed]
+    return out + ["", "", 'if __name__ == "__main__":', "    sys.exit(main())", ""]
 
 
 def header_docstring(network: Network, tool: str, run_line: str, extra: list[str] = ()) -> list[str]:

@@ -23,50 +23,37 @@ Current generators are injected with the sum of the weights into each neuron (no
 std x sqrt(sum of squared weights), independent per synapse as in the engine).
 Refused, with a ValidationError naming the object: parrot_neuron and
 inhomogeneous_poisson_generator (no PyNN standard type), Poisson or current projections
-with random rules, drawn weights of both signs in one projection, clipped uniform/lognormal
-values, nearest-neighbour STDP, izhikevich with V_th != 30 mV or V_min, plastic inputs of
-one population with different tau_minus.
+with random rules, drawn weights of both signs in one projection, clamped uniform and
+clipped lognormal values, lognormals with a negative scale into current synapses (PyNN's
+inhibitory conductances are positive, so -5 x lognormal into a conductance synapse is
+fine), nearest-neighbour STDP, izhikevich with V_th != 30 mV or V_min, plastic inputs of
+one population with different tau_minus. Drawn values: a Distribution's scale is folded
+into the law; redrawn normals are normal_clipped, clamped ones normal_clipped_to_boundary.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
 from engine.errors import ValidationError
 from engine.io.export.common import (
-    check_common, describe_rule, describe_value, header_docstring, initial_state, listed_block, literal, one_line,
-    results_code, simulated_time, spike_trains,
+    check_common, describe_rule, describe_value, listed_block, literal, one_line, script_end, script_head,
+    simulated_time,
 )
-from engine.model.network import Distribution, Network, Projection, value_bounds
+from engine.io.export.plan import ConnectionPlan, ExportPlan, PopulationPlan, export_plan
+from engine.model.network import Distribution, Network, Population, Projection, value_bounds
 from engine.model.synapses import get_synapse
 
-# engine model -> (PyNN cell type, weight unit in PyNN, engine-weight divisor, conductance-based)
-CELL_TYPES = {
-    "iaf_psc_delta": ("IF_curr_delta", "mV", 1.0, False),
-    "iaf_psc_exp": ("IF_curr_exp", "nA", 1000.0, False),
-    "iaf_psc_alpha": ("IF_curr_alpha", "nA", 1000.0, False),
-    "iaf_cond_exp": ("IF_cond_exp", "uS", 1000.0, True),
-    "iaf_cond_alpha": ("IF_cond_alpha", "uS", 1000.0, True),
-    "aeif_cond_exp": ("EIF_cond_exp_isfa_ista", "uS", 1000.0, True),
-    "izhikevich": ("Izhikevich", "mV", 1.0, False),
-}
 CURRENT_SOURCES = {"dc_generator": "DCSource", "ac_generator": "ACSource",
                    "step_current_generator": "StepCurrentSource", "noise_generator": "NoisyCurrentSource"}
-# engine state variable -> (PyNN initial value name, divisor)
-STATE_NAMES = {"V_m": ("v", 1.0), "w": ("w", 1000.0), "U_m": ("u", 1.0)}
 
 
-def _cell_parameters(pop) -> list[tuple[str, float, str]]:
-    """(PyNN name, value, comment) of one population's parameters, converted."""
+def _lif_parameters(pop) -> list[tuple[str, float, str]]:
+    """(PyNN name, value, comment) of a LIF population's parameters, converted."""
     p = pop.params
-    where = f"population '{pop.name}'"
-    if pop.model == "izhikevich":
-        if p["V_th"] != 30.0 or p["V_min"] != -1000.0:
-            raise ValidationError(f"{where}: PyNN's Izhikevich has a fixed spike cut-off of 30 mV and no V_min; "
-                                  f"set V_th to 30 and V_min to -1000 to export it to PyNN")
-        return [("a", p["a"], "a"), ("b", p["b"], "b"), ("c", p["c"], "mV, c (reset)"), ("d", p["d"], "d"),
-                ("i_offset", p["I_e"] / 1000.0, f"nA, I_e = {p['I_e']:g} pA")]
     out = [("v_rest", p["E_L"], "mV, E_L"), ("cm", p["C_m"] / 1000.0, f"nF, C_m = {p['C_m']:g} pF")]
     if "g_L" in p:
         out.append(("tau_m", p["C_m"] / p["g_L"], f"ms, C_m / g_L = {p['C_m']:g} pF / {p['g_L']:g} nS"))
@@ -78,41 +65,97 @@ def _cell_parameters(pop) -> list[tuple[str, float, str]]:
         out += [("tau_syn_E", p["tau_syn_ex"], "ms, tau_syn_ex"), ("tau_syn_I", p["tau_syn_in"], "ms, tau_syn_in")]
     if "E_ex" in p:
         out += [("e_rev_E", p["E_ex"], "mV, E_ex"), ("e_rev_I", p["E_in"], "mV, E_in")]
-    if pop.model == "aeif_cond_exp":
-        out += [("v_spike", p["V_peak"], "mV, V_peak"), ("a", p["a"], "nS, a"),
-                ("b", p["b"] / 1000.0, f"nA, b = {p['b']:g} pA"), ("delta_T", p["Delta_T"], "mV, Delta_T"),
-                ("tau_w", p["tau_w"], "ms, tau_w")]
     return out
 
 
+def _aeif_parameters(pop) -> list[tuple[str, float, str]]:
+    p = pop.params
+    return _lif_parameters(pop) + [
+        ("v_spike", p["V_peak"], "mV, V_peak"), ("a", p["a"], "nS, a"), ("b", p["b"] / 1000.0, f"nA, b = {p['b']:g} pA"),
+        ("delta_T", p["Delta_T"], "mV, Delta_T"), ("tau_w", p["tau_w"], "ms, tau_w")]
+
+
+def _izhikevich_parameters(pop) -> list[tuple[str, float, str]]:
+    p = pop.params
+    if p["V_th"] != 30.0 or p["V_min"] != -1000.0:
+        raise ValidationError(f"population '{pop.name}': PyNN's Izhikevich has a fixed spike cut-off of 30 mV and no "
+                              f"V_min; set V_th to 30 and V_min to -1000 to export it to PyNN")
+    return [("a", p["a"], "a"), ("b", p["b"], "b"), ("c", p["c"], "mV, c (reset)"), ("d", p["d"], "d"),
+            ("i_offset", p["I_e"] / 1000.0, f"nA, I_e = {p['I_e']:g} pA")]
+
+
+@dataclass(frozen=True)
+class PynnCell:
+    """How one neuron model is written for PyNN (one entry per model in PYNN_CELLS).
+
+    cell         PyNN's standard cell type          weight_unit  PyNN's unit of a weight into it
+    divisor      engine weight / divisor = PyNN weight (pA -> nA, nS -> uS: 1000)
+    conductance  conductance-based (inhibitory weights are positive on the inhibitory receptor)
+    parameters   population -> [(PyNN name, value, comment)], converted (raises if PyNN cannot say it)
+    state        engine state variable -> (PyNN initial value name, divisor)
+    """
+
+    cell: str
+    weight_unit: str
+    divisor: float
+    conductance: bool
+    parameters: Callable = _lif_parameters
+    state: dict = field(default_factory=lambda: {"V_m": ("v", 1.0)})
+
+
+PYNN_CELLS: dict[str, PynnCell] = {
+    "iaf_psc_delta": PynnCell("IF_curr_delta", "mV", 1.0, False),
+    "iaf_psc_exp": PynnCell("IF_curr_exp", "nA", 1000.0, False),
+    "iaf_psc_alpha": PynnCell("IF_curr_alpha", "nA", 1000.0, False),
+    "iaf_cond_exp": PynnCell("IF_cond_exp", "uS", 1000.0, True),
+    "iaf_cond_alpha": PynnCell("IF_cond_alpha", "uS", 1000.0, True),
+    "aeif_cond_exp": PynnCell("EIF_cond_exp_isfa_ista", "uS", 1000.0, True, _aeif_parameters,
+                              {"V_m": ("v", 1.0), "w": ("w", 1000.0)}),
+    "izhikevich": PynnCell("Izhikevich", "mV", 1.0, False, _izhikevich_parameters,
+                           {"V_m": ("v", 1.0), "U_m": ("u", 1.0)}),
+}
+
+
 def pynn_value_code(value, divisor: float, where: str, negate: bool = False) -> str:
-    """Source for a constant or a RandomDistribution (divided by `divisor`, optionally negated)."""
+    """Source for a constant or a RandomDistribution (divided by `divisor`, optionally negated):
+    the Distribution's scale is folded into the law's parameters, its bounds become PyNN's
+    clipped laws (normal_clipped redraws, normal_clipped_to_boundary clamps)."""
     sign = -1.0 if negate else 1.0
     if not isinstance(value, Distribution):
         return literal(sign * float(value) / divisor)
+    factor = sign * value.scale / divisor  # PyNN's value = factor x a draw of the law
+    bounds = [None if b is None else sign * b / divisor for b in (value.clip_low, value.clip_high)]
+    low, high = bounds if sign > 0 else bounds[::-1]
     p = value.params
-    clip_low, clip_high = value.clip_low, value.clip_high
-    if negate:
-        clip_low, clip_high = (None if clip_high is None else -clip_high), (None if clip_low is None else -clip_low)
     if value.kind == "normal":
-        mu, sigma = sign * p["mean"] / divisor, p["std"] / divisor
-        if clip_low is None and clip_high is None:
-            return f'RandomDistribution("normal", mu={mu!r}, sigma={sigma!r}, rng=rng)'
-        low = "-math.inf" if clip_low is None else literal(clip_low / divisor)
-        high = "math.inf" if clip_high is None else literal(clip_high / divisor)
-        # values beyond the bounds are set to the bound, as the engine clips
-        return (f'RandomDistribution("normal_clipped_to_boundary", mu={mu!r}, sigma={sigma!r}, '
-                f"low={low}, high={high}, rng=rng)")
+        return _pynn_normal(factor * p["mean"], abs(factor) * p["std"], low, high, value.clip)
     if value.kind == "uniform":
-        low, high = value.params["low"], value.params["high"]
-        if (value.clip_low is not None and value.clip_low > low) or (value.clip_high is not None and value.clip_high < high):
-            raise ValidationError(f"{where}: a clipped uniform distribution has no PyNN equivalent; "
-                                  f"narrow the range instead of clipping it")
-        low, high = sorted((sign * low / divisor, sign * high / divisor))
-        return f'RandomDistribution("uniform", low={low!r}, high={high!r}, rng=rng)'
-    if negate or (value.clip_low is not None and value.clip_low > 0) or value.clip_high is not None:
-        raise ValidationError(f"{where}: a clipped or negated lognormal distribution has no PyNN equivalent")
-    return (f'RandomDistribution("lognormal", mu={p["mean"] - math.log(divisor)!r}, sigma={p["sigma"]!r}, rng=rng)')
+        return _pynn_uniform(value, sorted((factor * p["low"], factor * p["high"])), low, high, where)
+    if factor < 0:
+        raise ValidationError(f"{where}: a lognormal law with a negative scale has no PyNN equivalent "
+                              "(PyNN cannot negate a RandomDistribution)")
+    if (low is not None and low > 0) or high is not None:
+        raise ValidationError(f"{where}: a clipped lognormal distribution has no PyNN equivalent")
+    return f'RandomDistribution("lognormal", mu={p["mean"] + math.log(factor)!r}, sigma={p["sigma"]!r}, rng=rng)'
+
+
+def _pynn_normal(mu: float, sigma: float, low: float | None, high: float | None, clip: str) -> str:
+    if low is None and high is None:
+        return f'RandomDistribution("normal", mu={mu!r}, sigma={sigma!r}, rng=rng)'
+    low_code = "-math.inf" if low is None else literal(low)
+    high_code = "math.inf" if high is None else literal(high)
+    # normal_clipped draws again until inside (clip "redraw"); _to_boundary sets the bound (clip "clamp")
+    law = "normal_clipped" if clip == "redraw" else "normal_clipped_to_boundary"
+    return f'RandomDistribution("{law}", mu={mu!r}, sigma={sigma!r}, low={low_code}, high={high_code}, rng=rng)'
+
+
+def _pynn_uniform(value: Distribution, law: list[float], low: float | None, high: float | None, where: str) -> str:
+    """A uniform law; redrawn inside bounds it is the uniform law on the overlap, clamped it has no PyNN form."""
+    cut_low, cut_high = max(law[0], -math.inf if low is None else low), min(law[1], math.inf if high is None else high)
+    if (cut_low, cut_high) != (law[0], law[1]) and value.clip == "clamp":
+        raise ValidationError(f"{where}: a clamped uniform distribution has no PyNN equivalent; "
+                              f"narrow the range instead of clipping it, or redraw (clip 'redraw')")
+    return f'RandomDistribution("uniform", low={cut_low!r}, high={cut_high!r}, rng=rng)'
 
 
 def _one_to_one(size: int) -> str:
@@ -120,20 +163,22 @@ def _one_to_one(size: int) -> str:
     return "sim.AllToAllConnector()" if size == 1 else "sim.OneToOneConnector()"
 
 
-def _connector_code(rule, same: bool, size: int) -> str:
-    selfc = f"allow_self_connections={rule.allow_autapses}"
-    repl = f"with_replacement={rule.allow_multapses}"
-    if rule.rule == "all_to_all":
+def _connector_code(spec: dict, same: bool, size: int) -> str:
+    """The PyNN connector of a NEST conn_spec from the export plan (not for listed synapses)."""
+    rule = spec["rule"]
+    selfc = f"allow_self_connections={spec.get('allow_autapses', True)}"
+    repl = f"with_replacement={spec.get('allow_multapses', True)}"
+    if rule == "all_to_all":
         return f"sim.AllToAllConnector({selfc})" if same else "sim.AllToAllConnector()"
-    if rule.rule == "one_to_one":
+    if rule == "one_to_one":
         return _one_to_one(size)
-    if rule.rule == "pairwise_bernoulli":
-        return f"sim.FixedProbabilityConnector({rule.p!r}, {selfc}, rng=rng)"
-    if rule.rule == "fixed_indegree":
-        return f"sim.FixedNumberPreConnector({rule.indegree}, {selfc}, {repl}, rng=rng)"
-    if rule.rule == "fixed_outdegree":
-        return f"sim.FixedNumberPostConnector({rule.outdegree}, {selfc}, {repl}, rng=rng)"
-    return f"sim.FixedTotalNumberConnector({rule.N}, {selfc}, {repl}, rng=rng)"
+    if rule == "pairwise_bernoulli":
+        return f"sim.FixedProbabilityConnector({spec['p']!r}, {selfc}, rng=rng)"
+    if rule == "fixed_indegree":
+        return f"sim.FixedNumberPreConnector({spec['indegree']}, {selfc}, {repl}, rng=rng)"
+    if rule == "fixed_outdegree":
+        return f"sim.FixedNumberPostConnector({spec['outdegree']}, {selfc}, {repl}, rng=rng)"
+    return f"sim.FixedTotalNumberConnector({spec['N']}, {selfc}, {repl}, rng=rng)"
 
 
 def _receptor(proj: Projection, where: str) -> str:
@@ -146,12 +191,15 @@ def _receptor(proj: Projection, where: str) -> str:
                           "so split it into an excitatory and an inhibitory projection")
 
 
-def _synapse_code(proj: Projection, weight: str | None, delay: str | None, unit: str, where: str) -> str:
-    """weight or delay None: the connector gives one value per synapse."""
+def _static_synapse(proj: Projection, values: str, unit: str, where: str) -> str:
+    return f"sim.StaticSynapse({values})"
+
+
+def _stdp_synapse(proj: Projection, values: str, unit: str, where: str) -> str:
+    """STDPMechanism(SpikePairRule, additive/multiplicative/Gutig weight dependence); learning off: static."""
     params = proj.synapse_params
-    values = ", ".join(f"{name}={code}" for name, code in (("weight", weight), ("delay", delay)) if code is not None)
-    if not get_synapse(proj.synapse, where).plastic or not params.get("learning", 1.0):
-        return f"sim.StaticSynapse({values})"
+    if not params.get("learning", 1.0):
+        return _static_synapse(proj, values, unit, where)
     if params.get("pairing", "all_to_all") != "all_to_all":
         raise ValidationError(f"{where}: nearest-neighbour STDP has no PyNN standard rule (SpikePairRule pairs all spikes)")
     divisor = 1000.0 if unit in ("nA", "uS") else 1.0
@@ -171,20 +219,78 @@ def _synapse_code(proj: Projection, weight: str | None, delay: str | None, unit:
             f"            {values})")
 
 
-def export_pynn(network: Network, seed: int | None = None, t_sim: float | None = None) -> str:
-    """A readable PyNN script: `python net.py --out DIR [--simulator nest|brian2|neuron|mock]` writes
-    DIR/spikes.csv and DIR/summary.json as `snn-designer run` does. Its `build(sim, rng)` can also
-    be imported and called after `sim.setup(...)`."""
-    seed, t_sim = check_common(network, seed, t_sim, "PyNN")
-    dt = network.dt
+# engine synapse model -> (projection, "weight=..., delay=...", PyNN weight unit, where) -> PyNN synapse type source
+PYNN_SYNAPSES: dict[str, Callable[[Projection, str, str, str], str]] = {
+    "static_synapse": _static_synapse,
+    "stdp_synapse": _stdp_synapse,
+}
+
+
+def _synapse_code(proj: Projection, weight: str | None, delay: str | None, unit: str, where: str) -> str:
+    """weight or delay None: the connector gives one value per synapse."""
+    get_synapse(proj.synapse, where)
+    if proj.synapse not in PYNN_SYNAPSES:
+        raise ValidationError(f"{where}: synapse model {proj.synapse} cannot be exported to PyNN "
+                              "(no entry in engine/io/export/pynn_script.py PYNN_SYNAPSES)")
+    values = ", ".join(f"{name}={code}" for name, code in (("weight", weight), ("delay", delay)) if code is not None)
+    return PYNN_SYNAPSES[proj.synapse](proj, values, unit, where)
+
+
+# The script's fixed part after build(): main() runs and records
+SCRIPT_MAIN = [
+    "def main(argv=None):",
+    '    parser = argparse.ArgumentParser(description=f"Simulate {NETWORK} with PyNN and write spikes.csv and summary.json.")',
+    '    parser.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")',
+    '    parser.add_argument("--simulator", default="nest", help="PyNN backend: nest, brian2, neuron, mock (default nest)")',
+    '    parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")',
+    '    parser.add_argument("--t-sim", type=float, default=T_SIM, metavar="MS", help=f"simulated time (default {T_SIM} ms)")',
+    "    args = parser.parse_args(argv)",
+    "    t_sim = round(round(args.t_sim / DT) * DT, 10)",
+    '    sim = importlib.import_module(f"pyNN.{args.simulator}")',
+    '    extra = {"rng_seed": args.seed % (2**31 - 2) + 1} if args.simulator == "nest" else {}',
+    "    sim.setup(timestep=DT, min_delay=DT, **extra)",
+    "",
+    "    started = time.perf_counter()",
+    "    pop, prj = build(sim, NumpyRNG(seed=args.seed))",
+    "    for name, *_ in POPULATIONS:",
+    '        pop[name].record("spikes")',
+    "    build_s = time.perf_counter() - started",
+    "    started = time.perf_counter()",
+    "    sim.run(t_sim)",
+    "    sim_s = time.perf_counter() - started",
+    "",
+    "    spikes = {}",
+    "    for name, *_ in POPULATIONS:",
+    '        trains = pop[name].get_data("spikes", gather=True).segments[0].spiketrains',
+    '        neuron = [np.full(len(st), st.annotations["source_index"], np.int64) for st in trains]',
+    '        times = [np.asarray(st.rescale("ms").magnitude, np.float64) for st in trains]',
+    "        spikes[name] = (np.concatenate(neuron) if neuron else np.zeros(0, np.int64),",
+    "                        np.concatenate(times) if times else np.zeros(0))",
+    "    n_synapses = sum(projection.size(gather=True) for projection in prj.values())",
+    "    if sim.rank() == 0:",
+    "        info = {",
+    '            "network": NETWORK, "backend": f"pyNN.{args.simulator}", "dt_ms": DT, "seed": args.seed,',
+    '            "processes": sim.num_processes(), "n_synapses": int(n_synapses), "build_s": build_s, "sim_s": sim_s,',
+    "        }",
+    "        write_results(args.out, POPULATIONS, spikes, t_sim, info)",
+    "    sim.end()",
+    "    return 0",
+    "",
+    "",
+]
+
+
+def check_pynn(network: Network) -> None:
+    """Refuse, naming the object, models PyNN has no standard type for and plastic inputs of one
+    population with different tau_minus (pyNN.nest keeps it on the neurons, as NEST does)."""
     for pop in network.populations:
-        if not pop.is_device and pop.model not in CELL_TYPES:
+        if not pop.is_device and pop.model not in PYNN_CELLS:
             hint = " (a relay has no PyNN standard cell type)" if pop.model == "parrot_neuron" else ""
             raise ValidationError(f"population '{pop.name}': model {pop.model} cannot be exported to PyNN{hint}")
         if pop.is_device and pop.model not in ("poisson_generator", "spike_generator", *CURRENT_SOURCES):
             raise ValidationError(f"population '{pop.name}': device {pop.model} has no PyNN standard equivalent")
     tau_minus: dict[str, tuple[float, str]] = {}
-    for proj in network.projections:  # pyNN.nest keeps tau_minus on the target neurons, as NEST does
+    for proj in network.projections:
         if get_synapse(proj.synapse, proj.name).plastic and proj.synapse_params.get("learning", 1.0):
             tau, (other_tau, other) = proj.synapse_params["tau_minus"], tau_minus.get(proj.post, (None, ""))
             if other_tau is not None and other_tau != tau:
@@ -194,127 +300,77 @@ def export_pynn(network: Network, seed: int | None = None, t_sim: float | None =
                     "so plastic inputs of one population must share it")
             tau_minus[proj.post] = (tau, proj.name)
 
-    lines: list[str] = ["#!/usr/bin/env python3"]
-    lines += header_docstring(network, "PyNN", "python THIS_FILE.py --out DIR [--simulator nest] [--seed S] [--t-sim MS]", [
+
+def export_pynn(network: Network, seed: int | None = None, t_sim: float | None = None) -> str:
+    """A readable PyNN script: `python net.py --out DIR [--simulator nest|brian2|neuron|mock]` writes
+    DIR/spikes.csv and DIR/summary.json as `snn-designer run` does. Its `build(sim, rng)` can also
+    be imported and called after `sim.setup(...)`."""
+    seed, t_sim = check_common(network, seed, t_sim, "PyNN")
+    check_pynn(network)
+    plan = export_plan(network, seed)
+    lines = _script_head(network, plan, t_sim)
+    for pop in plan.populations:
+        lines += _population_lines(network.population(pop.name), pop)
+    listed: dict[str, dict[str, list]] = {}
+    for proj, conn in zip(network.projections, plan.connections):
+        lines += _projection_lines(network, proj, conn, listed)
+    lines.append("    return pop, prj")
+    return "\n".join(lines + script_end(plan.neurons, SCRIPT_MAIN, listed_block("LISTED", listed, [
+        "The synapses of the explicit projections: neuron indices within the pre and post populations",
+        "(from 0; for Poisson sources the index of the synapse's own train) and, where they are given",
+        "per synapse, the weights in PyNN's units (conductances positive on the inhibitory receptor).",
+    ]) if listed else [], ["Neuron populations: (name, model, size, spikes written to spikes.csv)."]))
+
+
+def _script_head(network: Network, plan: ExportPlan, t_sim: float) -> list[str]:
+    head = script_head(network, "PyNN", "python THIS_FILE.py --out DIR [--simulator nest] [--seed S] [--t-sim MS]", [
         "",
         "Units are PyNN's: ms, mV, nF, nA, uS (SNN Designer's pA, pF and nS are divided by 1000).",
         "Exported by SNN Designer; requires PyNN and a simulator backend (NEST, Brian2, NEURON).",
+    ], ["import argparse", "import importlib", "import json", "import math", "import os", "import sys", "import time", "",
+        "import numpy as np", "from pyNN.parameters import Sequence", "from pyNN.random import NumpyRNG, RandomDistribution"], [
+        f"NETWORK = {literal(plan.network)}",
+        f"T_SIM = {simulated_time(t_sim, plan.dt)!r}  # ms simulated (whole time steps)",
+        f"DT = {plan.dt!r}  # ms, time step",
+        f"SEED = {plan.seed}",
     ])
-    lines += [
-        "import argparse",
-        "import importlib",
-        "import json",
-        "import math",
-        "import os",
-        "import sys",
-        "import time",
-        "",
-        "import numpy as np",
-        "from pyNN.parameters import Sequence",
-        "from pyNN.random import NumpyRNG, RandomDistribution",
-        "",
-        f"NETWORK = {literal(network.name)}",
-        f"T_SIM = {simulated_time(t_sim, dt)!r}  # ms simulated (whole time steps)",
-        f"DT = {dt!r}  # ms, time step",
-        f"SEED = {seed}",
-        "",
-        "",
+    return head + [
         "def build(sim, rng):",
         '    """Create populations, current sources and projections after sim.setup();',
         '    returns ({name: Population}, {name: Projection})."""',
         "    pop, prj = {}, {}",
     ]
-    for p in network.populations:
-        if p.is_device:
-            if p.model == "spike_generator":
-                trains = spike_trains(p, dt)
-                lines += ["", f"    # {one_line(p.name)}: {p.size} spike_generator (spike times in ms, on the grid)"]
-                lines.append(f"    pop[{literal(p.name)}] = sim.Population({p.size}, sim.SpikeSourceArray(spike_times=["
-                             + ", ".join(f"Sequence({literal(t)})" for t in trains) + f"]), label={literal(p.name)})")
-            continue
-        cell, *_ = CELL_TYPES[p.model]
-        lines += ["", f"    # {one_line(p.name)}: {p.size} {p.model} neurons as PyNN's {cell}"]
-        lines.append(f"    pop[{literal(p.name)}] = sim.Population({p.size}, sim.{cell}(")
-        for name, value, note in _cell_parameters(p):
-            lines.append(f"        {name}={literal(float(value))},  # {note}")
-        lines.append(f"    ), label={literal(p.name)})")
-        inits = []
-        for var, value in initial_state(p).items():
-            pynn_name, divisor = STATE_NAMES[var]
-            inits.append(f"{pynn_name}={pynn_value_code(value, divisor, f'population {p.name!r}: initial {var}')}")
-        if inits:
-            lines.append(f"    pop[{literal(p.name)}].initialize({', '.join(inits)})  # initial state")
-
-    listed: dict[str, dict[str, list]] = {}
-    for proj in network.projections:
-        lines += _projection_lines(network, proj, listed)
-    lines.append("    return pop, prj")
-
-    neuron_pops = [(p.name, p.model, p.size, p.record.spikes) for p in network.populations if not p.is_device]
-    lines += [
-        "",
-        "",
-        "# Neuron populations: (name, model, size, spikes written to spikes.csv).",
-        "POPULATIONS = [",
-        *[f"    {literal(list(entry))}," for entry in neuron_pops],
-        "]",
-        "",
-        "",
-        "def main(argv=None):",
-        '    parser = argparse.ArgumentParser(description=f"Simulate {NETWORK} with PyNN and write spikes.csv and summary.json.")',
-        '    parser.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")',
-        '    parser.add_argument("--simulator", default="nest", help="PyNN backend: nest, brian2, neuron, mock (default nest)")',
-        '    parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")',
-        '    parser.add_argument("--t-sim", type=float, default=T_SIM, metavar="MS", help=f"simulated time (default {T_SIM} ms)")',
-        "    args = parser.parse_args(argv)",
-        "    t_sim = round(round(args.t_sim / DT) * DT, 10)",
-        '    sim = importlib.import_module(f"pyNN.{args.simulator}")',
-        '    extra = {"rng_seed": args.seed % (2**31 - 2) + 1} if args.simulator == "nest" else {}',
-        "    sim.setup(timestep=DT, min_delay=DT, **extra)",
-        "",
-        "    started = time.perf_counter()",
-        "    pop, prj = build(sim, NumpyRNG(seed=args.seed))",
-        "    for name, *_ in POPULATIONS:",
-        '        pop[name].record("spikes")',
-        "    build_s = time.perf_counter() - started",
-        "    started = time.perf_counter()",
-        "    sim.run(t_sim)",
-        "    sim_s = time.perf_counter() - started",
-        "",
-        "    spikes = {}",
-        "    for name, *_ in POPULATIONS:",
-        '        trains = pop[name].get_data("spikes", gather=True).segments[0].spiketrains',
-        '        neuron = [np.full(len(st), st.annotations["source_index"], np.int64) for st in trains]',
-        '        times = [np.asarray(st.rescale("ms").magnitude, np.float64) for st in trains]',
-        "        spikes[name] = (np.concatenate(neuron) if neuron else np.zeros(0, np.int64),",
-        "                        np.concatenate(times) if times else np.zeros(0))",
-        "    n_synapses = sum(projection.size(gather=True) for projection in prj.values())",
-        "    if sim.rank() == 0:",
-        "        info = {",
-        '            "network": NETWORK, "backend": f"pyNN.{args.simulator}", "dt_ms": DT, "seed": args.seed,',
-        '            "processes": sim.num_processes(), "n_synapses": int(n_synapses), "build_s": build_s, "sim_s": sim_s,',
-        "        }",
-        "        write_results(args.out, POPULATIONS, spikes, t_sim, info)",
-        "    sim.end()",
-        "    return 0",
-        "",
-        "",
-    ]
-    lines.append(results_code().rstrip("\n"))
-    if listed:
-        lines += ["", ""] + listed_block("LISTED", listed, [
-            "The synapses of the explicit projections: neuron indices within the pre and post populations",
-            "(from 0; for Poisson sources the index of the synapse's own train) and, where they are given",
-            "per synapse, the weights in PyNN's units (conductances positive on the inhibitory receptor).",
-        ])
-    lines += ["", "", 'if __name__ == "__main__":', "    sys.exit(main())", ""]
-    return "\n".join(lines)
 
 
-def _projection_lines(network: Network, proj: Projection, listed: dict) -> list[str]:
+def _population_lines(pop: Population, planned: PopulationPlan) -> list[str]:
+    """A PyNN Population (a cell type or a SpikeSourceArray) with its initial state; Poisson and
+    current devices are written with the projections they feed."""
+    name = literal(pop.name)
+    if planned.spike_times is not None:
+        trains = ", ".join(f"Sequence({literal(list(t))})" for t in planned.spike_times)
+        return ["", f"    # {one_line(pop.name)}: {pop.size} spike_generator (spike times in ms, on the grid)",
+                f"    pop[{name}] = sim.Population({pop.size}, sim.SpikeSourceArray(spike_times=[{trains}]), label={name})"]
+    if pop.is_device:
+        return []
+    entry = PYNN_CELLS[pop.model]
+    lines = ["", f"    # {one_line(pop.name)}: {pop.size} {pop.model} neurons as PyNN's {entry.cell}",
+             f"    pop[{name}] = sim.Population({pop.size}, sim.{entry.cell}("]
+    lines += [f"        {key}={literal(float(value))},  # {note}" for key, value, note in entry.parameters(pop)]
+    lines.append(f"    ), label={name})")
+    inits = []
+    for var, value in planned.initial.items():
+        pynn_name, divisor = entry.state[var]
+        inits.append(f"{pynn_name}={pynn_value_code(value, divisor, f'population {pop.name!r}: initial {var}')}")
+    if inits:
+        lines.append(f"    pop[{name}].initialize({', '.join(inits)})  # initial state")
+    return lines
+
+
+def _projection_lines(network: Network, proj: Projection, conn: ConnectionPlan, listed: dict) -> list[str]:
     where = f"projection '{proj.name}'"
     pre, post = network.population(proj.pre), network.population(proj.post)
-    cell, unit, divisor, conductance = CELL_TYPES[post.model]
+    entry = PYNN_CELLS[post.model]
+    unit, divisor, conductance = entry.weight_unit, entry.divisor, entry.conductance
     engine_unit = post.model_class.weight_unit
     head = (f"    # {one_line(proj.name)}: {describe_rule(proj.rule)}; weight {describe_value(proj.weight, engine_unit)}, "
             f"delay {describe_value(proj.delay, 'ms')}; {proj.synapse}")
@@ -330,7 +386,7 @@ def _projection_lines(network: Network, proj: Projection, listed: dict) -> list[
     if negate:
         note += ", as a positive conductance on the inhibitory receptor"
     source = f"pop[{literal(proj.pre)}]"
-    connector = _connector_code(proj.rule, proj.pre == proj.post, post.size)
+    connector = _connector_code(conn.conn_spec, proj.pre == proj.post, post.size)
     lines = ["", head]
     if pre.model == "poisson_generator":
         source, connector, extra = _poisson_source(pre, post, proj, where)
@@ -353,7 +409,8 @@ def _explicit_lines(network: Network, proj: Projection, head: str, listed: dict)
     gets one train per listed synapse, as the engine gives each synapse its own train."""
     where = f"projection '{proj.name}'"
     pre, post = network.population(proj.pre), network.population(proj.post)
-    _, unit, divisor, conductance = CELL_TYPES[post.model]
+    entry = PYNN_CELLS[post.model]
+    unit, divisor, conductance = entry.weight_unit, entry.divisor, entry.conductance
     engine_unit = post.model_class.weight_unit
     rule = proj.rule
     n = len(rule.pre_indices)

@@ -1,63 +1,25 @@
-"""NIR (Neuromorphic Intermediate Representation): export a Network as a graph, import graphs.
-
-NIR describes continuous-time dynamics (spikes are Dirac pulses) without units and without
-random connectivity, so the mapping fixes units and writes the drawn synapses out:
-
-    units in the file   time in s, voltage in mV, current in pA, resistance in GOhm (mV/pA);
-                        Linear weights are the engine's weights (mV jumps for iaf_psc_delta,
-                        pA current jumps for iaf_psc_exp/alpha)
-    iaf_psc_delta       LIF(tau = tau_m, r = tau_m, v_leak = E_L + I_e tau_m/C_m, v_threshold, v_reset)
-    iaf_psc_exp         CubaLIF(tau_syn, tau_mem, r = tau_m/C_m, w_in = tau_syn, ...) when
-                        tau_syn_ex == tau_syn_in; otherwise LIF(r = tau_m/C_m) fed by two LI
-                        synapse filters '<pop>.I_ex' and '<pop>.I_in' (tau = r = tau_syn_*)
-    iaf_psc_alpha       LIF fed by two-stage LI filters '<pop>.I_ex.rise' -> '<pop>.I_ex'
-                        (tau = tau_syn, r = tau_syn then e): an alpha function, exactly
-    spike_generator     Input '<pop>' (the times are the caller's data; kept in the metadata)
-    projection          Linear '<proj>' (dense, n_post x n_pre: the synapses the engine draws
-                        for this seed or lists (explicit rule), multapses summed) -> Delay
-                        '<proj>.delay' -> target; split into '<proj>.ex' / '<proj>.in' (each
-                        sign summed on its own) when weights take both signs and the target has
-                        two synapse filters
-    ports               every neuron population has an Input '<pop>.input' and an Output
-                        '<pop>.output' (NIR needs graph inputs and outputs to check types); a
-                        synapse filter no projection feeds gets an Input '<filter>.input'
+"""NIR import: a graph (file or nir.NIRGraph) -> Network; the mapping is nir_export.py's, read back.
 
 Import reads Linear/Affine chains as all_to_all / one_to_one where the matrix is one with a
 single weight, and otherwise exactly as the explicit rule: one listed synapse per nonzero
-entry with its weight (a pair reaching both synapse filters keeps both synapses).
-
-What NIR cannot say, and other tools will therefore not do (listed in the graph's
-metadata 'approximations'): refractory periods (t_ref), spikes lost while refractory
-(iaf_psc_delta), the initial membrane potential, threshold crossing '>=' (NIR: '>').
-The whole design (rules, distributions, positions, t_ref...) is kept in the graph
-metadata 'snn_designer_network' as native JSON; `import_nir` uses it only when the
-graph still matches it exactly (re-exported and compared), otherwise it reads the graph
-as it is (so weights trained or edited in another tool are never silently replaced).
-
-Refused with a ValidationError: poisson_generator and inhomogeneous_poisson_generator
-(NIR has no random source), current generators (no current source: use I_e),
-parrot_neuron (no relay node), conductance-based, AdEx and Izhikevich neurons, plastic
-synapses, drawn delays, projections whose dense matrix would be too large.
+entry with its weight (a pair reaching both synapse filters keeps both synapses). A graph
+that SNN Designer wrote and nobody changed since gives back the design stored in its
+metadata. Files are checked before they are read (size, HDF5 signature, object count,
+nesting, declared data size), since a NIR file may come from anywhere.
 """
 from __future__ import annotations
 
 import math
 import os
-import tempfile
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from engine.compile.connect import connect, draw, object_rng
 from engine.errors import ValidationError
+from engine.io.nir_export import S_PER_MS, export_nir, require_nir
 from engine.model.network import Connectivity, Distribution, Network, Population, Projection
-from engine.model.synapses import get_synapse
 
-S_PER_MS = 1e-3
-MAX_DENSE_ENTRIES = 2**24  # per projection (64 MiB as float32)
-MAX_TOTAL_DENSE_ENTRIES = 2**26
 MAX_FILE_BYTES = 1 << 30
 MAX_DATA_BYTES = 768 * 2**20  # all datasets of a file, as declared, before anything is read
 MAX_OBJECTS = 20000  # groups and datasets in a file
@@ -66,246 +28,6 @@ MAX_NODES = 2000
 MAX_EDGES = 4000
 MAX_PATHS = 20000
 MAX_NEURONS = 5_000_000
-NIR_MODELS = ("iaf_psc_delta", "iaf_psc_exp", "iaf_psc_alpha")
-UNITS = "time s, voltage mV, current pA, resistance GOhm (mV/pA); Linear weights are the engine's (mV or pA)"
-APPROXIMATIONS = {
-    "t_ref": "refractory periods (t_ref) are not part of NIR's LIF/CubaLIF; other tools simulate without them",
-    "delta_refractory": "iaf_psc_delta drops spikes that arrive while refractory; NIR's LIF does not",
-    "initial": "the initial membrane potential is not part of NIR; other tools start from their default",
-    "threshold": "a spike is emitted at V >= V_th (NIR: v > v_threshold)",
-}
-REFUSED = {
-    "poisson_generator": "NIR has no random spike source; replace it by a spike_generator with explicit times, "
-                         "or export to PyNEST, PyNN or Brian2",
-    "inhomogeneous_poisson_generator": "NIR has no random spike source; export to PyNEST instead",
-    "parrot_neuron": "NIR has no relay neuron; connect the source to the targets directly",
-    "iaf_cond_exp": "NIR has no conductance-based neuron (use iaf_psc_exp)",
-    "iaf_cond_alpha": "NIR has no conductance-based neuron (use iaf_psc_alpha)",
-    "aeif_cond_exp": "NIR has no adaptive exponential neuron",
-    "izhikevich": "NIR has no Izhikevich neuron",
-}
-
-
-def _nir():
-    try:
-        import nir
-    except ImportError:
-        raise ValidationError("NIR support needs the 'nir' package (pip install 'snn-designer[export]')") from None
-    return nir
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Export
-def _check_exportable(network: Network) -> None:
-    for pop in network.populations:
-        where = f"population '{pop.name}'"
-        if pop.model in NIR_MODELS or pop.model == "spike_generator":
-            continue
-        if pop.model in REFUSED:
-            raise ValidationError(f"{where}: {pop.model} cannot be exported to NIR: {REFUSED[pop.model]}")
-        if pop.model_class.emits == "current":
-            raise ValidationError(f"{where}: {pop.model} cannot be exported to NIR: NIR has no current source; "
-                                  "for a constant current set I_e of the target population instead")
-        raise ValidationError(f"{where}: {pop.model} cannot be exported to NIR")
-    for proj in network.projections:
-        where = f"projection '{proj.name}'"
-        if get_synapse(proj.synapse, where).plastic and proj.synapse_params.get("learning", 1.0):
-            raise ValidationError(f"{where}: {proj.synapse} cannot be exported to NIR: NIR has no plasticity "
-                                  "(switch learning off to export the current weights)")
-        if isinstance(proj.delay, Distribution):
-            raise ValidationError(f"{where}: drawn delays cannot be exported to NIR (one Delay per projection); "
-                                  "use a constant delay")
-    total = 0
-    sizes = {p.name: p.size for p in network.populations}
-    for proj in network.projections:
-        entries = sizes[proj.pre] * sizes[proj.post]
-        total += entries
-        if entries > MAX_DENSE_ENTRIES:
-            raise ValidationError(
-                f"projection '{proj.name}': NIR stores it as a dense {sizes[proj.post]:,} x {sizes[proj.pre]:,} "
-                f"matrix ({entries:,} entries), more than the {MAX_DENSE_ENTRIES:,} allowed; make the populations smaller")
-    if total > MAX_TOTAL_DENSE_ENTRIES:
-        raise ValidationError(f"network '{network.name}': its dense NIR weight matrices would hold {total:,} entries "
-                              f"in all, more than the {MAX_TOTAL_DENSE_ENTRIES:,} allowed; make the populations smaller")
-
-
-def weight_matrices(network: Network, proj: Projection, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The projection's synapses as the engine draws them for `seed` (explicit: as listed), as two
-    (n_post, n_pre) float32 matrices: the positive and the negative weights, multapses summed within
-    each sign (the engine sends each synapse to the excitatory or inhibitory synapse by its sign)."""
-    pre, post = network.population(proj.pre), network.population(proj.post)
-    pre_idx, post_idx = connect(proj.rule, pre.size, post.size, pre.name == post.name, object_rng(seed, proj.name, 0))
-    weights = draw(proj.weight, pre_idx.size, object_rng(seed, proj.name, 1))
-    out = []
-    for keep in (weights > 0, weights < 0):
-        matrix = np.zeros((post.size, pre.size), np.float64)
-        np.add.at(matrix, (post_idx[keep], pre_idx[keep]), weights[keep])
-        out.append(matrix.astype(np.float32))
-    return out[0], out[1]
-
-
-def weight_matrix(network: Network, proj: Projection, seed: int) -> np.ndarray:
-    """The projection's synapses as the engine draws them for `seed`: (n_post, n_pre) float32, multapses summed."""
-    positive, negative = weight_matrices(network, proj, seed)
-    return (positive.astype(np.float64) + negative).astype(np.float32)
-
-
-def _filled(n: int):
-    return lambda value: np.full(n, float(value))
-
-
-class _Names:
-    """Node names: HDF5 forbids '/', and every name must be unique."""
-
-    def __init__(self):
-        self.used: set[str] = set()
-
-    def take(self, wanted: str) -> str:
-        base = wanted.replace("/", "∕") or "_"
-        if base in (".",):
-            base = "_"
-        name, k = base, 2
-        while name in self.used:
-            name, k = f"{base}#{k}", k + 1
-        self.used.add(name)
-        return name
-
-
-def export_nir(network: Network, seed: int | None = None):
-    """`network` as a nir.NIRGraph (see the module docstring for the mapping). Raises
-    ValidationError naming the object for anything NIR cannot express."""
-    nir = _nir()
-    if not isinstance(network, Network):
-        raise ValidationError(f"NIR export: expected a Network, got {type(network).__name__}")
-    seed = network.seed if seed is None else seed
-    _check_exportable(network)
-    from engine.io.native import network_to_json
-
-    names = _Names()
-    nodes: dict[str, Any] = {}
-    edges: list[tuple[str, str]] = []
-    approximations: set[str] = set()
-    entry: dict[str, dict[str, str]] = {}  # population -> {"ex": node, "in": node} where its spikes go
-    main_node: dict[str, str] = {}
-    for pop in network.populations:
-        n = pop.size
-        if pop.model == "spike_generator":
-            node = names.take(pop.name)
-            nodes[node] = nir.Input(input_type={"input": np.array([n])},
-                                    metadata={"population": pop.name, "model": pop.model})
-            main_node[pop.name] = node
-            continue
-        p = pop.params
-        tau_m_s = p["tau_m"] * S_PER_MS
-        r_m = p["tau_m"] / p["C_m"]  # GOhm = mV/pA
-        v_leak = p["E_L"] + p["I_e"] * r_m  # a constant current is a shifted resting potential
-        meta = {"population": pop.name, "model": pop.model, "t_ref_ms": p["t_ref"], "E_L_mV": p["E_L"],
-                "I_e_pA": p["I_e"], "C_m_pF": p["C_m"]}
-        if p["t_ref"] > 0:
-            approximations.add("t_ref")
-        if pop.model == "iaf_psc_delta" and p["t_ref"] > 0:
-            approximations.add("delta_refractory")
-        if pop.initial or p["E_L"] != v_leak:
-            approximations.add("initial")
-        full = _filled(n)
-        node = names.take(pop.name)
-        main_node[pop.name] = node
-        if pop.model == "iaf_psc_delta":
-            nodes[node] = nir.LIF(tau=full(tau_m_s), r=full(tau_m_s), v_leak=full(v_leak),
-                                  v_threshold=full(p["V_th"]), v_reset=full(p["V_reset"]), metadata=meta)
-            entry[pop.name] = {"ex": node, "in": node}
-        elif pop.model == "iaf_psc_exp" and p["tau_syn_ex"] == p["tau_syn_in"]:
-            tau_syn_s = p["tau_syn_ex"] * S_PER_MS
-            nodes[node] = nir.CubaLIF(tau_syn=full(tau_syn_s), tau_mem=full(tau_m_s), r=full(r_m), v_leak=full(v_leak),
-                                      v_threshold=full(p["V_th"]), v_reset=full(p["V_reset"]), w_in=full(tau_syn_s),
-                                      metadata=meta)
-            entry[pop.name] = {"ex": node, "in": node}
-        else:
-            nodes[node] = nir.LIF(tau=full(tau_m_s), r=full(r_m), v_leak=full(v_leak), v_threshold=full(p["V_th"]),
-                                  v_reset=full(p["V_reset"]), metadata=meta)
-            entry[pop.name] = {}
-            sides = ("ex",) if p["tau_syn_ex"] == p["tau_syn_in"] else ("ex", "in")
-            for side in sides:
-                tau_s = p[f"tau_syn_{side}"] * S_PER_MS
-                filt = names.take(f"{pop.name}.I_{side}")
-                role = {"role": "synapse", "population": pop.name, "side": side}
-                nodes[filt] = nir.LI(tau=full(tau_s), r=full(tau_s), v_leak=full(0.0), metadata=role)
-                edges.append((filt, node))
-                first = filt
-                if pop.model == "iaf_psc_alpha":  # two equal stages: x jumps by w, I = e/tau * t exp(-t/tau) * w
-                    first = names.take(f"{pop.name}.I_{side}.rise")
-                    nodes[first] = nir.LI(tau=full(tau_s), r=full(tau_s), v_leak=full(0.0),
-                                          metadata={**role, "role": "synapse_rise"})
-                    nodes[filt].r = full(math.e)
-                    edges.append((first, filt))
-                entry[pop.name][side] = first
-            if len(sides) == 1:
-                entry[pop.name]["in"] = entry[pop.name]["ex"]
-        port_in, port_out = names.take(f"{pop.name}.input"), names.take(f"{pop.name}.output")
-        nodes[port_in] = nir.Input(input_type={"input": np.array([n])}, metadata={"role": "port", "population": pop.name})
-        nodes[port_out] = nir.Output(output_type={"output": np.array([n])},
-                                     metadata={"role": "port", "population": pop.name})
-        edges += [(port_in, node), (node, port_out)]
-        approximations.add("threshold")
-
-    for proj in network.projections:
-        positive, negative = weight_matrices(network, proj, seed)
-        targets = entry[proj.post]
-        delay_s = float(proj.delay) * S_PER_MS
-        if targets["ex"] != targets["in"]:  # two synapse filters: each sign to its own, as the engine
-            if negative.any() and positive.any():
-                parts = [(".ex", positive, targets["ex"]), (".in", negative, targets["in"])]
-            elif negative.any():
-                parts = [("", negative, targets["in"])]
-            else:
-                parts = [("", positive, targets["ex"])]
-        else:
-            parts = [("", (positive.astype(np.float64) + negative).astype(np.float32), targets["ex"])]
-        for suffix, part, target in parts:
-            linear = names.take(proj.name + suffix)
-            delay = names.take(f"{proj.name}{suffix}.delay")
-            meta = {"projection": proj.name, "weight_unit": network.population(proj.post).model_class.weight_unit}
-            nodes[linear] = nir.Linear(weight=part, metadata=meta)
-            nodes[delay] = nir.Delay(delay=np.full(part.shape[0], delay_s), metadata={"projection": proj.name})
-            edges += [(main_node[proj.pre], linear), (linear, delay), (delay, target)]
-
-    # a synapse filter no projection feeds still needs an input for NIR's type checks (nir would add
-    # a bare Input, which reads as a spike source); a port carries no data and is not imported
-    fed = {target for _, target in edges}
-    for pop_name, sides in entry.items():
-        for first in dict.fromkeys(sides.values()):
-            if first != main_node[pop_name] and first not in fed:
-                port = names.take(f"{first}.input")
-                size = np.asarray(nodes[first].tau).size
-                nodes[port] = nir.Input(input_type={"input": np.array([size])},
-                                        metadata={"role": "port", "population": pop_name})
-                edges.append((port, first))
-
-    metadata = {
-        "generator": "SNN Designer",
-        "units": UNITS,
-        "seed": int(seed),
-        "approximations": "\n".join(APPROXIMATIONS[k] for k in sorted(approximations)),
-        "snn_designer_network": network_to_json(network),
-    }
-    return nir.NIRGraph(nodes=nodes, edges=edges, metadata=metadata)
-
-
-def write_nir(network: Network, path: str | os.PathLike, seed: int | None = None) -> Path:
-    """Export and write an .nir (HDF5) file atomically; returns the path."""
-    nir = _nir()
-    graph = export_nir(network, seed)
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".nir", dir=path.parent if str(path.parent) else ".")
-    os.close(fd)
-    try:
-        nir.write(tmp, graph)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -313,7 +35,7 @@ def write_nir(network: Network, path: str | os.PathLike, seed: int | None = None
 def read_nir_file(path: str | os.PathLike):
     """nir.read with the checks an untrusted file needs: size, HDF5 signature, object count,
     nesting and declared data size (so a tiny compressed file cannot claim terabytes)."""
-    nir = _nir()
+    nir = require_nir()
     path = Path(path)
     label = path.name
     try:
@@ -398,7 +120,7 @@ def import_nir(source, approximate: bool = False, name: str | None = None, dt: f
     into pairwise_bernoulli with its density and the mean/std of its weights (a rule that can be
     resized; noted in the description). Everything else raises ValidationError.
     """
-    nir = _nir()
+    nir = require_nir()
     if isinstance(source, (str, os.PathLike)):
         label = Path(source).name
         graph = read_nir_file(source)
@@ -697,81 +419,8 @@ class _GraphReader:
 
     # -- paths -> network ----------------------------------------------------------------------------
     def _assemble(self, name: str, populations: dict, filters: dict, paths: list[dict]) -> Network:
-        # what feeds each LIF: direct spikes or filtered currents
-        direct = {k for k in populations if populations[k]["kind"] == "LIF" and
-                  any(p["target"] == k for p in paths)}
-        filtered: dict[str, list[str]] = {}
-        for f, (lif, chain) in filters.items():
-            filtered.setdefault(lif, []).append(f)
-        for lif in filtered:
-            if lif in direct:
-                raise ValidationError(f"node '{lif}': a LIF fed both by spikes directly and through LI synapse "
-                                      "filters has no engine model")
-        side_of: dict[str, str] = {}
-        gains: dict[str, np.ndarray] = {}  # filter or population -> per-neuron engine weight per unit of matrix
-        for lif, fs in filtered.items():
-            pop = populations[lif]
-            stages = {len(filters[f][1]) for f in fs}
-            if len(stages) != 1 or len(fs) > 2:
-                raise ValidationError(f"node '{lif}': its synapse filters must be one or two of the same kind")
-            alpha = stages.pop() == 2
-            taus = {}
-            for f in fs:
-                chain = filters[f][1]
-                n = pop["size"]
-                tau = [_uniform(s, "tau", _array(s, "tau", self.graph.nodes[s].tau, n)) for s in chain]
-                r = [_uniform(s, "r", _array(s, "r", self.graph.nodes[s].r, n)) for s in chain]
-                for s in chain:
-                    if _array(s, "v_leak", self.graph.nodes[s].v_leak, n).any():
-                        raise ValidationError(f"node '{s}': a synapse filter with v_leak != 0 cannot be imported")
-                if min(tau) <= 0:
-                    raise ValidationError(f"node '{f}': time constants must be > 0")
-                if alpha and tau[0] != tau[1]:
-                    raise ValidationError(f"node '{f}': a two-stage filter is an alpha synapse only with equal taus")
-                taus[f] = tau[0]
-                gain = r[0] / tau[0] if not alpha else r[0] * r[1] / (math.e * tau[0])
-                gains[f] = np.full(n, gain)
-            signs = {f: self._sign_of(f, paths) for f in fs}
-            ex = [f for f in fs if signs[f] > 0]
-            inh = [f for f in fs if signs[f] < 0]
-            if len(ex) > 1 or len(inh) > 1:
-                raise ValidationError(f"node '{lif}': two synapse filters receive weights of the same sign; the engine "
-                                      "has one excitatory and one inhibitory synapse")
-            ex_f = ex[0] if ex else next((f for f in fs if f not in inh), fs[0])
-            in_f = inh[0] if inh else next((f for f in fs if f != ex_f), ex_f)
-            for f in fs:
-                side_of[f] = "in" if f == in_f and f != ex_f else "ex"
-            pop["model"] = "iaf_psc_alpha" if alpha else "iaf_psc_exp"
-            pop["params"]["tau_syn_ex"] = _clean(taus[ex_f] / S_PER_MS)
-            pop["params"]["tau_syn_in"] = _clean(taus[in_f] / S_PER_MS)
-            pop["params"]["C_m"] = _clean(pop["params"]["tau_m"] / pop["r"])
-        for key, pop in populations.items():
-            if "model" in pop:
-                continue
-            if pop["kind"] == "CubaLIF":
-                pop["model"] = "iaf_psc_exp"
-                gains[key] = pop["w_in"] / pop["tau_syn_s"]  # pA per unit of input
-            else:
-                pop["model"] = "iaf_psc_delta"
-                gains[key] = np.full(pop["size"], pop["r"] / pop["tau_s"])  # mV per unit of input
-
-        # sum the paths per (source, target population, delay)
-        combined: dict[tuple[str, str, float], dict] = {}
-        for path in paths:
-            target = path["target"]
-            lif = filters[target][0] if target in filters else target
-            matrix = path["matrix"] if path["matrix"] is not None else np.eye(path["size"])
-            if matrix.shape != (populations[lif]["size"], populations[path["source"]]["size"]):
-                raise ValidationError(f"node '{target}': receives {matrix.shape[0]} inputs but has "
-                                      f"{populations[lif]['size']} neurons")
-            effective = matrix * gains[target][:, None]
-            key = (path["source"], lif, round(path["delay"] / S_PER_MS, 9))
-            entry = combined.setdefault(key, {"matrix": np.zeros_like(effective), "by_input": {}, "wiring": []})
-            entry["matrix"] = entry["matrix"] + effective
-            # per input (the LIF itself or one synapse filter): the excitatory and inhibitory
-            # synapses of one pair must not cancel, since they are filtered differently
-            entry["by_input"][target] = entry["by_input"].get(target, 0) + effective
-            entry["wiring"] += path["wiring"]
+        gains = self._models_and_gains(populations, filters, paths)
+        combined = self._combined_paths(populations, filters, paths, gains)
         pops = []
         for i, (key, pop) in enumerate(populations.items()):
             params = {k: v for k, v in pop["params"].items() if not (pop["model"] == "iaf_psc_delta" and k.startswith("tau_syn"))}
@@ -792,6 +441,89 @@ class _GraphReader:
             description += " " + " ".join(note.rstrip(".") + "." for note in self.notes)
         return Network(name=name[:100] or "imported", populations=tuple(pops), projections=tuple(projs),
                        description=description, dt=self.dt)
+
+    def _models_and_gains(self, populations: dict, filters: dict, paths: list[dict]) -> dict[str, np.ndarray]:
+        """Choose each population's model (and synapse time constants) from what feeds it; returns
+        per filter or population the per-neuron engine weight per unit of matrix."""
+        direct = {k for k in populations if populations[k]["kind"] == "LIF" and
+                  any(p["target"] == k for p in paths)}
+        filtered: dict[str, list[str]] = {}
+        for f, (lif, chain) in filters.items():
+            filtered.setdefault(lif, []).append(f)
+        for lif in filtered:
+            if lif in direct:
+                raise ValidationError(f"node '{lif}': a LIF fed both by spikes directly and through LI synapse "
+                                      "filters has no engine model")
+        gains: dict[str, np.ndarray] = {}
+        for lif, fs in filtered.items():
+            self._filtered_population(lif, populations[lif], fs, filters, paths, gains)
+        for key, pop in populations.items():
+            if "model" in pop:
+                continue
+            if pop["kind"] == "CubaLIF":
+                pop["model"] = "iaf_psc_exp"
+                gains[key] = pop["w_in"] / pop["tau_syn_s"]  # pA per unit of input
+            else:
+                pop["model"] = "iaf_psc_delta"
+                gains[key] = np.full(pop["size"], pop["r"] / pop["tau_s"])  # mV per unit of input
+        return gains
+
+    def _filtered_population(self, lif: str, pop: dict, fs: list[str], filters: dict, paths: list[dict],
+                             gains: dict) -> None:
+        """A LIF fed through one or two LI filters (two stages each: alpha): iaf_psc_exp or iaf_psc_alpha."""
+        stages = {len(filters[f][1]) for f in fs}
+        if len(stages) != 1 or len(fs) > 2:
+            raise ValidationError(f"node '{lif}': its synapse filters must be one or two of the same kind")
+        alpha = stages.pop() == 2
+        taus = {}
+        for f in fs:
+            chain = filters[f][1]
+            n = pop["size"]
+            tau = [_uniform(s, "tau", _array(s, "tau", self.graph.nodes[s].tau, n)) for s in chain]
+            r = [_uniform(s, "r", _array(s, "r", self.graph.nodes[s].r, n)) for s in chain]
+            for s in chain:
+                if _array(s, "v_leak", self.graph.nodes[s].v_leak, n).any():
+                    raise ValidationError(f"node '{s}': a synapse filter with v_leak != 0 cannot be imported")
+            if min(tau) <= 0:
+                raise ValidationError(f"node '{f}': time constants must be > 0")
+            if alpha and tau[0] != tau[1]:
+                raise ValidationError(f"node '{f}': a two-stage filter is an alpha synapse only with equal taus")
+            taus[f] = tau[0]
+            gain = r[0] / tau[0] if not alpha else r[0] * r[1] / (math.e * tau[0])
+            gains[f] = np.full(n, gain)
+        signs = {f: self._sign_of(f, paths) for f in fs}
+        ex = [f for f in fs if signs[f] > 0]
+        inh = [f for f in fs if signs[f] < 0]
+        if len(ex) > 1 or len(inh) > 1:
+            raise ValidationError(f"node '{lif}': two synapse filters receive weights of the same sign; the engine "
+                                  "has one excitatory and one inhibitory synapse")
+        ex_f = ex[0] if ex else next((f for f in fs if f not in inh), fs[0])
+        in_f = inh[0] if inh else next((f for f in fs if f != ex_f), ex_f)
+        pop["model"] = "iaf_psc_alpha" if alpha else "iaf_psc_exp"
+        pop["params"]["tau_syn_ex"] = _clean(taus[ex_f] / S_PER_MS)
+        pop["params"]["tau_syn_in"] = _clean(taus[in_f] / S_PER_MS)
+        pop["params"]["C_m"] = _clean(pop["params"]["tau_m"] / pop["r"])
+
+    @staticmethod
+    def _combined_paths(populations: dict, filters: dict, paths: list[dict], gains: dict) -> dict:
+        """The paths summed per (source, target population, delay), in engine weights."""
+        combined: dict[tuple[str, str, float], dict] = {}
+        for path in paths:
+            target = path["target"]
+            lif = filters[target][0] if target in filters else target
+            matrix = path["matrix"] if path["matrix"] is not None else np.eye(path["size"])
+            if matrix.shape != (populations[lif]["size"], populations[path["source"]]["size"]):
+                raise ValidationError(f"node '{target}': receives {matrix.shape[0]} inputs but has "
+                                      f"{populations[lif]['size']} neurons")
+            effective = matrix * gains[target][:, None]
+            key = (path["source"], lif, round(path["delay"] / S_PER_MS, 9))
+            entry = combined.setdefault(key, {"matrix": np.zeros_like(effective), "by_input": {}, "wiring": []})
+            entry["matrix"] = entry["matrix"] + effective
+            # per input (the LIF itself or one synapse filter): the excitatory and inhibitory
+            # synapses of one pair must not cancel, since they are filtered differently
+            entry["by_input"][target] = entry["by_input"].get(target, 0) + effective
+            entry["wiring"] += path["wiring"]
+        return combined
 
     def _sign_of(self, f: str, paths: list[dict]) -> int:
         low, high = 0.0, 0.0
