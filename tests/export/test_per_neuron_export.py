@@ -44,3 +44,42 @@ def test_the_pynest_script_gives_each_listed_neuron_the_engine_s_spike_times(tmp
         np.testing.assert_allclose(ours[1][ours[0] == neuron], nest_times, atol=1e-9)
     drawn_rate = len(sim.spikes("drawn")[0]) / 50 / 0.3
     assert abs(summary["populations"]["drawn"]["rate_hz"] - drawn_rate) < 0.25 * drawn_rate
+
+
+def test_brian2_makes_varying_parameters_group_variables():
+    from engine.io.export.brian2_script import export_brian2
+
+    script = export_brian2(varying_network())
+    assert "V_th : volt (constant)" in script
+    assert 'group["listed"].V_th = np.array([-58.0, -57.0, -56.0, -55.0]) * mV  # one value per neuron' in script
+    assert 'group["drawn"].tau_m = draw(' in script and "drawn per neuron: uniform(low=8, high=12) ms" in script
+    assert '"V_th": ' not in script.split('group["listed"] = b2.NeuronGroup(')[1].split("net.add")[0].split(
+        "namespace={")[1].split("},")[0]  # not a shared constant
+
+
+def test_brian2_refuses_a_per_neuron_delta_t_with_the_reason():
+    from engine import ValidationError
+    from engine.io.export.brian2_script import export_brian2
+
+    net = Network(populations=(Population("adex", "aeif_cond_exp", 2, params={"Delta_T": [2.0, 0.0]}),))
+    with pytest.raises(ValidationError, match=r"population 'adex': Delta_T varies per neuron, which the Brian2 "
+                                              r"export cannot write \(it chooses the equations\)"):
+        export_brian2(net)
+
+
+@pytest.mark.slow
+def test_the_brian2_script_fires_each_listed_neuron_as_the_engine(tmp_path, brian2_python):
+    from engine.io.export.brian2_script import export_brian2
+    from export_helpers import run_script
+
+    script = tmp_path / "heterogeneous_brian2.py"
+    script.write_text(export_brian2(varying_network()))
+    run_script(brian2_python, script, tmp_path / "out")
+    with open(tmp_path / "out" / "spikes.csv") as f:
+        rows = [r for r in csv.DictReader(f) if r["population"] == "listed"]
+    sim = Simulator(varying_network())
+    sim.run(300.0)
+    ours = sim.spikes("listed")[0]
+    for neuron in range(4):
+        theirs = sum(1 for r in rows if int(r["neuron"]) == neuron)
+        assert abs(theirs - np.sum(ours == neuron)) <= 1, neuron
