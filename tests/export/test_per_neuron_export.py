@@ -5,7 +5,7 @@ import csv
 import numpy as np
 import pytest
 
-from engine import Distribution, Network, Population, Simulator
+from engine import Distribution, Network, Population, Simulator, neuron_values
 from engine.io.export.pynest_script import export_pynest, run_with_nest
 
 THRESHOLDS = [-58.0, -57.0, -56.0, -55.0]
@@ -83,3 +83,36 @@ def test_the_brian2_script_fires_each_listed_neuron_as_the_engine(tmp_path, bria
     for neuron in range(4):
         theirs = sum(1 for r in rows if int(r["neuron"]) == neuron)
         assert abs(theirs - np.sum(ours == neuron)) <= 1, neuron
+
+
+def test_pynn_writes_per_neuron_values_as_arrays():
+    from engine.io.export.pynn_script import export_pynn
+
+    script = export_pynn(varying_network())
+    assert "v_thresh=np.array([-58.0, -57.0, -56.0, -55.0]),  # mV, V_th" in script
+    drawn_line = next(line for line in script.splitlines() if line.strip().startswith("tau_m=np.array("))
+    values = [float(v) for v in drawn_line.split("np.array([")[1].split("])")[0].split(",")]
+    assert len(values) == 50 and all(8.0 <= v <= 12.0 for v in values)
+    np.testing.assert_array_equal(values, neuron_values(varying_network().population("drawn"), 1)["tau_m"])
+    assert "# per neuron: tau_m (listed, or drawn as SNN Designer draws them with seed 1)" in script
+    rest = Simulator(varying_network()).compiled.layout.v_reference[54:57]
+    assert f"v=np.array({[float(v) for v in rest]})" in script  # V_m starts at each neuron's E_L
+    compile(script, "heterogeneous_pynn.py", "exec")
+
+
+def test_pynn_script_runs_and_fires_each_listed_neuron_as_the_engine(tmp_path):
+    pytest.importorskip("pyNN.nest")
+    from engine.io.export.pynn_script import export_pynn
+    from export_helpers import run_script
+    import sys
+
+    script = tmp_path / "heterogeneous_pynn.py"
+    script.write_text(export_pynn(varying_network()))
+    run_script(sys.executable, script, tmp_path / "out")
+    with open(tmp_path / "out" / "spikes.csv") as f:
+        rows = [r for r in csv.DictReader(f) if r["population"] == "listed"]
+    sim = Simulator(varying_network())
+    sim.run(300.0)
+    ours = sim.spikes("listed")[0]
+    for neuron in range(4):
+        assert abs(sum(1 for r in rows if int(r["neuron"]) == neuron) - np.sum(ours == neuron)) <= 1, neuron
