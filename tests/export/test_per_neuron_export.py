@@ -116,3 +116,14 @@ def test_pynn_script_runs_and_fires_each_listed_neuron_as_the_engine(tmp_path):
     ours = sim.spikes("listed")[0]
     for neuron in range(4):
         assert abs(sum(1 for r in rows if int(r["neuron"]) == neuron) - np.sum(ours == neuron)) <= 1, neuron
+
+
+def test_nir_writes_each_neuron_s_own_values():
+    from engine.io.nir_export import export_nir
+
+    graph = export_nir(varying_network())
+    np.testing.assert_array_equal(graph.nodes["listed"].v_threshold, THRESHOLDS)
+    drawn = neuron_values(varying_network().population("drawn"), 1)["tau_m"]
+    np.testing.assert_allclose(graph.nodes["drawn"].tau_mem, drawn * 1e-3)
+    assert graph.nodes["rest"].v_leak.shape == (3,) and np.unique(graph.nodes["rest"].v_leak).size == 3
+    assert graph.nodes["listed"].metadata["E_L_mV"] == -70.0
