@@ -29,6 +29,9 @@ class NeuronState(NamedTuple):
     dg_in: np.ndarray
     w: np.ndarray  # (N,) float64 AdEx adaptation current (pA)
     u: np.ndarray  # (N,) float64 Izhikevich recovery variable U_m
+    act_m: np.ndarray  # (N,) float64 Hodgkin-Huxley sodium activation m
+    inact_h: np.ndarray  # (N,) float64 Hodgkin-Huxley sodium inactivation h
+    act_n: np.ndarray  # (N,) float64 Hodgkin-Huxley potassium activation n
     i_stim: np.ndarray  # (N,) float64 device current applied in the next step (pA)
     refractory: np.ndarray  # (N,) int32 refractory steps left
     ode_step: np.ndarray  # (N,) float64 adaptive integrator's current step size (ms), kept across steps

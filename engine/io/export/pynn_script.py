@@ -137,6 +137,12 @@ PYNN_CELLS: dict[str, PynnCell] = {
                            {"V_m": ("v", 1.0), "U_m": ("u", 1.0)}),
 }
 
+# Neuron models with no PyNN standard cell type, and why (the refusal says it)
+PYNN_REFUSED = {
+    "parrot_neuron": "a relay has no PyNN standard cell type",
+    "hh_psc_alpha": "PyNN's Hodgkin-Huxley cell, HH_cond_exp, has conductance synapses and Traub's gates; "
+                    "export to PyNEST",
+}
 
 def pynn_value_code(value, divisor: float, where: str, negate: bool = False) -> str:
     """Source for a constant or a RandomDistribution (divided by `divisor`, optionally negated):
@@ -309,7 +315,7 @@ def check_pynn(network: Network) -> None:
     population with different tau_minus (pyNN.nest keeps it on the neurons, as NEST does)."""
     for pop in network.populations:
         if not pop.is_device and pop.model not in PYNN_CELLS:
-            hint = " (a relay has no PyNN standard cell type)" if pop.model == "parrot_neuron" else ""
+            hint = f" ({PYNN_REFUSED[pop.model]})" if pop.model in PYNN_REFUSED else ""
             raise ValidationError(f"population '{pop.name}': model {pop.model} cannot be exported to PyNN{hint}")
         if pop.is_device and pop.model not in ("poisson_generator", "spike_generator", *CURRENT_SOURCES):
             raise ValidationError(f"population '{pop.name}': device {pop.model} has no PyNN standard equivalent")
