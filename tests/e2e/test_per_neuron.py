@@ -12,8 +12,9 @@ def test_a_drawn_threshold_shows_varies_per_neuron_with_its_histogram(page: Page
     set_field_and_wait_applied(page, "Vary per neuron", "V_th = normal(20, 1)")
     design = read_design(page)
     exc = next(p for p in design["populations"] if p["name"] == "exc")
-    assert exc["params"]["V_th"] == {"type": "Distribution", "kind": "normal", "params": {"mean": 20.0, "std": 1.0},
-                                     "clip_low": None, "clip_high": None}
+    drawn = exc["params"]["V_th"]
+    assert (drawn["type"], drawn["kind"], drawn["params"], drawn["scale"]) == (
+        "Distribution", "normal", {"mean": 20.0, "std": 1.0}, 1.0)
     expect(page.get_by_text("varies per neuron")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_text("normal(mean=20, std=1) mV, drawn per neuron")).to_be_visible()
     histogram = page.locator(".per-neuron-histogram svg")
