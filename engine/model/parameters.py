@@ -61,7 +61,7 @@ class Quantity:
         """One value per neuron (a list, or the values drawn from a Distribution), checked at once;
         the error names the first neuron whose value breaks a bound."""
         where = f"{owner}: parameter '{self.name}'"
-        if any(isinstance(v, bool) for v in values):
+        if not isinstance(values, np.ndarray) and any(isinstance(v, bool) for v in values):  # drawn: floats
             raise ValidationError(f"{where} must be a number or a list of numbers (one per neuron)")
         try:
             array = np.asarray(values, dtype=np.float64)
