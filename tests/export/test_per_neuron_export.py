@@ -127,3 +127,15 @@ def test_nir_writes_each_neuron_s_own_values():
     np.testing.assert_allclose(graph.nodes["drawn"].tau_mem, drawn * 1e-3)
     assert graph.nodes["rest"].v_leak.shape == (3,) and np.unique(graph.nodes["rest"].v_leak).size == 3
     assert graph.nodes["listed"].metadata["E_L_mV"] == -70.0
+
+
+def test_equal_drawn_synaptic_time_constants_are_two_filters_as_the_engine_draws_them():
+    from engine.io.nir_export import export_nir
+
+    tau = Distribution("uniform", {"low": 1.0, "high": 3.0})
+    net = Network(populations=(Population("p", "iaf_psc_exp", 5, params={"tau_syn_ex": tau, "tau_syn_in": tau}),))
+    graph = export_nir(net)
+    assert type(graph.nodes["p"]).__name__ == "LIF"  # not CubaLIF: ex and in are drawn separately
+    values = neuron_values(net.population("p"), net.seed)
+    np.testing.assert_allclose(graph.nodes["p.I_ex"].tau, values["tau_syn_ex"] * 1e-3)
+    np.testing.assert_allclose(graph.nodes["p.I_in"].tau, values["tau_syn_in"] * 1e-3)
