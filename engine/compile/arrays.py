@@ -73,6 +73,20 @@ class PlasticSynapses(NamedTuple):
     exp_minus: np.ndarray  # (P, DECAY_TABLE_LENGTH) exp(-k dt / tau_minus)
 
 
+class ShortTermSynapses(NamedTuple):
+    """tsodyks2_synapse projections (engine.kernels.short_term): state per synapse."""
+    indptr: np.ndarray  # (N + 1,) int64, by presynaptic neuron
+    target: np.ndarray  # (n,) int32 post neuron (channel chosen by the weight's sign at delivery)
+    weight: np.ndarray  # (n,) float64 (NEST's weight, A_se)
+    delay: np.ndarray  # (n,) int16 steps
+    proj: np.ndarray  # (n,) int16 row of params
+    params: np.ndarray  # (P, len(Tsodyks2Constants)) float64: U, tau_rec, tau_fac (live)
+    counts_spikes: np.ndarray  # (P,) bool: the target is a parrot (counts spikes, ignores weights)
+    u: np.ndarray  # (n,) float64 release probability
+    x: np.ndarray  # (n,) float64 fraction of available resources
+    t_last: np.ndarray  # (n,) float64 last presynaptic spike time (ms), NO_SPIKE_YET before the first
+
+
 class PoissonInputs(NamedTuple):
     target: np.ndarray  # (n,) int32 ring column (as Synapses.target)
     weight: np.ndarray  # (n,) float64

@@ -14,7 +14,7 @@ import numpy as np
 
 from engine.compile.propagators import alpha_propagators, exp, exp_propagator, expm1, steps_of
 from engine.compile.registry import DeviceBuilder, NeuronBuilder, SynapseBuilder, register, register_neuron
-from engine.kernels import devices, hh, lif, ode_neurons, plasticity, step
+from engine.kernels import devices, hh, lif, ode_neurons, plasticity, short_term, step
 from engine.model import models, synapses
 
 V_AT_E_L = {"V_m": "E_L"}  # NEST users set V_m explicitly; E_L is the natural start where a model has one
@@ -181,3 +181,11 @@ def stdp_constants(sp: dict, dt: float) -> dict:
 
 register(SynapseBuilder(synapses.stdp_synapse, kernel=plasticity.deliver_plastic,
                         columns=plasticity.StdpConstants, constants=stdp_constants))
+
+
+def tsodyks2_constants(sp: dict, dt: float) -> dict:
+    return {"U": sp["U"], "TAU_REC": sp["tau_rec"], "TAU_FAC": sp["tau_fac"]}
+
+
+register(SynapseBuilder(synapses.tsodyks2_synapse, kernel=short_term.deliver_tsodyks2,
+                        columns=short_term.Tsodyks2Constants, constants=tsodyks2_constants))

@@ -8,7 +8,7 @@ preallocated buffers. Update order within a step follows NEST exactly
   3. threshold, reset, refractory counter; spikes are time-stamped (t+1)·dt,
   4. spikes of this step are scattered through the CSR synapses into slot t + delay.
 """
-from engine.kernels import devices, hh, lif, ode_neurons, plasticity
+from engine.kernels import devices, hh, lif, ode_neurons, plasticity, short_term
 from engine.kernels.options import kernel
 from engine.kernels.spikes import COUNT_LOST_SPIKES, COUNT_NEURON_UPDATES, COUNT_SYNAPTIC_EVENTS, emit_spike
 
@@ -41,7 +41,8 @@ TRACE_CODES = {"v": TRACE_V, "i_syn_ex": TRACE_I_SYN_EX, "i_syn_in": TRACE_I_SYN
 
 
 @kernel
-def run_block(layout, state, synapses, plastic, poisson_in, current_in, trains, buffers, t_start, n_steps, dt):
+def run_block(layout, state, synapses, plastic, short_term_synapses, poisson_in, current_in, trains, buffers,
+              t_start, n_steps, dt):
     """Advance `n_steps` steps from step `t_start`. Returns (steps done, spikes written).
 
     Stops early (at a step boundary) when the spike buffer could overflow; the
@@ -81,6 +82,9 @@ def run_block(layout, state, synapses, plastic, poisson_in, current_in, trains, 
         if plastic.params.shape[0] > 0:
             plasticity.record_post_spikes(plastic, buffers.spike_neuron, first_spike, n_spikes, t, dt)
             plasticity.deliver_plastic(plastic, ring, buffers.spike_neuron, first_spike, n_spikes, t, dt, n_neurons, counters)
+        if short_term_synapses.params.shape[0] > 0:
+            counters[COUNT_SYNAPTIC_EVENTS] += short_term.deliver_tsodyks2(
+                short_term_synapses, ring, buffers.spike_neuron, first_spike, n_spikes, t, dt, n_neurons)
         _record_traces(layout, state, buffers, k)
         steps_done = k + 1
     return steps_done, n_spikes

@@ -486,6 +486,9 @@ class spike_generator(_Device):
 
     name = "spike_generator"
     summary = "Spikes at explicit times"
+    # the emission list is built once from the trains and this window: a change needs a rebuild
+    start = Quantity(0.0, MS, (0.0, None), "Time the device switches on", live=False)
+    stop = Quantity(None, MS, (0.0, None), "Time the device switches off (empty: never)", optional=True, live=False)
 
     @classmethod
     def extra_parameters(cls):

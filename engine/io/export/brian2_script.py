@@ -236,6 +236,9 @@ def _stdp_refusal(params: dict) -> str:
 BRIAN2_SYNAPSES: dict[str, Callable[[dict], str]] = {
     "static_synapse": lambda params: "",
     "stdp_synapse": _stdp_refusal,
+    "tsodyks2_synapse": lambda params: (
+        "tsodyks2_synapse cannot be exported to Brian2 yet: its per-synapse u and x are not written as Brian2 "
+        "synapse equations (export to PyNEST instead)"),
 }
 CURRENT_DEVICES = ("dc_generator", "ac_generator", "step_current_generator", "noise_generator")
 POISSON_DEVICES = ("poisson_generator", "inhomogeneous_poisson_generator")

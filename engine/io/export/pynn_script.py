@@ -249,10 +249,19 @@ def _stdp_synapse(proj: Projection, values: str, unit: str, where: str) -> str:
             f"            {values})")
 
 
+def _tsodyks2_synapse(proj: Projection, values: str, unit: str, where: str) -> str:
+    # pyNN/nest/standardmodels/synapses.py maps TsodyksMarkramSynapse to NEST's tsodyks_synapse
+    raise ValidationError(
+        f"{where}: tsodyks2_synapse has no PyNN standard type: PyNN's TsodyksMarkramSynapse is NEST's "
+        "tsodyks_synapse, another model (u rises before the spike it scales, x recovers through the "
+        "postsynaptic current's time constant, u starts at 0), so its amplitudes differ; export to PyNEST")
+
+
 # engine synapse model -> (projection, "weight=..., delay=...", PyNN weight unit, where) -> PyNN synapse type source
 PYNN_SYNAPSES: dict[str, Callable[[Projection, str, str, str], str]] = {
     "static_synapse": _static_synapse,
     "stdp_synapse": _stdp_synapse,
+    "tsodyks2_synapse": _tsodyks2_synapse,
 }
 
 
