@@ -97,8 +97,9 @@ def update_population(layout, p, begin, end, state, ring, current_ring, slot, n_
 
     A population whose parameters vary per neuron has a constants row per neuron: its model's
     kernel runs on chunks of one neuron, each with its row; a uniform one runs as one chunk with
-    its one row. The loop over chunks sits inside each model's branch: dispatching on the model
-    once per chunk through a call would cost far more than the neuron's update."""
+    its one row. The loop over chunks sits inside each model's branch, written out per model:
+    measured on 10,000 iaf_psc_exp neurons, a chunk costs ~9-15 ns so, ~78 ns with one shared
+    loop dispatching inside it, ~900 ns through a dispatching call (uniform: ~2.5-7 ns a neuron)."""
     code = layout.pop_model[p]
     first_row = layout.pop_neuron_row[p]
     if first_row < 0:
