@@ -8,8 +8,9 @@ back as `<span class="math">TeX</span>` that the page typesets with the bundled 
 (lesson_text.js, built into lesson_text.bundle.js by scripts/build-katex).
 
 While the simulation runs, each step's condition is measured on the recorded spikes (at most
-EVALUATE_HZ times a second); a step once met stays done, with the value measured then, until
-the lesson is reset or another lesson opens.
+EVALUATE_HZ times a second) over a window that starts after the last change of the design;
+a step once met stays done, with the value measured then, until the lesson is reset or
+another lesson opens.
 """
 from __future__ import annotations
 
@@ -37,8 +38,8 @@ ALLOWED_TAGS = {"p", "em", "strong", "code", "pre", "ul", "ol", "li", "h3", "h4"
                 "tbody", "tr", "th", "td", "span", "br", "hr", "a"}
 ALLOWED_ATTRIBUTES = {"span": {"class"}, "a": {"href"}, "th": {"style"}, "td": {"style"}}
 PANEL_CSS = """
-.lesson-head { display: flex; align-items: baseline; gap: 6px; margin: 2px 0 4px 0; }
-.lesson-head b { font-size: 16px; }
+.lesson-head { margin: 2px 0 2px 0; }
+.lesson-head b { display: block; font-size: 16px; }
 .lesson-head span { color: #64748b; font-size: 12px; }
 .lesson-steps { margin: 4px 0 0 0; padding: 0; list-style: none; font-size: 13px; }
 .lesson-steps li { display: flex; gap: 6px; padding: 4px 6px; margin-bottom: 4px; border-radius: 6px;
@@ -94,13 +95,14 @@ class LessonPanel(pn.viewable.Viewer):
         self._evaluated_at = 0.0
         self._live: dict[int, Measurement] = {}  # the newest measurement of each step not done
         self._awaiting_restart = False  # data recorded before a reset is not the lesson's
+        self._changed_at_ms = 0.0  # simulated time of the last design change: windows start after it
         self.head = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 4), stylesheets=[PANEL_CSS])
         self.text = LessonText(sizing_mode="stretch_width", margin=(0, 4), name="lesson-text")
         self.steps = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 4), stylesheets=[PANEL_CSS],
                                   name="lesson-steps")
-        self.reset_button = pn.widgets.Button(name="Reset lesson", width=110, description="Back to the lesson's network")
-        self.previous_button = pn.widgets.Button(name="◂ Previous", width=90)
-        self.next_button = pn.widgets.Button(name="Next ▸", width=80)
+        self.reset_button = pn.widgets.Button(name="Reset lesson", width=104, description="Back to the lesson's network")
+        self.previous_button = pn.widgets.Button(name="◂ Previous", width=86)
+        self.next_button = pn.widgets.Button(name="Next ▸", width=72)
         self._wire()
         self._show()
 
@@ -114,6 +116,7 @@ class LessonPanel(pn.viewable.Viewer):
         self.next_button.on_click(lambda _e: self.open(self.index + 1))
         self.recorded.param.watch(self._on_data, "t")
         self.session.param.watch(self._on_restart, "reset_count")
+        self.state.param.watch(self._on_design_change, "network")
         self.param.watch(lambda _e: self._render_steps(), "measurements")
 
     def open(self, index: int) -> None:
@@ -126,14 +129,21 @@ class LessonPanel(pn.viewable.Viewer):
         """The lesson's own network again, from t = 0, with no step done."""
         self.session.pause()
         self.state.replace_network(self.lesson.network, f"reset lesson '{self.lesson.title}'")
-        self.session.restart()
+        if self.session.needs_restart:  # the student changed the structure: rebuild
+            self.session.restart()
+        self.session.reset()  # queued after the above: t = 0, paused
         self._awaiting_restart = True
         self._live = {}
         self.measurements = [None] * len(self.lesson.steps)
         self.opened += 1
 
+    def _on_design_change(self, _event) -> None:
+        # a window straddling the change would measure half the old behaviour
+        self._changed_at_ms = self.recorded.t
+
     def _on_restart(self, _event) -> None:
         self._awaiting_restart = False
+        self._changed_at_ms = 0.0
         self._live = {}
         self._render_steps()
 
@@ -162,6 +172,10 @@ class LessonPanel(pn.viewable.Viewer):
             population = step.condition.population
             if found[number] is not None or population not in {p.name for p in network.populations}:
                 continue
+            if self.recorded.t - step.condition.window_ms < self._changed_at_ms - self.recorded.dt / 2:
+                wait = self._changed_at_ms + step.condition.window_ms - self.recorded.t
+                self._live[number] = Measurement(float("nan"), False, f"measuring the change ({wait:.0f} ms to go)")
+                continue
             neurons, times = self.recorded.spikes(population)
             measured = evaluate_condition(step.condition, neurons, times, network.population(population).size,
                                           self.recorded.t, self.recorded.dt)
@@ -187,5 +201,6 @@ class LessonPanel(pn.viewable.Viewer):
     def __panel__(self):
         buttons = pn.Row(self.previous_button, self.next_button, pn.Spacer(sizing_mode="stretch_width"),
                          self.reset_button, sizing_mode="stretch_width", margin=0)
-        return pn.Column(self.head, buttons, self.text, self.steps, sizing_mode="stretch_width", margin=(0, 0, 8, 0),
+        # the steps before the text: progress stays on screen while the text scrolls
+        return pn.Column(self.head, buttons, self.steps, self.text, sizing_mode="stretch_width", margin=(0, 0, 8, 0),
                          name="lesson-panel")

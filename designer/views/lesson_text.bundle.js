@@ -264,5 +264,7 @@ l0,-`+(t+144)+`c-2,-159.3,-10,-310.7,-24,-454c-53.3,-528,-210,-949.7,
 .lesson-text code { background: #f1f5f9; padding: 0 3px; border-radius: 3px; }
 .lesson-text .math.display { display: block; overflow-x: auto; overflow-y: hidden; margin: 6px 0; }
 .lesson-text .katex-display { margin: 0; }
+.lesson-text .katex { font-size: 1.08em; }
+.lesson-text .math.display .katex { font-size: 1em; }
 .lesson-text .math-error { color: #b91c1c; }
 `;function _i(){if(document.getElementById("katex-fonts"))return;let r=document.createElement("style");r.id="katex-fonts",r.textContent=Fa,document.head.appendChild(r)}function es(r){for(let e of r.querySelectorAll(".math")){let t=e.textContent;try{Ea.render(t,e,{displayMode:e.classList.contains("display"),throwOnError:!0,trust:!1}),e.dataset.tex=t}catch(a){e.textContent=t,e.classList.add("math-error"),e.title=String(a.message||a)}}}function ls({model:r,el:e}){_i();let t=document.createElement("style");t.textContent=Ua+$i;let a=document.createElement("div");a.className="lesson-text";let i=()=>{a.innerHTML=r.html,es(a)};e.append(t,a),i(),r.on("html",i)}export{ls as render};

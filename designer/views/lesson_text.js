@@ -14,6 +14,8 @@ const TEXT_CSS = `
 .lesson-text code { background: #f1f5f9; padding: 0 3px; border-radius: 3px; }
 .lesson-text .math.display { display: block; overflow-x: auto; overflow-y: hidden; margin: 6px 0; }
 .lesson-text .katex-display { margin: 0; }
+.lesson-text .katex { font-size: 1.08em; }
+.lesson-text .math.display .katex { font-size: 1em; }
 .lesson-text .math-error { color: #b91c1c; }
 `
 
