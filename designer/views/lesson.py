@@ -97,7 +97,7 @@ class LessonPanel(pn.viewable.Viewer):
         self._awaiting_restart = False  # data recorded before a reset is not the lesson's
         self._changed_at_ms = 0.0  # simulated time of the last design change: windows start after it
         self.head = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 4), stylesheets=[PANEL_CSS])
-        self.text = LessonText(sizing_mode="stretch_width", margin=(0, 4), name="lesson-text")
+        self.text = LessonText(sizing_mode="stretch_width", margin=(0, 4), name="lesson-text-pane")
         self.steps = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 4), stylesheets=[PANEL_CSS],
                                   name="lesson-steps")
         self.reset_button = pn.widgets.Button(name="Reset lesson", width=104, description="Back to the lesson's network")

@@ -7,16 +7,16 @@ import RULES_CSS from "katex-rules-css"
 
 const TEXT_CSS = `
 :host { display: block; }
-.lesson-text { font-size: 14px; line-height: 1.45; color: #1f2937; overflow-wrap: anywhere; }
-.lesson-text p { margin: 0 0 8px 0; }
-.lesson-text table { border-collapse: collapse; margin: 4px 0 8px 0; font-size: 13px; }
-.lesson-text th, .lesson-text td { border: 1px solid #cbd5e1; padding: 2px 5px; text-align: left; }
-.lesson-text code { background: #f1f5f9; padding: 0 3px; border-radius: 3px; }
-.lesson-text .math.display { display: block; overflow-x: auto; overflow-y: hidden; margin: 6px 0; }
-.lesson-text .katex-display { margin: 0; }
-.lesson-text .katex { font-size: 1.08em; }
-.lesson-text .math.display .katex { font-size: 1em; }
-.lesson-text .math-error { color: #b91c1c; }
+.lesson-prose { font-size: 14px; line-height: 1.45; color: #1f2937; overflow-wrap: anywhere; }
+.lesson-prose p { margin: 0 0 8px 0; }
+.lesson-prose table { border-collapse: collapse; margin: 4px 0 8px 0; font-size: 13px; }
+.lesson-prose th, .lesson-prose td { border: 1px solid #cbd5e1; padding: 2px 5px; text-align: left; }
+.lesson-prose code { background: #f1f5f9; padding: 0 3px; border-radius: 3px; }
+.lesson-prose .math.display { display: block; overflow-x: auto; overflow-y: hidden; margin: 6px 0; }
+.lesson-prose .katex-display { margin: 0; }
+.lesson-prose .katex { font-size: 1.08em; }
+.lesson-prose .math.display .katex { font-size: 1em; }
+.lesson-prose .math-error { color: #b91c1c; }
 `
 
 // @font-face rules are ignored inside shadow roots (Chromium): they go into the document once.
@@ -48,7 +48,7 @@ export function render({model, el}) {
   const style = document.createElement("style")
   style.textContent = RULES_CSS + TEXT_CSS
   const body = document.createElement("div")
-  body.className = "lesson-text"
+  body.className = "lesson-prose"
   const draw = () => {
     body.innerHTML = model.html  // sanitised on the server: markdown-it without HTML, then nh3
     typeset(body)

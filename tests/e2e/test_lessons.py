@@ -25,9 +25,9 @@ def test_a_lesson_opens_by_link_checks_its_step_and_resets(sized_page, app_serve
     expect(lesson.get_by_text("One LIF neuron under DC")).to_be_visible()
     expect(lesson.get_by_text("The leaky integrate-and-fire (LIF) neuron")).to_be_visible()
     # equations typeset by KaTeX (its own markup), the display one as a block
-    expect(lesson.locator(".lesson-text .katex-display").first).to_be_visible()
-    assert lesson.locator(".lesson-text .katex").count() >= 10
-    assert lesson.locator(".lesson-text .math-error").count() == 0
+    expect(lesson.locator(".lesson-prose .katex-display").first).to_be_visible()
+    assert lesson.locator(".lesson-prose .katex").count() >= 10
+    assert lesson.locator(".lesson-prose .math-error").count() == 0
     assert page.evaluate(KATEX_FONTS_LOADED) >= 1  # the bundled fonts, from data: URLs
     # the lesson column shares the screen: canvas and raster keep a usable size beside it
     canvas, raster = page.locator("[data-part=canvas]").bounding_box(), page.locator("[data-part=plots]").bounding_box()
@@ -65,3 +65,31 @@ def test_next_opens_the_following_lesson_with_its_equations(sized_page, app_serv
     wait_state(page, "s.network === 'synapses'")
     expect(lesson.get_by_text("lesson 2 of")).to_be_visible()
     expect(lesson.locator(".lesson-text table .katex").first).to_be_visible()
+
+
+HOSTILE = ("Hi <img src=x onerror=alert(1)> and <script>alert(2)</script> [link](javascript:alert(3))\n\n"
+           "$$\\href{javascript:alert(4)}{click}$$ and $x_1$")
+SET_LESSON_HTML = """(html) => {
+  const doc = Bokeh.documents[0];
+  const model = [...doc.all_models].find((m) => m.data && m.data.properties && 'html' in m.data.properties);
+  model.data.html = html;
+}"""
+
+
+def test_lesson_text_cannot_inject_html_or_scripts(sized_page, app_server):
+    """The server's sanitised HTML of a hostile lesson text, shown by the page: no element, no
+    script, no link run; the would-be tags show as text and KaTeX refuses \\href (trust off)."""
+    from designer.views.lesson import lesson_html
+
+    page = sized_page(1366, 768)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    open_app(page, app_server.url, "?lesson=lif_neuron")
+    text = page.locator("[data-part=lesson] div.lesson-prose")
+    expect(text.locator(".katex").first).to_be_visible()
+    page.evaluate(SET_LESSON_HTML, lesson_html(HOSTILE))
+    expect(text).to_contain_text("<img src=x onerror=alert(1)>")
+    expect(text.locator(".katex").first).to_be_visible()  # $x_1$ still typeset
+    assert text.locator("img, script, a[href^='javascript']").count() == 0
+    page.wait_for_timeout(500)  # an onerror would have fired by now
+    assert dialogs == []
