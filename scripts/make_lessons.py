@@ -19,16 +19,21 @@ def rate_step(title: str, target: str, field: str, population: str, solution: fl
     return Step(title, target, field, Condition("rate", population, low, high, window_ms), solution)
 
 
-def lif_neuron() -> Lesson:
-    network = Network(
-        name="lif_neuron", t_sim=2000.0,
-        description="One leaky integrate-and-fire neuron under a constant (DC) current.",
+def neuron_under_dc(name: str, model: str, params: dict, description: str) -> Network:
+    """One neuron ('neuron') driven by a 300 pA DC generator ('current')."""
+    return Network(
+        name=name, t_sim=2000.0, description=description,
         populations=(
-            Population("neuron", "iaf_psc_alpha", 1, params=LIF, record=TRACE, position=(360, 160)),
+            Population("neuron", model, 1, params=params, record=TRACE, position=(360, 160)),
             Population("current", "dc_generator", 1, params={"amplitude": 300.0}, position=(60, 160)),
         ),
         projections=(Projection("current", "neuron", weight=1.0, delay=0.1),),
     )
+
+
+def lif_neuron() -> Lesson:
+    network = neuron_under_dc("lif_neuron", "iaf_psc_alpha", LIF,
+                              "One leaky integrate-and-fire neuron under a constant (DC) current.")
     text = r"""The leaky integrate-and-fire (LIF) neuron is a capacitor $C_m$ in parallel with a leak:
 
 $$C_m \frac{dV}{dt} = -\frac{C_m}{\tau_m}(V - E_L) + I$$
@@ -130,15 +135,8 @@ target fire, then $x$ runs out and the later PSPs shrink. A small $U$ with a lon
 
 
 def hodgkin_huxley() -> Lesson:
-    network = Network(
-        name="hodgkin_huxley", t_sim=2000.0,
-        description="One Hodgkin-Huxley neuron (hh_psc_alpha) under a constant current.",
-        populations=(
-            Population("neuron", "hh_psc_alpha", 1, record=TRACE, position=(360, 160)),
-            Population("current", "dc_generator", 1, params={"amplitude": 300.0}, position=(60, 160)),
-        ),
-        projections=(Projection("current", "neuron", weight=1.0, delay=0.1),),
-    )
+    network = neuron_under_dc("hodgkin_huxley", "hh_psc_alpha", {},
+                              "One Hodgkin-Huxley neuron (hh_psc_alpha) under a constant current.")
     text = r"""Hodgkin and Huxley (1952) explained the action potential by voltage-gated sodium and
 potassium channels:
 
