@@ -25,7 +25,7 @@ from designer.views.browser_bridge import BrowserBridge
 from designer.recording import RecordedData
 from designer.views.export import ExportMenu
 from designer.views.inspector import Inspector
-from designer.views.lesson import LessonPanel
+from designer.views.lesson import LessonPanel, lesson_index
 from designer.views.weights import WeightsView
 from designer.views.live import Controls, RasterView, RatesView, TracesView
 from designer.views.network_canvas import NetworkCanvas
@@ -410,6 +410,8 @@ def create_app() -> pn.viewable.Viewable:
     """The served page for one session. Closing the tab stops and joins its Runner."""
     pn.config.raw_css = []
     args = pn.state.session_args or {}
+    if "lessons" in args:  # /app?lessons=all: the lesson index
+        return lesson_index(list_lessons(LESSONS))
     example, lesson = (args.get(key, [b""])[0].decode("utf-8", "replace") for key in ("example", "lesson"))
     app = DesignerApp(example=example or None, lesson=lesson or None)
     doc = pn.state.curdoc

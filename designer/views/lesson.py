@@ -70,6 +70,36 @@ def lesson_html(text: str) -> str:
                      link_rel="noopener noreferrer")
 
 
+INDEX_CSS = """
+.lesson-index { max-width: 760px; margin: 16px auto; font-family: system-ui, sans-serif; color: #1f2937; }
+.lesson-index h1 { font-size: 22px; margin: 0 0 4px 0; }
+.lesson-index h2 { font-size: 17px; margin: 18px 0 6px 0; color: #0f766e; }
+.lesson-index ol { margin: 0; padding-left: 24px; }
+.lesson-index li { margin: 6px 0; font-size: 15px; }
+.lesson-index li span { color: #475569; }
+"""
+
+
+def lesson_index_html(lessons: list[Lesson]) -> str:
+    """Every lesson, one line each, grouped by course in course order; each title links to it."""
+    courses: dict[str, list[Lesson]] = {}
+    for lesson in lessons:
+        courses.setdefault(lesson.course, []).append(lesson)
+    parts = ["<div class='lesson-index'><h1>SNN Designer lessons</h1>",
+             "<p>Each lesson opens a network with a short text and steps the app checks while it runs.</p>"]
+    for course, members in courses.items():
+        rows = "".join(f"<li><a href='?lesson={html.escape(one.name)}'>{html.escape(one.title)}</a>"
+                       f" <span>· {html.escape(one.summary)}</span></li>" for one in members)
+        parts.append(f"<h2>{html.escape(course)}</h2><ol>{rows}</ol>")
+    return "".join(parts) + "</div>"
+
+
+def lesson_index(lessons: list[Lesson]) -> pn.viewable.Viewable:
+    """The page at /app?lessons=all."""
+    return pn.pane.HTML(lesson_index_html(lessons), sizing_mode="stretch_width", stylesheets=[INDEX_CSS],
+                        name="lesson-index")
+
+
 class LessonText(JSComponent):
     """Sanitised lesson HTML, typeset in the page by the bundled KaTeX."""
 
@@ -150,7 +180,8 @@ class LessonPanel(pn.viewable.Viewer):
     def _show(self) -> None:
         lesson = self.lesson
         self.head.object = (f"<div class='lesson-head'><b>{html.escape(lesson.title)}</b>"
-                            f"<span>lesson {self.index + 1} of {len(self.lessons)} · {html.escape(lesson.course)}</span></div>")
+                            f"<span>lesson {self.index + 1} of {len(self.lessons)} · {html.escape(lesson.course)} · "
+                            "<a href='?lessons=all' target='_top'>all lessons</a></span></div>")
         self.text.html = lesson_html(lesson.text)
         self.previous_button.disabled = self.index == 0
         self.next_button.disabled = self.index == len(self.lessons) - 1

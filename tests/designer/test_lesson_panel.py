@@ -85,3 +85,16 @@ def test_an_unknown_lesson_opens_the_usual_first_design():
         assert app.lesson is None and app.state.network.name == "ei_network"
     finally:
         app.session.close()
+
+
+def test_the_index_lists_every_lesson_once_in_course_order_with_its_link():
+    from designer.main import LESSONS
+    from designer.views.lesson import lesson_index_html
+    from engine.io import list_lessons
+
+    page = lesson_index_html(list_lessons(LESSONS))
+    assert page.count("<h2>From one neuron to networks</h2>") == 1
+    links = [page.index(f"href='?lesson={name}'") for name in ("lif_neuron", "synapses", "short_term_plasticity",
+                                                                "hodgkin_huxley")]
+    assert links == sorted(links)
+    assert "Depression and facilitation of a train's PSCs" in page.replace("&#x27;", "'")

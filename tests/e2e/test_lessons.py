@@ -93,3 +93,14 @@ def test_lesson_text_cannot_inject_html_or_scripts(sized_page, app_server):
     assert text.locator("img, script, a[href^='javascript']").count() == 0
     page.wait_for_timeout(500)  # an onerror would have fired by now
     assert dialogs == []
+
+
+def test_the_lesson_index_opens_a_lesson_by_its_link(sized_page, app_server):
+    page = sized_page(1366, 768)
+    page.goto(app_server.url + "?lessons=all")
+    index = page.locator(".lesson-index")
+    expect(index.get_by_text("From one neuron to networks")).to_be_visible(timeout=30_000)
+    assert index.locator("li").count() >= 4
+    index.get_by_role("link", name="Short-term plasticity").click()
+    wait_state(page, "s.network === 'short_term_plasticity'", timeout=30_000)
+    expect(page.locator("[data-part=lesson]").get_by_text("lesson 3 of")).to_be_visible()
