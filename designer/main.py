@@ -16,7 +16,7 @@ import panel as pn
 from panel.io.state import set_curdoc
 
 from engine import EngineError, Network, ValidationError, warm_up
-from engine.io import load_network, network_from_json
+from engine.io import list_lessons, load_network, network_from_json
 
 from designer.session import LiveSession, active_runner_count
 from designer.state import DesignState, live_differences, palette_entries
@@ -25,6 +25,7 @@ from designer.views.browser_bridge import BrowserBridge
 from designer.recording import RecordedData
 from designer.views.export import ExportMenu
 from designer.views.inspector import Inspector
+from designer.views.lesson import LessonPanel, lesson_index
 from designer.views.weights import WeightsView
 from designer.views.live import Controls, RasterView, RatesView, TracesView
 from designer.views.network_canvas import NetworkCanvas
@@ -32,6 +33,7 @@ from designer.views.workspace import INLINE_LABEL, PlotSection, Workspace, toolt
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 EXAMPLES = ASSETS / "examples"
+LESSONS = ASSETS / "lessons"
 FIRST_VISIT_EXAMPLE = "ei_network"
 STATUS_MIN_PX = 460  # the status line is at least this wide (its usual text), else it takes a row of its own
 POLL_MS = 250  # a fallback: the Runner wakes the session's loop for each frame (LiveSession.wake)
@@ -108,12 +110,14 @@ class SaveButton(pn.widgets.FileDownload):
 class DesignerApp:
     """One session's app. Views watch `state` / `session`; all wiring is in `_wire`."""
 
-    def __init__(self, example: str | None = None):
+    def __init__(self, example: str | None = None, lesson: str | None = None):
         ensure_warm()
         self.examples = list_examples()
+        lessons = list_lessons(LESSONS) if lesson else []
+        opened = next((one for one in lessons if one.name == lesson), None)
         start = example if example in self.examples else FIRST_VISIT_EXAMPLE
-        self._opened_from_link = example in self.examples
-        self.state = DesignState(load_network(EXAMPLES / f"{start}.json"))
+        self._opened_from_link = example in self.examples or opened is not None
+        self.state = DesignState(opened.network if opened else load_network(EXAMPLES / f"{start}.json"))
         self.session = LiveSession(self.state)
         self.canvas = NetworkCanvas(nodes=canvas_nodes(self.state), edges=canvas_edges(self.state),
                                     palette=palette_entries(), sizing_mode="stretch_both", min_height=140, name="canvas")
@@ -127,6 +131,7 @@ class DesignerApp:
         self.export = ExportMenu(self.state, self.recorded)
         self.analysis = AnalysisView(self.session, self.recorded)
         self.bridge = BrowserBridge()
+        self.lesson = LessonPanel(lessons, opened.name, self.state, self.session, self.recorded) if opened else None
         self.gallery = pn.widgets.Select(name="Open an example", options=["—"] + list(self.examples), value="—",
                                          width=235, stylesheets=[INLINE_LABEL],
                                          description="Replace the design by one of the gallery's networks")
@@ -174,6 +179,8 @@ class DesignerApp:
         self.file_input.param.watch(self._on_file, "value")
         self.bridge.on_stored(self._on_stored_design)
         self.bridge.on_key(self._on_key)
+        if self.lesson is not None:
+            self.lesson.param.watch(lambda _event: self.canvas.fit_view(), "opened")
         self.session.param.watch(self._on_session_change, ["status", "t_ms", "needs_restart", "traces"])
 
     def _on_history(self, *_events) -> None:
@@ -378,9 +385,11 @@ class DesignerApp:
             PlotSection("analysis", "Analysis", self.analysis, "side", collapsed=True),  # room for traces and rates
         ]
         sections = [PlotSection(s.key, s.title, pn.panel(s.view), s.area, s.collapsed) for s in sections]  # Viewers laid out once
-        for part in (toolbar, sidebar, notices, *(s.view for s in sections)):
+        lesson = pn.panel(self.lesson) if self.lesson is not None else None
+        for part in (toolbar, sidebar, notices, *(s.view for s in sections), *([lesson] if lesson else [])):
             style_html_panes(part)
         return Workspace(toolbar=toolbar, canvas=self.canvas, inspector=sidebar, notices=notices, sections=sections,
+                         lesson=lesson,
                          hidden_sections=[] if self.weights.shown else ["weights"], name="workspace")
 
 
@@ -400,8 +409,11 @@ def _poll_in(doc, app: DesignerApp) -> None:
 def create_app() -> pn.viewable.Viewable:
     """The served page for one session. Closing the tab stops and joins its Runner."""
     pn.config.raw_css = []
-    example = pn.state.session_args.get("example", [b""])[0].decode("utf-8", "replace") if pn.state.session_args else ""
-    app = DesignerApp(example=example or None)
+    args = pn.state.session_args or {}
+    if "lessons" in args:  # /app?lessons=all: the lesson index
+        return lesson_index(list_lessons(LESSONS))
+    example, lesson = (args.get(key, [b""])[0].decode("utf-8", "replace") for key in ("example", "lesson"))
+    app = DesignerApp(example=example or None, lesson=lesson or None)
     doc = pn.state.curdoc
     if doc is not None:
         app.session.wake = functools.partial(doc.add_next_tick_callback, functools.partial(_poll_in, doc, app))

@@ -60,6 +60,13 @@ const CSS = `
 .ws-inspector-head span { flex: 1 1 auto; }
 .ws-inspector-body { flex: 1 1 auto; min-height: 0; overflow-y: auto; overflow-x: hidden; }
 .ws-inspector.is-collapsed { width: 34px; }
+.ws-lesson { flex: 0 0 auto; width: 330px; max-width: 32vw; display: flex; flex-direction: column;
+  border-right: 1px solid #cbd5e1; background: #fff; }
+.ws-lesson .ws-inspector-body { padding: 0 4px; }
+.ws-lesson.is-collapsed { width: 34px; }
+.ws-lesson.is-collapsed .ws-inspector-body { display: none; }
+.ws-lesson.is-collapsed .ws-inspector-head { flex-direction: column-reverse; gap: 8px; height: auto; padding: 4px 2px; }
+.ws-lesson.is-collapsed .ws-inspector-head span { writing-mode: vertical-rl; color: #64748b; }
 .ws-inspector.is-collapsed .ws-inspector-body { display: none; }
 .ws-inspector.is-collapsed .ws-inspector-head { flex-direction: column-reverse; gap: 8px; height: auto; padding: 4px 2px;
   border: 0; }
@@ -277,6 +284,12 @@ export function render({model, el}) {
     h("div", {class: "ws-inspector-head"}, [h("span", {text: "Inspector"}), inspectorToggle]),
     h("div", {class: "ws-inspector-body"}, [model.get_child("inspector")]),
   ])
+  const lessonToggle = h("button", {type: "button", class: "ws-btn"})
+  const lessonChild = model.get_child("lesson")
+  const lesson = lessonChild ? h("aside", {class: "ws-lesson", "data-part": "lesson", "aria-label": "Lesson"}, [
+    h("div", {class: "ws-inspector-head"}, [h("span", {text: "Lesson"}), lessonToggle]),
+    h("div", {class: "ws-inspector-body"}, [lessonChild]),
+  ]) : null
   const help = shortcutsDialog(model.shortcuts, helpButton)
   const applySplit = wireSplit(gutter, work, canvasBox, view, save)
 
@@ -297,8 +310,17 @@ export function render({model, el}) {
     inspector.classList.toggle("is-collapsed", !!view.inspectorCollapsed)
     labelButton(inspectorToggle, view.inspectorCollapsed ? "◂" : "▸", view.inspectorCollapsed ? "Show the inspector"
                 : "Hide the inspector (more room for canvas and plots)", "aria-expanded", !view.inspectorCollapsed)
+    if (lesson) {
+      lesson.classList.toggle("is-collapsed", !!view.lessonCollapsed)
+      labelButton(lessonToggle, view.lessonCollapsed ? "▸" : "◂", view.lessonCollapsed ? "Show the lesson"
+                  : "Hide the lesson (more room for canvas and plots)", "aria-expanded", !view.lessonCollapsed)
+    }
     applySplit()
   }
+  lessonToggle.addEventListener("click", () => {
+    view.lessonCollapsed = !view.lessonCollapsed
+    apply(); save()
+  })
   inspectorToggle.addEventListener("click", () => {
     view.inspectorCollapsed = !view.inspectorCollapsed
     apply(); save()
@@ -318,7 +340,7 @@ export function render({model, el}) {
   const ro = new ResizeObserver(() => applySplit())
   ro.observe(work)
   model.on("remove", () => { document.removeEventListener("keydown", onKey); ro.disconnect() })
-  el.append(h("div", {class: "ws"}, [h("style", {text: CSS}), toolbar, h("div", {class: "ws-main"}, [work, inspector]),
+  el.append(h("div", {class: "ws"}, [h("style", {text: CSS}), toolbar, h("div", {class: "ws-main"}, [lesson, work, inspector].filter(Boolean)),
                                      help.el]))
   apply()
 }

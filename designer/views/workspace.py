@@ -10,6 +10,9 @@
     |        enlargeable                          |                |
     +---------------------------------------------+----------------+
 
+With a lesson open (`lesson`), its panel is a column of its own on the left, beside canvas
+and plots (it scrolls inside; collapsible like the inspector).
+
 The split, the collapsed/enlarged plots and the collapsed inspector live in the page only
 (kept in the browser's localStorage): dragging the split never waits for the server. `?`
 opens the keyboard shortcuts (also the toolbar's "?" button); Escape closes it.
@@ -81,6 +84,7 @@ class Workspace(JSComponent):
     canvas = Child(doc="The network canvas (stretches to its area).")
     notices = Child(doc="Banners shown above the canvas (they take its room, not the plots').")
     inspector = Child(doc="The inspector column (scrolls inside its area).")
+    lesson = Child(allow_None=True, doc="A lesson's panel, as a column left of the canvas (None: no column).")
     plots = Children(doc="The plot sections' views, in the order of `sections`.")
     sections = param.List(default=[], item_type=dict, doc="""
         {"key", "title", "area", "collapsed"} of each plot, in the order of `plots`.""")
@@ -90,11 +94,11 @@ class Workspace(JSComponent):
     _esm = Path(__file__).parent / "workspace.js"
 
     def __init__(self, *, toolbar: Viewable, canvas: Viewable, inspector: Viewable, notices: Viewable,
-                 sections: list[PlotSection], **params: Any):
+                 sections: list[PlotSection], lesson: Viewable | None = None, **params: Any):
         keys = [s.key for s in sections]
         if len(set(keys)) != len(keys):
             raise ValueError(f"plot sections need distinct keys, got {keys}")
-        super().__init__(toolbar=toolbar, canvas=canvas, inspector=inspector, notices=notices,
+        super().__init__(toolbar=toolbar, canvas=canvas, inspector=inspector, notices=notices, lesson=lesson,
                          plots=[s.view for s in sections],
                          sections=[{"key": s.key, "title": s.title, "area": s.area, "collapsed": s.collapsed}
                                    for s in sections],

@@ -104,19 +104,7 @@ def network_to_json(network: Network) -> str:
 
 
 def network_from_json(text: str | bytes, source: str = "file") -> Network:
-    if isinstance(text, bytes):
-        if len(text) > MAX_FILE_BYTES:
-            raise ValidationError(f"{source}: file is larger than {MAX_FILE_BYTES // 2**20} MiB")
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ValidationError(f"{source}: not a text (UTF-8) file") from None
-    try:
-        doc = json.loads(text, parse_constant=lambda name: _refuse_constant(name, source))
-    except json.JSONDecodeError as error:
-        raise ValidationError(f"{source}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
-    except RecursionError:
-        raise ValidationError(f"{source}: JSON is nested too deeply") from None
+    doc = parse_json(text, source)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT_NAME:
         raise ValidationError(f"{source}: not an SNN Designer network (missing \"format\": \"{FORMAT_NAME}\")")
     version = doc.get("version")
@@ -135,14 +123,36 @@ def network_from_json(text: str | bytes, source: str = "file") -> Network:
     return network
 
 
+def parse_json(text: str | bytes, source: str) -> Any:
+    """JSON text (or UTF-8 bytes of at most MAX_FILE_BYTES) to Python values; finite numbers only."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_FILE_BYTES:
+            raise ValidationError(f"{source}: file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError(f"{source}: not a text (UTF-8) file") from None
+    try:
+        doc = json.loads(text, parse_constant=lambda name: _refuse_constant(name, source))
+    except json.JSONDecodeError as error:
+        raise ValidationError(f"{source}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
+    except RecursionError:
+        raise ValidationError(f"{source}: JSON is nested too deeply") from None
+    return doc
+
+
 def _refuse_constant(name: str, source: str):
     raise ValidationError(f"{source}: {name} is not allowed (numbers must be finite)")
 
 
 def save_network(network: Network, path: str | os.PathLike) -> None:
     """Atomic save: a crash mid-write never leaves a truncated file behind."""
+    write_atomic(path, network_to_json(network))
+
+
+def write_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write the text to a temporary file beside `path`, then rename it over `path`."""
     path = Path(path)
-    text = network_to_json(network)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
     try:
         os.fchmod(fd, 0o644)  # mkstemp's 0600 would make shared files unreadable
