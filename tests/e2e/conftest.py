@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from page_helpers import SERVER_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "designer" / "app.py"
@@ -173,7 +174,7 @@ def app_server():
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, **SERVER_ENV},
         )
     try:
         _wait_until_ready(proc, server)
