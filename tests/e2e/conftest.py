@@ -21,7 +21,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from page_helpers import SERVER_ENV
+
+from designer import EXPOSE_STATE_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "designer" / "app.py"
@@ -174,7 +175,7 @@ def app_server():
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, **SERVER_ENV},
+            env={**os.environ, EXPOSE_STATE_ENV: "1", "PYTHONUNBUFFERED": "1"},  # the debug-state pane
         )
     try:
         _wait_until_ready(proc, server)
