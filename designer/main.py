@@ -345,6 +345,7 @@ class DesignerApp:
     def poll(self) -> None:
         self.session.poll()
         self.raster.flush()
+        self.inspector.flush()  # after the frame: a slider's model updates must not delay it
         if self._debug_pending:
             self._sync_debug()
         now = time.monotonic()

@@ -88,6 +88,12 @@ class Inspector(Viewer):
     def __panel__(self):
         return self._body
 
+    def flush(self) -> None:
+        """The sliders' model updates that wait until the frame with their change went out."""
+        for field in self._fields:
+            if isinstance(field.widget, LiveSlider):
+                field.widget.flush()
+
     # -- building forms, or updating their values --------------------------------------------
     def _structure(self) -> tuple:
         """What the form shows, without the values its fields edit."""

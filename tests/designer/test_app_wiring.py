@@ -89,3 +89,15 @@ def test_an_ordinary_session_carries_no_state_for_tests():
         app.poll()
     finally:
         app.session.close()
+
+
+def test_a_slider_value_reaches_the_simulation_at_once_and_its_model_updates_wait_for_the_next_poll(app):
+    app.state.selection = {"kind": "edge", "id": "exc→exc"}
+    slider = next(f.widget for f in app.inspector._fields if f.widget.label.startswith("Weight"))
+    seq, (start, end) = slider.shown["seq"], (slider.start, slider.end)
+    far = end + 100 * (end - start)  # re-centres the range
+    slider._handle_msg({"type": "value", "text": str(far), "drag": None, "final": True, "seq": 1})
+    assert app.state.network.projection("exc→exc").weight == far  # the edit (and the live change) now
+    assert slider.shown["seq"] == seq and slider.end == end  # no Bokeh patch before the frame
+    app.poll()
+    assert slider.shown == {"value": far, "seq": seq + 1} and slider.start <= far <= slider.end
