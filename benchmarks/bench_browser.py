@@ -62,7 +62,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts"), str(HERE)]
 
 import psutil  # noqa: E402
 
-from tests.e2e.page_helpers import READ_STATE, read_state  # noqa: E402  (the browser tests' reader)
+from tests.e2e.page_helpers import READ_STATE, SERVER_ENV, read_state  # noqa: E402  (the browser tests' reader)
 
 NETWORKS = ("1k", "10k", "brunel", "50k")
 SECTIONS = ("throughput", "cost", "latency", "startup", "memory")
@@ -202,7 +202,7 @@ class Server:
                "--static-dirs", f"assets={ROOT / 'assets'}"]
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                     env={**os.environ, **SERVER_ENV})
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         started = time.monotonic()
         while True:

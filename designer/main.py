@@ -9,6 +9,7 @@ import gc
 import html
 import io
 import json
+import os
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from panel.io.state import set_curdoc
 from engine import EngineError, Network, ValidationError, warm_up
 from engine.io import list_lessons, load_network, network_from_json
 
+from designer import EXPOSE_STATE_ENV
 from designer.session import LiveSession, active_runner_count
 from designer.state import DesignState, live_differences, palette_entries
 from designer.views.analysis import AnalysisView
@@ -110,7 +112,7 @@ class SaveButton(pn.widgets.FileDownload):
 class DesignerApp:
     """One session's app. Views watch `state` / `session`; all wiring is in `_wire`."""
 
-    def __init__(self, example: str | None = None, lesson: str | None = None):
+    def __init__(self, example: str | None = None, lesson: str | None = None, expose_state: bool = False):
         ensure_warm()
         self.examples = list_examples()
         lessons = list_lessons(LESSONS) if lesson else []
@@ -152,7 +154,8 @@ class DesignerApp:
                                              description=tooltip("Redo what was undone (Ctrl+Shift+Z or Ctrl+Y)"))
         self.problems = NamedHTML("", sizing_mode="stretch_width", name="problems")
         self.error = NamedHTML("", sizing_mode="stretch_width", name="edit-error")
-        self.debug = NamedHTML("", visible=False, name="debug-state")
+        # What browser tests read back (see EXPOSE_STATE_ENV); None in an ordinary session.
+        self.debug = NamedHTML("", visible=False, name="debug-state") if expose_state else None
         self._debug_synced, self._debug_pending = 0.0, False  # time.monotonic() of the last _sync_debug
         self._store_pending, self._stored_at, self._edited_at = False, 0.0, 0.0  # the browser's copy of the design
         self.workspace = self._build_workspace()
@@ -331,6 +334,8 @@ class DesignerApp:
     def _sync_debug(self) -> None:
         """The hidden `debug-state` pane: what browser tests and benchmarks read back."""
         self._debug_synced, self._debug_pending = time.monotonic(), False
+        if self.debug is None:
+            return
         net = self.state.network
         self.debug.object = html.escape(json.dumps({
             "network": net.name,
@@ -347,6 +352,7 @@ class DesignerApp:
     def poll(self) -> None:
         self.session.poll()
         self.raster.flush()
+        self.inspector.flush()  # after the frame: a slider's model updates must not delay it
         if self._debug_pending:
             self._sync_debug()
         now = time.monotonic()
@@ -372,7 +378,8 @@ class DesignerApp:
         toolbar = pn.FlexBox(
             pn.pane.HTML("<div class='brand'>SNN Designer</div>", margin=(0, 4)),
             group(self.new_button, self.gallery, self.open_file_button, self.file_input, self.download),
-            group(self.undo_button, self.redo_button), self.export, group(*controls), self.bridge, self.debug, status,
+            group(self.undo_button, self.redo_button), self.export, group(*controls), self.bridge,
+            *([self.debug] if self.debug is not None else []), status,
             flex_wrap="wrap", align_items="center", sizing_mode="stretch_width", margin=0,
         )
         sidebar = pn.Column(self.gallery_text, self.error, self.problems, self.inspector, sizing_mode="stretch_width",
@@ -413,7 +420,8 @@ def create_app() -> pn.viewable.Viewable:
     if "lessons" in args:  # /app?lessons=all: the lesson index
         return lesson_index(list_lessons(LESSONS))
     example, lesson = (args.get(key, [b""])[0].decode("utf-8", "replace") for key in ("example", "lesson"))
-    app = DesignerApp(example=example or None, lesson=lesson or None)
+    app = DesignerApp(example=example or None, lesson=lesson or None,
+                      expose_state=os.environ.get(EXPOSE_STATE_ENV) == "1")
     doc = pn.state.curdoc
     if doc is not None:
         app.session.wake = functools.partial(doc.add_next_tick_callback, functools.partial(_poll_in, doc, app))

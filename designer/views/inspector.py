@@ -27,6 +27,7 @@ from engine import (
     CONNECTION_RULES, SYNAPSE_MODELS, Connectivity, Distribution, Projection, ValidationError, initial_state_spec,
 )
 
+from designer.forms import WEIGHT_SCALE, widget_for
 from designer.per_neuron import describe, histogram_svg, neuron_values_of
 from designer.state import DesignState
 from designer.views.live_slider import LiveSlider
@@ -36,11 +37,6 @@ RULE_FIELD = {"pairwise_bernoulli": ("p", "Connection probability p", float),
               "fixed_outdegree": ("outdegree", "Targets per source neuron", int),
               "fixed_total_number": ("N", "Number of synapses", int)}
 
-# A slider's range around a value with an open bound reaches at least this far (one "sensible
-# unit" of the quantity), so a parameter at 0 still gets a usable range.
-SLIDER_SCALE = {"pA": 100.0, "pF": 100.0, "mV": 10.0, "ms": 10.0, "Hz": 10.0, "nS": 10.0}
-SLIDER_SCALE_OF = {"lambda": 0.01}  # learning rates are small fractions
-WEIGHT_SCALE = {"pA": 10.0, "mV": 1.0, "nS": 1.0}
 NO_PRESET = "—"
 
 
@@ -91,6 +87,12 @@ class Inspector(Viewer):
 
     def __panel__(self):
         return self._body
+
+    def flush(self) -> None:
+        """The sliders' model updates that wait until the frame with their change went out."""
+        for field in self._fields:
+            if isinstance(field.widget, LiveSlider):
+                field.widget.flush()
 
     # -- building forms, or updating their values --------------------------------------------
     def _structure(self) -> tuple:
@@ -197,23 +199,24 @@ class Inspector(Viewer):
                 lambda v: set_distribution(clip=v), lambda: getattr(self._projection(name), field).clip))
         return items
 
-    def _slider(self, target: str, label: str, value: float, apply, read: Callable[[], Any], *, doc: str = "",
-                bounds=(None, None), scale: float = 1.0, exclusive_low: bool = False,
-                integer: bool = False) -> pn.Column:
-        """A LiveSlider plus its inline error line; `apply(value, coalesce) -> bool`, where one
-        drag (one coalesce key) is one undo step."""
+    def _quantity_field(self, target: str, quantity, value, apply, read: Callable[[], Any], **widget_options) -> pn.Column:
+        """The field `widget_for` gives a quantity, plus its inline error line. `apply(value, coalesce)
+        -> bool` edits the state (one slider drag, one coalesce key, is one undo step); `read()`
+        gives the design's value."""
+        widget, kind = widget_for(quantity, value, **widget_options)
+        shown = lambda: kind.shown(read())  # noqa: E731 -- the design's value as this widget shows it
+        if not kind.live:
+            return self._field(widget, lambda v: apply(kind.parsed(v), None), shown)
         error = self._html("", margin=(0, 10), css_classes=["field-error"], visible=False)
-        slider = LiveSlider(value, label=label, doc=doc, bounds=bounds, scale=scale, exclusive_low=exclusive_low,
-                            integer=integer, width=300, sizing_mode="fixed")
 
         def changed(new, drag, final):
-            ok = apply(new, None if drag is None else ("drag", target, label, drag))
+            ok = apply(new, None if drag is None else ("drag", target, widget.label, drag))
             self._show_result(error, ok)
             return ok
 
-        slider.on_value(changed)
-        self._fields.append(_Field(slider, read, error))
-        return pn.Column(slider, error, margin=0, sizing_mode="stretch_width")
+        widget.on_value(changed)
+        self._fields.append(_Field(widget, shown, error))
+        return pn.Column(widget, error, margin=0, sizing_mode="stretch_width")
 
     def _population(self, name: str):
         return self.state.network.population(name)
@@ -242,29 +245,13 @@ class Inspector(Viewer):
                                   value=NO_PRESET,
                                   description="Set the published parameters of a firing pattern in one step"),
                 lambda v: True if v == NO_PRESET else state.apply_preset(name, v), lambda: NO_PRESET))
-        for quantity in model.parameters.values():
-            label = f"{quantity.name} ({quantity.unit})" if quantity.unit else quantity.name
-            value = pop.params[quantity.name]
-            q = quantity.name
+        for q, quantity in model.parameters.items():
             if q in pop.varying_params:
                 items += self._varying_field(pop, quantity)
                 continue
-            if quantity.optional:
-                widget = pn.widgets.TextInput(label=label, value=_optional_text(value),
-                                              placeholder="empty = never", description=quantity.doc)
-                items.append(self._field(widget, lambda v, q=q: state.set_population_field(name, q, _optional_number(v)),
-                                         lambda q=q: _optional_text(current(name).params[q])))
-                continue
-            if quantity.live:
-                items.append(self._slider(
-                    name, label, value, lambda v, key, q=q: state.set_population_field(name, q, v, coalesce=key),
-                    lambda q=q: current(name).params[q], doc=quantity.doc, bounds=quantity.bounds,
-                    scale=SLIDER_SCALE.get(quantity.unit, 1.0), exclusive_low=quantity.exclusive_low,
-                    integer=quantity.integer))
-                continue
-            widget = pn.widgets.FloatInput(label=label, value=value, description=quantity.doc, format="0[.]000")
-            items.append(self._field(widget, lambda v, q=q: state.set_population_field(name, q, v),
-                                     lambda q=q: current(name).params[q]))
+            items.append(self._quantity_field(
+                name, quantity, pop.params[q], lambda v, key, q=q: state.set_population_field(name, q, v, coalesce=key),
+                lambda q=q: current(name).params[q]))
         if "spike_times" in model.extra_parameters():
             widget = pn.widgets.TextAreaInput(
                 label="Spike times (ms; one line per neuron)", height=80, value=_trains_text(pop.params["spike_times"]),
@@ -380,7 +367,7 @@ class Inspector(Viewer):
         state, name, current = self.state, proj.name, self._projection
         items = []
         for field, quantity in Projection.quantities.items():  # weight, delay
-            unit, doc = weight_unit if field == "weight" else quantity.unit, quantity.doc
+            unit = weight_unit if field == "weight" else quantity.unit
             value = getattr(proj, field)
             if isinstance(value, Distribution):
                 items += self._distribution_fields(name, field, value, unit)
@@ -389,15 +376,10 @@ class Inspector(Viewer):
                 items.append(text(f"{field}: {len(value)} listed values ({unit}), mean {sum(value) / max(len(value), 1):.4g}",
                                   "div", stylesheets=self.html_stylesheets))
                 continue
-            label = f"{field.capitalize()} ({unit})"
-            if quantity.live:
-                items.append(self._slider(
-                    name, label, value, lambda v, key, f=field: state.set_projection_field(name, f, v, coalesce=key),
-                    lambda f=field: getattr(current(name), f), doc=doc, scale=WEIGHT_SCALE.get(unit, 1.0)))
-                continue
-            widget = pn.widgets.FloatInput(label=label, value=value, description=doc, format="0[.]0000")
-            items.append(self._field(widget, lambda v, f=field: state.set_projection_field(name, f, v),
-                                     lambda f=field: getattr(current(name), f)))
+            items.append(self._quantity_field(
+                name, quantity, value, lambda v, key, f=field: state.set_projection_field(name, f, v, coalesce=key),
+                lambda f=field: getattr(current(name), f), label=f"{field.capitalize()} ({unit})", unit=unit,
+                scale=WEIGHT_SCALE.get(unit, 1.0), number_format="0[.]0000"))
         return items
 
     def _synapse_form(self, proj) -> list:
@@ -417,17 +399,10 @@ class Inspector(Viewer):
                                                                                        1.0 if v else 0.0),
                                          lambda: bool(current(name).synapse_params["learning"])))
                 continue
-            label = f"{q} ({quantity.unit})" if quantity.unit else q
-            if quantity.live:
-                items.append(self._slider(
-                    name, label, value, lambda v, key, q=q: state.set_projection_field(name, f"synapse_params.{q}", v, coalesce=key),
-                    lambda q=q: current(name).synapse_params[q], doc=quantity.doc, bounds=quantity.bounds,
-                    scale=SLIDER_SCALE_OF.get(q, SLIDER_SCALE.get(quantity.unit, 1.0)), exclusive_low=quantity.exclusive_low,
-                    integer=quantity.integer))
-                continue
-            widget = pn.widgets.FloatInput(label=label, value=value, description=quantity.doc, format="0[.]0000")
-            items.append(self._field(widget, lambda v, q=q: state.set_projection_field(name, f"synapse_params.{q}", v),
-                                     lambda q=q: current(name).synapse_params[q]))
+            items.append(self._quantity_field(
+                name, quantity, value,
+                lambda v, key, q=q: state.set_projection_field(name, f"synapse_params.{q}", v, coalesce=key),
+                lambda q=q: current(name).synapse_params[q], number_format="0[.]0000"))
         if "pairing" in synapse.extra_parameters():
             items.append(self._field(pn.widgets.Select(label="Spike pairing", value=proj.synapse_params["pairing"],
                                                        options=["all_to_all", "nearest"]),
@@ -454,10 +429,6 @@ class Inspector(Viewer):
             self._field(pn.widgets.IntInput(label="Seed", value=net.seed, description="Same seed, same network, same spikes"),
                         lambda v: state.set_network_field("seed", v), lambda: current().seed),
         ]
-
-
-def _optional_text(value) -> str:
-    return "" if value is None else f"{value:g}"
 
 
 def _trains_text(trains) -> str:
@@ -504,16 +475,6 @@ def _parse_schedule(value: str):
         except (ValueError, IndexError):
             return [line], []
     return times, values
-
-
-def _optional_number(value: str):
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return value  # the model refuses it with a message naming the field
 
 
 def _parse_ints(value: str):

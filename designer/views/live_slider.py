@@ -161,6 +161,7 @@ class LiveSlider(JSComponent):
                          start=start, end=end, step=step, **params)
         self._on_value = on_value
         self._page_shows: float | None = float(value)
+        self._deferred_final: float | None = None  # a final value whose model updates wait for flush()
         #: ms from the page sending a message to Python receiving it (page and server share a clock here)
         self.latencies_ms: deque[float] = deque(maxlen=2000)
         self.messages = 0
@@ -169,6 +170,7 @@ class LiveSlider(JSComponent):
     def set_value(self, value: float) -> None:
         """Show `value` (undo, a change from elsewhere). Not sent when the page shows it already."""
         value = float(value)
+        self.flush()
         if value == self._page_shows:
             return
         self._page_shows = value
@@ -207,15 +209,24 @@ class LiveSlider(JSComponent):
         number = isinstance(value, float) and math.isfinite(value)
         self._page_shows = value if number else None
         if number:
-            self.value = value
+            with param.discard_events(self):  # the page shows it already: no model patch
+                self.value = value
         ok = True
         if self._on_value is not None:
             ok = self._on_value(value, drag, final) is not False
         if final and ok and number:
-            self._fit_range(value)
-            # keeps the model's value right for a later re-render of this view; the page
-            # shows it already (and ignores it while the user drags again)
-            self.shown = {"value": value, "seq": self.shown["seq"] + 1}
+            self._deferred_final = value
         # the page sends its next drag value on this ack: the newest value, never a backlog
         lag = self.latencies_ms[-1] if isinstance(data.get("t"), (int, float)) else None
         self._send_msg({"type": "ack", "seq": data.get("seq"), "ok": ok, "final": final, "lag_ms": lag})
+
+    def flush(self) -> None:
+        """The model updates of the last final value: the range re-centred on it and `shown`
+        (right for a later re-render; the page shows the value already). Called after the
+        frame with the change went out (the app's poll): sent with the value, these Bokeh
+        patches reached the page before that frame and delayed it."""
+        value, self._deferred_final = self._deferred_final, None
+        if value is None:
+            return
+        self._fit_range(value)
+        self.shown = {"value": value, "seq": self.shown["seq"] + 1}

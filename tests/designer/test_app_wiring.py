@@ -12,7 +12,7 @@ from designer.main import DesignerApp
 
 @pytest.fixture
 def app():
-    app = DesignerApp(example="ei_network")
+    app = DesignerApp(example="ei_network", expose_state=True)
     yield app
     app.session.close()
 
@@ -77,3 +77,27 @@ def test_raster_rows_per_population_can_be_chosen_and_sampling_is_said(app):
     assert "every 8th of 800 neurons" in raster.note.object and "every 2nd of 200" in raster.note.object
     raster.rows_select.value = "every neuron"
     assert [p["rows"] for p in raster.raster.layout] == [800, 200] and raster.note.object == ""
+
+
+def test_an_ordinary_session_carries_no_state_for_tests():
+    app = DesignerApp(example="ei_network")
+    try:
+        assert app.debug is None
+        names = {getattr(obj, "name", "") for obj in app.layout().select()}
+        assert "debug-state" not in names and "canvas" in names
+        app.state.set_projection_field("exc→exc", "weight", 0.2)  # edits still sync nothing, and do not fail
+        app.poll()
+    finally:
+        app.session.close()
+
+
+def test_a_slider_value_reaches_the_simulation_at_once_and_its_model_updates_wait_for_the_next_poll(app):
+    app.state.selection = {"kind": "edge", "id": "exc→exc"}
+    slider = next(f.widget for f in app.inspector._fields if f.widget.label.startswith("Weight"))
+    seq, (start, end) = slider.shown["seq"], (slider.start, slider.end)
+    far = end + 100 * (end - start)  # re-centres the range
+    slider._handle_msg({"type": "value", "text": str(far), "drag": None, "final": True, "seq": 1})
+    assert app.state.network.projection("exc→exc").weight == far  # the edit (and the live change) now
+    assert slider.shown["seq"] == seq and slider.end == end  # no Bokeh patch before the frame
+    app.poll()
+    assert slider.shown == {"value": far, "seq": seq + 1} and slider.start <= far <= slider.end

@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from designer import EXPOSE_STATE_ENV
+
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "designer" / "app.py"
 E2E_ARTIFACTS = REPO / "artifacts" / "e2e"
@@ -173,7 +175,7 @@ def app_server():
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, EXPOSE_STATE_ENV: "1", "PYTHONUNBUFFERED": "1"},  # the debug-state pane
         )
     try:
         _wait_until_ready(proc, server)

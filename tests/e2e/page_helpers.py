@@ -7,10 +7,15 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from designer import EXPOSE_STATE_ENV
+
 TIMEOUT_MS = 10_000
 
+#: The environment of a served app whose state the page can read (the `debug-state` pane).
+SERVER_ENV = {EXPOSE_STATE_ENV: "1", "PYTHONUNBUFFERED": "1"}
 
-# The design as Python holds it: the debug pane's text is HTML-escaped JSON (escaped once
+
+# The design as Python holds it (served with SERVER_ENV): the debug pane's text is HTML-escaped JSON (escaped once
 # by the app, once more by Panel's HTML pane), so unescape until it parses.
 READ_STATE = """() => {
   const doc = window.Bokeh && Bokeh.documents && Bokeh.documents[0];
