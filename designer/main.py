@@ -21,6 +21,7 @@ from engine.io import load_network, network_from_json
 from designer.session import LiveSession, active_runner_count
 from designer.state import DesignState, live_differences, palette_entries
 from designer.views.analysis import AnalysisView
+from designer.views.energy import EnergyView
 from designer.views.browser_bridge import BrowserBridge
 from designer.recording import RecordedData
 from designer.views.export import ExportMenu
@@ -126,6 +127,7 @@ class DesignerApp:
         self.recorded = self.raster.recorded
         self.export = ExportMenu(self.state, self.recorded)
         self.analysis = AnalysisView(self.session, self.recorded)
+        self.energy = EnergyView(self.session)
         self.bridge = BrowserBridge()
         self.gallery = pn.widgets.Select(name="Open an example", options=["—"] + list(self.examples), value="—",
                                          width=235, stylesheets=[INLINE_LABEL],
@@ -376,6 +378,7 @@ class DesignerApp:
             PlotSection("rates", "Population rates", self.rates, "side"),
             PlotSection("weights", "Plastic weights", self.weights, "side"),
             PlotSection("analysis", "Analysis", self.analysis, "side"),
+            PlotSection("energy", "Energy and efficiency", self.energy, "side"),
         ]
         sections = [PlotSection(s.key, s.title, pn.panel(s.view), s.area) for s in sections]  # Viewers laid out once
         for part in (toolbar, sidebar, notices, *(s.view for s in sections)):
