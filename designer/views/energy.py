@@ -38,6 +38,13 @@ table.energy tr[title] { cursor: help; }
 .energy-note { font-size: 12px; color: #4b5563; }
 .energy-formula { font-family: monospace; font-size: 11px; color: #374151; }
 """
+# the metrics table's headers: short (the side column is narrow), the meaning on hover
+COLUMNS = (("population", "population (total: the whole network)"), ("spikes", "spikes emitted"),
+           ("SynOps", "synaptic operations: each spike times its neuron's out-degree (Poisson inputs: events)"),
+           ("SynOps/s", "synaptic operations per simulated second"),
+           ("updates", "neuron updates: one per neuron and time step"),
+           ("plastic", "plastic weight updates: one per presynaptic spike and plastic synapse while learning"),
+           ("sparsity", "activation sparsity: 1 - spikes / (neurons x steps)"))
 EMPTY_NOTE = "<span class='energy-note'>Press Run: the operations counted while this panel is open appear here.</span>"
 
 
@@ -104,8 +111,8 @@ def _cell(stat: str, value, text: str) -> str:
 
 
 def metrics_html(metrics: EfficiencyMetrics, exact: bool) -> str:
-    head = ("<tr><th>population</th><th>spikes</th><th>synaptic ops</th><th>SynOps/s</th><th>neuron updates</th>"
-            "<th>plastic updates</th><th>activation sparsity</th></tr>")
+    head = "<tr>" + "".join(f"<th title='{html.escape(meaning, quote=True)}'>{html.escape(short)}</th>"
+                            for short, meaning in COLUMNS) + "</tr>"
     rows = []
     total = ("total", metrics.totals)
     for name, pop in [*metrics.per_population.items(), total]:
@@ -168,12 +175,11 @@ class EnergyView(Viewer):
         self._latest: EfficiencyMetrics | None = None
         self._stale = False
         self._computed_at = 0.0  # time.monotonic()
-        self.export_kind = pn.widgets.Select(name="Export panel", options=list(EXPORTS), width=200)
+        self.export_kind = pn.widgets.Select(name="Export panel", options=list(EXPORTS), width=240)
         self.download = pn.widgets.FileDownload(callback=self._file, label="Download", filename="energy.csv",
                                                 width=100, name="energy-download", disabled=True, margin=(24, 5, 5, 5))
         self.note = pn.pane.HTML(EMPTY_NOTE, name="energy-note", stylesheets=[TABLE_CSS], sizing_mode="stretch_width")
-        self.metrics_pane = pn.pane.HTML("", name="energy-metrics", stylesheets=[TABLE_CSS],
-                                         sizing_mode="stretch_width", styles={"overflow-x": "auto"})
+        self.metrics_pane = pn.pane.HTML("", name="energy-metrics", stylesheets=[TABLE_CSS], sizing_mode="stretch_width")
         self.energy_pane = pn.pane.HTML("", name="energy-targets", stylesheets=[TABLE_CSS], sizing_mode="stretch_width")
         self.session.param.watch(self._on_frame, "frame")
         self.session.param.watch(self._on_status, "status")
