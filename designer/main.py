@@ -23,6 +23,7 @@ from designer import EXPOSE_STATE_ENV
 from designer.session import LiveSession, active_runner_count
 from designer.state import DesignState, live_differences, palette_entries
 from designer.views.analysis import AnalysisView
+from designer.views.energy import EnergyView
 from designer.views.browser_bridge import BrowserBridge
 from designer.recording import RecordedData
 from designer.views.export import ExportMenu
@@ -132,6 +133,7 @@ class DesignerApp:
         self.recorded = self.raster.recorded
         self.export = ExportMenu(self.state, self.recorded)
         self.analysis = AnalysisView(self.session, self.recorded)
+        self.energy = EnergyView(self.session)
         self.bridge = BrowserBridge()
         self.lesson = LessonPanel(lessons, opened.name, self.state, self.session, self.recorded) if opened else None
         self.gallery = pn.widgets.Select(name="Open an example", options=["—"] + list(self.examples), value="—",
@@ -390,6 +392,7 @@ class DesignerApp:
             PlotSection("rates", "Population rates", self.rates, "side"),
             PlotSection("weights", "Plastic weights", self.weights, "side"),
             PlotSection("analysis", "Analysis", self.analysis, "side", collapsed=True),  # room for traces and rates
+            PlotSection("energy", "Energy and efficiency", self.energy, "side", collapsed=True),
         ]
         sections = [PlotSection(s.key, s.title, pn.panel(s.view), s.area, s.collapsed) for s in sections]  # Viewers laid out once
         lesson = pn.panel(self.lesson) if self.lesson is not None else None

@@ -119,6 +119,10 @@ class LiveSession(param.Parameterized):
         self._runner.set_recording(traces=self.traces)
         self.notice = f"recording the membrane potential of {population} #{neuron}"
 
+    def set_metrics(self, on: bool) -> None:
+        """Count efficiency metrics into the frames (Frame.efficiency) from now on, or stop (they cost)."""
+        self._runner.set_metrics(on)
+
     def close(self) -> None:
         self._runner.close()
 
@@ -226,7 +230,7 @@ def merge_frames(frames: list[Frame]) -> Frame:
         rate_time=np.concatenate([f.rate_time for f in frames]),
         rates=np.concatenate([f.rates.reshape(-1, len(last.populations)) for f in frames]),
         rate_bin_ms=last.rate_bin_ms,
-        populations=last.populations, counters=last.counters, weights=last.weights,
+        populations=last.populations, counters=last.counters, weights=last.weights, efficiency=last.efficiency,
         real_time_factor=float(np.mean([f.real_time_factor for f in frames])), dropped=last.dropped,
     )
 

@@ -84,3 +84,48 @@ def test_each_network_export_is_labelled_with_its_file_extension():
     labels = {name: label for label, (name, _) in NETWORK_EXPORTS.items()}
     assert labels["nir"] == "NIR graph (.nir)" and labels["pynest"] == "PyNEST script (.py)"
     assert all(label.endswith(")") and "()" not in label for label in labels.values())
+
+
+def fit_network(n_out: int) -> Network:
+    """Spike inputs onto current-based LIF neurons, delay one step: Loihi takes it; BrainScaleS-2
+    has 512 neurons."""
+    return Network(name="fit", t_sim=50.0, populations=(
+        Population("input", "spike_generator", 4, params={"spike_times": [1.0, 2.0]}),
+        Population("out", "iaf_psc_exp", n_out)),
+        projections=(Projection("input", "out", weight=50.0, delay=0.1),))
+
+
+def fit_entries(menu: ExportMenu) -> dict:
+    """target -> (fits, its text) as the menu shows them."""
+    import re
+
+    text = menu.fit.object
+    found = re.findall(r"<div class='fit-target' data-target='([^']+)' data-fits='(true|false)'[^>]*>(.*?)</ul></div>",
+                       text, re.S)
+    return {target: (fits == "true", html.unescape(body)) for target, fits, body in found}
+
+
+def test_before_a_nir_export_the_menu_shows_each_targets_fit_with_its_reasons():
+    state = DesignState(fit_network(600))
+    session = LiveSession(state)
+    menu = ExportMenu(state, RecordedData(session))
+    try:
+        assert not menu.fit.visible  # PyNEST: no chip takes it
+        choose(menu, "nir")
+        assert menu.fit.visible
+        entries = fit_entries(menu)
+        assert set(entries) == {"loihi", "spinnaker2", "speck", "xylo", "brainscales2"}
+        assert "Hardware fit: 3 of 5 targets" in menu.fit.object
+        fits, text = entries["brainscales2"]
+        assert not fits and "neurons_per_chip" in text and "600 neurons, more than the 512" in text
+        assert "(design: 600; limit: 512)" in text
+        fits, text = entries["speck"]
+        assert not fits and "iaf_psc_exp is not run by SynSense Speck" in text
+        fits, text = entries["loihi"]
+        assert fits and "not checked: fan_in (no public figure" in text
+        state.replace_network(fit_network(20), "smaller")  # a new design: new verdicts
+        assert fit_entries(menu)["brainscales2"][0]
+        choose(menu, "pynest")
+        assert not menu.fit.visible
+    finally:
+        session.close()

@@ -150,12 +150,14 @@ def test_split_plots_and_inspector_resize_and_are_kept(sized_page, app_server, s
 
     # Collapse the traces: only its header stays; the rates below take the room.
     traces = page.locator('.ws-section[aria-label="Membrane traces"]')
-    rates0 = box(page, '.ws-section[aria-label="Population rates"]')
+    below = ["Population rates", "Analysis", "Energy and efficiency"]  # the side sections under it
+    below0 = [box(page, f'.ws-section[aria-label="{title}"]')["height"] for title in below]
     page.get_by_role("button", name="Collapse Membrane traces", exact=True).click()
     expect(page.get_by_role("button", name="Expand Membrane traces", exact=True)).to_have_attribute(
         "aria-expanded", "false")
     assert traces.bounding_box()["height"] < 30
-    assert box(page, '.ws-section[aria-label="Population rates"]')["height"] > rates0["height"] + 80
+    below1 = [box(page, f'.ws-section[aria-label="{title}"]')["height"] for title in below]
+    assert below1[0] > below0[0] and sum(below1) > sum(below0) + 80
 
     # Enlarge the raster: it fills the plots area; Escape restores it.
     wide0 = box(page, "canvas.snn-raster")["width"]
