@@ -10,8 +10,8 @@ Two measurements per network, alternating:
   Simulator bookkeeping = whole - (kernel time of run_block), measured by calling run_block
   directly on the same compiled arrays for the same steps.
 Phases: Poisson drive (rate schedules + drive_poisson + drive_currents), neuron update
-(update_population over the populations), spike trains, spike delivery (deliver, plastic
-delivery), recording (_record_traces), bookkeeping (the Simulator's Python around the kernel:
+(update_population over the populations), spike trains, spike delivery (deliver, plastic and
+short-term delivery), recording (_record_traces), bookkeeping (the Simulator's Python around the kernel:
 copies of spikes/traces/counts, finite check, history).
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from engine import Simulator, warm_up
 from engine.io import load_network
-from engine.kernels import devices, plasticity, step
+from engine.kernels import devices, plasticity, short_term, step
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "assets" / "examples"
 PHASES = ("poisson drive", "neuron update", "spike trains", "spike delivery", "recording")
@@ -59,6 +59,8 @@ def phase_times(sim: Simulator, n_steps: int, empty: bool = False) -> dict[str, 
         if c.plastic.params.shape[0] > 0:
             plasticity.record_post_spikes(c.plastic, buf.spike_neuron, 0, n_spikes, t, sim.dt)
             plasticity.deliver_plastic(c.plastic, ring, buf.spike_neuron, 0, n_spikes, t, sim.dt, n, buf.counters)
+        if c.short_term.params.shape[0] > 0:
+            short_term.deliver_tsodyks2(c.short_term, ring, buf.spike_neuron, 0, n_spikes, t, sim.dt, n)
         t4 = clock()
         step._record_traces(c.layout, c.state, buf, 0)
         t5 = clock()
@@ -76,8 +78,8 @@ def kernel_seconds(sim: Simulator, n_steps: int) -> float:
     done = 0
     while done < n_steps:
         t0 = time.process_time()
-        steps_done, _ = step.run_block(c.layout, c.state, c.synapses, c.plastic, c.poisson, c.currents, c.trains, buf,
-                                       sim.step, min(sim.block_steps, n_steps - done), sim.dt)
+        steps_done, _ = step.run_block(c.layout, c.state, c.synapses, c.plastic, c.short_term, c.poisson, c.currents,
+                                       c.trains, buf, sim.step, min(sim.block_steps, n_steps - done), sim.dt)
         spent += time.process_time() - t0
         done += steps_done
         sim.step += steps_done

@@ -20,6 +20,7 @@ from engine.io import load_network, network_from_json
 
 from designer.session import LiveSession, active_runner_count
 from designer.state import DesignState, live_differences, palette_entries
+from designer.views.analysis import AnalysisView
 from designer.views.browser_bridge import BrowserBridge
 from designer.recording import RecordedData
 from designer.views.export import ExportMenu
@@ -27,16 +28,20 @@ from designer.views.inspector import Inspector
 from designer.views.weights import WeightsView
 from designer.views.live import Controls, RasterView, RatesView, TracesView
 from designer.views.network_canvas import NetworkCanvas
+from designer.views.workspace import INLINE_LABEL, PlotSection, Workspace, tooltip
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 EXAMPLES = ASSETS / "examples"
 FIRST_VISIT_EXAMPLE = "ei_network"
+STATUS_MIN_PX = 460  # the status line is at least this wide (its usual text), else it takes a row of its own
 POLL_MS = 250  # a fallback: the Runner wakes the session's loop for each frame (LiveSession.wake)
 DEBUG_HZ = 5  # debug-state updates per second while only the simulated time changes
 STORE_DELAY_S = 0.3  # live-value edits reach the browser's storage once they rest this long...
 STORE_MAX_WAIT_S = 1.0  # ...or at the latest this long after the last copy (a long slider drag)
 
 CSS = (ASSETS / "css" / "app.css").read_text() if (ASSETS / "css" / "app.css").exists() else ""
+# Opens the hidden file input's chooser from a proper button (the click is the user's gesture).
+OPEN_FILE_JS = "const view = Bokeh.index.find_one(file_input); if (view) view.input_el.click();"
 
 
 @functools.lru_cache(maxsize=1)
@@ -111,7 +116,7 @@ class DesignerApp:
         self.state = DesignState(load_network(EXAMPLES / f"{start}.json"))
         self.session = LiveSession(self.state)
         self.canvas = NetworkCanvas(nodes=canvas_nodes(self.state), edges=canvas_edges(self.state),
-                                    palette=palette_entries(), height=430, sizing_mode="stretch_width", name="canvas")
+                                    palette=palette_entries(), sizing_mode="stretch_both", min_height=140, name="canvas")
         self.inspector = Inspector(self.state, html_stylesheets=[CSS])
         self.controls = Controls(self.session)
         self.raster = RasterView(self.session, recorded=RecordedData(self.session))
@@ -120,19 +125,32 @@ class DesignerApp:
         self.weights = WeightsView(self.session)
         self.recorded = self.raster.recorded
         self.export = ExportMenu(self.state, self.recorded)
+        self.analysis = AnalysisView(self.session, self.recorded)
         self.bridge = BrowserBridge()
-        self.gallery = pn.widgets.Select(name="Open an example", options=["—"] + list(self.examples), value="—", width=150)
+        self.gallery = pn.widgets.Select(name="Open an example", options=["—"] + list(self.examples), value="—",
+                                         width=235, stylesheets=[INLINE_LABEL],
+                                         description="Replace the design by one of the gallery's networks")
         self.gallery_text = NamedHTML("", sizing_mode="stretch_width", name="gallery-text")
-        self.new_button = pn.widgets.Button(name="New", color="default", width=70,
-                                            description="Start an empty design (undo brings the old one back)")
-        self.file_input = pn.widgets.FileInput(accept=".json,.nir", name="Open file", width=190)
+        self.new_button = pn.widgets.Button(name="New", color="default", width=60,
+                                            description=tooltip("Start an empty design (undo brings the old one back)"))
+        # The browser's own file input is hidden; the "Open file…" button opens its chooser.
+        self.file_input = pn.widgets.FileInput(accept=".json,.nir", name="Open file", width=1, height=1, margin=0,
+                                               styles={"position": "absolute", "visibility": "hidden"})
+        self.open_file_button = pn.widgets.Button(
+            name="Open file…", width=100, description=tooltip("Open a design (.json) or a NIR graph (.nir) from this computer"))
+        self.open_file_button.js_on_click(args={"file_input": self.file_input}, code=OPEN_FILE_JS)
         self.download = SaveButton(callback=self._download, filename="network.json", label="Save to file",
-                                   color="primary", width=140, name="save")
+                                   color="primary", width=110, name="save")
+        self.undo_button = pn.widgets.Button(name="↶ Undo", width=76, disabled=True,
+                                             description=tooltip("Undo the last edit (Ctrl+Z)"))
+        self.redo_button = pn.widgets.Button(name="↷ Redo", width=76, disabled=True,
+                                             description=tooltip("Redo what was undone (Ctrl+Shift+Z or Ctrl+Y)"))
         self.problems = NamedHTML("", sizing_mode="stretch_width", name="problems")
         self.error = NamedHTML("", sizing_mode="stretch_width", name="edit-error")
         self.debug = NamedHTML("", visible=False, name="debug-state")
         self._debug_synced, self._debug_pending = 0.0, False  # time.monotonic() of the last _sync_debug
         self._store_pending, self._stored_at, self._edited_at = False, 0.0, 0.0  # the browser's copy of the design
+        self.workspace = self._build_workspace()
         self._wire()
         self._render_problems()
         self._render_gallery_text(self.state.network.description)
@@ -145,7 +163,10 @@ class DesignerApp:
         state.param.watch(self._on_selection, "selection")
         state.param.watch(lambda e: self._render_problems(), "problems")
         state.param.watch(self._on_error, "error")
-        state.param.watch(lambda *_events: self._sync_debug(), ["can_undo", "can_redo"])
+        state.param.watch(self._on_history, ["can_undo", "can_redo"])
+        self.undo_button.on_click(lambda _event: state.undo())
+        self.redo_button.on_click(lambda _event: state.redo())
+        self.weights.param.watch(lambda event: self.workspace.show_section("weights", event.new), "shown")
         self.canvas.on_action(self._on_canvas_action)
         self.canvas.param.watch(self._on_canvas_selection, "selection")
         self.gallery.param.watch(self._on_gallery, "value")
@@ -154,6 +175,11 @@ class DesignerApp:
         self.bridge.on_stored(self._on_stored_design)
         self.bridge.on_key(self._on_key)
         self.session.param.watch(self._on_session_change, ["status", "t_ms", "needs_restart", "traces"])
+
+    def _on_history(self, *_events) -> None:
+        self.undo_button.disabled = not self.state.can_undo
+        self.redo_button.disabled = not self.state.can_redo
+        self._sync_debug()
 
     def _on_session_change(self, *events) -> None:
         # While running, t_ms changes with every frame and the JSON below costs several ms to
@@ -321,22 +347,41 @@ class DesignerApp:
             self._store_design()
 
     def layout(self) -> pn.viewable.Viewable:
-        header = pn.Row(
-            pn.pane.HTML("<div class='brand'>SNN Designer</div>", width=150),
-            self.new_button, self.gallery, self.file_input, self.download, self.export, self.bridge, self.debug,
-            sizing_mode="stretch_width",
-            styles={"background": "#eef2f7", "border-bottom": "2px solid #1f2937", "align-items": "center"},
+        return self.workspace
+
+    def _build_workspace(self) -> Workspace:
+        """Toolbar, canvas, inspector and plots on one screen (see designer/views/workspace.py)."""
+        c = self.controls
+        controls = [c.run_button, c.pause_button, c.step_button, c.reset_button, c.speed]
+        # label beside the box, and the box wide enough for "PyNEST script (.py)"
+        self.export.kind.param.update(stylesheets=[*self.export.kind.stylesheets, INLINE_LABEL], width=225)
+        # The status takes the rest of its row (at least STATUS_MIN_PX, else it wraps below).
+        status = pn.Column(c.status, margin=0,
+                           styles={"flex": f"1 1 {STATUS_MIN_PX}px", "min-width": "0", "overflow": "hidden"})
+        notices = pn.Column(pn.Row(c.banner, c.restart_button, sizing_mode="stretch_width", margin=0, align="center"),
+                            c.fault, sizing_mode="stretch_width", margin=0)
+        # Groups wrap as a whole: the run controls never split over two rows.
+        group = functools.partial(pn.Row, margin=0, align="center")
+        toolbar = pn.FlexBox(
+            pn.pane.HTML("<div class='brand'>SNN Designer</div>", margin=(0, 4)),
+            group(self.new_button, self.gallery, self.open_file_button, self.file_input, self.download),
+            group(self.undo_button, self.redo_button), self.export, group(*controls), self.bridge, self.debug, status,
+            flex_wrap="wrap", align_items="center", sizing_mode="stretch_width", margin=0,
         )
-        sidebar = pn.Column(self.inspector, self.error, self.problems, width=340, scroll=True, height=430,
-                            styles={"border-left": "1px solid #e5e7eb", "background": "#fafafa"})
-        editor = pn.Row(pn.Column(self.canvas, self.gallery_text, sizing_mode="stretch_width"), sidebar,
-                        sizing_mode="stretch_width")
-        live = pn.Column(self.controls, self.raster,
-                         pn.Row(self.traces, self.rates, sizing_mode="stretch_width"), self.weights,
-                         sizing_mode="stretch_width")
-        page = pn.Column(header, editor, live, sizing_mode="stretch_width")
-        style_html_panes(page)
-        return page
+        sidebar = pn.Column(self.gallery_text, self.error, self.problems, self.inspector, sizing_mode="stretch_width",
+                            margin=(0, 0, 8, 0))
+        sections = [
+            PlotSection("raster", "Spike raster · click or tap a row for its trace", self.raster, "main"),
+            PlotSection("traces", "Membrane traces", self.traces, "side"),
+            PlotSection("rates", "Population rates", self.rates, "side"),
+            PlotSection("weights", "Plastic weights", self.weights, "side"),
+            PlotSection("analysis", "Analysis", self.analysis, "side"),
+        ]
+        sections = [PlotSection(s.key, s.title, pn.panel(s.view), s.area) for s in sections]  # Viewers laid out once
+        for part in (toolbar, sidebar, notices, *(s.view for s in sections)):
+            style_html_panes(part)
+        return Workspace(toolbar=toolbar, canvas=self.canvas, inspector=sidebar, notices=notices, sections=sections,
+                         hidden_sections=[] if self.weights.shown else ["weights"], name="workspace")
 
 
 def style_html_panes(layout) -> None:

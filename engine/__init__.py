@@ -2,6 +2,7 @@
 
 The public API; the designer imports only from here. Never imports panel or bokeh.
 """
+from engine import analysis
 from engine.compile import initial_state_spec
 from engine.errors import CapacityError, EngineError, RestartRequired, SimulationFault, ValidationError
 from engine.model import (
@@ -15,6 +16,7 @@ from engine.neuromorphic import (
 from engine.runtime import RATE_BIN_MS, Frame, Runner, Simulator, TraceRequest, warm_up
 
 __all__ = [
+    "analysis",
     "CapacityError", "EngineError", "RestartRequired", "SimulationFault", "ValidationError",
     "CONNECTION_RULES", "MODELS", "SYNAPSE_MODELS", "Connectivity", "Distribution", "Network", "Population",
     "Projection", "Quantity", "Recording", "describe_models", "find_problems", "get_model", "initial_state_spec",

@@ -181,8 +181,7 @@ def simulate(network, threads: int = 1, inference_ms: float | None = None) -> di
         "dt_ms": sim.dt,
         "seed": sim.seed,
         "n_neurons": sum(p.size for p in network.populations if not p.is_device),
-        "n_synapses": int(c.n_synapses + c.currents.target.size
-                          + (c.plastic.target.size if getattr(c, "plastic", None) is not None else 0)),
+        "n_synapses": c.n_synapses,
         "build_s": build_s,
         "sim_s": sim_s,
         "bio_s_per_wall_s": (t_sim_ms * 1e-3) / sim_s if sim_s > 0 else None,

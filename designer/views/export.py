@@ -28,7 +28,7 @@ RECORDED = {
     "Rates figure (PNG)": ("rates_png", "_rates.png"),
     "Rates figure (SVG)": ("rates_svg", "_rates.svg"),
 }
-NETWORK_EXPORTS = {f"{e.label} ({Path(e.suffix).suffix})": (e.name, e.suffix) for e in EXPORTERS.values()}
+NETWORK_EXPORTS = {f"{e.label} (.{e.suffix.rpartition('.')[2]})": (e.name, e.suffix) for e in EXPORTERS.values()}
 FORMATS = {label: kind for label, (kind, _) in {**DESIGN, **NETWORK_EXPORTS, **RECORDED}.items()}
 SUFFIX = {kind: suffix for kind, suffix in {**DESIGN, **NETWORK_EXPORTS, **RECORDED}.values()}
 

@@ -354,8 +354,9 @@ class Inspector(Viewer):
     def _synapse_form(self, proj) -> list:
         """The synapse model and its parameters (the live ones with sliders)."""
         state, name, current = self.state, proj.name, self._projection
+        summaries = "; ".join(f"{model_name}: {model.summary}" for model_name, model in SYNAPSE_MODELS.items())
         items = [self._field(pn.widgets.Select(label="Synapse model", value=proj.synapse, options=list(SYNAPSE_MODELS),
-                                               description="static: fixed weight; stdp: weights learn from spike timing"),
+                                               description=summaries),
                              lambda v: state.set_projection_field(name, "synapse", v), lambda: current(name).synapse)]
         synapse = SYNAPSE_MODELS[proj.synapse]
         for quantity in synapse.parameters.values():

@@ -23,6 +23,7 @@ from designer.recording import RecordedData
 from designer.session import LiveSession
 from designer.views.raster import SpikeRaster
 from designer.views.strip_chart import StripChart
+from designer.views.workspace import INLINE_LABEL, tooltip
 
 MAX_IN_FLIGHT = 3
 MAX_ROWS_PER_POPULATION = 2000  # raster rows per population; more neurons are sampled evenly
@@ -52,13 +53,14 @@ class RasterView(Viewer):
 
     def __init__(self, session: LiveSession, recorded: RecordedData | None = None, **params):
         super().__init__(session=session, recorded=recorded, **params)
-        self.raster = SpikeRaster(window_ms=WINDOW_MS, height=320, sizing_mode="stretch_width", name="raster")
+        self.raster = SpikeRaster(window_ms=WINDOW_MS, min_height=120, sizing_mode="stretch_both", name="raster")
         self._pending = None  # merged spikes not yet sent: (t0, t1, rows, times)
         self._seq = 0
         self._row_map: dict[int, tuple[int, int, int]] = {}  # population index -> (first row, stride, n rows)
         self.note = pn.pane.HTML("", margin=(0, 10), name="raster-note")
         self.rows_select = pn.widgets.Select(
-            label="Raster rows", options=list(ROW_CHOICES), value=_rows_choice(self.max_rows), width=190,
+            label="Raster rows", options=list(ROW_CHOICES), value=_rows_choice(self.max_rows), width=270,
+            stylesheets=[INLINE_LABEL],
             description="Neurons shown per population; bigger populations are sampled evenly (every k-th neuron)")
         self._wire()
 
@@ -76,7 +78,7 @@ class RasterView(Viewer):
 
     def __panel__(self):
         return pn.Column(self.raster, pn.Row(self.rows_select, self.note, sizing_mode="stretch_width", margin=0),
-                         sizing_mode="stretch_width", margin=0)
+                         sizing_mode="stretch_both", margin=0)
 
     def _on_max_rows(self, _event) -> None:
         """New rows per population: spikes waiting for the old rows are dropped with the bitmap."""
@@ -259,8 +261,8 @@ class TracesView(_StreamedPlot):
 
     def __init__(self, session: LiveSession, **params):
         super().__init__(session=session, **params)
-        self.chart = StripChart(title="Membrane potential (mV)", window_ms=WINDOW_MS, height=220,
-                                sizing_mode="stretch_width", name="traces")
+        self.chart = StripChart(title="Membrane potential (mV)", window_ms=WINDOW_MS, min_height=90,
+                                sizing_mode="stretch_both", name="traces")
         self._columns: tuple = ()
         self._last_t: float | None = None
         self._break_line = False  # rows were dropped: the next ones start with a gap
@@ -319,7 +321,7 @@ class RatesView(_StreamedPlot):
     def __init__(self, session: LiveSession, **params):
         super().__init__(session=session, **params)
         self.chart = StripChart(title="Population rate (Hz, 5 ms bins)", window_ms=WINDOW_MS, y_from_zero=True,
-                                height=200, sizing_mode="stretch_width", name="rates")
+                                min_height=90, sizing_mode="stretch_both", name="rates")
         self._populations: tuple = ()
         self._held: list[dict] = []  # updates not sent yet (the page is behind, or too soon)
         self._t_end = 0.0  # simulated time the held updates reach
@@ -352,12 +354,14 @@ class Controls(Viewer):
     def __init__(self, session: LiveSession, **params):
         super().__init__(session=session, **params)
         s = session
-        self.run_button = pn.widgets.Button(name="▶ Run", color="success", width=90)
-        self.pause_button = pn.widgets.Button(name="Pause", color="warning", width=90)
-        self.step_button = pn.widgets.Button(name="Step 10 ms", width=100)
-        self.reset_button = pn.widgets.Button(name="⟲ Reset", width=90)
-        self.restart_button = pn.widgets.Button(name="Rebuild and restart", color="primary", visible=False, width=170)
-        self.speed = pn.widgets.Select.from_param(s.param.speed, name="Speed", width=150)
+        button = pn.widgets.Button
+        self.run_button = button(name="▶ Run", color="success", width=74, description=tooltip("Run (Space)"))
+        self.pause_button = button(name="Pause", color="warning", width=70, description=tooltip("Pause (Space)"))
+        self.step_button = button(name="Step 10 ms", width=92, description=tooltip("Simulate 10 ms more, then pause"))
+        self.reset_button = button(name="⟲ Reset", width=78, description=tooltip("Back to t = 0 (the design stays)"))
+        self.restart_button = pn.widgets.Button(name="Rebuild and restart", color="primary", visible=False, width=160)
+        self.speed = pn.widgets.Select.from_param(s.param.speed, name="Speed", width=196, stylesheets=[INLINE_LABEL],
+                                                  description="Simulated time per second of wall-clock time")
         self.run_button.on_click(lambda _e: s.run())
         self.pause_button.on_click(lambda _e: s.pause())
         self.step_button.on_click(lambda _e: s.step(10.0))
@@ -395,10 +399,13 @@ class Controls(Viewer):
         # `dropped` counts data frames the Runner discarded because this server fell behind
         lag = f" · <span class='lag'>server fell behind: {s.dropped} frames skipped</span>" if s.dropped else ""
         notice = f" · {html.escape(s.notice)}" if s.notice else ""
+        numbers = f"t = {s.t_ms / 1000.0:.3f} s · speed {rtf} · {s.fps:.0f} frames/s · dropped {s.dropped}"
+        # one line (the toolbar keeps its height); the whole text is the hover title
+        whole = f"{s.status} · {numbers}" + (f" · server fell behind: {s.dropped} frames skipped" if s.dropped else "") + (
+            f" · {s.notice}" if s.notice else "")
         self.status.object = (
-            f"<span class='status' data-state='{html.escape(s.status)}' data-t='{s.t_ms:.1f}'>"
-            f"<b>{html.escape(s.status)}</b> · t = {s.t_ms / 1000.0:.3f} s · speed {rtf} · "
-            f"{s.fps:.0f} frames/s · dropped {s.dropped}{lag}{notice}</span>"
+            f"<span class='status' data-state='{html.escape(s.status)}' data-t='{s.t_ms:.1f}' "
+            f"title='{html.escape(whole)}'><b>{html.escape(s.status)}</b> · {numbers}{lag}{notice}</span>"
         )
 
     def _update_banners(self, *_events) -> None:

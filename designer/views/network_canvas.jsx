@@ -70,6 +70,11 @@ const CSS = `
   background: #fff; border: 1px solid #e2e8f0; border-radius: 6px; cursor: grab; transition: border-color .12s, box-shadow .12s; }
 .snn-palette__item:hover, .snn-palette__item:focus-visible { border-color: #93c5fd; box-shadow: 0 1px 3px rgba(15, 23, 42, .08); outline: none; }
 .snn-palette__item:active { cursor: grabbing; }
+/* touch: a sideways drag carries the model to the canvas, a vertical one scrolls the palette */
+.snn-palette__item { touch-action: pan-y; }
+.snn-touch-ghost { position: fixed; z-index: 50; pointer-events: none; transform: translate(-50%, -50%);
+  padding: 6px 10px; font-size: 12px; font-weight: 600; background: #fff; border: 1.5px solid ${COLORS.neuron};
+  border-radius: 6px; box-shadow: 0 4px 12px rgba(15, 23, 42, .2); opacity: .92; }
 .snn-palette__swatch { flex: 0 0 auto; width: 11px; height: 9px; border: 2px solid; }
 .snn-palette__item--neuron .snn-palette__swatch { border-color: ${COLORS.neuron}; background: #eff6ff; border-radius: 3px; }
 .snn-palette__item--device .snn-palette__swatch { border-color: ${COLORS.device}; background: #f5f3ff; border-radius: 999px; }
@@ -117,6 +122,8 @@ const CSS = `
 .snn-node__warn { position: absolute; top: -8px; right: 8px; width: 16px; height: 16px; border-radius: 50%;
   background: ${COLORS.warning}; color: #fff; font: 700 11px/16px var(--snn-font); text-align: center; }
 .snn-node .react-flow__handle { width: 9px; height: 9px; background: #fff; border: 1.5px solid #64748b; }
+/* a finger needs a bigger target than the 9 px dot: the handle's hit area reaches 10 px around it */
+.snn-node .react-flow__handle::after { content: ""; position: absolute; inset: -10px; border-radius: 50%; }
 .snn-node .react-flow__handle:hover, .snn-node .react-flow__handle.connectingto { background: ${COLORS.select}; border-color: ${COLORS.select}; }
 .snn-node--neuron .react-flow__handle { border-color: ${COLORS.neuron}; }
 .snn-node--device .react-flow__handle { border-color: ${COLORS.device}; }
@@ -382,13 +389,29 @@ const Icon = ({ d }) => (
     <path d={d} />
   </svg>
 );
-const UNDO_ICON = "M9 14 4 9l5-5M4 9h11a5 5 0 0 1 0 10h-3";
-const REDO_ICON = "m15 14 5-5-5-5M20 9H9a5 5 0 0 0 0 10h3";
 const TRASH_ICON = "M3 6h18M8 6V4h8v2M19 6l-1 14H6L5 6M10 11v6M14 11v6";
 
 // ---------------------------------------------------------------- palette
 
-function PaletteSidebar({ palette, onAddAtCenter }) {
+// A drag from the palette with a finger or pen (HTML5 drag and drop is mouse-only):
+// `onTouchDrag(item, x, y, phase)` with phase "move" while dragging and "drop" at the end.
+function startTouchDrag(event, item, onTouchDrag) {
+  if (event.pointerType === "mouse") return;
+  const id = event.pointerId;
+  const move = (e) => { if (e.pointerId === id) onTouchDrag(item, e.clientX, e.clientY, "move"); };
+  const end = (e) => {
+    if (e.pointerId !== id) return;
+    window.removeEventListener("pointermove", move);
+    window.removeEventListener("pointerup", end);
+    window.removeEventListener("pointercancel", end);
+    onTouchDrag(item, e.clientX, e.clientY, e.type === "pointerup" ? "drop" : "cancel");
+  };
+  window.addEventListener("pointermove", move);
+  window.addEventListener("pointerup", end);
+  window.addEventListener("pointercancel", end);
+}
+
+function PaletteSidebar({ palette, onAddAtCenter, onTouchDrag }) {
   const groups = [
     ["neuron", "Neurons"],
     ["device", "Devices"],
@@ -420,6 +443,7 @@ function PaletteSidebar({ palette, onAddAtCenter }) {
                 data-model={String(item.model)}
                 title={item.doc ? String(item.doc) : String(item.model)}
                 onDragStart={(e) => onDragStart(e, item)}
+                onPointerDown={(e) => startTouchDrag(e, item, onTouchDrag)}
                 onDoubleClick={() => onAddAtCenter(item)}
                 onKeyDown={(e) => {
                   if (e.key === "Enter" || e.key === " ") {
@@ -444,9 +468,22 @@ function PaletteSidebar({ palette, onAddAtCenter }) {
 
 // ----------------------------------------------------------------- canvas
 
+// model.useState misses a change that arrives between the component's first render and its
+// subscription (Panel 1.9.4; seen when a design restored from the browser's storage arrived
+// while the canvas mounted: the old nodes stayed drawn): after mounting, read the model again.
+function useModelValue(model, name) {
+  const [value] = model.useState(name);
+  const [late, setLate] = React.useState(null);
+  React.useEffect(() => {
+    const now = model[name];
+    if (now !== value) setLate({ value: now, seen: value });
+  }, []);
+  return late && late.seen === value ? late.value : value;
+}
+
 function Canvas({ model }) {
-  const [pyNodes] = model.useState("nodes");
-  const [pyEdges] = model.useState("edges");
+  const pyNodes = useModelValue(model, "nodes");
+  const pyEdges = useModelValue(model, "edges");
   const [palette] = model.useState("palette");
   const [pySelection, setPySelection] = model.useState("selection");
   const [fitRequests] = model.useState("fit_requests");
@@ -633,16 +670,37 @@ function Canvas({ model }) {
     addAt(String(item.model), categoryOf(item), p.x, p.y);
   }, [rf, addAt]);
 
+  // Touch drag from the palette: a ghost follows the finger; released over the flow area,
+  // the model is added there (as a mouse drop would).
+  const [touchGhost, setTouchGhost] = React.useState(null);
+  const onTouchDrag = React.useCallback((item, x, y, phase) => {
+    const el = flowRef.current;
+    const r = el ? el.getBoundingClientRect() : null;
+    const over = !!r && x >= r.left && x <= r.right && y >= r.top && y <= r.bottom;
+    if (phase === "move") {
+      setTouchGhost({ label: item.label == null ? String(item.model) : String(item.label), x, y });
+      setDragOver(over);
+      return;
+    }
+    setTouchGhost(null);
+    setDragOver(false);
+    if (phase === "drop" && over) {
+      const p = rf.screenToFlowPosition({ x, y });
+      addAt(String(item.model), categoryOf(item), p.x, p.y);
+    }
+  }, [rf, addAt]);
+
   const miniMapColor = React.useCallback((n) => (n.type === "device" ? "#ddd6fe" : "#bfdbfe"), []);
   const miniMapStroke = React.useCallback((n) => (
     n.data && n.data.warning ? COLORS.warning : n.type === "device" ? COLORS.device : COLORS.neuron), []);
 
   return (
-    <div className="snn-root" ref={rootRef} tabIndex={0} onKeyDown={onKeyDown}
+    <div className="snn-root" ref={rootRef} tabIndex={0} onKeyDown={onKeyDown} aria-label="Network canvas"
       onPointerDownCapture={onPointerDownCapture} data-testid="network-canvas">
       <style>{CSS}</style>
       <MarkerDefs />
-      <PaletteSidebar palette={palette} onAddAtCenter={onAddAtCenter} />
+      <PaletteSidebar palette={palette} onAddAtCenter={onAddAtCenter} onTouchDrag={onTouchDrag} />
+      {touchGhost && <div className="snn-touch-ghost" style={{ left: touchGhost.x, top: touchGhost.y }}>{touchGhost.label}</div>}
       <div
         className={`snn-flow${dragOver ? " is-dragover" : ""}`}
         ref={flowRef}
@@ -689,13 +747,6 @@ function Canvas({ model }) {
           />}
           <Panel position="top-right">
             <div className="snn-toolbar" role="toolbar" aria-label="Canvas actions">
-              <button type="button" className="snn-btn" title="Undo (Ctrl+Z)" onClick={() => send({ type: "undo" })}>
-                <Icon d={UNDO_ICON} />Undo
-              </button>
-              <button type="button" className="snn-btn" title="Redo (Ctrl+Shift+Z / Ctrl+Y)" onClick={() => send({ type: "redo" })}>
-                <Icon d={REDO_ICON} />Redo
-              </button>
-              <span className="snn-sep" />
               <button type="button" className="snn-btn snn-btn--danger" title="Delete selection (Delete)"
                 disabled={!hasSelection} onClick={deleteSelection}>
                 <Icon d={TRASH_ICON} />Delete

@@ -16,18 +16,19 @@ class WeightsView(Viewer):
     when the network has no plastic projection."""
 
     session = param.ClassSelector(class_=LiveSession)
+    shown = param.Boolean(default=False, doc="Whether there are weights to show (a frame brought some).")
 
     def __init__(self, session: LiveSession, **params):
         super().__init__(session=session, **params)
         self.source = ColumnDataSource(data={"left": [], "right": [], "count": []}, name="weights-source")
-        self.figure = figure(height=200, sizing_mode="stretch_width", title="Plastic weights",
+        self.figure = figure(min_height=120, sizing_mode="stretch_both", title="Plastic weights",
                              x_axis_label="weight", y_axis_label="synapses", toolbar_location=None,
                              name="weights-figure", output_backend="canvas")
         self.figure.quad(left="left", right="right", top="count", bottom=0, source=self.source,
                          fill_color="#7c3aed", line_color="white", fill_alpha=0.8)
         # hidden in a layout: the Bokeh pane's own `visible` did not hide the figure
-        self._pane = pn.Column(pn.pane.Bokeh(self.figure, sizing_mode="stretch_width"), visible=False,
-                               sizing_mode="stretch_width", margin=0)
+        self._pane = pn.Column(pn.pane.Bokeh(self.figure, sizing_mode="stretch_both"), visible=False,
+                               sizing_mode="stretch_both", margin=0)
         self._wire()
 
     def _wire(self) -> None:
@@ -48,3 +49,4 @@ class WeightsView(Viewer):
         state = "learning" if summary["learning"] else "frozen"
         self.figure.title.text = f"Weights of {name} ({state}): mean {summary['mean']:.3g}"
         self._pane.visible = True
+        self.shown = True

@@ -26,6 +26,9 @@ class NeuronState(NamedTuple):
     dg_in: np.ndarray
     w: np.ndarray  # (N,) float64 AdEx adaptation current (pA)
     u: np.ndarray  # (N,) float64 Izhikevich recovery variable U_m
+    act_m: np.ndarray  # (N,) float64 Hodgkin-Huxley sodium activation m
+    inact_h: np.ndarray  # (N,) float64 Hodgkin-Huxley sodium inactivation h
+    act_n: np.ndarray  # (N,) float64 Hodgkin-Huxley potassium activation n
     i_stim: np.ndarray  # (N,) float64 device current applied in the next step (pA)
     refractory: np.ndarray  # (N,) int32 refractory steps left
     ode_step: np.ndarray  # (N,) float64 adaptive integrator's current step size (ms), kept across steps
@@ -65,6 +68,20 @@ class PlasticSynapses(NamedTuple):
     tau_minus: np.ndarray  # (R,) float64
     exp_plus: np.ndarray  # (P, DECAY_TABLE_LENGTH) exp(-k dt / tau_plus)
     exp_minus: np.ndarray  # (P, DECAY_TABLE_LENGTH) exp(-k dt / tau_minus)
+
+
+class ShortTermSynapses(NamedTuple):
+    """tsodyks2_synapse projections (engine.kernels.short_term): state per synapse."""
+    indptr: np.ndarray  # (N + 1,) int64, by presynaptic neuron
+    target: np.ndarray  # (n,) int32 post neuron (channel chosen by the weight's sign at delivery)
+    weight: np.ndarray  # (n,) float64 (NEST's weight, A_se)
+    delay: np.ndarray  # (n,) int16 steps
+    proj: np.ndarray  # (n,) int16 row of params
+    params: np.ndarray  # (P, len(Tsodyks2Constants)) float64: U, tau_rec, tau_fac (live)
+    counts_spikes: np.ndarray  # (P,) bool: the target is a parrot (counts spikes, ignores weights)
+    u: np.ndarray  # (n,) float64 release probability
+    x: np.ndarray  # (n,) float64 fraction of available resources
+    t_last: np.ndarray  # (n,) float64 last presynaptic spike time (ms), NO_SPIKE_YET before the first
 
 
 class PoissonInputs(NamedTuple):

@@ -12,7 +12,7 @@ import numpy as np
 
 from engine.compile.propagators import alpha_propagators, exp_propagator, steps_of
 from engine.compile.registry import DeviceBuilder, NeuronBuilder, SynapseBuilder, register, register_neuron
-from engine.kernels import devices, lif, ode_neurons, plasticity, step
+from engine.kernels import devices, hh, lif, ode_neurons, plasticity, short_term, step
 from engine.model import models, synapses
 
 V_AT_E_L = {"V_m": "E_L"}  # NEST users set V_m explicitly; E_L is the natural start where a model has one
@@ -100,6 +100,24 @@ def izhikevich_constants(p: dict, dt: float) -> dict:
             "I_E": p["I_e"], "DT": dt}
 
 
+HH_TRACES = {"V_m": "v", "I_syn_ex": "i_syn_ex", "I_syn_in": "i_syn_in", "Act_m": "act_m", "Inact_h": "inact_h",
+             "Act_n": "act_n"}
+# NEST starts every hh_psc_alpha at -65 mV (not at E_L) with its gates at rest there,
+# x = alpha_x / (alpha_x + beta_x) at -65 mV (tests/kernels/test_hh.py checks them against the kernel's rates)
+HH_INITIAL_STATE = {"V_m": -65.0, "Act_m": 0.05293248525724958, "Inact_h": 0.5961207535084603,
+                    "Act_n": 0.3176769140606974}
+
+
+@register_neuron(models.hh_psc_alpha, code=step.HH_PSC_ALPHA, kernel=hh.update_hh_psc_alpha,
+                 columns=hh.HhPscAlphaConstants, variables=HH_TRACES, initial=HH_INITIAL_STATE,
+                 state=("di_syn_ex", "di_syn_in", "ode_step"))
+def hh_psc_alpha_constants(p: dict, dt: float) -> dict:
+    return {"G_NA": p["g_Na"], "G_K": p["g_K"], "G_L": p["g_L"], "E_NA": p["E_Na"], "E_K": p["E_K"],
+            "E_L": p["E_L"], "C_M": p["C_m"], "TAU_EX": p["tau_syn_ex"], "TAU_IN": p["tau_syn_in"], "I_E": p["I_e"],
+            "REFRACTORY_STEPS": steps_of(p["t_ref"], dt), "PSC_INIT_EX": math.e / p["tau_syn_ex"],
+            "PSC_INIT_IN": math.e / p["tau_syn_in"], "DT": dt}
+
+
 register(NeuronBuilder(models.parrot_neuron, code=step.PARROT, kernel=step.update_parrot))
 
 
@@ -161,3 +179,11 @@ def stdp_constants(sp: dict, dt: float) -> dict:
 
 register(SynapseBuilder(synapses.stdp_synapse, kernel=plasticity.deliver_plastic,
                         columns=plasticity.StdpConstants, constants=stdp_constants))
+
+
+def tsodyks2_constants(sp: dict, dt: float) -> dict:
+    return {"U": sp["U"], "TAU_REC": sp["tau_rec"], "TAU_FAC": sp["tau_fac"]}
+
+
+register(SynapseBuilder(synapses.tsodyks2_synapse, kernel=short_term.deliver_tsodyks2,
+                        columns=short_term.Tsodyks2Constants, constants=tsodyks2_constants))

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.compile.arrays import (
-    CurrentInputs, Layout, NeuronState, PlasticSynapses, PoissonInputs, SpikeTrains, Synapses, neuron_state,
+    CurrentInputs, Layout, NeuronState, PlasticSynapses, PoissonInputs, ShortTermSynapses, SpikeTrains, Synapses,
+    neuron_state,
 )
 from engine.compile.connect import connect, draw, expected_synapses, object_rng
 from engine.compile.propagators import steps_of
@@ -16,7 +17,7 @@ from engine.compile.registry import (
     DEVICE_BUILDERS, NEURON_BUILDERS, SYNAPSE_BUILDERS, initial_state_spec,
 )
 from engine.errors import CapacityError, ValidationError
-from engine.kernels import devices, plasticity, step
+from engine.kernels import devices, plasticity, short_term, step
 from engine.kernels.build import csr_count, csr_indptr, csr_place
 from engine.kernels.rng import seed_streams
 from engine.model.network import Distribution, Network, value_bounds
@@ -49,6 +50,8 @@ class CompiledNetwork:
     initial_state: NeuronState | None = None
     plastic: PlasticSynapses | None = None
     plastic_names: list[str] = field(default_factory=list)  # projection name per plastic params row
+    short_term: ShortTermSynapses | None = None
+    short_term_names: list[str] = field(default_factory=list)  # projection name per short_term params row
     threads: int = 1
     bounds: np.ndarray | None = None  # (threads + 1,) neuron ranges owned by each thread
     window_steps: int = 1  # threads exchange spikes once per this many steps (the shortest delay)
@@ -59,7 +62,9 @@ class CompiledNetwork:
 
     @property
     def n_synapses(self) -> int:
-        return int(self.synapses.target.shape[0] + self.poisson.target.shape[0])
+        """Every synapse: static, plastic, short-term, and device inputs (one per target)."""
+        stores = (self.synapses, self.poisson, self.currents, self.plastic, self.short_term)
+        return int(sum(store.target.shape[0] for store in stores if store is not None))
 
     def pop_index(self, name: str) -> int:
         return self.pop_names.index(name)
@@ -126,8 +131,9 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
     state.ode_step[:] = dt  # the adaptive integrator starts with one full step, as NEST
 
     parts = _connect_all(network, n, offset, seed, dt)
-    if threads > 1 and parts.plastic:
-        raise ValidationError("simulation: plastic synapses run on one thread only; use threads=1 for this network")
+    if threads > 1 and (parts.plastic or parts.short_term):
+        raise ValidationError("simulation: plastic and short-term plasticity synapses run on one thread only; "
+                              "use threads=1 for this network")
     bounds = np.linspace(0, n, threads + 1).round().astype(np.int64)
     window = parts.window_steps(threads)
     synapses, synapse_projection = _build_csr(n, parts.static_pre, parts.static_target, parts.static_weight,
@@ -141,6 +147,7 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
         synapse_projection=synapse_projection, projection_names=parts.projection_names,
         poisson_sources=parts.poisson_sources, current_sources=parts.current_sources,
         plastic=_build_plastic(n, parts.plastic, network, dt), plastic_names=parts.plastic_names,
+        short_term=_build_short_term(n, parts.short_term, network, dt), short_term_names=parts.short_term_names,
         threads=threads, bounds=bounds, window_steps=window,
     )
     compiled.initial_state = NeuronState(*(a.copy() for a in state))
@@ -163,6 +170,8 @@ class _ConnectionParts:
     current_sources: list = field(default_factory=list)
     plastic: list = field(default_factory=list)  # (pre, post, weight, delay, params row, projection)
     plastic_names: list = field(default_factory=list)
+    short_term: list = field(default_factory=list)  # (pre, post, weight, delay, params row, projection)
+    short_term_names: list = field(default_factory=list)
     max_delay_steps: int = 1
     min_static_delay_steps: int | None = None  # the shortest delay between neurons: the threads' window
 
@@ -197,6 +206,10 @@ def _connect_all(network: Network, n: int, offset: dict[str, int], seed: int, dt
             parts.current.append((post_global, weight.astype(np.float64), delay, len(parts.current_sources), pre,
                                   proj))
             parts.current_sources.append(proj.name)
+        elif SYNAPSE_BUILDERS[proj.synapse].kernel is short_term.deliver_tsodyks2:
+            parts.short_term.append((pre_idx + np.int32(offset[pre.name]), post_global, weight.astype(np.float64),
+                                     delay, len(parts.short_term_names), proj))
+            parts.short_term_names.append(proj.name)
         elif proj.synapse_params and get_synapse(proj.synapse, where).plastic:
             parts.plastic.append((pre_idx + np.int32(offset[pre.name]), post_global, weight.astype(np.float64), delay,
                                   len(parts.plastic_names), proj))
@@ -500,3 +513,30 @@ def _build_plastic(n: int, parts, network: Network, dt: float) -> PlasticSynapse
 def _decay_tables(taus: list[float], dt: float) -> np.ndarray:
     steps = np.arange(plasticity.DECAY_TABLE_LENGTH) * dt
     return np.array([np.exp(-steps / tau) for tau in taus]).reshape(len(taus), plasticity.DECAY_TABLE_LENGTH)
+
+
+def _build_short_term(n: int, parts, network: Network, dt: float) -> ShortTermSynapses:
+    """tsodyks2 synapses in CSR by pre neuron, with u, x and the last spike time per synapse."""
+    params = np.zeros((len(parts), len(short_term.Tsodyks2Constants)))
+    counts_spikes = np.zeros(len(parts), np.bool_)
+    initial_u, initial_x = np.zeros(len(parts)), np.zeros(len(parts))
+    for *_, index, proj in parts:
+        sp = proj.synapse_params
+        params[index] = SYNAPSE_BUILDERS[proj.synapse].constants_row(sp, dt)
+        counts_spikes[index] = network.population(proj.post).model == "parrot_neuron"
+        initial_u[index] = get_synapse(proj.synapse, f"projection '{proj.name}'").initial_u(sp)
+        initial_x[index] = sp["x"]
+    if parts:
+        pre = np.concatenate([p[0] for p in parts])
+        order = np.argsort(pre, kind="stable")
+        proj_index = np.concatenate([np.full(p[0].size, p[4], np.int16) for p in parts])[order]
+        arrays = dict(indptr=csr_indptr(pre[order], n),
+                      target=np.concatenate([p[1] for p in parts])[order].astype(np.int32),
+                      weight=np.concatenate([p[2] for p in parts])[order],
+                      delay=np.concatenate([p[3] for p in parts])[order].astype(np.int16), proj=proj_index)
+    else:
+        arrays = dict(indptr=np.zeros(n + 1, np.int64), target=np.empty(0, np.int32), weight=np.empty(0),
+                      delay=np.empty(0, np.int16), proj=np.empty(0, np.int16))
+    rows = arrays["proj"]
+    return ShortTermSynapses(params=params, counts_spikes=counts_spikes, u=initial_u[rows], x=initial_x[rows],
+                             t_last=np.full(rows.size, short_term.NO_SPIKE_YET), **arrays)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import re
 import tempfile
@@ -74,6 +75,21 @@ def spikes_to_csv(sim, path, populations=None) -> Path:
     for name, neuron, times in recorded_spikes(sim, populations):
         writer.writerows((name, n, t) for n, t in zip(neuron.tolist(), np.round(times, 9).tolist()))
     return _write_atomic(path, buffer.getvalue().encode("utf-8"))
+
+
+def table_to_csv(header: list[str], rows) -> bytes:
+    """A CSV of `header` and `rows` (sequences of values; floats written exactly, NaN as empty)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([_csv_cell(v) for v in row] for row in rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _csv_cell(value):
+    if isinstance(value, (float, np.floating)):
+        return "" if math.isnan(value) else repr(float(value))
+    return int(value) if isinstance(value, np.integer) else value
 
 
 def load_spikes_csv(path) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -71,6 +71,7 @@ REFUSED = {
     "iaf_cond_alpha": "NIR has no conductance-based neuron (use iaf_psc_alpha)",
     "aeif_cond_exp": "NIR has no adaptive exponential neuron",
     "izhikevich": "NIR has no Izhikevich neuron",
+    "hh_psc_alpha": "NIR has no Hodgkin-Huxley neuron (its nodes are leaky integrate-and-fire)",
 }
 
 

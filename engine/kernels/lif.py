@@ -58,15 +58,10 @@ class IafPscAlphaConstants(IntEnum):
 @kernel
 def update_iaf_psc_delta(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t):
     """iaf_psc_delta over one step: neurons [begin, end) of one population, constants row c."""
-    theta = c[IafPscDeltaConstants.THETA]
-    v_reset = c[IafPscDeltaConstants.V_RESET]
-    i_e = c[IafPscDeltaConstants.I_E]
-    p33 = c[IafPscDeltaConstants.P33]
-    p30 = c[IafPscDeltaConstants.P30]
+    theta, v_reset, i_e = c[IafPscDeltaConstants.THETA], c[IafPscDeltaConstants.V_RESET], c[IafPscDeltaConstants.I_E]
+    p33, p30 = c[IafPscDeltaConstants.P33], c[IafPscDeltaConstants.P30]
     refractory_steps = np.int32(c[IafPscDeltaConstants.REFRACTORY_STEPS])
-    v = state.v
-    i_stim = state.i_stim
-    refractory = state.refractory
+    v, i_stim, refractory = state.v, state.i_stim, state.refractory
     for i in range(begin, end):
         jump = ring[slot, i] + ring[slot, n_neurons + i]
         ring[slot, i] = 0.0
@@ -87,21 +82,13 @@ def update_iaf_psc_delta(c, state, ring, current_ring, slot, begin, end, n_neuro
 @kernel
 def update_iaf_psc_exp(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t):
     """iaf_psc_exp over one step: neurons [begin, end) of one population, constants row c."""
-    theta = c[IafPscExpConstants.THETA]
-    v_reset = c[IafPscExpConstants.V_RESET]
-    i_e = c[IafPscExpConstants.I_E]
-    p22 = c[IafPscExpConstants.P22]
-    p20 = c[IafPscExpConstants.P20]
-    p11_ex = c[IafPscExpConstants.P11_EX]
-    p11_in = c[IafPscExpConstants.P11_IN]
-    p21_ex = c[IafPscExpConstants.P21_EX]
-    p21_in = c[IafPscExpConstants.P21_IN]
+    theta, v_reset, i_e = c[IafPscExpConstants.THETA], c[IafPscExpConstants.V_RESET], c[IafPscExpConstants.I_E]
+    p22, p20 = c[IafPscExpConstants.P22], c[IafPscExpConstants.P20]
+    p11_ex, p11_in = c[IafPscExpConstants.P11_EX], c[IafPscExpConstants.P11_IN]
+    p21_ex, p21_in = c[IafPscExpConstants.P21_EX], c[IafPscExpConstants.P21_IN]
     refractory_steps = np.int32(c[IafPscExpConstants.REFRACTORY_STEPS])
-    v = state.v
-    i_ex = state.i_syn_ex
-    i_in = state.i_syn_in
-    i_stim = state.i_stim
-    refractory = state.refractory
+    v, i_stim, refractory = state.v, state.i_stim, state.refractory
+    i_ex, i_in = state.i_syn_ex, state.i_syn_in
     for i in range(begin, end):
         if refractory[i] == 0:
             v[i] = v[i] * p22 + i_ex[i] * p21_ex + i_in[i] * p21_in + (i_e + i_stim[i]) * p20
@@ -123,29 +110,16 @@ def update_iaf_psc_exp(c, state, ring, current_ring, slot, begin, end, n_neurons
 @kernel
 def update_iaf_psc_alpha(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t):
     """iaf_psc_alpha over one step: neurons [begin, end) of one population, constants row c."""
-    theta = c[IafPscAlphaConstants.THETA]
-    v_reset = c[IafPscAlphaConstants.V_RESET]
-    i_e = c[IafPscAlphaConstants.I_E]
-    p30 = c[IafPscAlphaConstants.P30]
-    expm1_tau_m = c[IafPscAlphaConstants.EXPM1_TAU_M]
-    p11_ex = c[IafPscAlphaConstants.P11_EX]
-    p11_in = c[IafPscAlphaConstants.P11_IN]
-    p21_ex = c[IafPscAlphaConstants.P21_EX]
-    p21_in = c[IafPscAlphaConstants.P21_IN]
-    p31_ex = c[IafPscAlphaConstants.P31_EX]
-    p31_in = c[IafPscAlphaConstants.P31_IN]
-    p32_ex = c[IafPscAlphaConstants.P32_EX]
-    p32_in = c[IafPscAlphaConstants.P32_IN]
-    init_ex = c[IafPscAlphaConstants.PSC_INIT_EX]
-    init_in = c[IafPscAlphaConstants.PSC_INIT_IN]
+    theta, v_reset, i_e = c[IafPscAlphaConstants.THETA], c[IafPscAlphaConstants.V_RESET], c[IafPscAlphaConstants.I_E]
+    p30, expm1_tau_m = c[IafPscAlphaConstants.P30], c[IafPscAlphaConstants.EXPM1_TAU_M]
+    p11_ex, p11_in = c[IafPscAlphaConstants.P11_EX], c[IafPscAlphaConstants.P11_IN]
+    p21_ex, p21_in = c[IafPscAlphaConstants.P21_EX], c[IafPscAlphaConstants.P21_IN]
+    p31_ex, p31_in = c[IafPscAlphaConstants.P31_EX], c[IafPscAlphaConstants.P31_IN]
+    p32_ex, p32_in = c[IafPscAlphaConstants.P32_EX], c[IafPscAlphaConstants.P32_IN]
+    init_ex, init_in = c[IafPscAlphaConstants.PSC_INIT_EX], c[IafPscAlphaConstants.PSC_INIT_IN]
     refractory_steps = np.int32(c[IafPscAlphaConstants.REFRACTORY_STEPS])
-    v = state.v
-    i_ex = state.i_syn_ex
-    i_in = state.i_syn_in
-    di_ex = state.di_syn_ex
-    di_in = state.di_syn_in
-    i_stim = state.i_stim
-    refractory = state.refractory
+    v, i_stim, refractory = state.v, state.i_stim, state.refractory
+    i_ex, i_in, di_ex, di_in = state.i_syn_ex, state.i_syn_in, state.di_syn_ex, state.di_syn_in
     for i in range(begin, end):
         if refractory[i] == 0:
             v[i] = (p30 * (i_stim[i] + i_e) + p31_ex * di_ex[i] + p32_ex * i_ex[i]

@@ -7,6 +7,11 @@ NEST to round-off rather than to a tolerance. iaf_cond_exp, the workhorse of
 large conductance networks, uses an exponential integrator instead: 9x cheaper,
 within 1e-3 mV of NEST (measured; docs/models.md). Izhikevich uses NEST's
 forward Euler ("consistent integration"). Equations are in engine/model/models.py.
+
+The integrator (`evolve`) is shared by every model integrated with RKF45 (also
+engine.kernels.hh): a model hands it its derivatives function, which maps
+(constants, refractory, stimulus current, state) to d/dt of the state; the state is
+an 8-tuple, so it stays in registers (models with fewer variables leave the rest 0).
 """
 import math
 from enum import IntEnum
@@ -19,7 +24,7 @@ from engine.kernels.spikes import emit_spike
 
 
 class ConductanceConstants(IntEnum):
-    """Constants row of iaf_cond_exp, iaf_cond_alpha and aeif_cond_exp (one right-hand side, _rhs)."""
+    """Constants row of iaf_cond_exp, iaf_cond_alpha and aeif_cond_exp (derivatives: cond_alpha_derivatives, aeif_derivatives)."""
 
     E_L = 0
     C_M = 1
@@ -56,10 +61,6 @@ class IzhikevichConstants(IntEnum):
     DT = 7
 
 
-FAMILY_COND_EXP = 0
-FAMILY_COND_ALPHA = 1
-FAMILY_AEIF = 2
-
 # Runge-Kutta-Fehlberg 4(5) tableau (as GSL's rkf45)
 B21 = 1.0 / 4.0
 B31, B32 = 3.0 / 32.0, 9.0 / 32.0
@@ -72,104 +73,110 @@ ORDER = 5.0
 
 
 @kernel
-def _rhs(family, c, refractory, i_stim, v, g_ex, g_in, dg_ex, dg_in, w):
-    """Derivatives of (V, g_ex, g_in, dg_ex, dg_in, w)."""
-    if family == FAMILY_AEIF:
-        vv = c[ConductanceConstants.V_RESET] if refractory else min(v, c[ConductanceConstants.V_PEAK])
-        i_spike = 0.0
-        if c[ConductanceConstants.DELTA_T] > 0.0:
-            i_spike = c[ConductanceConstants.G_L] * c[ConductanceConstants.DELTA_T] * math.exp((vv - c[ConductanceConstants.V_TH]) / c[ConductanceConstants.DELTA_T])
-        dv = 0.0
-        if not refractory:
-            dv = (-c[ConductanceConstants.G_L] * (vv - c[ConductanceConstants.E_L]) + i_spike - g_ex * (vv - c[ConductanceConstants.E_EX]) - g_in * (vv - c[ConductanceConstants.E_IN])
-                  - w + c[ConductanceConstants.I_E] + i_stim) / c[ConductanceConstants.C_M]
-        dw = (c[ConductanceConstants.ADAPT_A] * (vv - c[ConductanceConstants.E_L]) - w) / c[ConductanceConstants.TAU_W]
-        return dv, -g_ex / c[ConductanceConstants.TAU_EX], -g_in / c[ConductanceConstants.TAU_IN], 0.0, 0.0, dw
-    dv = (-c[ConductanceConstants.G_L] * (v - c[ConductanceConstants.E_L]) - g_ex * (v - c[ConductanceConstants.E_EX]) - g_in * (v - c[ConductanceConstants.E_IN]) + i_stim + c[ConductanceConstants.I_E]) / c[ConductanceConstants.C_M]
-    if family == FAMILY_COND_ALPHA:
-        return dv, dg_ex - g_ex / c[ConductanceConstants.TAU_EX], dg_in - g_in / c[ConductanceConstants.TAU_IN], -dg_ex / c[ConductanceConstants.TAU_EX], -dg_in / c[ConductanceConstants.TAU_IN], 0.0
-    return dv, -g_ex / c[ConductanceConstants.TAU_EX], -g_in / c[ConductanceConstants.TAU_IN], 0.0, 0.0, 0.0
+def cond_alpha_derivatives(c, refractory, i_stim, y):
+    """iaf_cond_alpha: d/dt of (V, g_ex, g_in, dg_ex, dg_in, -, -, -)."""
+    v, g_ex, g_in, dg_ex, dg_in = y[0], y[1], y[2], y[3], y[4]
+    dv = (-c[ConductanceConstants.G_L] * (v - c[ConductanceConstants.E_L]) - g_ex * (v - c[ConductanceConstants.E_EX]) - g_in * (v - c[ConductanceConstants.E_IN])
+          + i_stim + c[ConductanceConstants.I_E]) / c[ConductanceConstants.C_M]
+    tau_ex, tau_in = c[ConductanceConstants.TAU_EX], c[ConductanceConstants.TAU_IN]
+    return dv, dg_ex - g_ex / tau_ex, dg_in - g_in / tau_in, -dg_ex / tau_ex, -dg_in / tau_in, 0.0, 0.0, 0.0
 
 
 @kernel
-def _scale(c, y, dydt, h):
-    return c[ConductanceConstants.EPS_ABS] + c[ConductanceConstants.EPS_REL] * (abs(y) + c[ConductanceConstants.A_DYDT] * h * abs(dydt))
+def aeif_derivatives(c, refractory, i_stim, y):
+    """aeif_cond_exp: d/dt of (V, g_ex, g_in, -, -, w, -, -)."""
+    v, g_ex, g_in, w = y[0], y[1], y[2], y[5]
+    vv = c[ConductanceConstants.V_RESET] if refractory else min(v, c[ConductanceConstants.V_PEAK])
+    i_spike = 0.0
+    if c[ConductanceConstants.DELTA_T] > 0.0:
+        i_spike = c[ConductanceConstants.G_L] * c[ConductanceConstants.DELTA_T] * math.exp((vv - c[ConductanceConstants.V_TH]) / c[ConductanceConstants.DELTA_T])
+    dv = 0.0
+    if not refractory:
+        dv = (-c[ConductanceConstants.G_L] * (vv - c[ConductanceConstants.E_L]) + i_spike - g_ex * (vv - c[ConductanceConstants.E_EX])
+              - g_in * (vv - c[ConductanceConstants.E_IN]) - w + c[ConductanceConstants.I_E] + i_stim) / c[ConductanceConstants.C_M]
+    dw = (c[ConductanceConstants.ADAPT_A] * (vv - c[ConductanceConstants.E_L]) - w) / c[ConductanceConstants.TAU_W]
+    return dv, -g_ex / c[ConductanceConstants.TAU_EX], -g_in / c[ConductanceConstants.TAU_IN], 0.0, 0.0, dw, 0.0, 0.0
 
 
 @kernel
-def _rkf45_step(family, c, refr, i_stim, y0, y1, y2, y3, y4, y5, h):
-    """One RKF45 step of size h: (new state..., max error ratio as GSL's standard control)."""
-    k10, k11, k12, k13, k14, k15 = _rhs(family, c, refr, i_stim, y0, y1, y2, y3, y4, y5)
-    k20, k21, k22, k23, k24, k25 = _rhs(family, c, refr, i_stim, y0 + h * B21 * k10, y1 + h * B21 * k11,
-                                        y2 + h * B21 * k12, y3 + h * B21 * k13, y4 + h * B21 * k14, y5 + h * B21 * k15)
-    k30, k31, k32, k33, k34, k35 = _rhs(family, c, refr, i_stim,
-                                        y0 + h * (B31 * k10 + B32 * k20), y1 + h * (B31 * k11 + B32 * k21),
-                                        y2 + h * (B31 * k12 + B32 * k22), y3 + h * (B31 * k13 + B32 * k23),
-                                        y4 + h * (B31 * k14 + B32 * k24), y5 + h * (B31 * k15 + B32 * k25))
-    k40, k41, k42, k43, k44, k45 = _rhs(family, c, refr, i_stim,
-                                        y0 + h * (B41 * k10 + B42 * k20 + B43 * k30),
-                                        y1 + h * (B41 * k11 + B42 * k21 + B43 * k31),
-                                        y2 + h * (B41 * k12 + B42 * k22 + B43 * k32),
-                                        y3 + h * (B41 * k13 + B42 * k23 + B43 * k33),
-                                        y4 + h * (B41 * k14 + B42 * k24 + B43 * k34),
-                                        y5 + h * (B41 * k15 + B42 * k25 + B43 * k35))
-    k50, k51, k52, k53, k54, k55 = _rhs(family, c, refr, i_stim,
-                                        y0 + h * (B51 * k10 + B52 * k20 + B53 * k30 + B54 * k40),
-                                        y1 + h * (B51 * k11 + B52 * k21 + B53 * k31 + B54 * k41),
-                                        y2 + h * (B51 * k12 + B52 * k22 + B53 * k32 + B54 * k42),
-                                        y3 + h * (B51 * k13 + B52 * k23 + B53 * k33 + B54 * k43),
-                                        y4 + h * (B51 * k14 + B52 * k24 + B53 * k34 + B54 * k44),
-                                        y5 + h * (B51 * k15 + B52 * k25 + B53 * k35 + B54 * k45))
-    k60, k61, k62, k63, k64, k65 = _rhs(family, c, refr, i_stim,
-                                        y0 + h * (B61 * k10 + B62 * k20 + B63 * k30 + B64 * k40 + B65 * k50),
-                                        y1 + h * (B61 * k11 + B62 * k21 + B63 * k31 + B64 * k41 + B65 * k51),
-                                        y2 + h * (B61 * k12 + B62 * k22 + B63 * k32 + B64 * k42 + B65 * k52),
-                                        y3 + h * (B61 * k13 + B62 * k23 + B63 * k33 + B64 * k43 + B65 * k53),
-                                        y4 + h * (B61 * k14 + B62 * k24 + B63 * k34 + B64 * k44 + B65 * k54),
-                                        y5 + h * (B61 * k15 + B62 * k25 + B63 * k35 + B64 * k45 + B65 * k55))
-    n0 = y0 + h * (C1 * k10 + C3 * k30 + C4 * k40 + C5 * k50 + C6 * k60)
-    n1 = y1 + h * (C1 * k11 + C3 * k31 + C4 * k41 + C5 * k51 + C6 * k61)
-    n2 = y2 + h * (C1 * k12 + C3 * k32 + C4 * k42 + C5 * k52 + C6 * k62)
-    n3 = y3 + h * (C1 * k13 + C3 * k33 + C4 * k43 + C5 * k53 + C6 * k63)
-    n4 = y4 + h * (C1 * k14 + C3 * k34 + C4 * k44 + C5 * k54 + C6 * k64)
-    n5 = y5 + h * (C1 * k15 + C3 * k35 + C4 * k45 + C5 * k55 + C6 * k65)
+def tolerance_of(c):
+    """GSL's control (eps_abs, eps_rel, a_dydt) from a ConductanceConstants row."""
+    return c[ConductanceConstants.EPS_ABS], c[ConductanceConstants.EPS_REL], c[ConductanceConstants.A_DYDT]
+
+
+@kernel
+def _plus(y, h, k):
+    """y + h k, component by component (k: a derivative, or a stage's weighted sum, summed first as GSL)."""
+    return (y[0] + h * k[0], y[1] + h * k[1], y[2] + h * k[2], y[3] + h * k[3],
+            y[4] + h * k[4], y[5] + h * k[5], y[6] + h * k[6], y[7] + h * k[7])
+
+
+@kernel
+def _weighted(a1, k1, a2, k2):
+    return (a1 * k1[0] + a2 * k2[0], a1 * k1[1] + a2 * k2[1], a1 * k1[2] + a2 * k2[2], a1 * k1[3] + a2 * k2[3],
+            a1 * k1[4] + a2 * k2[4], a1 * k1[5] + a2 * k2[5], a1 * k1[6] + a2 * k2[6], a1 * k1[7] + a2 * k2[7])
+
+
+@kernel
+def _add_weighted(d, a, k):
+    """d + a k: extends a stage's weighted sum by one more term, left to right as GSL sums."""
+    return (d[0] + a * k[0], d[1] + a * k[1], d[2] + a * k[2], d[3] + a * k[3],
+            d[4] + a * k[4], d[5] + a * k[5], d[6] + a * k[6], d[7] + a * k[7])
+
+
+@kernel
+def _error_ratio(tolerance, h, e, y, dydt):
+    """GSL's standard control: the largest |error| / (eps_abs + eps_rel (|y| + a_dydt h |y'|))."""
+    eps_abs, eps_rel, a_dydt = tolerance
+    r = 0.0
+    for j in range(8):
+        r = max(r, abs(h * e[j]) / (eps_abs + eps_rel * (abs(y[j]) + a_dydt * h * abs(dydt[j]))))
+    return r
+
+
+@kernel
+def _rkf45_step(rhs, c, tolerance, refr, i_stim, y, h):
+    """One RKF45 step of size h of dy/dt = rhs(c, refr, i_stim, y): (new state, max error ratio)."""
+    k1 = rhs(c, refr, i_stim, y)
+    k2 = rhs(c, refr, i_stim, _plus(y, h * B21, k1))
+    k3 = rhs(c, refr, i_stim, _plus(y, h, _weighted(B31, k1, B32, k2)))
+    k4 = rhs(c, refr, i_stim, _plus(y, h, _add_weighted(_weighted(B41, k1, B42, k2), B43, k3)))
+    k5 = rhs(c, refr, i_stim, _plus(y, h, _add_weighted(_add_weighted(_weighted(B51, k1, B52, k2), B53, k3),
+                                                             B54, k4)))
+    k6 = rhs(c, refr, i_stim, _plus(y, h, _add_weighted(_add_weighted(_add_weighted(
+        _weighted(B61, k1, B62, k2), B63, k3), B64, k4), B65, k5)))
+    new = _plus(y, h, _add_weighted(_add_weighted(_add_weighted(_weighted(C1, k1, C3, k3), C4, k4), C5, k5),
+                                        C6, k6))
+    error = _add_weighted(_add_weighted(_add_weighted(_weighted(EC1, k1, EC3, k3), EC4, k4), EC5, k5), EC6, k6)
     # GSL's control scales by the derivative at the new point; evaluate it only when it matters
-    d0, d1, d2, d3, d4, d5 = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
-    if c[ConductanceConstants.A_DYDT] != 0.0:
-        d0, d1, d2, d3, d4, d5 = _rhs(family, c, refr, i_stim, n0, n1, n2, n3, n4, n5)
-    r = abs(h * (EC1 * k10 + EC3 * k30 + EC4 * k40 + EC5 * k50 + EC6 * k60)) / _scale(c, n0, d0, h)
-    r = max(r, abs(h * (EC1 * k11 + EC3 * k31 + EC4 * k41 + EC5 * k51 + EC6 * k61)) / _scale(c, n1, d1, h))
-    r = max(r, abs(h * (EC1 * k12 + EC3 * k32 + EC4 * k42 + EC5 * k52 + EC6 * k62)) / _scale(c, n2, d2, h))
-    r = max(r, abs(h * (EC1 * k13 + EC3 * k33 + EC4 * k43 + EC5 * k53 + EC6 * k63)) / _scale(c, n3, d3, h))
-    r = max(r, abs(h * (EC1 * k14 + EC3 * k34 + EC4 * k44 + EC5 * k54 + EC6 * k64)) / _scale(c, n4, d4, h))
-    r = max(r, abs(h * (EC1 * k15 + EC3 * k35 + EC4 * k45 + EC5 * k55 + EC6 * k65)) / _scale(c, n5, d5, h))
-    return n0, n1, n2, n3, n4, n5, r
+    dydt = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    if tolerance[2] != 0.0:
+        dydt = rhs(c, refr, i_stim, new)
+    return new, _error_ratio(tolerance, h, error, new, dydt)
 
 
 @kernel
-def _evolve(family, c, refr, i_stim, y0, y1, y2, y3, y4, y5, t, t_end, h):
-    """GSL's evolve_apply: one accepted step from t towards t_end. Returns (state..., t, next h)."""
+def evolve(rhs, c, tolerance, refr, i_stim, y, t, t_end, h):
+    """GSL's evolve_apply: one accepted step from t towards t_end. Returns (state, t, next h).
+
+    y is the state as an 8-tuple (models with fewer variables leave the rest at 0); tolerance is
+    GSL's control (eps_abs, eps_rel, a_dydt); c, refr and i_stim are handed on to rhs."""
+    remaining = t_end - t
     h0 = h
-    final = False
-    if t + h0 > t_end:
-        h0 = t_end - t
-        final = True
     while True:
-        n0, n1, n2, n3, n4, n5, rmax = _rkf45_step(family, c, refr, i_stim, y0, y1, y2, y3, y4, y5, h0)
-        if rmax > 1.1:  # reject: shrink and retry
-            ratio = 0.9 / rmax ** (1.0 / ORDER)
-            h0 = h0 * max(ratio, 0.2)
-            final = False
-            continue
+        final = h0 > remaining
         if final:
-            # no change suggested after a step shortened to hit t_end (as GSL); skipping the
-            # pow() here matters: this is the common case once h has grown past dt
-            return n0, n1, n2, n3, n4, n5, t_end, h
+            h0 = remaining
+        new, rmax = _rkf45_step(rhs, c, tolerance, refr, i_stim, y, h0)
+        if rmax > 1.1:  # reject: shrink and retry
+            h0 = h0 * max(0.9 / rmax ** (1.0 / ORDER), 0.2)
+            continue
+        # GSL suggests the next step from this one, also after a step shortened to hit t_end
         h_next = h0
         if rmax < 0.5:
             ratio = 5.0 if rmax == 0.0 else 0.9 / rmax ** (1.0 / (ORDER + 1.0))
             h_next = h0 * min(max(ratio, 1.0), 5.0)
-        return n0, n1, n2, n3, n4, n5, t + h0, h_next
+        return new, t_end if final else t + h0, h_next
 
 
 @kernel
@@ -211,70 +218,65 @@ def update_iaf_cond_exp(c, state, ring, current_ring, slot, begin, end, n_neuron
 
 
 @kernel
-def update_iaf_cond_alpha(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t_step):
-    """iaf_cond_alpha with NEST's RKF45 (see update_conductance)."""
-    return update_conductance(FAMILY_COND_ALPHA, c, state, ring, current_ring, slot, begin, end, n_neurons, buffers,
-                              n_spikes, t_step)
-
-
-@kernel
-def update_conductance(family, c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t_step):
-    """iaf_cond_exp / iaf_cond_alpha with RKF45: integrate over dt, then reset/threshold, then take input."""
+def update_iaf_cond_alpha(derivatives, c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes,
+                          t_step):
+    """iaf_cond_alpha with NEST's RKF45 (derivatives: cond_alpha_derivatives, handed in by the step
+    kernel so this one stays cacheable): integrate over dt, then reset/threshold, then take input."""
     dt = c[ConductanceConstants.DT]
+    tolerance = tolerance_of(c)
     refractory_steps = np.int32(c[ConductanceConstants.REFRACTORY_STEPS])
     v, g_ex, g_in, dg_ex, dg_in = state.v, state.g_ex, state.g_in, state.dg_ex, state.dg_in
     h_step = state.ode_step
     refractory = state.refractory
     for i in range(begin, end):
-        y0, y1, y2, y3, y4, y5 = v[i], g_ex[i], g_in[i], dg_ex[i], dg_in[i], 0.0
+        y = (v[i], g_ex[i], g_in[i], dg_ex[i], dg_in[i], 0.0, 0.0, 0.0)
         t = 0.0
         h = h_step[i]
         while t < dt:
-            y0, y1, y2, y3, y4, y5, t, h = _evolve(family, c, False, state.i_stim[i], y0, y1, y2, y3, y4, y5, t, dt, h)
+            y, t, h = evolve(derivatives, c, tolerance, False, state.i_stim[i], y, t, dt, h)
         h_step[i] = h
+        v_new = y[0]
         spike_ex = ring[slot, i]
         spike_in = -ring[slot, n_neurons + i]  # inhibitory weights arrive negative; conductances are positive
         ring[slot, i] = 0.0
         ring[slot, n_neurons + i] = 0.0
         if refractory[i] > 0:
             refractory[i] -= 1
-            y0 = c[ConductanceConstants.V_RESET]
-        elif y0 >= c[ConductanceConstants.V_TH]:
+            v_new = c[ConductanceConstants.V_RESET]
+        elif v_new >= c[ConductanceConstants.V_TH]:
             refractory[i] = refractory_steps
-            y0 = c[ConductanceConstants.V_RESET]
+            v_new = c[ConductanceConstants.V_RESET]
             n_spikes = emit_spike(buffers, n_spikes, i, t_step)
-        if family == FAMILY_COND_ALPHA:
-            y3 += spike_ex * c[ConductanceConstants.PSC_INIT_EX]
-            y4 += spike_in * c[ConductanceConstants.PSC_INIT_IN]
-        else:
-            y1 += spike_ex
-            y2 += spike_in
-        v[i], g_ex[i], g_in[i], dg_ex[i], dg_in[i] = y0, y1, y2, y3, y4
+        v[i], g_ex[i], g_in[i] = v_new, y[1], y[2]
+        dg_ex[i] = y[3] + spike_ex * c[ConductanceConstants.PSC_INIT_EX]
+        dg_in[i] = y[4] + spike_in * c[ConductanceConstants.PSC_INIT_IN]
         state.i_stim[i] = current_ring[slot, i]
         current_ring[slot, i] = 0.0
     return n_spikes
 
 
 @kernel
-def update_aeif_cond_exp(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t_step, capacity):
-    """aeif_cond_exp: spikes are detected inside the adaptive loop (several per step possible)."""
+def update_aeif_cond_exp(derivatives, c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes,
+                         t_step, capacity):
+    """aeif_cond_exp (derivatives: aeif_derivatives): spikes are detected inside the adaptive loop
+    (several per step possible)."""
     dt = c[ConductanceConstants.DT]
+    tolerance = tolerance_of(c)
     refractory_steps = np.int32(c[ConductanceConstants.REFRACTORY_STEPS])
     v, g_ex, g_in, w = state.v, state.g_ex, state.g_in, state.w
     h_step = state.ode_step
     refractory = state.refractory
     for i in range(begin, end):
-        y0, y1, y2, y3, y4, y5 = v[i], g_ex[i], g_in[i], 0.0, 0.0, w[i]
+        y = (v[i], g_ex[i], g_in[i], 0.0, 0.0, w[i], 0.0, 0.0)
         t = 0.0
         h = h_step[i]
         while t < dt:
-            y0, y1, y2, y3, y4, y5, t, h = _evolve(FAMILY_AEIF, c, refractory[i] > 0, state.i_stim[i],
-                                                   y0, y1, y2, y3, y4, y5, t, dt, h)
+            y, t, h = evolve(derivatives, c, tolerance, refractory[i] > 0, state.i_stim[i], y, t, dt, h)
             if refractory[i] > 0:
-                y0 = c[ConductanceConstants.V_RESET]
-            elif y0 >= c[ConductanceConstants.V_PEAK]:
-                y0 = c[ConductanceConstants.V_RESET]
-                y5 += c[ConductanceConstants.ADAPT_B]
+                y = (c[ConductanceConstants.V_RESET], y[1], y[2], 0.0, 0.0, y[5], 0.0, 0.0)
+            elif y[0] >= c[ConductanceConstants.V_PEAK]:
+                y = (c[ConductanceConstants.V_RESET], y[1], y[2], 0.0, 0.0, y[5] + c[ConductanceConstants.ADAPT_B],
+                     0.0, 0.0)
                 # +1 because the counter is decremented at the end of this step, as NEST
                 refractory[i] = refractory_steps + 1 if refractory_steps > 0 else 0
                 if n_spikes < capacity:
@@ -282,11 +284,11 @@ def update_aeif_cond_exp(c, state, ring, current_ring, slot, begin, end, n_neuro
         h_step[i] = h
         if refractory[i] > 0:
             refractory[i] -= 1
-        y1 += ring[slot, i]
-        y2 -= ring[slot, n_neurons + i]
+        v[i], w[i] = y[0], y[5]
+        g_ex[i] = y[1] + ring[slot, i]
+        g_in[i] = y[2] - ring[slot, n_neurons + i]
         ring[slot, i] = 0.0
         ring[slot, n_neurons + i] = 0.0
-        v[i], g_ex[i], g_in[i], w[i] = y0, y1, y2, y5
         state.i_stim[i] = current_ring[slot, i]
         current_ring[slot, i] = 0.0
     return n_spikes

@@ -55,7 +55,8 @@ def _facilitate(w, k, p, inv_wmax):
 
 @kernel
 def _depress(w, k, p, inv_wmax):
-    norm = w * inv_wmax - p[StdpConstants.ALPHA] * p[StdpConstants.LAMBDA] * _power(w * inv_wmax, p[StdpConstants.MU_MINUS]) * k
+    depression = p[StdpConstants.ALPHA] * p[StdpConstants.LAMBDA]
+    norm = w * inv_wmax - depression * _power(w * inv_wmax, p[StdpConstants.MU_MINUS]) * k
     return norm * p[StdpConstants.WMAX] if norm > 0.0 else 0.0
 
 

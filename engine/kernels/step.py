@@ -8,7 +8,7 @@ preallocated buffers. Update order within a step follows NEST exactly
   3. threshold, reset, refractory counter; spikes are time-stamped (t+1)·dt,
   4. spikes of this step are scattered through the CSR synapses into slot t + delay.
 """
-from engine.kernels import devices, lif, ode_neurons, plasticity
+from engine.kernels import devices, hh, lif, ode_neurons, plasticity, short_term
 from engine.kernels.options import kernel
 from engine.kernels.spikes import COUNT_LOST_SPIKES, COUNT_NEURON_UPDATES, COUNT_SYNAPTIC_EVENTS, emit_spike
 
@@ -22,6 +22,7 @@ IAF_COND_EXP = 5
 IAF_COND_ALPHA = 6
 IZHIKEVICH = 7
 AEIF_COND_EXP = 8
+HH_PSC_ALPHA = 9
 
 # buffers.trace_var: which NeuronState array a trace reads
 TRACE_V = 0  # plus the population's pop_v_reference: the absolute membrane potential
@@ -31,12 +32,17 @@ TRACE_G_EX = 3
 TRACE_G_IN = 4
 TRACE_W = 5
 TRACE_U = 6
+TRACE_ACT_M = 7
+TRACE_INACT_H = 8
+TRACE_ACT_N = 9
 TRACE_CODES = {"v": TRACE_V, "i_syn_ex": TRACE_I_SYN_EX, "i_syn_in": TRACE_I_SYN_IN, "g_ex": TRACE_G_EX,
-               "g_in": TRACE_G_IN, "w": TRACE_W, "u": TRACE_U}
+               "g_in": TRACE_G_IN, "w": TRACE_W, "u": TRACE_U,
+               "act_m": TRACE_ACT_M, "inact_h": TRACE_INACT_H, "act_n": TRACE_ACT_N}
 
 
 @kernel
-def run_block(layout, state, synapses, plastic, poisson_in, current_in, trains, buffers, t_start, n_steps, dt):
+def run_block(layout, state, synapses, plastic, short_term_synapses, poisson_in, current_in, trains, buffers,
+              t_start, n_steps, dt):
     """Advance `n_steps` steps from step `t_start`. Returns (steps done, spikes written).
 
     Stops early (at a step boundary) when the spike buffer could overflow; the
@@ -77,6 +83,9 @@ def run_block(layout, state, synapses, plastic, poisson_in, current_in, trains, 
         if plastic.params.shape[0] > 0:
             plasticity.record_post_spikes(plastic, buffers.spike_neuron, first_spike, n_spikes, t, dt)
             plasticity.deliver_plastic(plastic, ring, buffers.spike_neuron, first_spike, n_spikes, t, dt, n_neurons, counters)
+        if short_term_synapses.params.shape[0] > 0:
+            counters[COUNT_SYNAPTIC_EVENTS] += short_term.deliver_tsodyks2(
+                short_term_synapses, ring, buffers.spike_neuron, first_spike, n_spikes, t, dt, n_neurons)
         _record_traces(layout, state, buffers, k)
         steps_done = k + 1
     return steps_done, n_spikes
@@ -98,11 +107,16 @@ def update_population(layout, p, begin, end, state, ring, current_ring, slot, n_
         return ode_neurons.update_iaf_cond_exp(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers,
                                                n_spikes, t)
     if code == IAF_COND_ALPHA:
-        return ode_neurons.update_iaf_cond_alpha(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers,
-                                                 n_spikes, t)
+        # RKF45 models get their derivatives by module attribute: Numba caches a kernel handed a jitted
+        # function, not one naming it as a global value (that embeds the function object's address)
+        return ode_neurons.update_iaf_cond_alpha(ode_neurons.cond_alpha_derivatives, c, state, ring, current_ring,
+                                                 slot, begin, end, n_neurons, buffers, n_spikes, t)
     if code == AEIF_COND_EXP:
-        return ode_neurons.update_aeif_cond_exp(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers,
-                                                n_spikes, t, capacity)
+        return ode_neurons.update_aeif_cond_exp(ode_neurons.aeif_derivatives, c, state, ring, current_ring, slot,
+                                                begin, end, n_neurons, buffers, n_spikes, t, capacity)
+    if code == HH_PSC_ALPHA:
+        return hh.update_hh_psc_alpha(hh.hh_psc_alpha_derivatives, c, state, ring, current_ring, slot, begin, end,
+                                      n_neurons, buffers, n_spikes, t)
     if code == IZHIKEVICH:
         return ode_neurons.update_izhikevich(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers,
                                              n_spikes, t)
@@ -202,5 +216,11 @@ def record_trace(layout, state, buffers, k, q):
         buffers.trace_out[k, q] = state.g_in[i]
     elif var == TRACE_W:
         buffers.trace_out[k, q] = state.w[i]
-    else:
+    elif var == TRACE_U:
         buffers.trace_out[k, q] = state.u[i]
+    elif var == TRACE_ACT_M:
+        buffers.trace_out[k, q] = state.act_m[i]
+    elif var == TRACE_INACT_H:
+        buffers.trace_out[k, q] = state.inact_h[i]
+    else:
+        buffers.trace_out[k, q] = state.act_n[i]

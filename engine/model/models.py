@@ -303,6 +303,41 @@ class aeif_cond_exp(Model):
             raise ValidationError(f"{owner}: parameter 'V_reset' ({values['V_reset']:g} mV) must be below V_peak ({values['V_peak']:g} mV)")
 
 
+class hh_psc_alpha(Model):
+    """Hodgkin-Huxley (1952) neuron with alpha-shaped synaptic currents, as NEST's hh_psc_alpha.
+
+    C_m dV/dt = -g_Na m^3 h (V - E_Na) - g_K n^4 (V - E_K) - g_L (V - E_L) + I_ex + I_in + I_e + I_stim(t)
+    dx/dt = alpha_x(V) (1 - x) - beta_x(V) x  for the gates x = m (Act_m), h (Inact_h), n (Act_n), V in mV, 1/ms:
+      alpha_m = 0.1 (V + 40) / (1 - exp(-(V + 40)/10)),   beta_m = 4 exp(-(V + 65)/18)
+      alpha_h = 0.07 exp(-(V + 65)/20),                   beta_h = 1 / (1 + exp(-(V + 35)/10))
+      alpha_n = 0.01 (V + 55) / (1 - exp(-(V + 55)/10)),  beta_n = 0.125 exp(-(V + 65)/80)
+    I_ex(t) = w e/tau_syn_ex * t exp(-t/tau_syn_ex) after a spike of weight w (pA), peak w at t = tau_syn_ex
+    (same for I_in with tau_syn_in; w < 0 goes to the inhibitory synapse).
+    Spike: at the end of a step V >= 0 mV and V below its value at the step's start (just past the
+    peak), unless within t_ref of the last spike; V is not reset (the gates repolarise it). With
+    t_ref shorter than the falling phase above 0 mV (t_ref = 0), every step of it counts, as in NEST.
+    Starts at V_m = -65 mV with the gates at rest there. Adaptive RKF45 with GSL's error control
+    (absolute 1e-3), as NEST. Type II excitability: the f-I curve jumps from 0 to about 50 Hz.
+    """
+
+    name = "hh_psc_alpha"
+    summary = "Hodgkin-Huxley, alpha-shaped current synapses"
+    weight_unit = PA
+    t_ref = Quantity(2.0, MS, (0.0, None), "Time after a spike in which no other spike is detected")
+    g_Na = Quantity(12000.0, NS, (0.0, None), "Sodium peak conductance")
+    g_K = Quantity(3600.0, NS, (0.0, None), "Potassium peak conductance")
+    g_L = Quantity(30.0, NS, (0.0, None), "Leak conductance")
+    C_m = positive(100.0, PF, "Membrane capacitance")
+    E_Na = Quantity(50.0, MV, doc="Sodium reversal potential")
+    E_K = Quantity(-77.0, MV, doc="Potassium reversal potential")
+    E_L = Quantity(-54.402, MV, doc="Leak reversal potential")
+    tau_syn_ex = positive(0.2, MS, "Rise time of the excitatory synaptic alpha function")
+    tau_syn_in = positive(2.0, MS, "Rise time of the inhibitory synaptic alpha function")
+    I_e = Quantity(0.0, PA, doc="Constant external input current")
+    state_variables = ("V_m", "Act_m", "Inact_h", "Act_n")
+    recordables = ("V_m", "I_syn_ex", "I_syn_in", "Act_m", "Inact_h", "Act_n")
+
+
 class parrot_neuron(Model):
     """Relay: emits one spike for every spike it receives, at the same time step.
 
@@ -435,6 +470,9 @@ class spike_generator(_Device):
 
     name = "spike_generator"
     summary = "Spikes at explicit times"
+    # the emission list is built once from the trains and this window: a change needs a rebuild
+    start = Quantity(0.0, MS, (0.0, None), "Time the device switches on", live=False)
+    stop = Quantity(None, MS, (0.0, None), "Time the device switches off (empty: never)", optional=True, live=False)
 
     @classmethod
     def extra_parameters(cls):

@@ -459,6 +459,7 @@ class Network:
                 raise ValidationError(f"{where}: {post.model} '{post.name}' cannot receive a current")
         elif not post_model.receives_spikes:
             raise ValidationError(f"{where}: '{post.name}' is a {post.model}, which cannot receive spikes")
+        get_synapse(proj.synapse, where).check_source(pre, where)
         if proj.synapse_params and get_synapse(proj.synapse, where).plastic and pre_model.category != "neuron":
             raise ValidationError(
                 f"{where}: {proj.synapse} needs a neuron as source, but '{pre.name}' is a {pre.model}; "

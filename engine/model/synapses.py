@@ -1,4 +1,4 @@
-"""Synapse models: static (fixed weight) and pair-based STDP, with NEST's names."""
+"""Synapse models: static (fixed weight), pair-based STDP and short-term plasticity, with NEST's names."""
 from __future__ import annotations
 
 from typing import Any, ClassVar
@@ -43,6 +43,10 @@ class SynapseModel:
     @classmethod
     def check_extra(cls, params: dict, owner: str) -> dict:
         return {}
+
+    @classmethod
+    def check_source(cls, pre, owner: str) -> None:
+        """Refuse a presynaptic population this synapse model cannot take (default: any)."""
 
     @classmethod
     def describe(cls) -> dict:
@@ -98,6 +102,43 @@ class stdp_synapse(SynapseModel):
 # 'lambda' is NEST's name but a Python keyword: the attribute is lambda_, the parameter 'lambda'.
 stdp_synapse.parameters = {("lambda" if k == "lambda_" else k): Quantity(**{**q.__dict__, "name": "lambda" if k == "lambda_" else k})
                            for k, q in stdp_synapse.parameters.items()}
+
+
+class tsodyks2_synapse(SynapseModel):
+    """Short-term depression and facilitation (NEST's tsodyks2_synapse; Tsodyks & Markram 1997,
+    Fuhrmann et al. 2002, update order of Maass & Markram 2002 eqs. 4-5).
+
+    At each presynaptic spike, h = time since the synapse's previous spike (none before the first):
+      x <- 1 + (x - x u - 1) exp(-h / tau_rec)               (recovery of resources, with the old u)
+      u <- U + u (1 - U) exp(-h / tau_fac)                   (facilitation; tau_fac = 0: u <- U)
+    then the spike is sent with weight * u * x (the updated values). The first spike is sent with
+    the initial u and x. u, x and the last spike time are per synapse; U, tau_rec, tau_fac are live
+    (a change acts from the next spike). Spikes in the same step (a parrot's repeats) each update
+    u and x with h = 0, as in NEST, which delivers a spike's multiplicity as separate spikes.
+    The source must be a neuron (NEST refuses generators: relay them through a parrot_neuron).
+    """
+
+    name = "tsodyks2_synapse"
+    summary = "Short-term depression and facilitation (weight scaled by u x)"
+    U = Quantity(0.5, "", (0.0, 1.0), "Increase of u at each spike (release probability after a long pause)")
+    tau_rec = positive(800.0, MS, "Recovery time constant of the resources x (depression)")
+    tau_fac = Quantity(0.0, MS, (0.0, None), "Facilitation time constant of u (0: no facilitation)")
+    u = Quantity(None, "", (0.0, 1.0), "Initial release probability (none: U, as NEST advises)",
+                 live=False, optional=True)
+    x = Quantity(1.0, "", (0.0, 1.0), "Initial fraction of available resources", live=False)
+
+    @classmethod
+    def check_source(cls, pre, owner):
+        if pre.model_class.category != "neuron":  # as NEST, which refuses devices as its source
+            raise ValidationError(
+                f"{owner}: {cls.name} needs a neuron as source (a parrot_neuron relays a generator), "
+                f"but '{pre.name}' is a {pre.model}; connect the {pre.model} to a parrot_neuron population "
+                f"and project from the parrots with {cls.name}")
+
+    @staticmethod
+    def initial_u(params: dict) -> float:
+        """u at t = 0: the given u, else U (NEST's docs ask to set u with U; NEST's default u is 0.5)."""
+        return params["U"] if params["u"] is None else params["u"]
 
 
 def get_synapse(name: str, owner: str) -> type[SynapseModel]:

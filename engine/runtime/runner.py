@@ -597,9 +597,11 @@ def warm_up() -> float:
         Population("fast_poisson", "poisson_generator", 1, params={"rate": 1e6}),
         Population("dc", "dc_generator", 1, params={"amplitude": 100.0}),
         Population("trains", "spike_generator", 1, params={"spike_times": [1.0, 2.0]}),
+        Population("hh", "hh_psc_alpha", 1, record=Recording(traces=(0,), variables=("V_m", "Act_m"))),
     ), projections=(
         Projection("poisson", "delta"), Projection("fast_poisson", "exp", weight=0.0), Projection("dc", "alpha"),
         Projection("trains", "parrot"), Projection("parrot", "exp", weight=-1.0), Projection("delta", "alpha"),
+        Projection("trains", "hh", weight=100.0),
     ))
     sim = Simulator(net)
     sim.run(5.0)

@@ -22,6 +22,8 @@ from engine.runtime.cores import CoreMeter
 from engine.model.network import Connectivity, Distribution, Network
 from engine.neuromorphic.metrics import EfficiencyCounter, EfficiencyMetrics, connectivity_profile
 
+SHORT_TERM_STATE = ("u", "x", "t_last")  # per synapse, back to their initial values on reset
+
 
 @dataclass
 class Block:
@@ -70,6 +72,7 @@ class Simulator:
         self._initial_current_rng = self.compiled.currents.rng.copy()
         self._initial_current_cursor = self.compiled.currents.cursor.copy()
         self._initial_plastic = tuple(a.copy() for a in self.compiled.plastic)
+        self._initial_short_term = {name: getattr(self.compiled.short_term, name).copy() for name in SHORT_TERM_STATE}
         c = self.compiled
         n = c.n_neurons
         self._buffers = Buffers(
@@ -158,7 +161,7 @@ class Simulator:
                     )
                 else:
                     steps_done, n_spikes = step.run_block(
-                        c.layout, c.state, c.synapses, c.plastic, c.poisson, c.currents, c.trains, buf,
+                        c.layout, c.state, c.synapses, c.plastic, c.short_term, c.poisson, c.currents, c.trains, buf,
                         self.step, n_steps - done, self.dt,
                     )
             except Exception as error:  # a kernel failure must not take the process down
@@ -215,6 +218,8 @@ class Simulator:
         self._reset_devices()
         for current, initial in zip(c.plastic, self._initial_plastic):
             current[...] = initial
+        for name, initial in self._initial_short_term.items():  # U, tau_rec, tau_fac keep their live values
+            getattr(c.short_term, name)[...] = initial
         c.trains.cursor[0] = 0
         self.step = 0
         self._clear_history()
@@ -379,11 +384,13 @@ class Simulator:
         if not self.network.is_live(name, field):
             raise RestartRequired(f"projection '{name}': changing {field} needs a restart (rebuild)")
         if field in proj.synapse_params:
-            if name not in c.plastic_names:  # e.g. a plastic synapse model on a device's projection
+            store = self._synapse_store(name)
+            if store is None:  # e.g. a plastic synapse model on a device's projection
                 raise RestartRequired(f"projection '{name}': changing {field} needs a restart (rebuild)")
             new_network = self.network.replace_projection(name, synapse_params={**proj.synapse_params, field: value})
             row = SYNAPSE_BUILDERS[proj.synapse].constants_row(new_network.projection(name).synapse_params, self.dt)
-            c.plastic.params[c.plastic_names.index(name)] = row
+            synapses, index = store
+            synapses.params[index] = row
             self.network = new_network
             return
         new_network = self.network.replace_projection(name, weight=value)
@@ -391,9 +398,11 @@ class Simulator:
         c = self.compiled
         post = new_network.population(proj.post)
         n = c.n_neurons
-        if name in c.plastic_names:
-            mask = c.plastic.proj == c.plastic_names.index(name)
-            c.plastic.weight[mask] = self._new_weights(proj, post, int(mask.sum()))
+        store = self._synapse_store(name)
+        if store is not None:
+            synapses, index = store
+            mask = synapses.proj == index
+            synapses.weight[mask] = self._new_weights(proj, post, int(mask.sum()))
         elif name in c.projection_names:
             index = self._synapse_index(name)  # cached: a live change costs the projection's size, not the network's
             weights = self._new_weights(proj, post, index.size, allow_constant=True)
@@ -440,11 +449,22 @@ class Simulator:
     def projection_weights(self, name: str) -> np.ndarray:
         """Current weights of a projection's synapses (CSR order)."""
         c = self.compiled
-        if name in c.plastic_names:
-            return c.plastic.weight[c.plastic.proj == c.plastic_names.index(name)].copy()
+        store = self._synapse_store(name)
+        if store is not None:
+            synapses, index = store
+            return synapses.weight[synapses.proj == index].copy()
         if name not in c.projection_names:
             raise ValidationError(f"projection '{name}': has no stored synapses (device input or unknown)")
         return c.synapses.weight[c.synapse_projection == c.projection_names.index(name)].astype(np.float64)
+
+    def _synapse_store(self, name: str):
+        """(plastic or short-term synapse arrays, the projection's params row) of an event-driven
+        projection, or None (static synapses, device inputs)."""
+        c = self.compiled
+        for names, synapses in ((c.plastic_names, c.plastic), (c.short_term_names, c.short_term)):
+            if name in names:
+                return synapses, names.index(name)
+        return None
 
     def projection_synapses(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(pre index, post index within their populations, weight) of a projection's synapses."""
@@ -452,10 +472,12 @@ class Simulator:
         proj = self.network.projection(name)
         pre_start = c.layout.pop_start[c.pop_index(proj.pre)]
         post_start = c.layout.pop_start[c.pop_index(proj.post)]
-        if name in c.plastic_names:
-            mask = c.plastic.proj == c.plastic_names.index(name)
-            pre = np.repeat(np.arange(c.n_neurons), np.diff(c.plastic.indptr))[mask]
-            return pre - pre_start, c.plastic.target[mask] - post_start, c.plastic.weight[mask].copy()
+        store = self._synapse_store(name)
+        if store is not None:
+            synapses, index = store
+            mask = synapses.proj == index
+            pre = np.repeat(np.arange(c.n_neurons), np.diff(synapses.indptr))[mask]
+            return pre - pre_start, synapses.target[mask] - post_start, synapses.weight[mask].copy()
         if name not in c.projection_names:
             raise ValidationError(f"projection '{name}': has no stored synapses (device input or unknown)")
         mask = c.synapse_projection == c.projection_names.index(name)

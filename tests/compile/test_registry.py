@@ -112,6 +112,15 @@ def test_liveness_is_read_from_the_quantities(target, field, live):
     assert _plastic_network().is_live(target, field) is live
 
 
+def test_a_spike_generator_window_needs_a_rebuild_as_its_spikes_are_listed_at_compile_time():
+    net = Network(populations=(Population("gen", "spike_generator", 1, params={"spike_times": [5.0, 15.0]}),
+                               Population("post", "iaf_psc_exp", 1)),
+                  projections=(Projection("gen", "post"),))
+    assert not net.is_live("gen", "start") and net.is_live("post", "I_e")
+    with pytest.raises(RestartRequired, match="start needs a restart"):
+        Simulator(net, dt=0.1).set_param("gen", "start", 10.0)
+
+
 def test_the_simulator_takes_live_fields_and_refuses_the_others():
     sim = Simulator(_plastic_network(), dt=0.1, seed=1)
     sim.set_param("pre→post", "lambda", 0.2)

@@ -9,7 +9,7 @@ import pytest
 from designer.recording import RecordedData
 from designer.session import LiveSession
 from designer.state import DesignState
-from designer.views.export import FORMATS, ExportMenu, export_bytes
+from designer.views.export import FORMATS, NETWORK_EXPORTS, ExportMenu, export_bytes
 from engine import Network, Population, Projection, ValidationError
 from engine.cli import main
 from engine.io import EXPORTERS, save_network
@@ -78,3 +78,9 @@ def test_cli_offers_exactly_the_registered_formats(tmp_path, capsys):
         assert name in error
     assert main(["export", str(path), "--to", "pynn", "-o", str(tmp_path / "x.py")]) == 2
     assert "parrot_neuron cannot be exported to PyNN" in capsys.readouterr().err
+
+
+def test_each_network_export_is_labelled_with_its_file_extension():
+    labels = {name: label for label, (name, _) in NETWORK_EXPORTS.items()}
+    assert labels["nir"] == "NIR graph (.nir)" and labels["pynest"] == "PyNEST script (.py)"
+    assert all(label.endswith(")") and "()" not in label for label in labels.values())

@@ -77,6 +77,27 @@ def test_stdp_live_params_are_sliders_and_learning_a_checkbox():
     assert state.live_change == ("relay→readout", "learning", 0.0)
 
 
+def test_tsodyks2_U_tau_rec_tau_fac_are_live_sliders_and_initial_u_x_inputs(state, inspector):
+    state.set_projection_field("exc→inh", "synapse", "tsodyks2_synapse")
+    state.selection = {"kind": "edge", "id": "exc→inh"}
+    form = widgets(inspector)
+    assert form["Synapse model"].value == "tsodyks2_synapse"
+    assert "tsodyks2_synapse: Short-term depression and facilitation" in form["Synapse model"].description
+    sliders = {label: form[label] for label in ("U", "tau_rec (ms)", "tau_fac (ms)")}
+    assert all(isinstance(w, LiveSlider) for w in sliders.values())
+    assert sliders["U"].value == 0.5 and 0.0 <= sliders["U"].start and sliders["U"].end <= 1.0
+    assert sliders["tau_rec (ms)"].value == 800.0 and "depression" in sliders["tau_rec (ms)"].doc
+    assert not isinstance(form["u"], LiveSlider) and not isinstance(form["x"], LiveSlider)  # initial state
+    announced = []
+    state.param.watch(lambda e: announced.append(e.new), "live_change")
+    drag(sliders["U"], [0.3, 0.2])
+    assert announced == [("exc→inh", "U", 0.3), ("exc→inh", "U", 0.2)]
+    assert state.network.projection("exc→inh").synapse_params["U"] == 0.2
+    typed(sliders["U"], "1.5")
+    assert "parameter 'U' must be <= 1" in error_of(inspector, sliders["U"])
+    assert state.network.projection("exc→inh").synapse_params["U"] == 0.2
+
+
 def test_a_value_edit_keeps_the_widgets(state, inspector):
     state.selection = {"kind": "node", "id": "exc"}
     objects, form = list(inspector._body.objects), widgets(inspector)

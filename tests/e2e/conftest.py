@@ -301,3 +301,29 @@ def live(page, page_errors):
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture
+def sized_page(browser, app_server):
+    """`open(width, height, touch=False)`: a new tab of that viewport size (with touch events
+    and no mouse hover when `touch`), watched like `page_errors` (console errors, uncaught
+    exceptions and requests leaving 127.0.0.1 fail the test at teardown)."""
+    opened = []
+
+    def open_page(width: int, height: int, touch: bool = False):
+        context = browser.new_context(viewport={"width": width, "height": height}, has_touch=touch)
+        page = context.new_page()
+        page.set_default_timeout(LIVE_TIMEOUT_MS)
+        errors = PageErrors(page=page)
+        page.on("console", errors._on_console)
+        page.on("pageerror", lambda exc: errors.page_errors.append(str(exc)))
+        page.on("request", lambda request: errors._on_request(request.url))
+        opened.append((context, errors))
+        return page
+
+    yield open_page
+    problems = []
+    for context, errors in opened:
+        problems += errors.unexpected_console_errors() + errors.page_errors + errors.external_requests
+        context.close()
+    assert not problems, f"console errors, page exceptions or requests off 127.0.0.1: {problems}"

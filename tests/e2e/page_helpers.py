@@ -1,6 +1,7 @@
 """Shared by the browser tests: reading the app's state, finding canvas nodes, typing in forms."""
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 
@@ -150,3 +151,33 @@ def drag_range_to(page: Page, slider, fraction: float, steps: int = 12) -> None:
     page.mouse.down()
     page.mouse.move(x_at(fraction), y, steps=steps)
     page.mouse.up()
+
+
+# --- the workspace (designer/views/workspace.js) ---------------------------------------------
+
+WORKSPACE_STORE_KEY = "snn-designer/workspace"
+
+
+def keep_workspace_split(page: Page, canvas_share: float) -> None:
+    """Open every page of this tab with the canvas taking `canvas_share` of the height below
+    the toolbar, as a user who dragged the split bar there before (the split is kept in the
+    browser's localStorage). For tests written for a taller canvas than the default."""
+    page.add_init_script(
+        f"window.localStorage.setItem({json.dumps(WORKSPACE_STORE_KEY)}, JSON.stringify({{split: {canvas_share}}}))")
+
+
+@contextlib.contextmanager
+def enlarged_plot(page: Page, title: str):
+    """Enlarge the plot section `title` with its header button (it fills the plots area and
+    its chart redraws at that size); restore it afterwards."""
+    section = page.locator(f'.ws-section[aria-label="{title}"]')
+    plot = section.locator("canvas").first  # the chart repaints in the callback that resizes it
+    before = plot.bounding_box()
+    page.get_by_role("button", name=f"Enlarge {title}", exact=True).click()
+    expect(section).to_have_class(re.compile(r"\bis-enlarged\b"))
+    page.wait_for_function("([el, w]) => el.getBoundingClientRect().width > w + 50",
+                           arg=[plot.element_handle(), before["width"]])
+    try:
+        yield section
+    finally:
+        page.get_by_role("button", name=f"Restore {title}", exact=True).click()

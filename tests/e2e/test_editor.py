@@ -16,11 +16,14 @@ from pathlib import Path
 
 import pytest
 from page_helpers import (
-    TIMEOUT_MS, centre, node, open_app, read_state, select_edge, select_node, set_field, wait_state,
+    TIMEOUT_MS, centre, keep_workspace_split, node, open_app, read_state, select_edge, select_node, set_field,
+    wait_state,
 )
 from playwright.sync_api import Page, expect
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
+# These tests place nodes on a canvas ~430 px tall: at 1200x800 the split gives it that share.
+CANVAS_SHARE = 0.62
 XSS_NAME = "<img src=x onerror=alert(1)>"
 
 def wait_populations(page: Page, names: list[str]) -> dict:
@@ -72,6 +75,7 @@ def app(page: Page, page_errors, app_server):
 
     page.on("dialog", on_dialog)
     page.set_default_timeout(TIMEOUT_MS)
+    keep_workspace_split(page, CANVAS_SHARE)
     page.open_app = functools.partial(open_app, page, app_server.url)
     yield page
     assert not dialogs, f"a dialog opened (user text ran as code?): {dialogs}"

@@ -17,7 +17,7 @@ import re
 
 import numpy as np
 import pytest
-from page_helpers import read_state, set_field_and_wait_applied
+from page_helpers import enlarged_plot, read_state, set_field_and_wait_applied
 from page_helpers import wait_state as shared_wait_state
 from PIL import Image
 from playwright.sync_api import Page, expect
@@ -345,9 +345,10 @@ def test_trace_and_rate_charts_show_names_as_text_and_clear_on_reset(live: Page,
     # drawn: data rows over the window, decimated lines, the first series' colour on the canvas
     rates = page.evaluate(RATE_DATA)
     assert set(rates) == {"t", "r0", "r1"} and max(rates["r0"]) > 0
-    for name in ("rates", "traces"):
+    for name, title in (("rates", "Population rates"), ("traces", "Membrane traces")):
         expect(chart(page, name)).not_to_have_attribute("data-drawn-points", "0")
-        assert line_pixels(page, name, "#1f77b4") > 300, f"the {name} chart draws no blue line"
+        with enlarged_plot(page, title):  # as big as these charts were before the workspace
+            assert line_pixels(page, name, "#1f77b4") > 300, f"the {name} chart draws no blue line"
     shot(page, screenshot_dir, "08-charts-named-populations")
 
     page.get_by_role("button", name="⟲ Reset").click()

@@ -13,6 +13,7 @@ import io
 import re
 
 import pytest
+from page_helpers import keep_workspace_split
 from playwright.sync_api import Page, expect
 from test_live import (
     dark_pixels,
@@ -27,6 +28,7 @@ from test_live import (
 )
 
 EXC_ROWS = 800  # ei_network: exc 800 rows then inh 200 rows, every neuron a row
+RASTER_TITLE = "Spike raster · click or tap a row for its trace"
 
 ZOOM = "el => ({...el.dataset})"
 ANSWER = """el => { const z = el.snnZoom;
@@ -88,7 +90,12 @@ def isolated_exc_spike(answer: dict, t0: float, t1: float, box: dict) -> tuple[i
 
 def test_paused_raster_zooms_into_the_exact_spikes(live: Page, app_server, screenshot_dir, tmp_path):
     page = live
+    # Hovering single spikes wants a big raster: the user gives the plots most of the height
+    # (the split bar) and enlarges the raster (its header button).
+    keep_workspace_split(page, 0.2)
     open_app(page, app_server.url, "ei_network")
+    page.get_by_role("button", name=f"Enlarge {RASTER_TITLE}", exact=True).click()
+    page.locator(".brand").click()  # the focus leaves that button: Space is for Run, not for it
     hint = page.locator(".snn-raster-hint")
     back = page.get_by_role("button", name="Back to live view")
     expect(hint).to_be_hidden()

@@ -14,6 +14,7 @@ from engine import (
 from engine.io import (
     FORMAT_NAME, FORMAT_VERSION, from_dict, load_network, network_from_json, network_to_json, save_network, to_dict,
 )
+from engine.model.synapses import SYNAPSES
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((REPO / "assets" / "examples").glob("*.json"))
@@ -60,6 +61,8 @@ def every_kind_network() -> Network:
         Projection("stim", "relay", delay=0.3),
         Projection("delta", "exp", Connectivity("fixed_indegree", indegree=2), weight=20.0, synapse="stdp_synapse",
                    synapse_params={"pairing": "nearest", "Wmax": 50.0, "lambda": 0.02}, name="learning"),
+        Projection("relay", "alpha", Connectivity("pairwise_bernoulli", p=0.5), weight=-40.0, synapse="tsodyks2_synapse",
+                   synapse_params={"U": 0.2, "tau_rec": 300.0, "tau_fac": 40.0, "x": 0.9}, name="short-term"),
     ]
     return Network(name="everything", populations=pops, projections=projs, description="all kinds — ü",
                    dt=0.05, seed=123, t_sim=250.0)
@@ -74,8 +77,9 @@ def document(network=None, **changes) -> dict:
 def test_the_test_network_covers_every_model_rule_and_synapse():
     net = every_kind_network()
     assert {p.model for p in net.populations} == set(MODELS)
-    assert {p.synapse for p in net.projections} == {"static_synapse", "stdp_synapse"}
+    assert {p.synapse for p in net.projections} == set(SYNAPSES)
     assert net.projection("learning").synapse_params["pairing"] == "nearest"
+    assert net.projection("short-term").synapse_params["u"] is None  # unset initial u (= U) stays unset
     assert {p.rule.rule for p in net.projections} >= {r.rule for r in RULES}
 
 

@@ -7,6 +7,7 @@ engine.io.data return them), so figures can be made from saved files too.
     raster_figure(spikes, sizes, t_stop)     spikes: {population: (neuron, time ms)}
     traces_figure(times, traces)             traces: {label: values}
     rates_figure(times, rates)               rates: {population: Hz}
+    histogram_figure(edges, counts, xlabel)  counts: {label: counts per bin}, drawn as outlines
     fig.svg() -> str ; fig.png() -> bytes ; fig.save(path)  (by suffix .svg / .png)
     figures_from_simulator(sim, out_dir)     raster, traces and rates as .svg and .png
 """
@@ -300,6 +301,19 @@ def rates_figure(times, rates: dict, title: str = "Population rates") -> Figure:
     fig = Figure(title, "time (ms)", "rate (Hz)", (t0, t1), (0.0, high * 1.08 or 1.0))
     for i, (label, r) in enumerate(rates.items()):
         x, y = _thin(times, np.asarray(r, float))
+        fig.lines.append((x, y, PALETTE[i % len(PALETTE)], str(label)))
+    return fig
+
+
+def histogram_figure(edges, counts: dict, xlabel: str, ylabel: str = "count", title: str = "Histogram") -> Figure:
+    """Each series an outline of its bars (a step line), so overlapping series stay readable."""
+    edges = np.asarray(edges, float)
+    high = max((float(np.max(c)) for c in counts.values() if len(c)), default=1.0)
+    fig = Figure(title, xlabel, ylabel, (float(edges[0]), float(edges[-1])), (0.0, high * 1.08 or 1.0))
+    for i, (label, c) in enumerate(counts.items()):
+        heights = np.asarray(c, float)
+        x = np.repeat(edges, 2)
+        y = np.concatenate([[0.0], np.repeat(heights, 2), [0.0]])
         fig.lines.append((x, y, PALETTE[i % len(PALETTE)], str(label)))
     return fig
 

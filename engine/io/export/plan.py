@@ -89,10 +89,16 @@ def _stdp_params(name: str, params: dict) -> tuple[str, dict, list[str]]:
     return name, params, notes
 
 
+def _tsodyks2_params(name: str, params: dict) -> tuple[str, dict, list[str]]:
+    params = {**params, "u": get_synapse(name, f"synapse model {name}").initial_u(params)}
+    return name, params, ["u is set with U: NEST's own default u is 0.5 whatever U is"]
+
+
 # engine synapse model -> its NEST form (one entry per synapse model)
 NEST_SYNAPSES: dict[str, NestSynapse] = {
     "static_synapse": NestSynapse(_static_params),
     "stdp_synapse": NestSynapse(_stdp_params, on_target=("tau_minus",)),
+    "tsodyks2_synapse": NestSynapse(_tsodyks2_params),  # U, u, x, tau_rec, tau_fac are NEST's names
 }
 
 

@@ -115,6 +115,12 @@ PYNN_CELLS: dict[str, PynnCell] = {
                            {"V_m": ("v", 1.0), "U_m": ("u", 1.0)}),
 }
 
+# Neuron models with no PyNN standard cell type, and why (the refusal says it)
+PYNN_REFUSED = {
+    "parrot_neuron": "a relay has no PyNN standard cell type",
+    "hh_psc_alpha": "PyNN's Hodgkin-Huxley cell, HH_cond_exp, has conductance synapses and Traub's gates; "
+                    "export to PyNEST",
+}
 
 def pynn_value_code(value, divisor: float, where: str, negate: bool = False) -> str:
     """Source for a constant or a RandomDistribution (divided by `divisor`, optionally negated):
@@ -219,10 +225,19 @@ def _stdp_synapse(proj: Projection, values: str, unit: str, where: str) -> str:
             f"            {values})")
 
 
+def _tsodyks2_synapse(proj: Projection, values: str, unit: str, where: str) -> str:
+    # pyNN/nest/standardmodels/synapses.py maps TsodyksMarkramSynapse to NEST's tsodyks_synapse
+    raise ValidationError(
+        f"{where}: tsodyks2_synapse has no PyNN standard type: PyNN's TsodyksMarkramSynapse is NEST's "
+        "tsodyks_synapse, another model (u rises before the spike it scales, x recovers through the "
+        "postsynaptic current's time constant, u starts at 0), so its amplitudes differ; export to PyNEST")
+
+
 # engine synapse model -> (projection, "weight=..., delay=...", PyNN weight unit, where) -> PyNN synapse type source
 PYNN_SYNAPSES: dict[str, Callable[[Projection, str, str, str], str]] = {
     "static_synapse": _static_synapse,
     "stdp_synapse": _stdp_synapse,
+    "tsodyks2_synapse": _tsodyks2_synapse,
 }
 
 
@@ -285,7 +300,7 @@ def check_pynn(network: Network) -> None:
     population with different tau_minus (pyNN.nest keeps it on the neurons, as NEST does)."""
     for pop in network.populations:
         if not pop.is_device and pop.model not in PYNN_CELLS:
-            hint = " (a relay has no PyNN standard cell type)" if pop.model == "parrot_neuron" else ""
+            hint = f" ({PYNN_REFUSED[pop.model]})" if pop.model in PYNN_REFUSED else ""
             raise ValidationError(f"population '{pop.name}': model {pop.model} cannot be exported to PyNN{hint}")
         if pop.is_device and pop.model not in ("poisson_generator", "spike_generator", *CURRENT_SOURCES):
             raise ValidationError(f"population '{pop.name}': device {pop.model} has no PyNN standard equivalent")
