@@ -38,6 +38,8 @@ def import_nest():
 
 def nest_parameter(nest, value):
     """A plan value as NEST takes it: a float, or a nest.random parameter for a NestRandom."""
+    if isinstance(value, (tuple, list)):  # one value per neuron
+        return [float(v) for v in value]
     if not isinstance(value, NestRandom):
         return float(value)
     param = getattr(nest.random, value.law)(**value.args)
@@ -86,7 +88,8 @@ def build(nest, network: Network, dt: float | None = None, seed: int | None = No
 
     nodes = {}
     for pop in plan.populations:
-        nodes[pop.name] = nest.Create(pop.model, pop.size, params=pop.params)
+        params = {k: nest_parameter(nest, v) if isinstance(v, NestRandom) else v for k, v in pop.params.items()}
+        nodes[pop.name] = nest.Create(pop.model, pop.size, params=params)
         if pop.spike_times is not None:
             nodes[pop.name].set([{"spike_times": list(times)} for times in pop.spike_times])
         for variable, value in pop.initial.items():

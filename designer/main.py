@@ -375,9 +375,9 @@ class DesignerApp:
             PlotSection("traces", "Membrane traces", self.traces, "side"),
             PlotSection("rates", "Population rates", self.rates, "side"),
             PlotSection("weights", "Plastic weights", self.weights, "side"),
-            PlotSection("analysis", "Analysis", self.analysis, "side"),
+            PlotSection("analysis", "Analysis", self.analysis, "side", collapsed=True),  # room for traces and rates
         ]
-        sections = [PlotSection(s.key, s.title, pn.panel(s.view), s.area) for s in sections]  # Viewers laid out once
+        sections = [PlotSection(s.key, s.title, pn.panel(s.view), s.area, s.collapsed) for s in sections]  # Viewers laid out once
         for part in (toolbar, sidebar, notices, *(s.view for s in sections)):
             style_html_panes(part)
         return Workspace(toolbar=toolbar, canvas=self.canvas, inspector=sidebar, notices=notices, sections=sections,

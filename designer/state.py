@@ -18,6 +18,8 @@ from engine import (
 )
 from engine.io import network_from_json, network_to_json
 
+from designer.per_neuron import parse_replacement, scaled
+
 
 class DesignState(param.Parameterized):
     network = param.ClassSelector(class_=Network, default=Network(name="untitled"), doc="The design")
@@ -206,6 +208,27 @@ class DesignState(param.Parameterized):
         return self.edit(f"set {name}.{field} = {value}",
                          lambda net: net.replace_population(name, params={**pop.params, field: value}),
                          structural=not live, live=(name, field, value) if live else None, coalesce=coalesce)
+
+    def scale_population_param(self, name: str, field: str, factor: float) -> bool:
+        """A parameter that varies per neuron times `factor`, as a whole (each listed value, or
+        the distribution): one undoable edit, live where the parameter is live."""
+        try:
+            value = scaled(self.network.population(name).params[field], factor,
+                           f"population '{name}': parameter '{field}'")
+        except ValidationError as error:
+            self.error = str(error)
+            return False
+        return self.set_population_field(name, field, value)
+
+    def replace_population_param(self, name: str, field: str, text: str) -> bool:
+        """A parameter replaced as a whole by what the user typed: one number (all neurons), a list
+        (one value per neuron) or a distribution such as 'normal(10, 2)' (drawn per neuron)."""
+        try:
+            value = parse_replacement(text, f"population '{name}': parameter '{field}'")
+        except ValidationError as error:
+            self.error = str(error)
+            return False
+        return self.set_population_field(name, field, value)
 
     def set_population_params(self, name: str, values: dict) -> bool:
         """Several parameters together (e.g. a schedule's times and values), one undoable edit."""

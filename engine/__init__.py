@@ -3,7 +3,7 @@
 The public API; the designer imports only from here. Never imports panel or bokeh.
 """
 from engine import analysis
-from engine.compile import initial_state_spec
+from engine.compile import initial_state_spec, neuron_values
 from engine.errors import CapacityError, EngineError, RestartRequired, SimulationFault, ValidationError
 from engine.model import (
     CONNECTION_RULES, MODELS, SYNAPSE_MODELS, Connectivity, Distribution, Network, Population, Projection, Quantity,
@@ -20,7 +20,7 @@ __all__ = [
     "CapacityError", "EngineError", "RestartRequired", "SimulationFault", "ValidationError",
     "CONNECTION_RULES", "MODELS", "SYNAPSE_MODELS", "Connectivity", "Distribution", "Network", "Population",
     "Projection", "Quantity", "Recording", "describe_models", "find_problems", "get_model", "initial_state_spec",
-    "RATE_BIN_MS", "Frame", "Runner", "Simulator", "TraceRequest", "warm_up",
+    "neuron_values", "RATE_BIN_MS", "Frame", "Runner", "Simulator", "TraceRequest", "warm_up",
     "DISCLAIMER", "EfficiencyMetrics", "FitVerdict", "check_fit", "design_figures", "estimate_energy",
     "load_energy_table", "load_hardware_table", "quantisation_error",
 ]

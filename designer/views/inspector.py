@@ -27,6 +27,7 @@ from engine import (
     CONNECTION_RULES, SYNAPSE_MODELS, Connectivity, Distribution, Projection, ValidationError, initial_state_spec,
 )
 
+from designer.per_neuron import describe, histogram_svg, neuron_values_of
 from designer.state import DesignState
 from designer.views.live_slider import LiveSlider
 
@@ -98,7 +99,8 @@ class Inspector(Viewer):
         net = self.state.network
         if sel.get("kind") == "node" and sel.get("id") in {p.name for p in net.populations}:
             pop = net.population(sel["id"])
-            return ("node", pop.name, pop.model, _shape(pop.initial.get("V_m")))
+            return ("node", pop.name, pop.model, _shape(pop.initial.get("V_m")),
+                    tuple((key, pop.params[key]) for key in pop.varying_params))  # shown as a whole, not edited
         if sel.get("kind") == "edge" and sel.get("id") in {p.name for p in net.projections}:
             proj = net.projection(sel["id"])
             pre, post = net.population(proj.pre), net.population(proj.post)
@@ -244,6 +246,9 @@ class Inspector(Viewer):
             label = f"{quantity.name} ({quantity.unit})" if quantity.unit else quantity.name
             value = pop.params[quantity.name]
             q = quantity.name
+            if q in pop.varying_params:
+                items += self._varying_field(pop, quantity)
+                continue
             if quantity.optional:
                 widget = pn.widgets.TextInput(label=label, value=_optional_text(value),
                                               placeholder="empty = never", description=quantity.doc)
@@ -275,8 +280,10 @@ class Inspector(Viewer):
                 items.append(self._field(widget, lambda v, tn=times_name, vn=values_name: state.set_population_params(
                     name, dict(zip((tn, vn), _parse_schedule(v)))),
                     lambda tn=times_name, vn=values_name: _schedule_text(current(name).params, tn, vn)))
+        if model.category == "neuron" and model.parameters:
+            items.append(self._vary_field(pop))
         if model.category == "neuron":
-            if "V_m" in model.state_variables and not isinstance(pop.initial.get("V_m"), Distribution):
+            if "V_m" in model.state_variables and isinstance(_initial_v(pop), float):  # not drawn, not per neuron
                 widget = pn.widgets.FloatInput(label="Initial V_m (mV)", value=_initial_v(pop),
                                                description="Membrane potential at t = 0")
                 items.append(self._field(widget, lambda v: state.set_population_field(name, "initial.V_m", v),
@@ -291,6 +298,48 @@ class Inspector(Viewer):
                 items.append(self._field(widget, lambda v: state.set_population_field(name, "record.traces", _parse_ints(v)),
                                          lambda: _ints_text(current(name).record.traces)))
         return items
+
+    def _vary_field(self, pop) -> pn.Column:
+        """Make any parameter vary per neuron: 'V_th = normal(-55, 1)', or a list of values."""
+        name, state = pop.name, self.state
+
+        def apply(text: str) -> bool:
+            if not text.strip():
+                return True
+            field, _, values = text.partition("=")
+            if field.strip() not in pop.model_class.parameters or not values.strip():
+                state.error = (f"population '{name}': write a parameter, '=' and its values, e.g. "
+                               f"'{next(iter(pop.model_class.parameters))} = normal(10, 1)'")
+                return False
+            return state.replace_population_param(name, field.strip(), values)
+
+        return self._field(pn.widgets.TextInput(
+            label="Vary per neuron", value="", placeholder="V_th = normal(-55, 1)",
+            description="A parameter = a list (one value per neuron) or normal/uniform/lognormal(a, b)"),
+            apply, lambda: "")
+
+    def _varying_field(self, pop, quantity) -> list:
+        """A parameter that varies per neuron: what it is, a histogram of the neurons' values and
+        two edits of the whole (scale by a factor; replace by a number, a list or a distribution)."""
+        name, q, unit, state = pop.name, quantity.name, quantity.unit, self.state
+        label = f"{q} ({unit})" if unit else q
+        try:
+            picture = histogram_svg(neuron_values_of(pop, q, state.network.seed), unit)
+        except ValidationError as error:  # drawn values that break a bound or a constraint
+            picture = f'<span class="field-error">{html.escape(str(error))}</span>'
+        return [
+            self._html(f"<div class='varies-per-neuron'><b>{html.escape(label)}</b>: varies per neuron<br>"
+                       f"<span class='per-neuron-summary'>{html.escape(describe(pop.params[q], unit))}</span></div>",
+                       margin=(6, 10, 0, 10)),
+            self._html(picture, margin=(0, 10)),
+            self._field(pn.widgets.FloatInput(label=f"Scale every {q} by", value=1.0, step=0.05, format="0[.]000",
+                                              description="Multiply the whole (each value, or the distribution)"),
+                        lambda v: v == 1.0 or state.scale_population_param(name, q, v), lambda: 1.0),
+            self._field(pn.widgets.TextInput(label=f"Replace {q}", value="", placeholder="-55 · normal(-55, 1) · a list",
+                                             description="One number for all, a list (one per neuron) or "
+                                                         "normal/uniform/lognormal(a, b) drawn per neuron"),
+                        lambda v: not v.strip() or state.replace_population_param(name, q, v), lambda: ""),
+        ]
 
     def _projection_form(self, proj) -> list:
         state = self.state

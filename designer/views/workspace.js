@@ -173,6 +173,7 @@ function addSections(model, columns, view, changed) {
   const plots = model.get_child("plots") || []
   ;(model.sections || []).forEach((meta, i) => {
     const s = plotSection(meta, plots[i])
+    if (!(meta.key in view.collapsed) && meta.collapsed) view.collapsed[meta.key] = true  // its starting state
     s.collapse.addEventListener("click", () => {
       view.collapsed[meta.key] = !view.collapsed[meta.key]
       if (view.collapsed[meta.key] && view.enlarged === meta.key) view.enlarged = null

@@ -60,12 +60,14 @@ SHORTCUTS: list[tuple[str, str]] = [
 @dataclass(frozen=True)
 class PlotSection:
     """One plot area of the workspace: `key` (stable, used in the page and its storage),
-    the `title` on its header, the view, and the column it sits in ("main" or "side")."""
+    the `title` on its header, the view, the column it sits in ("main" or "side") and whether
+    it starts collapsed (until the user opens it; then the page remembers)."""
 
     key: str
     title: str
     view: Any
     area: str = "side"
+    collapsed: bool = False
 
     def __post_init__(self):
         if self.area not in AREAS:
@@ -81,7 +83,7 @@ class Workspace(JSComponent):
     inspector = Child(doc="The inspector column (scrolls inside its area).")
     plots = Children(doc="The plot sections' views, in the order of `sections`.")
     sections = param.List(default=[], item_type=dict, doc="""
-        {"key", "title", "area"} of each plot, in the order of `plots`.""")
+        {"key", "title", "area", "collapsed"} of each plot, in the order of `plots`.""")
     hidden_sections = param.List(default=[], item_type=str, doc="Keys of sections not shown.")
     shortcuts = param.List(default=[list(s) for s in SHORTCUTS], doc="[keys, meaning] rows of the `?` overlay.")
 
@@ -94,7 +96,8 @@ class Workspace(JSComponent):
             raise ValueError(f"plot sections need distinct keys, got {keys}")
         super().__init__(toolbar=toolbar, canvas=canvas, inspector=inspector, notices=notices,
                          plots=[s.view for s in sections],
-                         sections=[{"key": s.key, "title": s.title, "area": s.area} for s in sections],
+                         sections=[{"key": s.key, "title": s.title, "area": s.area, "collapsed": s.collapsed}
+                                   for s in sections],
                          sizing_mode="stretch_both", margin=0, **params)
 
     def show_section(self, key: str, shown: bool) -> None:

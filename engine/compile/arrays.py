@@ -9,13 +9,16 @@ class Layout(NamedTuple):
     pop_model: np.ndarray  # (P,) int32 model code (engine.kernels.step.update_population dispatches on it)
     pop_consts: np.ndarray  # (P, width) float64: row p is a row of the constants schema (an IntEnum of the
     #                         model's kernel module) of population p's model; columns past it are 0
-    pop_v_reference: np.ndarray  # (P,) float64 potential that state.v is measured from (E_L or 0)
+    pop_neuron_row: np.ndarray  # (P,) int64: -1 where p's parameters are uniform (row p above is used), else
+    #                             the row of p's first neuron in neuron_consts (one row per neuron follows)
+    neuron_consts: np.ndarray  # (M, width) float64 the per-neuron rows of populations whose parameters vary
+    v_reference: np.ndarray  # (N,) float64 potential that each neuron's state.v is measured from (E_L or 0)
 
 
 class NeuronState(NamedTuple):
     """Per-neuron state, one array per variable. An array no population's model uses has length 0."""
 
-    v: np.ndarray  # (N,) float64 membrane potential minus layout.pop_v_reference of the neuron's population
+    v: np.ndarray  # (N,) float64 membrane potential minus the neuron's layout.v_reference
     i_syn_ex: np.ndarray  # (N,) float64 excitatory synaptic current (pA) of current-based models
     i_syn_in: np.ndarray  # (N,) float64 inhibitory synaptic current (pA)
     di_syn_ex: np.ndarray  # (N,) float64 alpha-current synapses: the derivative term of i_syn_ex

@@ -3,6 +3,8 @@ column name and where its state starts (engine/compile/registry.py explains the 
 
 Adding a model: declare it in engine/model (parameters, equations), write its kernel in
 engine/kernels, and add its entry here. Formulas follow NEST's update functions.
+A neuron model's constants function takes numbers or, for a population whose parameters vary,
+arrays with one value per neuron (use propagators.exp/expm1/steps_of, which take both).
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import math
 
 import numpy as np
 
-from engine.compile.propagators import alpha_propagators, exp_propagator, steps_of
+from engine.compile.propagators import alpha_propagators, exp, exp_propagator, expm1, steps_of
 from engine.compile.registry import DeviceBuilder, NeuronBuilder, SynapseBuilder, register, register_neuron
 from engine.kernels import devices, hh, lif, ode_neurons, plasticity, short_term, step
 from engine.model import models, synapses
@@ -30,7 +32,7 @@ def _leaky_constants(p: dict, dt: float) -> dict:
                  columns=lif.IafPscDeltaConstants, variables={"V_m": "v"}, initial=V_AT_E_L, v_reference="E_L")
 def iaf_psc_delta_constants(p: dict, dt: float) -> dict:
     tau_m = p["tau_m"]
-    return {**_leaky_constants(p, dt), "P33": math.exp(-dt / tau_m), "P30": -tau_m / p["C_m"] * math.expm1(-dt / tau_m)}
+    return {**_leaky_constants(p, dt), "P33": exp(-dt / tau_m), "P30": -tau_m / p["C_m"] * expm1(-dt / tau_m)}
 
 
 @register_neuron(models.iaf_psc_exp, code=step.IAF_PSC_EXP, kernel=lif.update_iaf_psc_exp,
@@ -38,11 +40,11 @@ def iaf_psc_delta_constants(p: dict, dt: float) -> dict:
                  v_reference="E_L")
 def iaf_psc_exp_constants(p: dict, dt: float) -> dict:
     tau_m, c_m = p["tau_m"], p["C_m"]
-    p22 = math.exp(-dt / tau_m)
+    p22 = exp(-dt / tau_m)
     values = {**_leaky_constants(p, dt), "P22": p22, "P20": tau_m / c_m * (1.0 - p22)}
     for side in ("ex", "in"):
         tau_syn = p[f"tau_syn_{side}"]
-        values[f"P11_{side.upper()}"] = math.exp(-dt / tau_syn)
+        values[f"P11_{side.upper()}"] = exp(-dt / tau_syn)
         values[f"P21_{side.upper()}"] = exp_propagator(tau_syn, tau_m, c_m, dt)
     return values
 
@@ -52,11 +54,11 @@ def iaf_psc_exp_constants(p: dict, dt: float) -> dict:
                  state=("di_syn_ex", "di_syn_in"), v_reference="E_L")
 def iaf_psc_alpha_constants(p: dict, dt: float) -> dict:
     tau_m, c_m = p["tau_m"], p["C_m"]
-    values = {**_leaky_constants(p, dt), "EXPM1_TAU_M": math.expm1(-dt / tau_m),
-              "P30": -tau_m / c_m * math.expm1(-dt / tau_m)}
+    values = {**_leaky_constants(p, dt), "EXPM1_TAU_M": expm1(-dt / tau_m),
+              "P30": -tau_m / c_m * expm1(-dt / tau_m)}
     for side in ("ex", "in"):
         tau_syn, upper = p[f"tau_syn_{side}"], side.upper()
-        values[f"P11_{upper}"] = math.exp(-dt / tau_syn)
+        values[f"P11_{upper}"] = exp(-dt / tau_syn)
         values[f"P21_{upper}"] = dt * values[f"P11_{upper}"]
         values[f"P31_{upper}"], values[f"P32_{upper}"] = alpha_propagators(tau_syn, tau_m, c_m, dt)
         values[f"PSC_INIT_{upper}"] = math.e / tau_syn
@@ -88,7 +90,7 @@ register(NeuronBuilder(models.iaf_cond_alpha, code=step.IAF_COND_ALPHA, kernel=o
 def aeif_cond_exp_constants(p: dict, dt: float) -> dict:
     # NEST: gsl_odeiv_control_yp_new(tol, tol): absolute and relative, scaled by |y| and h|y'|
     return {**_conductance_constants(p, dt), "ADAPT_A": p["a"], "ADAPT_B": p["b"], "DELTA_T": p["Delta_T"],
-            "TAU_W": p["tau_w"], "V_PEAK": p["V_peak"] if p["Delta_T"] > 0 else p["V_th"],
+            "TAU_W": p["tau_w"], "V_PEAK": np.where(np.asarray(p["Delta_T"]) > 0, p["V_peak"], p["V_th"]),
             "EPS_ABS": p["gsl_error_tol"], "EPS_REL": p["gsl_error_tol"], "A_DYDT": 1.0}
 
 

@@ -12,6 +12,7 @@ from engine.compile.arrays import (
     neuron_state,
 )
 from engine.compile.connect import connect, draw, expected_synapses, object_rng
+from engine.compile.neuron_params import neuron_values, population_constants
 from engine.compile.propagators import steps_of
 from engine.compile.registry import (
     DEVICE_BUILDERS, NEURON_BUILDERS, SYNAPSE_BUILDERS, initial_state_spec,
@@ -124,10 +125,11 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
 
     pops = network.populations
     pop_names = [p.name for p in pops]
-    layout = build_layout(network, dt)
+    values = [neuron_values(pop, seed) for pop in pops]
+    layout = build_layout(network, dt, values)
     n = int(layout.pop_start[-1])
     offset = {p.name: int(layout.pop_start[i]) for i, p in enumerate(pops)}
-    state = _initial_state(network, n, seed, offset, layout)
+    state = _initial_state(network, n, seed, offset, layout, values)
     state.ode_step[:] = dt  # the adaptive integrator starts with one full step, as NEST
 
     parts = _connect_all(network, n, offset, seed, dt)
@@ -268,38 +270,54 @@ def _delays(proj, count: int, seed: int, dt: float, where: str) -> np.ndarray:
     return np.full(count, steps, np.int16) if delay is None else delay.astype(np.int16)
 
 
-def build_layout(network: Network, dt: float) -> Layout:
-    """Population ranges, model codes and constants rows (each in its model's schema, zero-padded)."""
+def build_layout(network: Network, dt: float, values: list[dict]) -> Layout:
+    """Population ranges, model codes and constants rows (each in its model's schema, zero-padded):
+    one row per population, and one per neuron for populations whose parameters vary.
+    `values`: each population's neuron_values."""
     pops = network.populations
     starts = np.zeros(len(pops) + 1, dtype=np.int64)
     starts[1:] = np.cumsum([p.size for p in pops])
     builders = [NEURON_BUILDERS.get(p.model) for p in pops]
-    rows = [b.constants_row(p.params, dt) if b else np.zeros(0) for p, b in zip(pops, builders)]
-    consts = np.zeros((len(pops), max([row.size for row in rows], default=0)))
-    for p, row in enumerate(rows):
-        consts[p, :row.size] = row
+    tables, references = [], []
+    for pop, builder, pop_values in zip(pops, builders, values):
+        rows, reference = (population_constants(pop, builder, pop_values, dt) if builder
+                           else (np.zeros((1, 0)), np.zeros(pop.size)))
+        tables.append(rows)
+        references.append(reference)
+    width = max([rows.shape[1] for rows in tables], default=0)
+    consts = np.zeros((len(pops), width))
+    neuron_row = np.full(len(pops), -1, np.int64)
+    per_neuron = []
+    for p, (pop, rows) in enumerate(zip(pops, tables)):
+        consts[p, :rows.shape[1]] = rows[0]
+        if pop.varying_params:
+            neuron_row[p] = sum(block.shape[0] for block in per_neuron)
+            per_neuron.append(np.pad(rows, ((0, 0), (0, width - rows.shape[1]))))
     return Layout(
         pop_start=starts,
         pop_model=np.array([b.code if b else step.PASSIVE for b in builders], dtype=np.int32),
-        pop_consts=consts,
-        pop_v_reference=np.array([b.v_offset(p.params) if b else 0.0 for p, b in zip(pops, builders)]),
+        pop_consts=consts, pop_neuron_row=neuron_row,
+        neuron_consts=np.concatenate(per_neuron) if per_neuron else np.zeros((0, width)),
+        v_reference=np.concatenate(references) if references else np.zeros(0),
     )
 
 
-def _initial_state(network: Network, n: int, seed: int, offset: dict[str, int], layout: Layout) -> NeuronState:
+def _initial_state(network: Network, n: int, seed: int, offset: dict[str, int], layout: Layout,
+                   values: list[dict]) -> NeuronState:
     """Each population's state variables drawn from initial_state_spec, in its own RNG stream."""
     builders = {p.model: NEURON_BUILDERS[p.model] for p in network.populations if p.model in NEURON_BUILDERS}
     state = neuron_state(n, set().union(*(b.arrays() for b in builders.values())))
-    for p_index, pop in enumerate(network.populations):
-        spec = initial_state_spec(pop)
+    for pop, pop_values in zip(network.populations, values):
+        spec = initial_state_spec(pop, pop_values)
         if not spec:
             continue
         sl = slice(offset[pop.name], offset[pop.name] + pop.size)
         rng = object_rng(seed, pop.name, 3)
         for name, start in spec.items():  # V_m first: the draw order is part of the seeded result
             array = builders[pop.model].variables[name]
-            reference = layout.pop_v_reference[p_index] if array == "v" else 0.0
-            getattr(state, array)[sl] = draw(start, pop.size, rng) - reference
+            reference = layout.v_reference[sl] if array == "v" else 0.0
+            start_values = start if isinstance(start, np.ndarray) else draw(start, pop.size, rng)
+            getattr(state, array)[sl] = start_values - reference
     return state
 
 

@@ -8,9 +8,10 @@ the NeuronState arrays its kernel uses and where each state variable starts.
 The compiler, the simulator's live changes, the CLI and docs/models.md ask here;
 the entries themselves are in engine/compile/builders.py.
 
-Per-neuron parameters (later): `constants` is a pure function of one parameter
-dict, so a population whose parameters vary per neuron gets one row per neuron
-of the same schema, computed by the same function.
+Per-neuron parameters: `constants` is a pure function of one parameter dict whose
+values are numbers or arrays (one value per neuron), so a population whose parameters
+vary gets one row per neuron of the same schema, computed at once by the same function
+(engine/compile/neuron_params.py).
 """
 from __future__ import annotations
 
@@ -29,21 +30,23 @@ from engine.model.synapses import SynapseModel
 ROOT = Path(__file__).resolve().parents[2]
 StartValue = Union[float, str]  # a number, or the name of the parameter the variable starts at
 Constants = Callable[[dict, float], dict]  # (validated parameters, dt) -> {column name: value}
+StartSpec = Union[float, Distribution, tuple, np.ndarray]  # a start value; a tuple or array: one per neuron
 
 
-def _constants_row(owner: str, columns: type[IntEnum] | None, constants: Constants | None, params: dict,
-                   dt: float) -> np.ndarray:
-    """The row of a schema, every column filled by name (a missing or unknown name is a bug here)."""
+def _constants_table(owner: str, columns: type[IntEnum] | None, constants: Constants | None, params: dict,
+                     dt: float, rows: int = 1) -> np.ndarray:
+    """`rows` rows of a schema, every column filled by name (a missing or unknown name is a bug here);
+    a value is a number (the same in every row) or an array with one value per row."""
     if columns is None:
-        return np.zeros(0)
+        return np.zeros((rows, 0))
     values = constants(params, dt)
     if set(values) != set(columns.__members__):
         raise KeyError(f"{owner}: constants {sorted(values)} do not match the columns of {columns.__name__} "
                        f"{sorted(columns.__members__)}")
-    row = np.zeros(len(columns))
+    table = np.zeros((rows, len(columns)))
     for name, value in values.items():
-        row[columns[name]] = value
-    return row
+        table[:, columns[name]] = value
+    return table
 
 
 def kernel_location(kernel: Callable) -> str:
@@ -80,10 +83,16 @@ class NeuronBuilder:
                            f"variables {sorted(self.model.state_variables)}")
 
     def constants_row(self, params: dict, dt: float) -> np.ndarray:
-        return _constants_row(self.model.name, self.columns, self.constants, params, dt)
+        return _constants_table(self.model.name, self.columns, self.constants, params, dt)[0]
 
-    def v_offset(self, params: dict) -> float:
-        return float(params[self.v_reference]) if self.v_reference else 0.0
+    def constants_rows(self, values: dict, size: int, dt: float) -> np.ndarray:
+        """(size, width): one row per neuron, from values that are numbers or arrays of `size`."""
+        return _constants_table(self.model.name, self.columns, self.constants, values, dt, size)
+
+    def v_offset(self, values: dict, size: int) -> np.ndarray:
+        """(size,) the potential each neuron's state.v is measured from (its E_L, or 0)."""
+        return np.broadcast_to(np.asarray(values[self.v_reference] if self.v_reference else 0.0, float),
+                               (size,)).copy()
 
     def arrays(self) -> set[str]:
         """The NeuronState arrays its kernel touches (beyond engine.compile.arrays.COMMON_STATE)."""
@@ -113,7 +122,7 @@ class SynapseBuilder:
     constants: Constants | None = None
 
     def constants_row(self, params: dict, dt: float) -> np.ndarray:
-        return _constants_row(self.model.name, self.columns, self.constants, params, dt)
+        return _constants_table(self.model.name, self.columns, self.constants, params, dt)[0]
 
 
 Builder = Union[NeuronBuilder, DeviceBuilder, SynapseBuilder]
@@ -149,17 +158,20 @@ def builder_of(model_name: str) -> Builder | None:
     return None
 
 
-def initial_state_spec(population: Population) -> dict[str, float | Distribution]:
+def initial_state_spec(population: Population, values: dict | None = None) -> dict[str, StartSpec]:
     """What each state variable of a population starts from before drawing (the one rule):
     the population's `initial` (a number or a Distribution), else the model's start value
-    (a number, or a parameter of the population such as E_L). Devices and parrots: {}."""
+    (a number, or a parameter of the population such as E_L: its value, which may vary per
+    neuron; `values` gives the values drawn for the neurons, engine.compile.neuron_values).
+    Devices and parrots: {}."""
     builder = NEURON_BUILDERS.get(population.model)
     if builder is None:
         return {}
-    spec: dict[str, float | Distribution] = {}
+    values = population.params if values is None else values
+    spec: dict = {}
     for name, start in builder.initial.items():
-        default = float(population.params[start]) if isinstance(start, str) else float(start)
-        spec[name] = population.initial.get(name, default)
+        default = values[start] if isinstance(start, str) else start
+        spec[name] = population.initial.get(name, float(default) if isinstance(default, (int, float)) else default)
     return spec
 
 

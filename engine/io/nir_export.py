@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.compile import neuron_values
 from engine.compile.connect import connect, draw, object_rng
 from engine.errors import ValidationError
 from engine.model.network import Distribution, Network, Projection
@@ -137,7 +138,13 @@ def weight_matrices(network: Network, proj: Projection, seed: int) -> tuple[np.n
 
 
 def _filled(n: int):
-    return lambda value: np.full(n, float(value))
+    """A parameter as NIR's per-neuron array: a number repeated, or the per-neuron values."""
+    return lambda value: np.array(np.broadcast_to(np.asarray(value, np.float64), (n,)))
+
+
+def _plain(value):
+    """A metadata value: a number, or a list where it varies per neuron."""
+    return float(value) if np.ndim(value) == 0 else [float(v) for v in value]
 
 
 class _Names:
@@ -167,7 +174,7 @@ def export_nir(network: Network, seed: int | None = None):
     check_nir(network)
     from engine.io.native import network_to_json
 
-    writer = _GraphWriter(nir)
+    writer = _GraphWriter(nir, seed)
     for pop in network.populations:
         writer.population(pop)
     for proj in network.projections:
@@ -186,14 +193,20 @@ def export_nir(network: Network, seed: int | None = None):
 class _GraphWriter:
     """Collects the nodes and edges of a graph, population by population, projection by projection."""
 
-    def __init__(self, nir):
+    def __init__(self, nir, seed: int):
         self.nir = nir
+        self.seed = seed
         self.names = _Names()
         self.nodes: dict[str, Any] = {}
         self.edges: list[tuple[str, str]] = []
         self.approximations: set[str] = set()
         self.entry: dict[str, dict[str, str]] = {}  # population -> {"ex": node, "in": node} where its spikes go
         self.main_node: dict[str, str] = {}
+
+    def values(self, pop) -> dict:
+        """The population's parameters: numbers, or arrays where they vary per neuron (NIR's arrays
+        are per neuron; drawn values are the engine's draws with the export's seed)."""
+        return neuron_values(pop, self.seed)
 
     def population(self, pop) -> None:
         nir, n = self.nir, pop.size
@@ -202,7 +215,7 @@ class _GraphWriter:
             self.nodes[node] = nir.Input(input_type={"input": np.array([n])},
                                          metadata={"population": pop.name, "model": pop.model})
             return
-        p = pop.params
+        p = self.values(pop)
         r_m = p["tau_m"] / p["C_m"]  # GOhm = mV/pA
         v_leak = p["E_L"] + p["I_e"] * r_m  # a constant current is a shifted resting potential
         self._note_approximations(pop, v_leak)
@@ -215,25 +228,25 @@ class _GraphWriter:
         self.edges += [(port_in, node), (node, port_out)]
 
     def _note_approximations(self, pop, v_leak: float) -> None:
-        p = pop.params
-        if p["t_ref"] > 0:
+        p = self.values(pop)
+        if np.any(p["t_ref"] > 0):
             self.approximations.add("t_ref")
-        if pop.model == "iaf_psc_delta" and p["t_ref"] > 0:
+        if pop.model == "iaf_psc_delta" and np.any(p["t_ref"] > 0):
             self.approximations.add("delta_refractory")
-        if pop.initial or p["E_L"] != v_leak:
+        if pop.initial or np.any(p["E_L"] != v_leak):
             self.approximations.add("initial")
         self.approximations.add("threshold")
 
     def _neuron_node(self, pop, node: str, r_m: float, v_leak: float) -> None:
-        nir, p, full = self.nir, pop.params, _filled(pop.size)
+        nir, p, full = self.nir, self.values(pop), _filled(pop.size)
         tau_m_s = p["tau_m"] * S_PER_MS
-        meta = {"population": pop.name, "model": pop.model, "t_ref_ms": p["t_ref"], "E_L_mV": p["E_L"],
-                "I_e_pA": p["I_e"], "C_m_pF": p["C_m"]}
+        meta = {"population": pop.name, "model": pop.model, "t_ref_ms": _plain(p["t_ref"]), "E_L_mV": _plain(p["E_L"]),
+                "I_e_pA": _plain(p["I_e"]), "C_m_pF": _plain(p["C_m"])}
         if pop.model == "iaf_psc_delta":
             self.nodes[node] = nir.LIF(tau=full(tau_m_s), r=full(tau_m_s), v_leak=full(v_leak),
                                        v_threshold=full(p["V_th"]), v_reset=full(p["V_reset"]), metadata=meta)
             self.entry[pop.name] = {"ex": node, "in": node}
-        elif pop.model == "iaf_psc_exp" and p["tau_syn_ex"] == p["tau_syn_in"]:
+        elif pop.model == "iaf_psc_exp" and np.array_equal(p["tau_syn_ex"], p["tau_syn_in"]):
             tau_syn_s = p["tau_syn_ex"] * S_PER_MS
             self.nodes[node] = nir.CubaLIF(tau_syn=full(tau_syn_s), tau_mem=full(tau_m_s), r=full(r_m),
                                            v_leak=full(v_leak), v_threshold=full(p["V_th"]), v_reset=full(p["V_reset"]),
@@ -246,9 +259,9 @@ class _GraphWriter:
 
     def _synapse_filters(self, pop, node: str) -> None:
         """LI filters '<pop>.I_ex' / '<pop>.I_in' before the LIF (alpha: two equal stages)."""
-        nir, p, full = self.nir, pop.params, _filled(pop.size)
+        nir, p, full = self.nir, self.values(pop), _filled(pop.size)
         self.entry[pop.name] = {}
-        sides = ("ex",) if p["tau_syn_ex"] == p["tau_syn_in"] else ("ex", "in")
+        sides = ("ex",) if np.array_equal(p["tau_syn_ex"], p["tau_syn_in"]) else ("ex", "in")
         for side in sides:
             tau_s = p[f"tau_syn_{side}"] * S_PER_MS
             filt = self.names.take(f"{pop.name}.I_{side}")

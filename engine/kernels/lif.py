@@ -2,7 +2,7 @@
 Diesmann 1999) as NEST's iaf_psc_delta, iaf_psc_exp and iaf_psc_alpha.
 
 The membrane potential is stored relative to E_L (state.v = V_m - E_L, as NEST stores
-it; layout.pop_v_reference holds E_L). Each model's constants row has its own named
+it; layout.v_reference holds each neuron's E_L). Each model's constants row has its own named
 columns (an IntEnum below); engine.compile.builders fills it by these names.
 Equations are in engine/model/models.py.
 """

@@ -25,7 +25,7 @@ AEIF_COND_EXP = 8
 HH_PSC_ALPHA = 9
 
 # buffers.trace_var: which NeuronState array a trace reads
-TRACE_V = 0  # plus the population's pop_v_reference: the absolute membrane potential
+TRACE_V = 0  # plus the neuron's layout.v_reference: the absolute membrane potential
 TRACE_I_SYN_EX = 1
 TRACE_I_SYN_IN = 2
 TRACE_G_EX = 3
@@ -94,34 +94,66 @@ def run_block(layout, state, synapses, plastic, short_term_synapses, poisson_in,
 @kernel
 def update_population(layout, p, begin, end, state, ring, current_ring, slot, n_neurons, buffers, n_spikes, t,
                       capacity):
-    """Integrate neurons [begin, end) of population p over one step; spikes go to buffers from n_spikes on."""
+    """Integrate neurons [begin, end) of population p over one step; spikes go to buffers from n_spikes on.
+
+    A population whose parameters vary per neuron has a constants row per neuron: its model's
+    kernel runs on chunks of one neuron, each with its row; a uniform one runs as one chunk with
+    its one row. The loop over chunks sits inside each model's branch, written out per model:
+    measured on 10,000 iaf_psc_exp neurons, a chunk costs ~9-15 ns so, ~78 ns with one shared
+    loop dispatching inside it, ~900 ns through a dispatching call (uniform: ~2.5-7 ns a neuron)."""
     code = layout.pop_model[p]
-    c = layout.pop_consts[p]  # a row of the constants schema of this population's model
+    first_row = layout.pop_neuron_row[p]
+    if first_row < 0:
+        rows, row, row_step, chunk = layout.pop_consts, p, 0, end - begin
+    else:
+        rows, row, row_step, chunk = layout.neuron_consts, first_row + begin - layout.pop_start[p], 1, 1
+    n_chunks = (end - begin) // chunk if chunk > 0 else 0
     if code == IAF_PSC_DELTA:
-        return lif.update_iaf_psc_delta(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t)
-    if code == IAF_PSC_EXP:
-        return lif.update_iaf_psc_exp(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t)
-    if code == IAF_PSC_ALPHA:
-        return lif.update_iaf_psc_alpha(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers, n_spikes, t)
-    if code == IAF_COND_EXP:
-        return ode_neurons.update_iaf_cond_exp(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers,
-                                               n_spikes, t)
-    if code == IAF_COND_ALPHA:
-        # RKF45 models get their derivatives by module attribute: Numba caches a kernel handed a jitted
-        # function, not one naming it as a global value (that embeds the function object's address)
-        return ode_neurons.update_iaf_cond_alpha(ode_neurons.cond_alpha_derivatives, c, state, ring, current_ring,
-                                                 slot, begin, end, n_neurons, buffers, n_spikes, t)
-    if code == AEIF_COND_EXP:
-        return ode_neurons.update_aeif_cond_exp(ode_neurons.aeif_derivatives, c, state, ring, current_ring, slot,
-                                                begin, end, n_neurons, buffers, n_spikes, t, capacity)
-    if code == HH_PSC_ALPHA:
-        return hh.update_hh_psc_alpha(hh.hh_psc_alpha_derivatives, c, state, ring, current_ring, slot, begin, end,
-                                      n_neurons, buffers, n_spikes, t)
-    if code == IZHIKEVICH:
-        return ode_neurons.update_izhikevich(c, state, ring, current_ring, slot, begin, end, n_neurons, buffers,
-                                             n_spikes, t)
-    if code == PARROT:
-        return update_parrot(ring, slot, begin, end, n_neurons, buffers, n_spikes, t, capacity)
+        for k in range(n_chunks):
+            lo = begin + k * chunk
+            n_spikes = lif.update_iaf_psc_delta(rows[row + k * row_step], state, ring, current_ring, slot, lo,
+                                                lo + chunk, n_neurons, buffers, n_spikes, t)
+    elif code == IAF_PSC_EXP:
+        for k in range(n_chunks):
+            lo = begin + k * chunk
+            n_spikes = lif.update_iaf_psc_exp(rows[row + k * row_step], state, ring, current_ring, slot, lo,
+                                              lo + chunk, n_neurons, buffers, n_spikes, t)
+    elif code == IAF_PSC_ALPHA:
+        for k in range(n_chunks):
+            lo = begin + k * chunk
+            n_spikes = lif.update_iaf_psc_alpha(rows[row + k * row_step], state, ring, current_ring, slot, lo,
+                                                lo + chunk, n_neurons, buffers, n_spikes, t)
+    elif code == IAF_COND_EXP:
+        for k in range(n_chunks):
+            lo = begin + k * chunk
+            n_spikes = ode_neurons.update_iaf_cond_exp(rows[row + k * row_step], state, ring, current_ring, slot, lo,
+                                                       lo + chunk, n_neurons, buffers, n_spikes, t)
+    elif code == IAF_COND_ALPHA:
+        for k in range(n_chunks):
+            lo = begin + k * chunk
+            # RKF45 models get their derivatives by module attribute: Numba caches a kernel handed a jitted
+            # function, not one naming it as a global value (that embeds the function object's address)
+            n_spikes = ode_neurons.update_iaf_cond_alpha(ode_neurons.cond_alpha_derivatives, rows[row + k * row_step],
+                                                         state, ring, current_ring, slot, lo, lo + chunk, n_neurons,
+                                                         buffers, n_spikes, t)
+    elif code == AEIF_COND_EXP:
+        for k in range(n_chunks):
+            lo = begin + k * chunk
+            n_spikes = ode_neurons.update_aeif_cond_exp(ode_neurons.aeif_derivatives, rows[row + k * row_step], state,
+                                                        ring, current_ring, slot, lo, lo + chunk, n_neurons, buffers,
+                                                        n_spikes, t, capacity)
+    elif code == HH_PSC_ALPHA:
+        for k in range(n_chunks):
+            lo = begin + k * chunk
+            n_spikes = hh.update_hh_psc_alpha(hh.hh_psc_alpha_derivatives, rows[row + k * row_step], state, ring,
+                                              current_ring, slot, lo, lo + chunk, n_neurons, buffers, n_spikes, t)
+    elif code == IZHIKEVICH:
+        for k in range(n_chunks):
+            lo = begin + k * chunk
+            n_spikes = ode_neurons.update_izhikevich(rows[row + k * row_step], state, ring, current_ring, slot, lo,
+                                                     lo + chunk, n_neurons, buffers, n_spikes, t)
+    elif code == PARROT:  # no parameters: never per neuron
+        n_spikes = update_parrot(ring, slot, begin, end, n_neurons, buffers, n_spikes, t, capacity)
     return n_spikes
 
 
@@ -205,7 +237,7 @@ def record_trace(layout, state, buffers, k, q):
     i = buffers.trace_neuron[q]
     var = buffers.trace_var[q]
     if var == TRACE_V:
-        buffers.trace_out[k, q] = state.v[i] + layout.pop_v_reference[buffers.trace_pop[q]]
+        buffers.trace_out[k, q] = state.v[i] + layout.v_reference[i]
     elif var == TRACE_I_SYN_EX:
         buffers.trace_out[k, q] = state.i_syn_ex[i]
     elif var == TRACE_I_SYN_IN:

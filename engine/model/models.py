@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar
 
+import numpy as np
+
 from engine.errors import ValidationError
 from engine.model.parameters import Quantity, collect_quantities, positive
 from engine.units import HZ, MS, MV, NS, PA, PF
@@ -42,8 +44,10 @@ class Model:
             MODELS[cls.name] = cls
 
     @classmethod
-    def validate(cls, params: dict[str, Any], owner: str) -> dict[str, Any]:
-        """Defaults filled in, every value checked; raises ValidationError naming owner and field."""
+    def validate(cls, params: dict[str, Any], owner: str, per_neuron: dict | None = None) -> dict[str, Any]:
+        """Defaults filled in, every value checked; raises ValidationError naming owner and field.
+        `per_neuron`: arrays of parameters that vary per neuron (their entry in params is one of
+        the values); the cross-field constraints are checked with them, neuron by neuron."""
         unknown = sorted(set(params) - set(cls.parameters) - set(cls.extra_parameters()))
         if unknown:
             raise ValidationError(
@@ -54,7 +58,7 @@ class Model:
         for name, quantity in cls.parameters.items():
             values[name] = quantity.check(params.get(name, quantity.default), owner)
         values.update(cls.check_extra(params, owner))
-        cls.check(values, owner)
+        cls.check({**values, **(per_neuron or {})}, owner)
         return values
 
     @classmethod
@@ -68,7 +72,8 @@ class Model:
 
     @classmethod
     def check(cls, values: dict[str, Any], owner: str) -> None:
-        """Cross-field constraints (e.g. V_reset < V_th)."""
+        """Cross-field constraints (e.g. V_reset < V_th). A neuron model's values may be arrays (one
+        value per neuron where a parameter varies): each constraint holds per neuron (see `require`)."""
 
     @classmethod
     def describe(cls) -> dict:
@@ -85,12 +90,25 @@ class Model:
         }
 
 
+def require(values: dict, subject: str, relation: str, other: str, owner: str, unit: str = MV) -> None:
+    """values[subject] <relation> values[other] ("<" or ">="), for every neuron where either varies
+    per neuron (then values are arrays); the error names the first neuron that breaks it."""
+    first, second = np.asarray(values[subject], float), np.asarray(values[other], float)
+    bad = first >= second if relation == "<" else first < second
+    if not bad.any():
+        return
+    at = ""
+    if bad.ndim:
+        neuron = int(np.flatnonzero(bad)[0])
+        first, second = np.broadcast_to(first, bad.shape)[neuron], np.broadcast_to(second, bad.shape)[neuron]
+        at = f" at neuron {neuron}"
+    wording = "must be below" if relation == "<" else "must be >="
+    raise ValidationError(f"{owner}: parameter '{subject}' ({float(first):g} {unit}) {wording} {other} "
+                          f"({float(second):g} {unit}){at}")
+
+
 def _check_reset_below_threshold(values: dict, owner: str) -> None:
-    if values["V_reset"] >= values["V_th"]:
-        raise ValidationError(
-            f"{owner}: parameter 'V_reset' ({values['V_reset']:g} mV) must be below "
-            f"V_th ({values['V_th']:g} mV)"
-        )
+    require(values, "V_reset", "<", "V_th", owner)
 
 
 class _LeakyIntegrateAndFire(Model):
@@ -297,10 +315,8 @@ class aeif_cond_exp(Model):
 
     @classmethod
     def check(cls, values, owner):
-        if values["V_peak"] < values["V_th"]:
-            raise ValidationError(f"{owner}: parameter 'V_peak' ({values['V_peak']:g} mV) must be >= V_th ({values['V_th']:g} mV)")
-        if values["V_reset"] >= values["V_peak"]:
-            raise ValidationError(f"{owner}: parameter 'V_reset' ({values['V_reset']:g} mV) must be below V_peak ({values['V_peak']:g} mV)")
+        require(values, "V_peak", ">=", "V_th", owner)
+        require(values, "V_reset", "<", "V_peak", owner)
 
 
 class hh_psc_alpha(Model):

@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Union
 
+import numpy as np
+
 from engine.errors import ValidationError
 from engine.model.models import get_model
 from engine.model.parameters import Quantity
@@ -168,6 +170,40 @@ class Distribution:
 Value = Union[float, Distribution, tuple]  # a tuple: one value per synapse (explicit connections)
 
 
+def varies_per_neuron(value: Any) -> bool:
+    """Whether a population's parameter value differs between its neurons: a Distribution (drawn
+    per neuron) or a list with one value per neuron."""
+    return isinstance(value, (Distribution, tuple, list, np.ndarray))
+
+
+def _validate_params(model, params: dict, size: int, where: str) -> dict:
+    """The model's validation, where a neuron model's parameter may vary per neuron: a list of
+    `size` numbers (each checked, the cross-field constraints per neuron) or a Distribution (its
+    mean stands in for the checks here; the drawn values are checked when drawn, engine.compile)."""
+    varying = {name: value for name, value in params.items()
+               if name in model.parameters and varies_per_neuron(value)}
+    if not varying:
+        return model.validate(params, where)
+    if model.category != "neuron":
+        raise ValidationError(f"{where}: parameter '{next(iter(varying))}' must be a number (a {model.name} "
+                              "takes one value per parameter; only neuron parameters may vary per neuron)")
+    stand_in, lists, kept = {}, {}, {}
+    for name, value in varying.items():
+        if isinstance(value, Distribution):
+            low, high = value.bounds()
+            stand_in[name] = min(max(value.mean, low), high)
+            kept[name] = value
+            continue
+        if len(value) != size:
+            raise ValidationError(f"{where}: parameter '{name}' must be a number or a list of one value per "
+                                  f"neuron; it has {len(value)} values for {size} neurons")
+        lists[name] = model.parameters[name].check_per_neuron(value, where)
+        stand_in[name] = float(lists[name][0])
+        kept[name] = tuple(lists[name].tolist())
+    values = model.validate({**params, **stand_in}, where, per_neuron=lists)
+    return {**values, **kept}
+
+
 def _check_value(value: Any, where: str, per_synapse_ok: bool = False) -> Value:
     if isinstance(value, Distribution):
         return value
@@ -312,7 +348,7 @@ class Population:
         object.__setattr__(self, "size", int(self.size))
         if not isinstance(self.params, dict):
             raise ValidationError(f"{where}: params must be a mapping of parameter names to values")
-        object.__setattr__(self, "params", model.validate(self.params, where))
+        object.__setattr__(self, "params", _validate_params(model, self.params, self.size, where))
         unknown_state = sorted(set(self.initial) - set(model.state_variables))
         if unknown_state:
             raise ValidationError(f"{where}: unknown state variable '{unknown_state[0]}' in initial")
@@ -338,6 +374,12 @@ class Population:
     @property
     def is_device(self) -> bool:
         return self.model_class.category == "device"
+
+    @property
+    def varying_params(self) -> tuple[str, ...]:
+        """The parameters that differ between this population's neurons (a list or a Distribution)."""
+        scalar = self.model_class.parameters
+        return tuple(name for name, value in self.params.items() if name in scalar and varies_per_neuron(value))
 
 
 @dataclass(frozen=True)

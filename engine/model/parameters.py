@@ -9,6 +9,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from engine.errors import ValidationError
 
 
@@ -54,6 +56,35 @@ class Quantity:
         if high is not None and value > high:
             raise ValidationError(f"{where} must be <= {high:g} {self.unit}".rstrip() + f", got {value:g}")
         return value
+
+    def check_per_neuron(self, values: Any, owner: str, drawn: bool = False) -> np.ndarray:
+        """One value per neuron (a list, or the values drawn from a Distribution), checked at once;
+        the error names the first neuron whose value breaks a bound."""
+        where = f"{owner}: parameter '{self.name}'"
+        if not isinstance(values, np.ndarray) and any(isinstance(v, bool) for v in values):  # drawn: floats
+            raise ValidationError(f"{where} must be a number or a list of numbers (one per neuron)")
+        try:
+            array = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValidationError(f"{where} must be a number or a list of numbers (one per neuron)") from None
+        if array.ndim != 1:
+            raise ValidationError(f"{where} must be a number or a list of numbers (one per neuron)")
+        low, high = self.bounds
+        checks = [(np.isfinite(array), "a finite number")]
+        if self.integer:
+            checks.append((array == np.round(array), "a whole number"))
+        if low is not None:
+            checks.append((array > low if self.exclusive_low else array >= low,
+                           f"{'>' if self.exclusive_low else '>='} {low:g} {self.unit}".rstrip()))
+        if high is not None:
+            checks.append((array <= high, f"<= {high:g} {self.unit}".rstrip()))
+        for ok, rule in checks:
+            if not ok.all():
+                neuron = int(np.flatnonzero(~ok)[0])
+                hint = " (clip the distribution)" if drawn else ""
+                raise ValidationError(f"{where} must be {rule} at every neuron; neuron {neuron} has "
+                                      f"{array[neuron]:g}{hint}")
+        return array
 
     def describe(self) -> dict:
         """Plain-data description for forms, `snn-designer models` and docs."""

@@ -193,7 +193,8 @@ def _nir_nodes(network: Network, dt: float) -> dict:
             kinds = ["Input"]
         elif pop.model == "iaf_psc_delta":
             kinds = ["LIF", "Input", "Output"]
-        elif pop.model == "iaf_psc_exp" and p["tau_syn_ex"] == p["tau_syn_in"]:
+        elif (pop.model == "iaf_psc_exp" and p["tau_syn_ex"] == p["tau_syn_in"]
+              and not isinstance(p["tau_syn_ex"], Distribution)):  # two drawn laws give two filters per neuron
             kinds = ["CubaLIF", "Input", "Output"]
         elif pop.model in ("iaf_psc_exp", "iaf_psc_alpha"):
             kinds = ["LIF", "LI", "Input", "Output"]

@@ -10,9 +10,10 @@ import numpy as np
 
 from engine.compile.arrays import Buffers, NeuronState, ThreadWork
 from engine.compile.compiler import (
-    NEVER, CompiledNetwork, compile_network, current_source_values, poisson_tables, rate_schedule,
+    NEVER, CompiledNetwork, build_layout, compile_network, current_source_values, poisson_tables, rate_schedule,
 )
 from engine.compile.connect import draw, object_rng
+from engine.compile.neuron_params import neuron_values, population_constants
 from engine.compile.propagators import steps_of
 from engine.compile.registry import NEURON_BUILDERS, SYNAPSE_BUILDERS
 from engine.errors import RestartRequired, SimulationFault, ValidationError
@@ -346,17 +347,32 @@ class Simulator:
         p = c.pop_index(name)
         builder = NEURON_BUILDERS.get(pop.model)
         if builder is not None:
-            row = builder.constants_row(new_pop.params, self.dt)
-            c.layout.pop_consts[p, :row.size] = row
-            reference = builder.v_offset(new_pop.params)
-            # v is stored relative to the reference (E_L): keep the absolute potential continuous
-            c.state.v[c.pop_slice(name)] -= reference - c.layout.pop_v_reference[p]
-            c.layout.pop_v_reference[p] = reference
+            self._set_neuron_constants(new_network, p, builder)
         elif model.emits == "poisson":
             self._update_sources(c.poisson_sources, c.poisson, new_network, name)
         elif model.emits == "current":
             self._update_sources(c.current_sources, c.currents, new_network, name)
         self.network = new_network
+
+    def _set_neuron_constants(self, network: Network, p: int, builder) -> None:
+        """Population p's constants rows from its new parameters (one row, or one per neuron where a
+        parameter varies: a varying parameter is replaced or scaled as a whole). A population that
+        starts or stops varying gets a new layout (between blocks: the kernels see it whole)."""
+        c = self.compiled
+        pop = network.populations[p]
+        sl = c.pop_slice(pop.name)
+        rows, reference = population_constants(pop, builder, neuron_values(pop, c.seed), self.dt)
+        old_reference = c.layout.v_reference[sl].copy()
+        first_row = int(c.layout.pop_neuron_row[p])
+        if (first_row >= 0) == bool(pop.varying_params):
+            c.layout.pop_consts[p, :rows.shape[1]] = rows[0]
+            if first_row >= 0:
+                c.layout.neuron_consts[first_row:first_row + pop.size, :rows.shape[1]] = rows
+            c.layout.v_reference[sl] = reference
+        else:
+            c.layout = build_layout(network, self.dt, [neuron_values(q, c.seed) for q in network.populations])
+        # v is stored relative to the reference (E_L): keep the absolute potential continuous
+        c.state.v[sl] -= c.layout.v_reference[sl] - old_reference
 
     def _update_sources(self, source_names, inputs, network, device_name) -> None:
         device = network.population(device_name)

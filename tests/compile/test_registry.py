@@ -55,7 +55,7 @@ def test_the_compiled_state_starts_where_the_spec_says():
     layout, state = compiled.layout, compiled.state
     lif_rows = compiled.pop_slice("lif")
     # LIF potentials are stored relative to E_L: the absolute potential is E_L
-    np.testing.assert_array_equal(state.v[lif_rows] + layout.pop_v_reference[0], -68.0)
+    np.testing.assert_array_equal(state.v[lif_rows] + layout.v_reference[lif_rows], -68.0)
     np.testing.assert_array_equal(state.v[compiled.pop_slice("izh")], -60.0)
     np.testing.assert_array_equal(state.u[compiled.pop_slice("izh")], -13.0)
     np.testing.assert_array_equal(state.v[compiled.pop_slice("adex")], -70.6)

@@ -92,7 +92,8 @@ def assert_agrees_with_elephant(analysis_shown: dict, spikes: dict) -> None:
 
 def test_the_analysis_panel_agrees_with_elephant_live_and_exactly_after_pause(app: Page, tmp_path, screenshot_dir):
     app.get_by_role("button", name="▶ Run").click()
-    app.locator(".card-header").filter(has_text="Analysis").click()  # the panel starts closed
+    app.get_by_role("button", name="Expand Analysis").click()  # its workspace section starts collapsed
+    app.locator(".card-header").filter(has_text="Analysis").click()  # and the panel itself closed
     first = wait_shown(app, "a.t_stop >= 600 && !a.exact")
     later = wait_shown(app, f"a.t_stop > {first['t_stop']}")  # updated while running
     assert later["rows"]["exc"]["spikes"]["value"] != first["rows"]["exc"]["spikes"]["value"]

@@ -36,8 +36,9 @@ def test_non_finite_parameter_is_refused_naming_population_and_parameter(model, 
 @pytest.mark.parametrize("model,param", SCALAR_PARAMETERS)
 @pytest.mark.parametrize("bad", ["1.0", True, [1.0]])
 def test_non_number_parameter_is_refused(model, param, bad):
+    # two neurons: a list of one value is not one value per neuron either
     with pytest.raises(ValidationError, match=rf"population 'p': parameter '{param}' must be a number"):
-        Population("p", model, 1, params={param: bad})
+        Population("p", model, 2, params={param: bad})
 
 
 @pytest.mark.parametrize("model,param,value,expected", [

@@ -47,8 +47,17 @@ from engine.model.synapses import get_synapse
 BRIAN_UNITS = {"ms": "ms", "mV": "mV", "pA": "pA", "nS": "nS", "pF": "pF", "Hz": "Hz", "": "1", "deg": "1"}
 POISSON_MAX_P = 0.05  # largest spike probability per step and train that PoissonInput gets
 
+BRIAN_DIMENSIONS = {"ms": "second", "mV": "volt", "pA": "amp", "nS": "siemens", "pF": "farad", "Hz": "hertz"}
+NOT_PER_NEURON = {"Delta_T": "it chooses the equations", "V_min": "it is applied to the whole group"}
+
+
+def _refractory(p: dict) -> str:
+    """The refractory period: a number, or the per-neuron variable t_ref (Brian2 takes an expression)."""
+    return f"{p['t_ref']!r} * ms" if isinstance(p["t_ref"], float) else "t_ref"
+
+
 def _lif_spike(p: dict) -> tuple[str, str, str | None, list[str]]:
-    return "v >= V_th", "v = V_reset", f"{p['t_ref']!r} * ms", []
+    return "v >= V_th", "v = V_reset", _refractory(p), []
 
 
 def _parrot_spike(p: dict) -> tuple[str, str, str | None, list[str]]:
@@ -61,7 +70,7 @@ def _izhikevich_spike(p: dict) -> tuple[str, str, str | None, list[str]]:
 
 def _aeif_spike(p: dict) -> tuple[str, str, str | None, list[str]]:
     threshold = "v >= V_peak" if p["Delta_T"] > 0 else "v >= V_th"
-    return threshold, "v = V_reset\nw += b", f"{p['t_ref']!r} * ms", []
+    return threshold, "v = V_reset\nw += b", _refractory(p), []
 
 
 def _hh_spike(p: dict) -> tuple[str, str, str | None, list[str]]:
@@ -314,8 +323,8 @@ def _namespace_lines(pop) -> list[str]:
     lines = []
     for name, q in model.parameters.items():
         value = pop.params.get(name)
-        if value is None or name in ("gsl_error_tol",):
-            continue
+        if value is None or name in ("gsl_error_tol",) or name in pop.varying_params:
+            continue  # per-neuron values are the group's variables
         lines.append(f"            {literal(name)}: {_quantity_code(value, q.unit)},  # {one_line(q.doc)}")
     return lines
 
@@ -324,14 +333,45 @@ def _equations(pop) -> tuple[str, str]:
     entry = BRIAN2_NEURONS[pop.model]
     eqs = entry.equations if entry.prepare is None else entry.prepare(entry.equations, pop.params)
     method = entry.method
-    if method == "exact" and any(pop.params.get(k) == pop.params.get("tau_m") for k in ("tau_syn_ex", "tau_syn_in")):
-        method = "exponential_euler"  # the closed form divides by tau_m - tau_syn
+    varying_tau = {"tau_m", "tau_syn_ex", "tau_syn_in"} & set(pop.varying_params)
+    if method == "exact" and (varying_tau or any(pop.params.get(k) == pop.params.get("tau_m")
+                                                 for k in ("tau_syn_ex", "tau_syn_in"))):
+        method = "exponential_euler"  # the closed form divides by tau_m - tau_syn (per neuron: may be 0)
     return eqs, method
+
+
+def _per_neuron_lines(pop: Population, planned: PopulationPlan) -> tuple[list[str], list[str]]:
+    """(equation lines, assignments) of the parameters that vary per neuron: each is a constant
+    variable of the group, set from the listed values or drawn with the script's numpy RNG."""
+    equations, assignments = [], []
+    for name in pop.varying_params:
+        unit = pop.model_class.parameters[name].unit
+        equations.append(f"{name} : {BRIAN_DIMENSIONS.get(unit, '1')} (constant)")
+        scale = f" * {BRIAN_UNITS.get(unit, '1')}" if unit in BRIAN_DIMENSIONS else ""
+        value, target = planned.params[name], f"group[{literal(pop.name)}].{name}"
+        if isinstance(value, list):  # listed, or the engine's draws (a variable starts at it)
+            assignments.append(f"    {target} = np.array({literal(value)}){scale}  # one value per neuron")
+        else:
+            drawn = pop.params[name]
+            assignments.append(f"    {target} = draw({_spec(drawn)}, {pop.size}, rng){scale}  # drawn per neuron: "
+                               f"{describe_value(drawn, unit)}")
+    return equations, assignments
+
+
+def _initial_code(value, size: int, unit: str) -> str:
+    if isinstance(value, Distribution):
+        return f"draw({_spec(value)}, {size}, rng) * {unit}"
+    if isinstance(value, tuple):  # one value per neuron
+        return f"np.array({literal(list(value))}) * {unit}"
+    return f"{float(value)!r} * {unit}"
 
 
 def check_brian2(network: Network) -> None:
     """Refuse, naming the object, what the Brian2 exporter does not write."""
     for pop in network.populations:
+        for name in set(pop.varying_params) & set(NOT_PER_NEURON):
+            raise ValidationError(f"population '{pop.name}': {name} varies per neuron, which the Brian2 export "
+                                  f"cannot write ({NOT_PER_NEURON[name]}); give it one value")
         if not pop.is_device and pop.model not in BRIAN2_NEURONS:
             raise ValidationError(f"population '{pop.name}': model {pop.model} cannot be exported to Brian2 yet")
         if pop.is_device and pop.model not in (*POISSON_DEVICES, "spike_generator", *CURRENT_DEVICES):
@@ -429,6 +469,8 @@ def _neuron_group_lines(pop: Population, planned: PopulationPlan, extra_eqs: lis
     entry = BRIAN2_NEURONS[pop.model]
     eqs, method = _equations(pop)
     threshold, reset, refractory, notes = entry.spike(pop.params)
+    per_neuron_eqs, per_neuron_values = _per_neuron_lines(pop, planned)
+    extra_eqs = extra_eqs + per_neuron_eqs
     name = literal(pop.name)
     lines = ["", f"    # {one_line(pop.name)}: {pop.size} {pop.model} neurons. {one_line(planned.summary)}"]
     lines += [f"    # ({note})" for note in notes]
@@ -438,13 +480,11 @@ def _neuron_group_lines(pop: Population, planned: PopulationPlan, extra_eqs: lis
     if refractory is not None:
         lines.append(f"        refractory={refractory},")
     lines += [f"        method={literal(method)},", "        namespace={", *_namespace_lines(pop), "        },", "    )"]
+    lines += per_neuron_values
     for var, value in planned.initial.items():
         brian_var, unit = entry.state.get(var, (var, "1"))
-        if isinstance(value, Distribution):
-            lines.append(f"    group[{name}].{brian_var} = draw({_spec(value)}, {pop.size}, rng) * {unit}"
-                         f"  # initial {var}: {describe_value(value)}")
-        else:
-            lines.append(f"    group[{name}].{brian_var} = {float(value)!r} * {unit}  # initial {var}")
+        lines.append(f"    group[{name}].{brian_var} = {_initial_code(value, pop.size, unit)}  # initial {var}: "
+                     f"{describe_value(value)}")
     if pop.model == "izhikevich" and pop.params["V_min"] > -1000.0:
         lines.append(f"    group[{name}].run_regularly('v = clip(v, V_min, 1e9 * mV)', when='after_groups')")
     return lines + [f"    net.add(group[{name}])"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+from engine.compile import builder_of, neuron_values
 from engine.errors import ValidationError
 from engine.io.export.common import describe_rule, initial_state, on_grid, spike_trains
 from engine.model.network import Distribution, Network, Population, Projection, Value
@@ -111,9 +112,10 @@ class PopulationPlan:
     size: int
     is_device: bool
     summary: str
-    params: dict                       # parameter -> number or list; includes NEST's on-target synapse parameters
+    params: dict                       # parameter -> number, list (one per neuron) or NestRandom (drawn per
+    #                                    neuron by NEST); includes NEST's on-target synapse parameters
     on_target: dict = field(default_factory=dict)   # params that came from the synapses into it -> synapse model
-    initial: dict = field(default_factory=dict)     # state variable -> number or Distribution (neurons only)
+    initial: dict = field(default_factory=dict)     # state variable -> number, Distribution or tuple (per neuron)
     spike_times: tuple | None = None   # spike_generator: one train per neuron, on the grid
     record_spikes: bool = False
     record_traces: tuple = ()          # neuron indices whose traces are recorded
@@ -176,10 +178,11 @@ def export_plan(network: Network, seed: int | None = None) -> ExportPlan:
     """The plan of `network`; what NEST cannot build is listed in its nest_problems."""
     problems: list[str] = []
     on_target = _on_target_params(network, problems)
-    populations = tuple(_population_plan(pop, network.dt, on_target.get(pop.name, {})) for pop in network.populations)
+    seed = network.seed if seed is None else seed
+    populations = tuple(_population_plan(pop, network.dt, on_target.get(pop.name, {}), seed)
+                        for pop in network.populations)
     connections = tuple(_connection_plan(network, proj, problems) for proj in network.projections)
-    return ExportPlan(network.name, network.description, network.dt, network.seed if seed is None else seed,
-                      populations, connections, tuple(problems))
+    return ExportPlan(network.name, network.description, network.dt, seed, populations, connections, tuple(problems))
 
 
 def nest_synapse(proj: Projection, problems: list[str]) -> NestSynapse:
@@ -218,9 +221,27 @@ def _on_target_params(network: Network, problems: list[str]) -> dict[str, dict]:
             for post, values in found.items()}
 
 
-def _population_plan(pop: Population, dt: float, on_target: dict) -> PopulationPlan:
+def _per_neuron_params(pop: Population, seed: int) -> tuple[dict, dict]:
+    """(parameters that vary per neuron in NEST's form: a list, or a NestRandom that NEST draws;
+    initial state). A state variable that starts at a drawn parameter (V_m at a drawn E_L)
+    must start at each neuron's own value, which NEST's independent draws cannot say: then
+    that parameter and the variable are both the values the engine draws, as lists."""
+    initial = {} if pop.is_device else initial_state(pop)
+    params = {name: list(pop.params[name]) if isinstance(pop.params[name], tuple) else nest_random(pop.params[name])
+              for name in pop.varying_params}
+    for var, value in initial.items():
+        start = builder_of(pop.model).initial[var]
+        if isinstance(start, str) and var not in pop.initial and isinstance(value, Distribution):
+            drawn = [float(v) for v in neuron_values(pop, seed)[start]]
+            params[start], initial[var] = drawn, tuple(drawn)
+    return params, initial
+
+
+def _population_plan(pop: Population, dt: float, on_target: dict, seed: int) -> PopulationPlan:
     model = pop.model_class
     params = {k: v for k, v in pop.params.items() if v is not None and k != "spike_times"}
+    per_neuron, initial = _per_neuron_params(pop, seed)
+    params.update(per_neuron)
     if pop.is_device:
         for key in SCHEDULE_TIMES:
             if key in params:
@@ -232,7 +253,7 @@ def _population_plan(pop: Population, dt: float, on_target: dict) -> PopulationP
     return PopulationPlan(
         pop.name, pop.model, pop.size, pop.is_device, model.summary, params,
         {name: synapse for name, (_, synapse) in on_target.items()},
-        {} if pop.is_device else initial_state(pop), trains,
+        initial, trains,
         record_spikes=not pop.is_device and record.spikes,
         record_traces=() if pop.is_device else tuple(record.traces),
         record_variables=() if pop.is_device else tuple(record.variables))

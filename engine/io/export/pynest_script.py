@@ -186,6 +186,8 @@ CONNECT_LISTED = [
 def nest_code(value) -> str:
     """Source for a constant or a NestRandom: `nest.random.<law>(...) * scale`, kept inside its
     bounds by nest.math.redraw or clamped with nest.math.min/max."""
+    if isinstance(value, (tuple, list)):  # one value per neuron
+        return literal([float(v) for v in value])
     if not isinstance(value, NestRandom):
         return literal(float(value))
     args = ", ".join(f"{name}={number!r}" for name, number in value.args.items())
@@ -238,6 +240,12 @@ def _param_note(pop: PopulationPlan, key: str) -> str:
     return ""
 
 
+def _per_neuron(pop: PopulationPlan, key: str) -> bool:
+    """A neuron parameter given per neuron (a list, or drawn by NEST from a nest.random parameter)."""
+    return not pop.is_device and (isinstance(pop.params[key], NestRandom) or
+                                  isinstance(pop.params[key], list) and key in get_model(pop.model).parameters)
+
+
 def population_lines(pop: PopulationPlan) -> list[str]:
     """nest.Create of one population, its spike times and initial state, inside build()."""
     name = literal(pop.name)
@@ -245,7 +253,8 @@ def population_lines(pop: PopulationPlan) -> list[str]:
     out = ["", f"    # {one_line(pop.name)}: {pop.size} {pop.model} {kind}. {one_line(pop.summary)}"]
     if pop.params:
         out.append(f"    pop[{name}] = nest.Create({literal(pop.model)}, {pop.size}, params={{")
-        out += [f"        {literal(key)}: {literal(value)},{_param_note(pop, key)}" for key, value in pop.params.items()]
+        out += [f"        {literal(key)}: {nest_code(value) if _per_neuron(pop, key) else literal(value)},"
+                f"{_param_note(pop, key)}" for key, value in pop.params.items()]
         out.append("    })")
     else:
         out.append(f"    pop[{name}] = nest.Create({literal(pop.model)}, {pop.size})")

@@ -34,10 +34,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
+from engine.compile import neuron_values
 from engine.errors import ValidationError
 from engine.io.export.common import (
     check_common, describe_rule, describe_value, listed_block, literal, one_line, script_end, script_head,
@@ -51,16 +52,22 @@ CURRENT_SOURCES = {"dc_generator": "DCSource", "ac_generator": "ACSource",
                    "step_current_generator": "StepCurrentSource", "noise_generator": "NoisyCurrentSource"}
 
 
+def _g(value) -> str:
+    """A number for a comment, or 'per neuron' for values that vary."""
+    return f"{value:g}" if np.ndim(value) == 0 else "per neuron"
+
+
 def _lif_parameters(pop) -> list[tuple[str, float, str]]:
-    """(PyNN name, value, comment) of a LIF population's parameters, converted."""
+    """(PyNN name, value, comment) of a LIF population's parameters, converted; a value is a
+    number or an array (one per neuron) where the parameter varies."""
     p = pop.params
-    out = [("v_rest", p["E_L"], "mV, E_L"), ("cm", p["C_m"] / 1000.0, f"nF, C_m = {p['C_m']:g} pF")]
+    out = [("v_rest", p["E_L"], "mV, E_L"), ("cm", p["C_m"] / 1000.0, f"nF, C_m = {_g(p['C_m'])} pF")]
     if "g_L" in p:
-        out.append(("tau_m", p["C_m"] / p["g_L"], f"ms, C_m / g_L = {p['C_m']:g} pF / {p['g_L']:g} nS"))
+        out.append(("tau_m", p["C_m"] / p["g_L"], f"ms, C_m / g_L = {_g(p['C_m'])} pF / {_g(p['g_L'])} nS"))
     else:
         out.append(("tau_m", p["tau_m"], "ms, tau_m"))
     out += [("tau_refrac", p["t_ref"], "ms, t_ref"), ("v_reset", p["V_reset"], "mV, V_reset"),
-            ("v_thresh", p["V_th"], "mV, V_th"), ("i_offset", p["I_e"] / 1000.0, f"nA, I_e = {p['I_e']:g} pA")]
+            ("v_thresh", p["V_th"], "mV, V_th"), ("i_offset", p["I_e"] / 1000.0, f"nA, I_e = {_g(p['I_e'])} pA")]
     if "tau_syn_ex" in p:
         out += [("tau_syn_E", p["tau_syn_ex"], "ms, tau_syn_ex"), ("tau_syn_I", p["tau_syn_in"], "ms, tau_syn_in")]
     if "E_ex" in p:
@@ -71,17 +78,32 @@ def _lif_parameters(pop) -> list[tuple[str, float, str]]:
 def _aeif_parameters(pop) -> list[tuple[str, float, str]]:
     p = pop.params
     return _lif_parameters(pop) + [
-        ("v_spike", p["V_peak"], "mV, V_peak"), ("a", p["a"], "nS, a"), ("b", p["b"] / 1000.0, f"nA, b = {p['b']:g} pA"),
+        ("v_spike", p["V_peak"], "mV, V_peak"), ("a", p["a"], "nS, a"), ("b", p["b"] / 1000.0, f"nA, b = {_g(p['b'])} pA"),
         ("delta_T", p["Delta_T"], "mV, Delta_T"), ("tau_w", p["tau_w"], "ms, tau_w")]
 
 
 def _izhikevich_parameters(pop) -> list[tuple[str, float, str]]:
     p = pop.params
-    if p["V_th"] != 30.0 or p["V_min"] != -1000.0:
+    if np.any(np.asarray(p["V_th"]) != 30.0) or np.any(np.asarray(p["V_min"]) != -1000.0):
         raise ValidationError(f"population '{pop.name}': PyNN's Izhikevich has a fixed spike cut-off of 30 mV and no "
                               f"V_min; set V_th to 30 and V_min to -1000 to export it to PyNN")
     return [("a", p["a"], "a"), ("b", p["b"], "b"), ("c", p["c"], "mV, c (reset)"), ("d", p["d"], "d"),
-            ("i_offset", p["I_e"] / 1000.0, f"nA, I_e = {p['I_e']:g} pA")]
+            ("i_offset", p["I_e"] / 1000.0, f"nA, I_e = {_g(p['I_e'])} pA")]
+
+
+class NeuronValues(NamedTuple):
+    """What a PynnCell's parameters function reads: the population's name and its values,
+    numbers, or (size,) arrays where a parameter varies per neuron (drawn as the engine draws)."""
+
+    name: str
+    params: dict
+
+
+def _pynn_parameter_code(value) -> str:
+    """A converted parameter: a number, or an array with one value per neuron."""
+    if np.ndim(value) == 0:
+        return literal(float(value))
+    return f"np.array({literal([float(v) for v in value])})"
 
 
 @dataclass(frozen=True)
@@ -127,6 +149,8 @@ def pynn_value_code(value, divisor: float, where: str, negate: bool = False) -> 
     the Distribution's scale is folded into the law's parameters, its bounds become PyNN's
     clipped laws (normal_clipped redraws, normal_clipped_to_boundary clamps)."""
     sign = -1.0 if negate else 1.0
+    if isinstance(value, tuple):  # one value per neuron
+        return _pynn_parameter_code([sign * float(v) / divisor for v in value])
     if not isinstance(value, Distribution):
         return literal(sign * float(value) / divisor)
     factor = sign * value.scale / divisor  # PyNN's value = factor x a draw of the law
@@ -325,7 +349,7 @@ def export_pynn(network: Network, seed: int | None = None, t_sim: float | None =
     plan = export_plan(network, seed)
     lines = _script_head(network, plan, t_sim)
     for pop in plan.populations:
-        lines += _population_lines(network.population(pop.name), pop)
+        lines += _population_lines(network.population(pop.name), pop, plan.seed)
     listed: dict[str, dict[str, list]] = {}
     for proj, conn in zip(network.projections, plan.connections):
         lines += _projection_lines(network, proj, conn, listed)
@@ -357,7 +381,7 @@ def _script_head(network: Network, plan: ExportPlan, t_sim: float) -> list[str]:
     ]
 
 
-def _population_lines(pop: Population, planned: PopulationPlan) -> list[str]:
+def _population_lines(pop: Population, planned: PopulationPlan, seed: int) -> list[str]:
     """A PyNN Population (a cell type or a SpikeSourceArray) with its initial state; Poisson and
     current devices are written with the projections they feed."""
     name = literal(pop.name)
@@ -370,7 +394,12 @@ def _population_lines(pop: Population, planned: PopulationPlan) -> list[str]:
     entry = PYNN_CELLS[pop.model]
     lines = ["", f"    # {one_line(pop.name)}: {pop.size} {pop.model} neurons as PyNN's {entry.cell}",
              f"    pop[{name}] = sim.Population({pop.size}, sim.{entry.cell}("]
-    lines += [f"        {key}={literal(float(value))},  # {note}" for key, value, note in entry.parameters(pop)]
+    values = NeuronValues(pop.name, {**neuron_values(pop, seed), **{k: np.asarray(v) for k, v in planned.params.items()
+                                                                     if isinstance(v, list)}})
+    lines += [f"        {key}={_pynn_parameter_code(value)},  # {note}" for key, value, note in entry.parameters(values)]
+    if pop.varying_params:
+        lines.append(f"        # per neuron: {', '.join(pop.varying_params)} (listed, or drawn as SNN Designer draws "
+                     f"them with seed {seed})")
     lines.append(f"    ), label={name})")
     inits = []
     for var, value in planned.initial.items():

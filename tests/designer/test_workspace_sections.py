@@ -28,7 +28,8 @@ def test_plot_sections_need_a_known_column_and_distinct_keys():
 def test_sections_are_raster_then_side_plots_and_weights_show_once_there_are_some(app):
     ws = app.workspace
     assert [(s["key"], s["area"]) for s in ws.sections] == [
-        ("raster", "main"), ("traces", "side"), ("rates", "side"), ("weights", "side")]
+        ("raster", "main"), ("traces", "side"), ("rates", "side"), ("weights", "side"), ("analysis", "side")]
+    assert [s["key"] for s in ws.sections if s["collapsed"]] == ["analysis"]  # room for traces and rates at first
     assert len(ws.plots) == len(ws.sections)
     assert ws.hidden_sections == ["weights"]  # ei_network has no plastic projection
     app.weights.shown = True  # what the first frame with weights does
