@@ -3,10 +3,10 @@
     .venv/bin/python benchmarks/bench_engine.py                    # cuba and brunel, 3 repeats
     .venv/bin/python benchmarks/bench_engine.py --repeats 2 --networks brunel
     .venv/bin/python benchmarks/bench_engine.py --scaling          # brunel-like, N = 2,500 .. 50,000
-    .venv/bin/python benchmarks/bench_engine.py --networks my.json --no-nest
+    .venv/bin/python benchmarks/bench_engine.py --networks my.json --no-nest --no-brian2
 
-Every measurement runs in its own fresh child process (engine and NEST alternate,
-never at the same time), so the peak memory is that child's own ru_maxrss and
+Every measurement runs in its own fresh child process (engine, NEST and Brian2's C++
+standalone mode take turns, never at the same time), so the peak memory is that child's own ru_maxrss and
 neither simulator inherits the other's heap, caches or page faults.
 
 What is measured, the same way for both (1 thread, the file's dt, 1 s biological time):
@@ -21,6 +21,12 @@ What is measured, the same way for both (1 thread, the file's dt, 1 s biological
              (rate x time x targets), from each simulator's own spike counts, / sim s;
              the engine's exact kernel counter is printed below for comparison
   peak RSS MB        ru_maxrss of the child at exit (includes the Python/NEST baseline, shown too)
+
+Brian2 (C++ standalone): the network exported as a Brian2 script (engine.io export_brian2) runs
+in its own venv (Brian2 needs numpy < 2.4: $SNN_BRIAN2_PYTHON, or .venv-brian2 made on first
+use as tests/export does) through benchmarks/brian2_standalone.py: build = the script's build()
++ code generation + g++ (make reuses artifacts/brian2_standalone/<network> on later runs);
+sim = the compiled binary, which also loads the connections; no peak memory.
 
 --scaling builds Brunel (2000) networks of N = 2,500 ... 50,000 neurons (80 % exc) with the
 in-degrees of brunel.json kept FIXED (C_E = 1000, C_I = 250; realistic: a cortical
@@ -43,6 +49,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 EXAMPLES = ROOT / "assets" / "examples"
 SCALING_SIZES = (2_500, 5_000, 10_000, 25_000, 50_000)
+BRIAN2_VENV = ROOT / ".venv-brian2"
+BRIAN2_REQUIREMENTS = ("brian2==2.9.0", "numpy<2.4")  # as tests/export/conftest.py
+LABELS = {"engine": "engine", "nest": "NEST 3.10", "brian2": "Brian2 C++"}
 
 
 # -- networks -------------------------------------------------------------------------
@@ -162,6 +171,34 @@ def child_nest(network, t_sim: float, dt: float, seed: int) -> dict:
             - sum(len(p.record.traces) for p in network.populations if not p.is_device)}
 
 
+def brian2_python() -> str:
+    """$SNN_BRIAN2_PYTHON, or .venv-brian2 (made from PyPI on first use)."""
+    given = os.environ.get("SNN_BRIAN2_PYTHON")
+    if given:
+        return given
+    python = BRIAN2_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(BRIAN2_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *BRIAN2_REQUIREMENTS], check=True)
+    return str(python)
+
+
+def child_brian2(network, t_sim: float, dt: float, seed: int) -> dict:
+    from engine.io.export.brian2_script import export_brian2
+
+    if dt != network.dt:
+        raise SystemExit(f"brian2: the exported script runs at the file's dt ({network.dt} ms), not {dt}")
+    directory = ROOT / "artifacts" / "brian2_standalone" / "".join(c if c.isalnum() else "_" for c in network.name)
+    directory.mkdir(parents=True, exist_ok=True)
+    script = directory / "network.py"
+    script.write_text(export_brian2(network, seed=seed, t_sim=t_sim))
+    done = subprocess.run([brian2_python(), str(HERE / "brian2_standalone.py"), str(script), str(directory / "build"),
+                           "--t-sim", repr(t_sim), "--seed", str(seed)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit((done.stderr.strip().splitlines() or ["(no output)"])[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def run_child(simulator: str, spec: str, t_sim: float, dt: float, seed: int) -> dict:
     command = [sys.executable, str(Path(__file__).resolve()), "--child", simulator, "--networks", spec,
                "--t-sim", repr(t_sim), "--dt", repr(dt), "--seed", str(seed)]
@@ -175,19 +212,18 @@ def run_child(simulator: str, spec: str, t_sim: float, dt: float, seed: int) -> 
 
 def child_main(args) -> None:
     network = load(args.networks[0])
-    measure = child_engine if args.child == "engine" else child_nest
+    measure = {"engine": child_engine, "nest": child_nest, "brian2": child_brian2}[args.child]
     result = measure(network, args.t_sim, args.dt, args.seed)
-    result["peak_rss_mb"] = _maxrss_mb()
+    result.setdefault("peak_rss_mb", _maxrss_mb() if args.child != "brian2" else None)
     print(json.dumps(result))
 
 
 # -- parent -----------------------------------------------------------------------------
-def measure(spec: str, repeats: int, t_sim: float, dt: float, seed: int, with_nest: bool) -> dict:
+def measure(spec: str, repeats: int, t_sim: float, dt: float, seed: int, simulators: list[str]) -> dict:
     network = load(spec)
-    simulators = ["engine", "nest"] if with_nest else ["engine"]
     runs = {name: [] for name in simulators}
     for r in range(repeats):
-        for name in (simulators if r % 2 == 0 else simulators[::-1]):  # alternate who goes first
+        for name in simulators[r % len(simulators):] + simulators[:r % len(simulators)]:  # each goes first in turn
             result = run_child(name, spec, t_sim, dt, seed + r)
             if "error" in result:
                 print(f"  {spec}: {result['error']}", file=sys.stderr)
@@ -199,7 +235,7 @@ def measure(spec: str, repeats: int, t_sim: float, dt: float, seed: int, with_ne
             result["rate_hz"] = sum(result["spikes"].values()) / n_neurons / (t_sim * 1e-3)
             runs[name].append(result)
             print(f"  {spec} run {r + 1}/{repeats} {name:6s} build {result['build_s']:7.2f} s  "
-                  f"sim {result['sim_s']:7.2f} s  {result['rate_hz']:6.2f} Hz  {result['peak_rss_mb']:7.0f} MB",
+                  f"sim {result['sim_s']:7.2f} s  {result['rate_hz']:6.2f} Hz  {result['peak_rss_mb'] or float('nan'):7.0f} MB",
                   file=sys.stderr, flush=True)
     return {"spec": spec, "network": network, "runs": runs, "t_sim": t_sim, "dt": dt}
 
@@ -218,7 +254,7 @@ ROWS = (  # key, label, format, "best" is the smallest (times, memory) or the la
 
 
 def _stat(runs, key, best):
-    values = [r[key] for r in runs if key in r]
+    values = [r[key] for r in runs if r.get(key) is not None]
     return (best(values), statistics.median(values)) if values else (None, None)
 
 
@@ -229,20 +265,21 @@ def print_table(result: dict) -> None:
     repeats = max(len(v) for v in runs.values())
     print(f"\n{network.name}: {n_neurons:,} neurons, {n_syn:,} synapses; {t_sim:g} ms at dt {dt:g} ms, "
           f"1 thread; {repeats} run(s) each, best / median")
-    names = [n for n in ("engine", "nest") if runs.get(n)]
-    header = f"{'':24s}" + "".join(f"{('NEST 3.10' if n == 'nest' else 'engine'):>22s}" for n in names)
-    if len(names) == 2:
-        header += f"{'engine/NEST (median)':>24s}"
+    names = [n for n in LABELS if runs.get(n)]
+    others = [n for n in names if n != "engine"] if "engine" in names else []
+    header = f"{'':24s}" + "".join(f"{LABELS[n]:>22s}" for n in names)
+    header += "".join(f"{'engine/' + LABELS[n].split()[0] + ' (min / med)':>28s}" for n in others)
     print(header)
     for key, label, fmt, best in ROWS:
         line = f"{label:24s}"
-        medians = []
+        stats = {}
         for name in names:
-            b, m = _stat(runs[name], key, best)
-            medians.append(m)
+            b, m = stats[name] = _stat(runs[name], key, best)
             line += f"{(fmt.format(b) + ' / ' + fmt.format(m)) if b is not None else '-':>22s}"
-        if len(names) == 2 and None not in medians and medians[1]:
-            line += f"{medians[0] / medians[1]:>24.2f}"
+        for name in others:
+            (eb, em), (ob, om) = stats["engine"], stats[name]
+            ratio = f"{eb / ob:.3f} / {em / om:.3f}" if None not in (eb, em, ob, om) and ob and om else "-"
+            line += f"{ratio:>28s}"
         print(line)
     engine_runs = runs["engine"]
     if engine_runs:
@@ -284,15 +321,17 @@ def main(argv=None) -> None:
     parser.add_argument("--t-sim", type=float, default=1000.0, help="ms (default 1000)")
     parser.add_argument("--dt", type=float, default=0.1, help="ms (default 0.1)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--no-nest", action="store_true", help="engine only")
+    parser.add_argument("--no-nest", action="store_true", help="without NEST")
+    parser.add_argument("--no-brian2", action="store_true", help="without Brian2's C++ standalone mode")
     parser.add_argument("--json-out", type=Path, help="also write the raw measurements here")
-    parser.add_argument("--child", choices=("engine", "nest"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("engine", "nest", "brian2"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child_main(args)
         return
     specs = [f"brunel-like:{n}" for n in args.sizes] if args.scaling else args.networks
-    results = [measure(spec, args.repeats, args.t_sim, args.dt, args.seed, not args.no_nest) for spec in specs]
+    simulators = ["engine"] + ["nest"] * (not args.no_nest) + ["brian2"] * (not args.no_brian2 and not args.scaling)
+    results = [measure(spec, args.repeats, args.t_sim, args.dt, args.seed, simulators) for spec in specs]
     for result in results:
         print_table(result)
     if args.scaling:

@@ -157,3 +157,14 @@ class Buffers(NamedTuple):
     pop_counts: np.ndarray  # (block_steps, P) int32 spikes per step and population
     counters: np.ndarray  # (4,) int64 synaptic events, neuron updates, lost spikes
     interrupt: np.ndarray  # (1,) int8, set from another thread: end the block after this step
+
+
+class ThreadWork(NamedTuple):
+    """What the threads of engine.kernels.parallel keep apart during a window of steps (their spikes go
+    to a second Buffers with its own spike arrays: T regions of `region` spikes each)."""
+
+    bounds: np.ndarray  # (T + 1,) int64: thread t owns neurons [bounds[t], bounds[t + 1])
+    region: np.ndarray  # (1,) int64 spikes one thread may emit in a window
+    counts: np.ndarray  # (T, W, P) int32 spikes of thread t in window step k, population p
+    cursor: np.ndarray  # (T,) int64 read position in each region while merging
+    events: np.ndarray  # (T,) int64 synaptic events each thread delivered (summed after the block)

@@ -28,6 +28,7 @@ NEVER = np.iinfo(np.int64).max // 4
 # Peak bytes per synapse while building (index pairs, drawn values, sort) and kept after.
 BUILD_BYTES_PER_SYNAPSE = 48
 KEPT_BYTES_PER_SYNAPSE = 12
+MAX_WINDOW_STEPS = 32  # threads exchange spikes at least this often (bounds the per-thread spike buffers)
 
 
 @dataclass
@@ -54,6 +55,7 @@ class CompiledNetwork:
     short_term_names: list[str] = field(default_factory=list)  # projection name per short_term params row
     threads: int = 1
     bounds: np.ndarray | None = None  # (threads + 1,) neuron ranges owned by each thread
+    window_steps: int = 1  # threads exchange spikes once per this many steps (the shortest delay)
 
     @property
     def n_neurons(self) -> int:
@@ -135,6 +137,7 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
         raise ValidationError("simulation: plastic and short-term plasticity synapses run on one thread only; "
                               "use threads=1 for this network")
     bounds = np.linspace(0, n, threads + 1).round().astype(np.int64)
+    window = parts.window_steps(threads)
     synapses, synapse_projection = _build_csr(n, parts.static_pre, parts.static_target, parts.static_weight,
                                               parts.static_delay, parts.static_proj, bounds)
     compiled = CompiledNetwork(
@@ -142,12 +145,12 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
         poisson=_build_poisson(parts.poisson, dt, seed, bounds, n),
         currents=_build_currents(parts.current, dt, seed),
         trains=_build_trains(network, dt, offset),
-        ring_len=parts.max_delay_steps + 1, pop_names=pop_names,
+        ring_len=parts.max_delay_steps + window, pop_names=pop_names,
         synapse_projection=synapse_projection, projection_names=parts.projection_names,
         poisson_sources=parts.poisson_sources, current_sources=parts.current_sources,
         plastic=_build_plastic(n, parts.plastic, network, dt), plastic_names=parts.plastic_names,
         short_term=_build_short_term(n, parts.short_term, network, dt), short_term_names=parts.short_term_names,
-        threads=threads, bounds=bounds,
+        threads=threads, bounds=bounds, window_steps=window,
     )
     compiled.initial_state = NeuronState(*(a.copy() for a in state))
     return compiled
@@ -172,6 +175,14 @@ class _ConnectionParts:
     short_term: list = field(default_factory=list)  # (pre, post, weight, delay, params row, projection)
     short_term_names: list = field(default_factory=list)
     max_delay_steps: int = 1
+    min_static_delay_steps: int | None = None  # the shortest delay between neurons: the threads' window
+
+    def window_steps(self, threads: int) -> int:
+        """Steps the threads advance between spike exchanges: the shortest delay between neurons (NEST's
+        min_delay), since no spike of the window can reach a neuron inside it; one thread needs no window."""
+        if threads == 1:
+            return 1
+        return min(self.min_static_delay_steps or MAX_WINDOW_STEPS, MAX_WINDOW_STEPS)
 
 
 def _connect_all(network: Network, n: int, offset: dict[str, int], seed: int, dt: float) -> _ConnectionParts:
@@ -213,6 +224,9 @@ def _connect_all(network: Network, n: int, offset: dict[str, int], seed: int, dt
             parts.static_target.append(post_global)
             parts.static_weight.append(weight.astype(np.float32))
             parts.static_delay.append(delay)
+            if delay.size:
+                shortest = int(delay.min())
+                parts.min_static_delay_steps = min(parts.min_static_delay_steps or shortest, shortest)
             parts.static_proj.append(np.full(pre_idx.size, len(parts.projection_names), dtype=np.int16))
             parts.projection_names.append(proj.name)
         del weight, delay

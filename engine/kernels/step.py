@@ -79,7 +79,8 @@ def run_block(layout, state, synapses, plastic, short_term_synapses, poisson_in,
                 counters[COUNT_NEURON_UPDATES] += end - begin
             buffers.pop_counts[k, p] = n_spikes - emitted_before
         n_spikes = emit_spike_trains(trains, layout, buffers, t, k, n_spikes, capacity)
-        counters[COUNT_SYNAPTIC_EVENTS] += deliver(synapses, 0, ring, buffers.spike_neuron, first_spike, n_spikes, t)
+        counters[COUNT_SYNAPTIC_EVENTS] += deliver(synapses, 0, ring, buffers.spike_neuron, buffers.spike_step,
+                                                   first_spike, n_spikes)
         if plastic.params.shape[0] > 0:
             plasticity.record_post_spikes(plastic, buffers.spike_neuron, first_spike, n_spikes, t, dt)
             plasticity.deliver_plastic(plastic, ring, buffers.spike_neuron, first_spike, n_spikes, t, dt, n_neurons, counters)
@@ -207,10 +208,10 @@ def emit_spike_trains(trains, layout, buffers, t, k, n_spikes, capacity):
 
 
 @kernel
-def deliver(synapses, csr_offset, ring, spike_neuron, first, last, t):
-    """Scatter spikes [first, last) through one CSR (csr_offset = thread * N) into the ring; returns events."""
+def deliver(synapses, csr_offset, ring, spike_neuron, spike_step, first, last):
+    """Scatter spikes [first, last) through one CSR (csr_offset = thread * N) into the ring, each into
+    the slots after its own emission step; returns events."""
     ring_len = ring.shape[0]
-    slot = t % ring_len
     indptr = synapses.indptr
     target = synapses.target
     weight = synapses.weight
@@ -218,6 +219,7 @@ def deliver(synapses, csr_offset, ring, spike_neuron, first, last, t):
     events = 0
     for j in range(first, last):
         pre = csr_offset + spike_neuron[j]
+        slot = spike_step[j] % ring_len
         begin = indptr[pre]
         end = indptr[pre + 1]
         events += end - begin
@@ -232,25 +234,31 @@ def deliver(synapses, csr_offset, ring, spike_neuron, first, last, t):
 @kernel
 def _record_traces(layout, state, buffers, k):
     for q in range(buffers.trace_neuron.shape[0]):
-        i = buffers.trace_neuron[q]
-        var = buffers.trace_var[q]
-        if var == TRACE_V:
-            buffers.trace_out[k, q] = state.v[i] + layout.v_reference[i]
-        elif var == TRACE_I_SYN_EX:
-            buffers.trace_out[k, q] = state.i_syn_ex[i]
-        elif var == TRACE_I_SYN_IN:
-            buffers.trace_out[k, q] = state.i_syn_in[i]
-        elif var == TRACE_G_EX:
-            buffers.trace_out[k, q] = state.g_ex[i]
-        elif var == TRACE_G_IN:
-            buffers.trace_out[k, q] = state.g_in[i]
-        elif var == TRACE_W:
-            buffers.trace_out[k, q] = state.w[i]
-        elif var == TRACE_U:
-            buffers.trace_out[k, q] = state.u[i]
-        elif var == TRACE_ACT_M:
-            buffers.trace_out[k, q] = state.act_m[i]
-        elif var == TRACE_INACT_H:
-            buffers.trace_out[k, q] = state.inact_h[i]
-        else:
-            buffers.trace_out[k, q] = state.act_n[i]
+        record_trace(layout, state, buffers, k, q)
+
+
+@kernel
+def record_trace(layout, state, buffers, k, q):
+    """Trace q's value after step k of the block."""
+    i = buffers.trace_neuron[q]
+    var = buffers.trace_var[q]
+    if var == TRACE_V:
+        buffers.trace_out[k, q] = state.v[i] + layout.v_reference[i]
+    elif var == TRACE_I_SYN_EX:
+        buffers.trace_out[k, q] = state.i_syn_ex[i]
+    elif var == TRACE_I_SYN_IN:
+        buffers.trace_out[k, q] = state.i_syn_in[i]
+    elif var == TRACE_G_EX:
+        buffers.trace_out[k, q] = state.g_ex[i]
+    elif var == TRACE_G_IN:
+        buffers.trace_out[k, q] = state.g_in[i]
+    elif var == TRACE_W:
+        buffers.trace_out[k, q] = state.w[i]
+    elif var == TRACE_U:
+        buffers.trace_out[k, q] = state.u[i]
+    elif var == TRACE_ACT_M:
+        buffers.trace_out[k, q] = state.act_m[i]
+    elif var == TRACE_INACT_H:
+        buffers.trace_out[k, q] = state.inact_h[i]
+    else:
+        buffers.trace_out[k, q] = state.act_n[i]

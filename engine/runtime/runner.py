@@ -606,4 +606,5 @@ def warm_up() -> float:
     sim = Simulator(net)
     sim.run(5.0)
     sim.set_param("delta→alpha", "weight", 2.0)  # the live weight-change kernel
+    Simulator(net, threads=2).run(5.0)  # the min-delay-window kernel (Simulator(threads=2))
     return time.perf_counter() - started

@@ -5,9 +5,10 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numba
 import numpy as np
 
-from engine.compile.arrays import Buffers, NeuronState
+from engine.compile.arrays import Buffers, NeuronState, ThreadWork
 from engine.compile.compiler import (
     NEVER, CompiledNetwork, build_layout, compile_network, current_source_values, poisson_tables, rate_schedule,
     rebuild_spike_trains,
@@ -19,6 +20,7 @@ from engine.compile.registry import DEVICE_BUILDERS, NEURON_BUILDERS, SYNAPSE_BU
 from engine.errors import RestartRequired, SimulationFault, ValidationError
 from engine.kernels import build, step
 from engine.kernels.parallel import EXTRA_SPIKES_PER_THREAD, run_block_threads
+from engine.runtime.cores import CoreMeter
 from engine.model.network import Connectivity, Distribution, Network
 from engine.neuromorphic.metrics import EfficiencyCounter, EfficiencyMetrics, connectivity_profile
 
@@ -86,19 +88,39 @@ class Simulator:
             counters=np.zeros(4, np.int64),
             interrupt=np.zeros(1, np.int8),
         )
-        self._thread_pop = np.zeros((threads, len(c.pop_names) + 1), np.int64)
-        self._thread_events = np.zeros(threads, np.int64)
+        self._work, self._thread_spikes = self._thread_work() if threads > 1 else (None, None)
+        self._cores = CoreMeter(min(threads, numba.config.NUMBA_NUM_THREADS)) if threads > 1 else None
         self.trace_requests: list[TraceRequest] = []
         self.efficiency: EfficiencyCounter | None = None  # see track_efficiency()
         self.step = 0
         self._clear_history()
         self.set_recording(self._requests_from_network(network))
 
+    def _thread_region(self) -> int:
+        """Spikes one thread may emit in a window: one per neuron and step, plus parrots' extra."""
+        c = self.compiled
+        largest = int(np.diff(c.bounds).max())
+        return c.window_steps * (largest + EXTRA_SPIKES_PER_THREAD)
+
     def _spike_capacity(self) -> int:
         c = self.compiled
         n = c.n_neurons
-        extra = (self.threads * (n // self.threads + 1 + EXTRA_SPIKES_PER_THREAD) if self.threads > 1 else 0)
-        return 2 * n + extra + int(c.trains.max_per_step[0]) + 65536
+        per_step = n + int(c.trains.max_per_step[0])
+        if self.threads == 1:
+            return 2 * per_step + 65536
+        # a window's worth for the threads' regions, and two windows' room in the merged list
+        return 2 * (self.threads * self._thread_region() + c.window_steps * per_step) + 65536
+
+    def _thread_work(self) -> tuple[ThreadWork, Buffers]:
+        """The threads' window arrays, and the Buffers their spikes go to (own spike arrays)."""
+        c = self.compiled
+        region = self._thread_region()
+        spikes = self._buffers._replace(spike_neuron=np.zeros(self.threads * region, np.int32),
+                                        spike_step=np.zeros(self.threads * region, np.int64))
+        work = ThreadWork(bounds=c.bounds, region=np.array([region], np.int64),
+                          counts=np.zeros((self.threads, c.window_steps, len(c.pop_names)), np.int32),
+                          cursor=np.zeros(self.threads, np.int64), events=np.zeros(self.threads, np.int64))
+        return work, spikes
 
     # -- time --------------------------------------------------------------------
     @property
@@ -134,9 +156,10 @@ class Simulator:
         while done < n_steps:
             try:
                 if self.threads > 1:
+                    numba.set_num_threads(self._cores.workers())
                     steps_done, n_spikes = run_block_threads(
                         c.layout, c.state, c.synapses, c.poisson, c.currents, c.trains, buf,
-                        self.step, n_steps - done, c.bounds, self._thread_pop, self._thread_events,
+                        self.step, n_steps - done, c.window_steps, self._work, self._thread_spikes,
                     )
                 else:
                     steps_done, n_spikes = step.run_block(
