@@ -35,6 +35,7 @@ def run_block_threads(layout, state, synapses, poisson_in, current_in, trains, b
     n_spikes = 0
     delivered = 0  # spikes [delivered, n_spikes) are still to be delivered
     steps_done = 0
+    events = work.events  # a local name: prange's increments of a tuple field's array were lost (counted 0)
     while steps_done < n_steps:
         if steps_done > 0 and (capacity - n_spikes < headroom or buffers.interrupt[0] != 0):
             break
@@ -45,7 +46,7 @@ def run_block_threads(layout, state, synapses, poisson_in, current_in, trains, b
             drive_currents(current_in, buffers.current_ring, t0 + k)
         window_first = n_spikes
         for th in prange(n_threads):
-            work.events[th] += deliver(synapses, th * state.v.shape[0], buffers.ring, buffers.spike_neuron,
+            events[th] += deliver(synapses, th * state.v.shape[0], buffers.ring, buffers.spike_neuron,
                                        buffers.spike_step, delivered, window_first)
             _advance_thread(layout, state, poisson_in, buffers, work, thread_spikes, th, t0, steps_done, length)
         delivered = window_first
@@ -53,11 +54,11 @@ def run_block_threads(layout, state, synapses, poisson_in, current_in, trains, b
                                  capacity)
         steps_done += length
     for th in prange(n_threads):
-        work.events[th] += deliver(synapses, th * state.v.shape[0], buffers.ring, buffers.spike_neuron,
+        events[th] += deliver(synapses, th * state.v.shape[0], buffers.ring, buffers.spike_neuron,
                                    buffers.spike_step, delivered, n_spikes)
     for th in range(n_threads):
-        buffers.counters[COUNT_SYNAPTIC_EVENTS] += work.events[th]
-        work.events[th] = 0
+        buffers.counters[COUNT_SYNAPTIC_EVENTS] += events[th]
+        events[th] = 0
     return steps_done, n_spikes
 
 

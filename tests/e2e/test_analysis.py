@@ -61,7 +61,7 @@ def wait_shown(page: Page, predicate: str, timeout: int = 30_000) -> dict:
 
 def download(page: Page, button_name: str, tmp_path) -> bytes:
     with page.expect_download() as info:
-        page.get_by_role("button", name=button_name, exact=True).click()
+        page.get_by_role("region", name="Analysis").get_by_role("button", name=button_name, exact=True).click()
     path = tmp_path / info.value.suggested_filename
     info.value.save_as(path)
     return path.read_bytes()
@@ -116,5 +116,5 @@ def test_the_analysis_panel_agrees_with_elephant_live_and_exactly_after_pause(ap
     rows = list(csv.reader(io.StringIO(download(app, "Download", tmp_path).decode())))  # the statistics table
     assert rows[0][0] == "population" and {r[0] for r in rows[1:]} == {"exc", "inh"}
     assert float(rows[1][rows[0].index("mean_cv_isi")]) == paused["rows"][rows[1][0]]["cv"]["value"]
-    app.get_by_label("Export panel").select_option("ISI distribution (PNG)")
+    app.get_by_role("region", name="Analysis").get_by_label("Export panel").select_option("ISI distribution (PNG)")
     assert download(app, "Download", tmp_path).startswith(b"\x89PNG")
