@@ -59,9 +59,11 @@ def wait_shown(page: Page, predicate: str, timeout: int = 30_000) -> dict:
     return shown(page)
 
 
-def download(page: Page, button_name: str, tmp_path) -> bytes:
+def download(page: Page, button_name: str, tmp_path, within: str | None = "Analysis") -> bytes:
+    """Click a download button (of the Analysis section unless `within` is None) and read the file."""
+    scope = page.get_by_role("region", name=within) if within else page
     with page.expect_download() as info:
-        page.get_by_role("region", name="Analysis").get_by_role("button", name=button_name, exact=True).click()
+        scope.get_by_role("button", name=button_name, exact=True).click()
     path = tmp_path / info.value.suggested_filename
     info.value.save_as(path)
     return path.read_bytes()
@@ -72,7 +74,7 @@ def exported_spikes(page: Page, tmp_path) -> dict:
     page.get_by_label("Export as").select_option("Recorded spikes (CSV)")
     expect(page.get_by_role("button", name="Export", exact=True)).to_be_enabled()
     path = tmp_path / "spikes.csv"
-    path.write_bytes(download(page, "Export", tmp_path))
+    path.write_bytes(download(page, "Export", tmp_path, within=None))
     return load_spikes_csv(path)
 
 
