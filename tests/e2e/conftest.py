@@ -329,3 +329,14 @@ def sized_page(browser, app_server):
         problems += errors.unexpected_console_errors() + errors.page_errors + errors.external_requests
         context.close()
     assert not problems, f"console errors, page exceptions or requests off 127.0.0.1: {problems}"
+
+
+@pytest.fixture
+def laptop_app(page, page_errors, app_server):
+    """The app opened at 1366x768 (a school laptop), with the e2e timeout."""
+    from page_helpers import TIMEOUT_MS, open_app
+
+    page.set_default_timeout(TIMEOUT_MS)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_app(page, app_server.url)
+    yield page

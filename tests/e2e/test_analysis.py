@@ -10,7 +10,7 @@ import io
 import elephant_reference as reference
 import numpy as np
 import pytest
-from page_helpers import TIMEOUT_MS, open_app, wait_state
+from page_helpers import wait_state
 from playwright.sync_api import Page, expect
 
 from engine.io.data import load_spikes_csv
@@ -43,11 +43,8 @@ SHOWN = """() => {
 
 
 @pytest.fixture
-def app(page: Page, page_errors, app_server):
-    page.set_default_timeout(TIMEOUT_MS)
-    page.set_viewport_size({"width": 1366, "height": 768})
-    open_app(page, app_server.url)
-    yield page
+def app(laptop_app):
+    return laptop_app
 
 
 def shown(page: Page) -> dict:

@@ -9,7 +9,7 @@ import io
 import re
 
 import pytest
-from page_helpers import TIMEOUT_MS, open_app, wait_state
+from page_helpers import wait_state
 from playwright.sync_api import Page, expect
 
 # What the panel shows: the counted time, exactness, and per population each cell's data-value;
@@ -64,11 +64,8 @@ FIT = """() => {
 
 
 @pytest.fixture
-def app(page: Page, page_errors, app_server):
-    page.set_default_timeout(TIMEOUT_MS)
-    page.set_viewport_size({"width": 1366, "height": 768})
-    open_app(page, app_server.url)
-    yield page
+def app(laptop_app):
+    return laptop_app
 
 
 def wait_shown(page: Page, predicate: str, timeout: int = 30_000) -> dict:
