@@ -260,6 +260,11 @@ class PageErrors:
             return
         self.external_requests.append(url)
 
+    def _on_page_error(self, exc) -> None:
+        # The first frames of the stack name the view that threw; the message alone rarely does.
+        frames = [line.strip() for line in (exc.stack or "").splitlines()[1:4]]
+        self.page_errors.append(" | ".join([str(exc), *frames]))
+
     def unexpected_console_errors(self) -> list[str]:
         return [e for e in self.console_errors if not any(p.search(e) for p in self.ignored)]
 
@@ -270,7 +275,7 @@ def page_errors(page):
     console error, uncaught page exception, or request leaving loopback (offline use)."""
     errors = PageErrors(page=page)
     page.on("console", errors._on_console)
-    page.on("pageerror", lambda exc: errors.page_errors.append(str(exc)))
+    page.on("pageerror", errors._on_page_error)
     page.on("request", lambda request: errors._on_request(request.url))
     page.on("websocket", lambda ws: errors._on_request(ws.url))
     yield errors
@@ -318,7 +323,7 @@ def sized_page(browser, app_server):
         page.set_default_timeout(LIVE_TIMEOUT_MS)
         errors = PageErrors(page=page)
         page.on("console", errors._on_console)
-        page.on("pageerror", lambda exc: errors.page_errors.append(str(exc)))
+        page.on("pageerror", errors._on_page_error)
         page.on("request", lambda request: errors._on_request(request.url))
         opened.append((context, errors))
         return page
