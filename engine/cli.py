@@ -79,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start the browser app (panel serve designer/app.py)")
     serve.add_argument("--port", type=port_number, default=5006, help="port (default 5006)")
     serve.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--data-dir", metavar="DIR", help="folder of the saved sessions' SQLite file "
+                       "(default ~/.local/share/snn-designer)")
+    serve.add_argument("--database-url", metavar="URL", help="keep the saved sessions in PostgreSQL "
+                       "(postgresql://user:password@host/dbname) instead, e.g. for several servers")
     serve.set_defaults(handler=cmd_serve)
     return parser
 
@@ -428,6 +432,7 @@ def serve_command(port: int, address: str) -> list[str]:
         origins |= {f"127.0.0.1:{port}", f"localhost:{port}"}
     command = [sys.executable, "-m", "panel", "serve", str(app), "--address", address, "--port", str(port)]
     command += [f"--allow-websocket-origin={origin}" for origin in sorted(origins)]
+    command += ["--auth-module", str(package / "store" / "browser_cookie.py")]  # each browser's id cookie
     assets = package.parent / "assets"  # present in a source checkout (editable install)
     if assets.is_dir():
         command += ["--static-dirs", f"assets={assets}"]
@@ -439,6 +444,11 @@ def cmd_serve(args) -> int:
     from engine.runtime import warm_up
 
     warm_up()  # compile or load the kernels now, so the first session does not stall (as scripts/serve)
+    # the session store's place, for the server process (designer/store reads these names)
+    if args.data_dir:
+        os.environ["SNN_DESIGNER_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    if args.database_url:
+        os.environ["SNN_DESIGNER_DATABASE_URL"] = args.database_url
     print(f"serving on http://{args.address}:{args.port}/app", file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
