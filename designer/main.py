@@ -177,6 +177,7 @@ class DesignerApp:
         self._store_pending, self._stored_at, self._edited_at = False, 0.0, 0.0  # the browser's copy of the design
         self.workspace = self._build_workspace()
         self._wire()
+        self._on_history()  # a restored design comes with its undo history
         self._render_problems()
         self._render_save_status()
         self._render_gallery_text(self.state.network.description)
