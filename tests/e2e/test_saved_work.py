@@ -1,0 +1,194 @@
+"""Saved work in a real browser: the server started as `snn-designer serve` starts it (its own
+data folder, the browser-id cookie), killed with SIGKILL mid-edit and started again; a browser
+context closed abruptly; a second server process on the same store; another browser.
+
+Each test starts its own servers (the shared `app_server` has no store: its tests start fresh)."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from conftest import REPO, E2E_ARTIFACTS, LIVE_TIMEOUT_MS, AppServer, PageErrors, _free_port, _wait_until_ready
+from engine.cli import serve_command
+from engine.io import load_network
+from page_helpers import DESIGN_JSON, SERVER_ENV, node, open_app, select_node, set_field_and_wait_applied, wait_state
+
+EXAMPLE_POPULATIONS = ["exc", "inh", "noise"]
+EXAMPLE_EXC_SIZE = load_network(REPO / "assets" / "examples" / "ei_network.json").population("exc").size
+# While its server is down, the page reports the lost connection (expected in these tests only).
+CONNECTION_NOISE = r"websocket|WebSocket|ERR_CONNECTION_REFUSED|Failed to load resource|Lost websocket"
+
+
+class StoreServer:
+    """`snn-designer serve`'s command line on a fixed port and data folder; start, kill, start again."""
+
+    def __init__(self, data_dir, name: str, port: int | None = None):
+        self.port = port or _free_port()
+        self.data_dir, self.name = data_dir, name
+        self.proc: subprocess.Popen | None = None
+        self.info = AppServer(url=f"http://127.0.0.1:{self.port}/app", port=self.port,
+                              log_path=E2E_ARTIFACTS / f"server-store-{name}.log")
+
+    def start(self) -> StoreServer:
+        E2E_ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        command = ["setpriv", "--pdeathsig", "TERM", "--", *serve_command(self.port, "127.0.0.1"), "--liveness",
+                   "--check-unused-sessions", "500", "--unused-session-lifetime", "5000"]
+        env = {**os.environ, **SERVER_ENV, "SNN_DESIGNER_DATA_DIR": str(self.data_dir)}
+        with open(self.info.log_path, "ab") as log:
+            self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                         env=env)
+        _wait_until_ready(self.proc, self.info)
+        return self
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture
+def servers(tmp_path):
+    """servers(name, port=None): a started StoreServer on this test's data folder; all stopped at the end."""
+    started: list[StoreServer] = []
+
+    def start(name: str, port: int | None = None) -> StoreServer:
+        server = StoreServer(tmp_path / "data", name, port).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+    assert not [s.info.log_tail() for s in started if "Traceback" in s.info.log_path.read_text(errors="replace")]
+
+
+@pytest.fixture
+def contexts(browser):
+    """contexts(cookies=None) -> (context, page, errors): a new browser (profile) at 1366x768,
+    watched for console errors and page exceptions (checked at the end)."""
+    opened = []
+
+    def new(cookies=None):
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        if cookies:
+            context.add_cookies(cookies)
+        page = context.new_page()
+        page.set_default_timeout(LIVE_TIMEOUT_MS)
+        errors = PageErrors(page=page)
+        page.on("console", errors._on_console)
+        page.on("pageerror", errors._on_page_error)
+        opened.append((context, errors))
+        return context, page, errors
+
+    yield new
+    problems = [p for _, errors in opened for p in errors.unexpected_console_errors() + errors.page_errors]
+    for context, _ in opened:
+        context.close()
+    assert not problems, f"console errors or page exceptions: {problems}"
+
+
+def browser_cookie(context) -> dict:
+    return next(c for c in context.cookies() if c["name"] == "snn_browser")
+
+
+def wait_saved(page: Page, revision: int) -> dict:
+    return wait_state(page, f"s.saved.revision >= {revision} && !s.saved.failed")
+
+
+def wait_size(page: Page, population: str, size: int) -> None:
+    """Wait until the design the page holds gives `population` this size."""
+    page.wait_for_function(
+        f"""([pop, size]) => {{
+          const text = ({DESIGN_JSON})();
+          const p = text && JSON.parse(text).network.populations.find((q) => q.name === pop);
+          return !!p && p.size === size;
+        }}""", arg=[population, size], timeout=5_000, polling=20)
+
+
+def two_edits(page: Page) -> None:
+    """exc gets 321 neurons, then the noise source is deleted: two undo steps, both saved."""
+    select_node(page, "exc")
+    set_field_and_wait_applied(page, "Size (neurons)", "321")
+    select_node(page, "noise")
+    page.keyboard.press("Delete")
+    wait_state(page, "JSON.stringify(s.populations) === '[\"exc\",\"inh\"]'")
+    wait_saved(page, 2)
+
+
+def undo_until(page: Page, predicate: str, clicks: int) -> dict:
+    for _ in range(clicks):
+        page.get_by_role("button", name="↶ Undo").click()
+        try:
+            return wait_state(page, predicate, timeout=3_000)
+        except AssertionError:
+            continue
+    raise AssertionError(f"{clicks} undo clicks never reached {predicate}")
+
+
+def test_a_server_killed_mid_edit_gives_the_design_and_its_undo_history_back(servers, contexts, screenshot_dir):
+    server = servers("killed")
+    context, page, errors = contexts()
+    open_app(page, server.info.url)
+    cookie = browser_cookie(context)
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and len(cookie["value"]) == 32
+    two_edits(page)
+    # mid-edit: a third edit is typed and the server is killed before anyone waits for it
+    select_node(page, "inh")
+    errors.ignore(CONNECTION_NOISE)
+    field = page.get_by_label("Size (neurons)", exact=True)
+    field.fill("77")
+    field.press("Enter")
+    server.kill()
+
+    server = servers("restarted", port=server.port)  # same address: the page's reload finds it
+    page.reload()
+    state = wait_state(page, "s.populations.length > 0", timeout=30_000)
+    assert state["populations"] == ["exc", "inh"] and state["can_undo"]
+    assert browser_cookie(context)["value"] == cookie["value"]  # the same browser, not a new id
+    expect(node(page, "noise")).to_have_count(0)
+    page.screenshot(path=str(screenshot_dir / "saved-work-after-sigkill.png"))
+    # Undo walks back through the history from before the kill: the deleted noise returns
+    # (one click, or two if the typed size was saved before the kill), then exc's size.
+    undo_until(page, "s.populations.includes('noise')", clicks=2)
+    wait_size(page, "exc", 321)
+    page.get_by_role("button", name="↶ Undo").click()
+    assert wait_state(page, "!s.can_undo")["populations"] == EXAMPLE_POPULATIONS
+    wait_size(page, "exc", EXAMPLE_EXC_SIZE)
+
+
+def test_a_crashed_browser_loses_nothing_and_another_browser_sees_none_of_it(servers, contexts):
+    first, second = servers("one"), servers("two")  # two server processes, one store
+    context, page, _ = contexts()
+    open_app(page, first.info.url)
+    two_edits(page)
+    cookies = [browser_cookie(context)]
+    context.close()  # the browser goes away without a goodbye
+
+    _, again, _ = contexts(cookies)  # the same profile (its cookie) starts again, on the other process
+    state = open_app(again, second.info.url)
+    assert state["populations"] == ["exc", "inh"] and state["can_undo"]
+    expect(again.locator(".save-status")).to_contain_text("Restored your design saved")
+    undo_until(again, "s.populations.includes('noise')", clicks=1)
+
+    stranger_context, stranger, _ = contexts()  # another browser: its own id, the first visit's example
+    state = open_app(stranger, first.info.url)
+    assert state["populations"] == EXAMPLE_POPULATIONS and not state["can_undo"]
+    assert browser_cookie(stranger_context)["value"] != cookies[0]["value"]
+
+    forged = [{**cookies[0], "value": "../" + cookies[0]["value"][3:]}]  # not an id: replaced by a new one
+    forged_context, page_f, _ = contexts(forged)
+    state = open_app(page_f, second.info.url)
+    assert state["populations"] == EXAMPLE_POPULATIONS
+    assert browser_cookie(forged_context)["value"] not in (forged[0]["value"], cookies[0]["value"])
