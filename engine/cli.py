@@ -4,7 +4,7 @@
     snn-designer validate NET.json
     snn-designer fit NET.json [--target NAME] [--json]
     snn-designer models [--json | --markdown]
-    snn-designer serve [--port P] [--address A]
+    snn-designer serve [--port P] [--address A] [--data-dir DIR] [--database-url URL]
 
 `python -m engine ...` is the same program. Every failure is one line on stderr,
 `error: ...`, never a traceback (set SNN_DESIGNER_DEBUG=1 to get one). Exit codes:

@@ -80,6 +80,15 @@ def test_a_live_slider_drag_is_saved_once_it_rests(store, open_page, monkeypatch
     assert len(saved.undo) == 1 and '"weight": 0.13' in saved.current
 
 
+def test_a_live_value_still_resting_is_saved_when_the_tab_closes(store, open_page):
+    browser = new_browser_id()
+    app = open_page(browser)
+    app.state.set_projection_field("exc→exc", "weight", 0.17, coalesce=("drag", 2))
+    assert store.load(browser, "workspace") is None
+    app.flush_autosave()  # what the session's destroy callback does
+    assert '"weight": 0.17' in store.load(browser, "workspace").current
+
+
 def test_another_browser_starts_from_the_example_and_never_sees_the_design(store, open_page):
     alice, bob = new_browser_id(), new_browser_id()
     open_page(alice).state.add_population("iaf_psc_exp", 10, 20)

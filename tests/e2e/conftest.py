@@ -135,7 +135,7 @@ def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -154,7 +154,7 @@ def app_server():
     E2E_ARTIFACTS.mkdir(parents=True, exist_ok=True)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     log_path = E2E_ARTIFACTS / f"server{'-' + worker if worker else ''}.log"
-    port = _free_port()
+    port = free_port()
     cmd = [
         # The server gets SIGTERM when pytest dies, even on kill -9 or a CI timeout.
         "setpriv", "--pdeathsig", "TERM", "--",
@@ -178,7 +178,7 @@ def app_server():
             env={**os.environ, EXPOSE_STATE_ENV: "1", "PYTHONUNBUFFERED": "1"},  # the debug-state pane
         )
     try:
-        _wait_until_ready(proc, server)
+        wait_until_ready(proc, server)
         # /liveness answers 200 even when the app script raised: the log tells.
         if "Error running application handler" in log_path.read_text(errors="replace"):
             pytest.fail(
@@ -197,7 +197,9 @@ def app_server():
             proc.wait()
 
 
-def _wait_until_ready(proc: subprocess.Popen, server: AppServer) -> None:
+def wait_until_ready(proc: subprocess.Popen, server: AppServer) -> None:
+    """Wait until `server` answers its liveness check; fail the test with the log tail if it exits or times out.
+    Also used by tests that start servers of their own (test_saved_work.py)."""
     # /liveness?endpoint=/app builds the app's document once, so 200 means it is servable.
     liveness = f"http://127.0.0.1:{server.port}/liveness?endpoint=/app"
     started = time.monotonic()

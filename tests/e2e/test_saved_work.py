@@ -12,7 +12,7 @@ import subprocess
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import REPO, E2E_ARTIFACTS, LIVE_TIMEOUT_MS, AppServer, PageErrors, _free_port, _wait_until_ready
+from conftest import REPO, E2E_ARTIFACTS, LIVE_TIMEOUT_MS, AppServer, PageErrors, free_port, wait_until_ready
 from engine.cli import serve_command
 from engine.io import load_network
 from page_helpers import DESIGN_JSON, SERVER_ENV, node, open_app, select_node, set_field_and_wait_applied, wait_state
@@ -27,7 +27,7 @@ class StoreServer:
     """`snn-designer serve`'s command line on a fixed port and data folder; start, kill, start again."""
 
     def __init__(self, data_dir, name: str, port: int | None = None):
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.data_dir, self.name = data_dir, name
         self.proc: subprocess.Popen | None = None
         self.info = AppServer(url=f"http://127.0.0.1:{self.port}/app", port=self.port,
@@ -41,7 +41,7 @@ class StoreServer:
         with open(self.info.log_path, "ab") as log:
             self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                          env=env)
-        _wait_until_ready(self.proc, self.info)
+        wait_until_ready(self.proc, self.info)
         return self
 
     def kill(self) -> None:
