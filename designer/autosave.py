@@ -49,7 +49,7 @@ class Autosave(param.Parameterized):
         self._failed_at = 0.0
         self.restored = False  # whether restore() brought saved work back
         if self.browser_id is None:
-            self.status = "Your work is kept in this browser only (it sent no id: are cookies blocked?)"
+            self.status = "Your work is kept in this browser only (the server gave this page no browser id)"
         elif self.store is None:
             self.status = f"Your work is kept in this browser only: {problem}"
 
