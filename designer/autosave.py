@@ -9,6 +9,7 @@ process (`server_store`), from the options `snn-designer serve` was started with
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable
 
@@ -22,6 +23,7 @@ from designer.store import SavedDesign, StoreError, is_browser_id, store_from_en
 
 MAX_SAVED_STEPS = 50  # undo steps (and as many redo steps) kept across a reload: the newest ones
 RETRY_S = 5.0  # a failed save is tried again this long after it failed (or with the next change)
+LOG = logging.getLogger(__name__)  # the store's own words go to the server's log, not to the student
 
 
 @functools.lru_cache(maxsize=1)
@@ -74,9 +76,10 @@ class Autosave(param.Parameterized):
             saved = self.store.load(self.browser_id, self.slot)
         except StoreError as error:
             # saving now would overwrite work this session never saw: no saves until a reload reads it
+            LOG.warning("autosave could not read slot %r: %s", self.slot, error)
             self.browser_id = None
-            self._fail(f"could not read your saved design ({error}), so this page does not save over it: "
-                       "reload when the server's store is back")
+            self._fail("Your saved design could not be read (the server's store did not answer), so this page "
+                       "does not save over it: reload when the store is back")
             return None
         if saved is None:
             return None
@@ -118,8 +121,10 @@ class Autosave(param.Parameterized):
         try:
             revision = self.store.save(self.browser_id, self.slot, design)
         except (StoreError, ValidationError) as error:
+            LOG.warning("autosave of slot %r failed: %s", self.slot, error)
             if report:
-                self._fail(f"not saved on the server: {error}. Your design is still open here; saving is retried")
+                self._fail("Not saved on the server: its store did not answer (the server's log says why). "
+                           "Your design is still open here; saving is retried")
             return False
         if report:
             self.param.update(revision=revision, failed=False, status=f"Saved {_clock(time.time())}")

@@ -1,6 +1,6 @@
 """The session store: each browser's designs, with their undo/redo history and lesson progress.
 
-One small interface (`SessionStore`: save, load, list_designs) over two databases that share
+One small interface (save, load, list_designs, close: `SqlSessionStore`) over two databases that share
 one SQL implementation (designer/store/sql.py):
 - SQLite (designer/store/sqlite.py), the default: one file under the data folder, WAL mode,
   one transaction per save; several server processes on one machine share it.

@@ -128,7 +128,7 @@ def test_a_lessons_design_and_progress_come_back_in_its_own_slot(store, open_pag
     assert "data-step='1'" in again.lesson.steps.object and "✓" in again.lesson.steps.object
 
 
-def test_a_failed_save_keeps_the_design_says_so_and_is_retried(store, open_page, monkeypatch):
+def test_a_failed_save_keeps_the_design_says_so_and_is_retried(store, open_page, monkeypatch, caplog):
     browser = new_browser_id()
     app = open_page(browser)
     real_save = store.save
@@ -139,8 +139,9 @@ def test_a_failed_save_keeps_the_design_says_so_and_is_retried(store, open_page,
     monkeypatch.setattr(store, "save", disk_full)
     assert app.state.add_population("iaf_psc_exp", 10, 20)
     assert populations(app) == ["exc", "inh", "noise", "neurons"] and app.state.can_undo  # nothing lost in memory
-    assert app.autosave.failed and "disk is full" in app.save_status.object and "fault" in app.save_status.object
-    assert "Your design is still open here" in app.autosave.status
+    assert app.autosave.failed and "Not saved on the server" in app.save_status.object
+    assert "fault" in app.save_status.object and "Your design is still open here" in app.autosave.status
+    assert "database or disk is full" in caplog.text  # the store's own words: for the server's log
     monkeypatch.setattr(store, "save", real_save)
     app.autosave._failed_at -= RETRY_S  # as if RETRY_S had passed
     app.poll()  # the retry

@@ -6,8 +6,11 @@ Each test starts its own servers (the shared `app_server` has no store: its test
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -15,6 +18,7 @@ from playwright.sync_api import Page, expect
 from conftest import REPO, E2E_ARTIFACTS, LIVE_TIMEOUT_MS, AppServer, PageErrors, free_port, wait_until_ready
 from engine.cli import serve_command
 from engine.io import load_network
+from throwaway_postgres import ThrowawayPostgres
 from page_helpers import DESIGN_JSON, SERVER_ENV, node, open_app, select_node, set_field_and_wait_applied, wait_state
 
 EXAMPLE_POPULATIONS = ["exc", "inh", "noise"]
@@ -26,9 +30,9 @@ CONNECTION_NOISE = r"websocket|WebSocket|ERR_CONNECTION_REFUSED|Failed to load r
 class StoreServer:
     """`snn-designer serve`'s command line on a fixed port and data folder; start, kill, start again."""
 
-    def __init__(self, data_dir, name: str, port: int | None = None):
+    def __init__(self, data_dir, name: str, port: int | None = None, database_url: str = ""):
         self.port = port or free_port()
-        self.data_dir, self.name = data_dir, name
+        self.data_dir, self.name, self.database_url = data_dir, name, database_url
         self.proc: subprocess.Popen | None = None
         self.info = AppServer(url=f"http://127.0.0.1:{self.port}/app", port=self.port,
                               log_path=E2E_ARTIFACTS / f"server-store-{name}.log")
@@ -37,7 +41,8 @@ class StoreServer:
         E2E_ARTIFACTS.mkdir(parents=True, exist_ok=True)
         command = ["setpriv", "--pdeathsig", "TERM", "--", *serve_command(self.port, "127.0.0.1"), "--liveness",
                    "--check-unused-sessions", "500", "--unused-session-lifetime", "5000"]
-        env = {**os.environ, **SERVER_ENV, "SNN_DESIGNER_DATA_DIR": str(self.data_dir)}
+        env = {**os.environ, **SERVER_ENV, "SNN_DESIGNER_DATA_DIR": str(self.data_dir),
+               "SNN_DESIGNER_DATABASE_URL": self.database_url}
         with open(self.info.log_path, "ab") as log:
             self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                          env=env)
@@ -60,11 +65,12 @@ class StoreServer:
 
 @pytest.fixture
 def servers(tmp_path):
-    """servers(name, port=None): a started StoreServer on this test's data folder; all stopped at the end."""
+    """servers(name, port=None, database_url=""): a started StoreServer on this test's data folder
+    (or that PostgreSQL database); all stopped at the end."""
     started: list[StoreServer] = []
 
-    def start(name: str, port: int | None = None) -> StoreServer:
-        server = StoreServer(tmp_path / "data", name, port).start()
+    def start(name: str, port: int | None = None, database_url: str = "") -> StoreServer:
+        server = StoreServer(tmp_path / "data", name, port, database_url).start()
         started.append(server)
         return server
 
@@ -191,3 +197,40 @@ def test_a_crashed_browser_loses_nothing_and_another_browser_sees_none_of_it(ser
     state = open_app(page_f, second.info.url)
     assert state["populations"] == EXAMPLE_POPULATIONS
     assert browser_cookie(forged_context)["value"] not in (forged[0]["value"], cookies[0]["value"])
+
+
+@pytest.fixture
+def postgres():
+    folder = tempfile.mkdtemp(prefix="snn-pg-")  # not under pytest's 0700 folder: the server runs as `postgres`
+    server = ThrowawayPostgres(Path(folder))
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_database_outage_keeps_the_design_open_says_so_and_saving_resumes(servers, contexts, postgres,
+                                                                            screenshot_dir):
+    server = servers("postgres", database_url=postgres.url)
+    _, page, _ = contexts()
+    open_app(page, server.info.url)
+    select_node(page, "exc")
+    set_field_and_wait_applied(page, "Size (neurons)", "321")
+    wait_saved(page, 1)
+
+    postgres.stop()  # the database goes down mid-lesson
+    select_node(page, "noise")
+    page.keyboard.press("Delete")
+    state = wait_state(page, "s.saved.failed")
+    assert state["populations"] == ["exc", "inh"]  # the edit is applied: nothing lost in the page
+    banner = page.locator(".banner.fault").filter(has_text="Not saved on the server")
+    expect(banner).to_contain_text("Your design is still open here; saving is retried")
+    page.screenshot(path=str(screenshot_dir / "saved-work-database-down.png"))
+
+    postgres.start_again()
+    wait_state(page, "!s.saved.failed && s.saved.revision >= 2", timeout=30_000)  # retried within RETRY_S
+    expect(page.locator(".save-status")).to_contain_text("Saved")
+    page.reload()
+    state = wait_state(page, "s.populations.length > 0", timeout=30_000)
+    assert state["populations"] == ["exc", "inh"] and state["can_undo"]

@@ -45,12 +45,18 @@ class ThrowawayPostgres:
         subprocess.run([*self._as_user, *command], check=True, capture_output=True, timeout=START_TIMEOUT_S)
 
     def start(self) -> ThrowawayPostgres:
-        initdb, pg_ctl = postgres_bin("initdb"), postgres_bin("pg_ctl")
-        if initdb is None or pg_ctl is None:
+        """A new cluster in the folder, started."""
+        initdb = postgres_bin("initdb")
+        if initdb is None or postgres_bin("pg_ctl") is None:
             raise RuntimeError("PostgreSQL is not installed: scripts/test installs Debian's postgresql package")
         self._run(initdb, "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8")
+        return self.start_again()
+
+    def start_again(self) -> ThrowawayPostgres:
+        """The cluster started (again, after `stop`), with what it held."""
         options = f"-c listen_addresses='' -k {self.folder} -p {self.port} -c fsync=off"
-        self._run(pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.folder / "server.log"), "-w", "start")
+        self._run(postgres_bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.folder / "server.log"),
+                  "-w", "start")
         return self
 
     def stop(self) -> None:
