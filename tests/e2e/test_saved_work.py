@@ -19,7 +19,7 @@ from conftest import REPO, E2E_ARTIFACTS, LIVE_TIMEOUT_MS, AppServer, PageErrors
 from engine.cli import serve_command
 from engine.io import load_network
 from throwaway_postgres import ThrowawayPostgres
-from page_helpers import DESIGN_JSON, SERVER_ENV, node, open_app, select_node, set_field_and_wait_applied, wait_state
+from page_helpers import DESIGN_JSON, SERVER_ENV, node, select_node, set_field_and_wait_applied, wait_state
 
 EXAMPLE_POPULATIONS = ["exc", "inh", "noise"]
 EXAMPLE_EXC_SIZE = load_network(REPO / "assets" / "examples" / "ei_network.json").population("exc").size
@@ -105,6 +105,15 @@ def contexts(browser):
     assert not problems, f"console errors or page exceptions: {problems}"
 
 
+def open_page(page: Page, url: str) -> dict:
+    """page_helpers.open_app with the live tests' timeout for the canvas (the machine may be busy)."""
+    page.goto(url)
+    state = wait_state(page, "s.populations.length >= 0", timeout=30_000)
+    for name in state["populations"]:
+        expect(node(page, name)).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    return state
+
+
 def browser_cookie(context) -> dict:
     return next(c for c in context.cookies() if c["name"] == "snn_browser")
 
@@ -140,7 +149,7 @@ def click_undo(page: Page) -> None:
 def test_a_server_killed_mid_edit_gives_the_design_and_its_undo_history_back(servers, contexts, screenshot_dir):
     server = servers("killed")
     context, page, errors = contexts()
-    open_app(page, server.info.url)
+    open_page(page, server.info.url)
     cookie = browser_cookie(context)
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and len(cookie["value"]) == 32
     two_edits(page)
@@ -175,26 +184,26 @@ def test_a_server_killed_mid_edit_gives_the_design_and_its_undo_history_back(ser
 def test_a_crashed_browser_loses_nothing_and_another_browser_sees_none_of_it(servers, contexts):
     first, second = servers("one"), servers("two")  # two server processes, one store
     context, page, _ = contexts()
-    open_app(page, first.info.url)
+    open_page(page, first.info.url)
     two_edits(page)
     cookies = [browser_cookie(context)]
     context.close()  # the browser goes away without a goodbye
 
     _, again, _ = contexts(cookies)  # the same profile (its cookie) starts again, on the other process
-    state = open_app(again, second.info.url)
+    state = open_page(again, second.info.url)
     assert state["populations"] == ["exc", "inh"] and state["can_undo"]
     expect(again.locator(".save-status")).to_contain_text("Restored your design saved")
     click_undo(again)
     wait_state(again, "s.populations.includes('noise')")
 
     stranger_context, stranger, _ = contexts()  # another browser: its own id, the first visit's example
-    state = open_app(stranger, first.info.url)
+    state = open_page(stranger, first.info.url)
     assert state["populations"] == EXAMPLE_POPULATIONS and not state["can_undo"]
     assert browser_cookie(stranger_context)["value"] != cookies[0]["value"]
 
     forged = [{**cookies[0], "value": "../" + cookies[0]["value"][3:]}]  # not an id: replaced by a new one
     forged_context, page_f, _ = contexts(forged)
-    state = open_app(page_f, second.info.url)
+    state = open_page(page_f, second.info.url)
     assert state["populations"] == EXAMPLE_POPULATIONS
     assert browser_cookie(forged_context)["value"] not in (forged[0]["value"], cookies[0]["value"])
 
@@ -214,7 +223,7 @@ def test_a_database_outage_keeps_the_design_open_says_so_and_saving_resumes(serv
                                                                             screenshot_dir):
     server = servers("postgres", database_url=postgres.url)
     _, page, _ = contexts()
-    open_app(page, server.info.url)
+    open_page(page, server.info.url)
     select_node(page, "exc")
     set_field_and_wait_applied(page, "Size (neurons)", "321")
     wait_saved(page, 1)
