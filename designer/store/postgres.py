@@ -8,12 +8,17 @@ the design row's lock makes two processes saving the same slot take turns (see s
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
 
 from designer.store import StoreError
 from designer.store.sql import SqlSessionStore
 
-CONNECT_TIMEOUT_S = 5
+CONNECT_TIMEOUT_S = 3
+# After a failed connect the process does not try again for this long: a database host that
+# does not answer stalls the process's event loop (all its sessions) once per pause, not once
+# per session and retry.
+RECONNECT_PAUSE_S = 10.0
 
 
 class PostgresStore(SqlSessionStore):
@@ -29,6 +34,7 @@ class PostgresStore(SqlSessionStore):
         self._url = database_url
         self.description = f"session store postgresql://{_host_of(database_url)}"
         self._connection = None
+        self._connect_failed_at = -RECONNECT_PAUSE_S  # time.monotonic() of the last failed connect
         self._lock = threading.Lock()
         try:
             self._create_schema()
@@ -37,7 +43,15 @@ class PostgresStore(SqlSessionStore):
 
     def _connect(self):
         if self._connection is None or self._connection.closed or self._connection.broken:
-            self._connection = self._psycopg.connect(self._url, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True)
+            waited = time.monotonic() - self._connect_failed_at
+            if waited < RECONNECT_PAUSE_S:
+                raise self._psycopg.OperationalError(
+                    f"the database did not answer {waited:.0f} s ago; the next try is in {RECONNECT_PAUSE_S - waited:.0f} s")
+            try:
+                self._connection = self._psycopg.connect(self._url, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True)
+            except self._psycopg.Error:
+                self._connect_failed_at = time.monotonic()
+                raise
         return self._connection
 
     @contextmanager

@@ -204,3 +204,28 @@ def test_two_processes_share_one_store(tmp_path, backend, request):
     assert store.load(alone, "lesson/lif_basics").revision == 30
     assert [d.slot for d in store.list_designs(alone)] == ["lesson/lif_basics"]
     store.close()
+
+
+def test_an_unreachable_database_is_tried_once_per_pause_not_at_every_save(postgres_url, monkeypatch):
+    import psycopg
+
+    from designer.store import postgres
+
+    store, browser = open_store(postgres_url), new_browser_id()
+    store.save(browser, "workspace", saved_from(edited_state()))
+    store.close()  # as if the connection broke
+    attempts = []
+
+    def unreachable(*args, **kwargs):
+        attempts.append(args)
+        raise psycopg.OperationalError("connection timeout expired")
+
+    monkeypatch.setattr(psycopg, "connect", unreachable)
+    for _ in range(5):  # e.g. thirty sessions retrying: one connect attempt stalls the loop, not thirty
+        with pytest.raises(StoreError, match="could not save"):
+            store.save(browser, "workspace", saved_from(edited_state()))
+    assert len(attempts) == 1
+    monkeypatch.undo()
+    monkeypatch.setattr(postgres, "RECONNECT_PAUSE_S", 0.0)  # the pause is over
+    assert store.save(browser, "workspace", saved_from(edited_state())) == 2
+    store.close()
