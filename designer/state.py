@@ -123,6 +123,14 @@ class DesignState(param.Parameterized):
         """Open another design (example, file, stored copy); undoable like any edit."""
         self.edit(description, lambda _: network)
 
+    def restore_network(self, network: Network, description: str) -> None:
+        """Bring back a kept design (after a reload): not an edit, so nothing to undo; the
+        network and the emptied history change in one batch (no view sees one without the other)."""
+        self._undo.clear()
+        self._redo.clear()
+        self._coalesce = None
+        self._commit(network, description, structural=True, live=[])
+
     def _drop_stale_selection(self) -> None:
         sel = self.selection
         if not sel:
