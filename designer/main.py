@@ -340,10 +340,8 @@ class DesignerApp:
         except ValidationError:
             return
         if network != self.state.network:
-            self.state.replace_network(network, "restored your last design")
+            self.state.restore_network(network, "restored your last design")
             self.canvas.fit_view()
-            self.state._undo.clear()  # the restore itself is not an edit the user made
-            self.state.can_undo = False
 
     def _download(self):
         return io.BytesIO(self.state.to_json().encode("utf-8"))

@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from designer import EXPOSE_STATE_ENV
 
@@ -33,11 +34,18 @@ STARTUP_DEADLINE_S = 60.0
 # A session also counts as unused between the page's GET and its websocket connect (1-2 s
 # here). With a 500 ms lifetime Bokeh discarded it in that gap and rebuilt it on connect,
 # without Panel's dist_url, so the page fetched its CSS from cdn.holoviz.org (seen).
+# With 5 s, a busy machine (CI) took longer than that to load the page's scripts: the rebuilt
+# session's patches then reached views of the first one, and the page threw "Cannot set
+# properties of undefined (setting 'placeholder')" (reproduced with a 100 ms lifetime).
+# 15 s is Bokeh's default, what `snn-designer serve` runs with.
 SESSION_CHECK_MS = 500
-SESSION_LIFETIME_MS = 5000
+SESSION_LIFETIME_MS = 15_000
 LOG_TAIL_LINES = 60
 
 LIVE_TIMEOUT_MS = 15_000  # default wait in live-view tests (the machine may be busy)
+# expect()'s own default is 5 s: too short for a server that also runs the previous tests'
+# sessions until they expire (seen: a refusal banner shown after more than 5 s).
+expect.set_options(timeout=15_000)
 
 CHROMIUM_ARGS = [
     "--disable-gpu",

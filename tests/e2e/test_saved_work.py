@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import REPO, E2E_ARTIFACTS, LIVE_TIMEOUT_MS, AppServer, PageErrors, free_port, wait_until_ready
+from conftest import (
+    E2E_ARTIFACTS, LIVE_TIMEOUT_MS, REPO, SESSION_CHECK_MS, SESSION_LIFETIME_MS, AppServer, PageErrors, free_port,
+    wait_until_ready,
+)
 from engine.cli import serve_command
 from engine.io import load_network
 from throwaway_postgres import ThrowawayPostgres
@@ -40,7 +43,8 @@ class StoreServer:
     def start(self) -> StoreServer:
         E2E_ARTIFACTS.mkdir(parents=True, exist_ok=True)
         command = ["setpriv", "--pdeathsig", "TERM", "--", *serve_command(self.port, "127.0.0.1"), "--liveness",
-                   "--check-unused-sessions", "500", "--unused-session-lifetime", "5000"]
+                   "--check-unused-sessions", str(SESSION_CHECK_MS),
+                   "--unused-session-lifetime", str(SESSION_LIFETIME_MS)]
         env = {**os.environ, **SERVER_ENV, "SNN_DESIGNER_DATA_DIR": str(self.data_dir),
                "SNN_DESIGNER_DATABASE_URL": self.database_url}
         with open(self.info.log_path, "ab") as log:
