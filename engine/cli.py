@@ -19,6 +19,7 @@ import argparse
 import importlib.util
 import json
 import os
+import secrets
 import sys
 import tempfile
 import time
@@ -414,6 +415,10 @@ def _model_text(entry: dict) -> str:
 
 
 # -- serve ----------------------------------------------------------------------------
+#: The teacher console's token for the server `serve` starts (designer/classroom/token.py reads it).
+TEACHER_TOKEN_ENV = "SNN_DESIGNER_TEACHER_TOKEN"
+
+
 def serve_command(port: int, address: str) -> list[str]:
     """The `panel serve` command line of scripts/serve, with the installed package's paths."""
     spec = importlib.util.find_spec("designer")
@@ -427,6 +432,9 @@ def serve_command(port: int, address: str) -> list[str]:
     if address in ("127.0.0.1", "localhost", "0.0.0.0", "::1"):
         origins |= {f"127.0.0.1:{port}", f"localhost:{port}"}
     command = [sys.executable, "-m", "panel", "serve", str(app), "--address", address, "--port", str(port)]
+    teacher = package / "teacher.py"  # the teacher console at /teacher (designer/classroom/console.py)
+    if teacher.is_file():
+        command[5:5] = [str(teacher)]
     command += [f"--allow-websocket-origin={origin}" for origin in sorted(origins)]
     assets = package.parent / "assets"  # present in a source checkout (editable install)
     if assets.is_dir():
@@ -440,6 +448,9 @@ def cmd_serve(args) -> int:
 
     warm_up()  # compile or load the kernels now, so the first session does not stall (as scripts/serve)
     print(f"serving on http://{args.address}:{args.port}/app", file=sys.stderr)
+    token = secrets.token_urlsafe(18)  # a new one per server start; the served teacher page reads it
+    os.environ[TEACHER_TOKEN_ENV] = token
+    print(f"teacher console: http://{args.address}:{args.port}/teacher?token={token}", file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, command)

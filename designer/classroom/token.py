@@ -13,7 +13,8 @@ import logging
 import os
 import secrets
 
-TEACHER_TOKEN_ENV = "SNN_DESIGNER_TEACHER_TOKEN"
+from engine.cli import TEACHER_TOKEN_ENV
+
 TOKEN_BYTES = 18  # 24 URL-safe characters: not guessable, short enough to read out to a class
 
 
