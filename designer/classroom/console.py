@@ -21,7 +21,7 @@ from designer.classroom.token import token_matches
 
 GRID_HZ = 4  # grid refreshes per second
 NO_CHOICE = "—"
-STATE_LABELS = {"running": "▶ running", "paused": "⏸ paused", "idle": "idle", "compiling": "building…",
+STATE_LABELS = {"running": "▶ running", "paused": "paused", "idle": "idle", "compiling": "building…",
                 "stopped": "stopped"}
 ANSWER_LABELS = {"": "", "waiting": "asked…", "accepted": "✓ opened", "declined": "✗ not now"}
 
@@ -143,6 +143,7 @@ class TeacherConsole:
         self.file_input.param.watch(self._on_file, "value")
         self.send_button.on_click(lambda _event: self.send())
         self.lock_select.param.watch(self._on_lock_choice, "value")
+        self.lock_value.param.watch(lambda _event: self._render_lock_button(), "value")
         self.lock_button.on_click(lambda _event: self.lock())
         self.unlock_button.on_click(lambda _event: self.unlock_all())
         self.view_select.param.watch(lambda _event: self._render_design(), "value")
@@ -187,6 +188,13 @@ class TeacherConsole:
     def _on_lock_choice(self, event) -> None:
         if event.new:
             self.lock_value.value = event.new[2]
+        self._render_lock_button()
+
+    def _render_lock_button(self) -> None:
+        """The button names what it locks, at the value the server has (the page may still be sending it)."""
+        choice, value = self.lock_select.value, self.lock_value.value
+        self.lock_button.name = (f"Lock {choice[0]}.{choice[1]} at {value:g} for everyone"
+                                 if choice and value is not None else "Lock for every student")
 
     def lock(self) -> bool:
         """Lock the chosen parameter at the value given (checked against the chosen network first)."""
@@ -194,6 +202,9 @@ class TeacherConsole:
             return False
         target, field, _ = self.lock_select.value
         value = self.lock_value.value
+        if value is None:
+            self.locks_note.object = "<span class='fault'>Give the value to lock it at.</span>"
+            return False
         try:
             self.chosen[0].replace_param(target, field, value)
         except ValidationError as error:

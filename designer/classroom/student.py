@@ -71,7 +71,7 @@ class StudentPrompt(Viewer):
     def _render_locks(self) -> None:
         locks = self.seat.state.locks
         if locks:
-            self.locks_note.object = (f"<div class='banner teacher-locks'>🔒 {LOCK_NOTE.capitalize()}: "
+            self.locks_note.object = (f"<div class='banner teacher-locks'>{LOCK_NOTE.capitalize()}: "
                                       f"{html.escape(describe_locks(locks))}</div>")
         self.locks_note.visible = bool(locks)
 

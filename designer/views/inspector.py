@@ -225,7 +225,7 @@ class Inspector(Viewer):
 
     def _with_lock_note(self, column: pn.Column, locked: bool) -> pn.Column:
         if locked:
-            column.append(self._html(f"<span class='locked-note'>🔒 {LOCK_NOTE}</span>", margin=(0, 10)))
+            column.append(self._html(f"<span class='locked-note'>{LOCK_NOTE}</span>", margin=(0, 10)))
         return column
 
     def _locked_fields(self, target: str) -> tuple:
