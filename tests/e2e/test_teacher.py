@@ -10,7 +10,7 @@ import re
 from urllib.parse import quote
 
 from conftest import TEACHER_TOKEN
-from page_helpers import live_slider, open_app, read_state, select_edge, wait_slider_acked, wait_state
+from page_helpers import live_slider, node, read_state, select_edge, wait_slider_acked, wait_state
 from playwright.sync_api import expect
 
 STUDENTS = ["Ada", "Bo", "Cy <i>3</i>"]  # the last one must show as text
@@ -40,7 +40,9 @@ def open_students(sized_page, app_server) -> list:
     pages = []
     for name in STUDENTS:  # one browser context each: their own storage, as on their own laptops
         page = sized_page(1366, 768)
-        open_app(page, app_server.url, f"?example=one_neuron&student={quote(name)}")
+        page.goto(app_server.url + f"?example=one_neuron&student={quote(name)}")
+        wait_state(page, "s.network === 'one_neuron'", timeout=30_000)  # three pages on a busy machine: patient
+        expect(node(page, "neuron")).to_be_visible(timeout=30_000)
         pages.append(page)
     return pages
 
@@ -116,6 +118,7 @@ def test_push_lock_and_the_class_grid(sized_page, app_server, screenshot_dir):
     expect(grid_row(teacher, "Ada").locator("td.num").first).not_to_have_text(shown, timeout=15_000)  # time moves
     for page in students:
         page.get_by_role("button", name="Pause").click()
+        expect(page.locator(".status[data-state='paused']")).to_have_count(1, timeout=15_000)
     for name in STUDENTS:
         expect(grid_row(teacher, name)).to_contain_text("paused", timeout=15_000)
 
