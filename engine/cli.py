@@ -415,7 +415,8 @@ def _model_text(entry: dict) -> str:
 
 
 # -- serve ----------------------------------------------------------------------------
-#: The teacher console's token for the server `serve` starts (designer/classroom/token.py reads it).
+#: The teacher console's token for the server `serve` starts: designer.TEACHER_TOKEN_ENV (engine
+#: never imports the designer; tests/cli/test_serve_teacher.py checks the two names agree).
 TEACHER_TOKEN_ENV = "SNN_DESIGNER_TEACHER_TOKEN"
 
 

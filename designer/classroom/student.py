@@ -64,8 +64,8 @@ class StudentPrompt(Viewer):
         if offer is not None:
             self.message.object = (
                 f"<div class='banner teacher-offer'>Your teacher sent the {html.escape(offer.source)} "
-                f"(network '{html.escape(offer.network.name)}'). Open it? Your design stays in the undo "
-                "history (↶ Undo brings it back).</div>")
+                f"(network '{html.escape(offer.network.name)}'). Open it? ↶ Undo brings your "
+                "design back.</div>")
         self.offer_row.visible = offer is not None
 
     def _render_locks(self) -> None:

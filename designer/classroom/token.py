@@ -13,7 +13,7 @@ import logging
 import os
 import secrets
 
-from engine.cli import TEACHER_TOKEN_ENV
+from designer import TEACHER_TOKEN_ENV
 
 TOKEN_BYTES = 18  # 24 URL-safe characters: not guessable, short enough to read out to a class
 

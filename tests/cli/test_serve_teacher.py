@@ -41,3 +41,9 @@ def test_serve_prints_a_new_teacher_token_and_hands_it_to_the_server(tmp_path, m
         tokens.append(line.split("token=", 1)[1])
         assert started[-1][cli.TEACHER_TOKEN_ENV] == tokens[-1]
     assert tokens[0] != tokens[1] and len(tokens[0]) >= 24
+
+
+def test_the_launcher_and_the_designer_name_the_same_token_variable():
+    import designer
+
+    assert cli.TEACHER_TOKEN_ENV == designer.TEACHER_TOKEN_ENV

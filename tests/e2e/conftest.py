@@ -22,8 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from designer import EXPOSE_STATE_ENV
-from engine.cli import TEACHER_TOKEN_ENV
+from designer import EXPOSE_STATE_ENV, TEACHER_TOKEN_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "designer" / "app.py"
