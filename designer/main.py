@@ -21,6 +21,7 @@ from engine.io import list_lessons, load_network, network_from_json
 
 from designer import EXPOSE_STATE_ENV
 from designer.autosave import Autosave, server_store
+from designer.classroom.student import join_class
 from designer.session import LiveSession, active_runner_count
 from designer.state import DesignState, live_differences, palette_entries
 from designer.store import BROWSER_COOKIE, is_browser_id, lesson_slot
@@ -175,6 +176,8 @@ class DesignerApp:
         self.debug = NamedHTML("", visible=False, name="debug-state") if expose_state else None
         self._debug_synced, self._debug_pending = 0.0, False  # time.monotonic() of the last _sync_debug
         self._store_pending, self._stored_at, self._edited_at = False, 0.0, 0.0  # the browser's copy of the design
+        # The teacher's offer and locks (designer/classroom/student.py), filled when the page joins the class.
+        self.classroom = pn.Column(sizing_mode="stretch_width", margin=0, name="classroom")
         self.workspace = self._build_workspace()
         self._wire()
         self._on_history()  # a restored design comes with its undo history
@@ -410,7 +413,7 @@ class DesignerApp:
         status = pn.Column(c.status, margin=0,
                            styles={"flex": f"1 1 {STATUS_MIN_PX}px", "min-width": "0", "overflow": "hidden"})
         notices = pn.Column(pn.Row(c.banner, c.restart_button, sizing_mode="stretch_width", margin=0, align="center"),
-                            c.fault, sizing_mode="stretch_width", margin=0)
+                            c.fault, self.classroom, sizing_mode="stretch_width", margin=0)
         # Groups wrap as a whole: the run controls never split over two rows.
         group = functools.partial(pn.Row, margin=0, align="center")
         toolbar = pn.FlexBox(
@@ -468,4 +471,6 @@ def create_app() -> pn.viewable.Viewable:
         app.session.wake = functools.partial(doc.add_next_tick_callback, functools.partial(_poll_in, doc, app))
         pn.state.add_periodic_callback(app.poll, period=POLL_MS)
         pn.state.on_session_destroyed(lambda _ctx: (app.flush_autosave(), app.session.close()))
+        student = args.get("student", [b""])[0].decode("utf-8", "replace")
+        app.classroom.objects = [join_class(app.state, app.session, doc, student=student, stylesheets=[CSS])]
     return app.layout()

@@ -18,6 +18,7 @@ from engine import (
 )
 from engine.io import network_from_json, network_to_json
 
+from designer.classroom.locks import LOCK_NOTE, lock_violation, parameter_value, with_locks
 from designer.per_neuron import parse_replacement, scaled
 
 
@@ -33,6 +34,9 @@ class DesignState(param.Parameterized):
     live_change = param.Parameter(default=None, doc="""
         (target, field, value) of the last change the running simulation takes live; every
         announcement is an event, even when it repeats the previous one""")
+    locks = param.Dict(default={}, doc="""
+        {(target, field): value} the teacher locked: no edit, undo or redo gives them another
+        value (designer/classroom/locks.py)""")
 
     def __init__(self, network: Network | None = None, **params):
         super().__init__(**params)
@@ -57,6 +61,8 @@ class DesignState(param.Parameterized):
             return False
         if new == self.network:
             return True
+        if self._refused_by_lock(new):
+            return False
         if coalesce is not None and coalesce == self._coalesce and self._undo:
             before, _ = self._undo.pop()
             if new != before:
@@ -98,7 +104,7 @@ class DesignState(param.Parameterized):
             self.structural_change += 1
 
     def undo(self) -> bool:
-        if not self._undo:
+        if not self._undo or self._refused_by_lock(self._undo[-1][0], "cannot undo: "):
             return False
         previous, description = self._undo.pop()
         self._redo.append((self.network, description))
@@ -106,7 +112,7 @@ class DesignState(param.Parameterized):
         return True
 
     def redo(self) -> bool:
-        if not self._redo:
+        if not self._redo or self._refused_by_lock(self._redo[-1][0], "cannot redo: "):
             return False
         following, description = self._redo.pop()
         self._undo.append((self.network, description))
@@ -119,9 +125,37 @@ class DesignState(param.Parameterized):
         live = live_differences(self.network, network)
         self._commit(network, description, structural=live is None, live=live or [])
 
-    def replace_network(self, network: Network, description: str) -> None:
-        """Open another design (example, file, stored copy); undoable like any edit."""
-        self.edit(description, lambda _: network)
+    def replace_network(self, network: Network, description: str) -> bool:
+        """Open another design (example, file, stored copy, the teacher's push); undoable like
+        any edit. Parameters the teacher locked keep their locked values in it."""
+        return self.edit(description, lambda _: with_locks(network, self.locks))
+
+    # -- the teacher's locks -------------------------------------------------------------
+    def _refused_by_lock(self, network: Network, prefix: str = "") -> bool:
+        violation = lock_violation(network, self.locks)
+        if violation:
+            self.error = prefix + violation
+        return bool(violation)
+
+    def lock(self, target: str, field: str, value: float) -> bool:
+        """The teacher's lock: the parameter takes `value` (one undoable edit, live where the
+        running simulation takes it live) and keeps it. A network without that parameter takes
+        the lock when it gets one (an accepted push). False (and `error`) if the model refuses
+        the value."""
+        locks = {key: v for key, v in self.locks.items() if key != (target, field)}
+        self.locks = locks  # an older lock of the same parameter must not refuse the new value
+        current = parameter_value(self.network, target, field)
+        if current is not None and current != value:
+            live = self.network.is_live(target, field)
+            if not self.edit(f"{target}.{field} = {value:g} ({LOCK_NOTE})",
+                             lambda net: net.replace_param(target, field, value),
+                             structural=not live, live=(target, field, value) if live else None):
+                return False
+        self.locks = {**locks, (target, field): value}
+        return True
+
+    def unlock_all(self) -> None:
+        self.locks = {}
 
     def history(self) -> tuple[list[tuple[Network, str]], list[tuple[Network, str]]]:
         """(undo, redo) as (network, description) pairs, oldest first (the session store keeps them)."""

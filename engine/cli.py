@@ -19,6 +19,7 @@ import argparse
 import importlib.util
 import json
 import os
+import secrets
 import sys
 import tempfile
 import time
@@ -418,6 +419,11 @@ def _model_text(entry: dict) -> str:
 
 
 # -- serve ----------------------------------------------------------------------------
+#: The teacher console's token for the server `serve` starts: designer.TEACHER_TOKEN_ENV (engine
+#: never imports the designer; tests/cli/test_serve_teacher.py checks the two names agree).
+TEACHER_TOKEN_ENV = "SNN_DESIGNER_TEACHER_TOKEN"
+
+
 def serve_command(port: int, address: str) -> list[str]:
     """The `panel serve` command line of scripts/serve, with the installed package's paths."""
     spec = importlib.util.find_spec("designer")
@@ -431,6 +437,9 @@ def serve_command(port: int, address: str) -> list[str]:
     if address in ("127.0.0.1", "localhost", "0.0.0.0", "::1"):
         origins |= {f"127.0.0.1:{port}", f"localhost:{port}"}
     command = [sys.executable, "-m", "panel", "serve", str(app), "--address", address, "--port", str(port)]
+    teacher = package / "teacher.py"  # the teacher console at /teacher (designer/classroom/console.py)
+    if teacher.is_file():
+        command[5:5] = [str(teacher)]
     command += [f"--allow-websocket-origin={origin}" for origin in sorted(origins)]
     command += ["--auth-module", str(package / "store" / "browser_cookie.py")]  # each browser's id cookie
     assets = package.parent / "assets"  # present in a source checkout (editable install)
@@ -450,6 +459,9 @@ def cmd_serve(args) -> int:
     if args.database_url:
         os.environ["SNN_DESIGNER_DATABASE_URL"] = args.database_url
     print(f"serving on http://{args.address}:{args.port}/app", file=sys.stderr)
+    token = secrets.token_urlsafe(18)  # a new one per server start; the served teacher page reads it
+    os.environ[TEACHER_TOKEN_ENV] = token
+    print(f"teacher console: http://{args.address}:{args.port}/teacher?token={token}", file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, command)

@@ -27,6 +27,7 @@ from engine import (
     CONNECTION_RULES, SYNAPSE_MODELS, Connectivity, Distribution, Projection, ValidationError, initial_state_spec,
 )
 
+from designer.classroom.locks import LOCK_NOTE
 from designer.forms import WEIGHT_SCALE, widget_for
 from designer.per_neuron import describe, histogram_svg, neuron_values_of
 from designer.state import DesignState
@@ -79,7 +80,7 @@ class Inspector(Viewer):
         self._refresh()
 
     def _wire(self) -> None:
-        self.state.param.watch(self._on_change, ["selection", "network"])
+        self.state.param.watch(self._on_change, ["selection", "network", "locks"])
 
     def _on_change(self, *_events) -> None:
         # one call with several events when selection and network change in one batch
@@ -102,12 +103,13 @@ class Inspector(Viewer):
         if sel.get("kind") == "node" and sel.get("id") in {p.name for p in net.populations}:
             pop = net.population(sel["id"])
             return ("node", pop.name, pop.model, _shape(pop.initial.get("V_m")),
-                    tuple((key, pop.params[key]) for key in pop.varying_params))  # shown as a whole, not edited
+                    tuple((key, pop.params[key]) for key in pop.varying_params),  # shown as a whole, not edited
+                    self._locked_fields(pop.name))
         if sel.get("kind") == "edge" and sel.get("id") in {p.name for p in net.projections}:
             proj = net.projection(sel["id"])
             pre, post = net.population(proj.pre), net.population(proj.post)
             return ("edge", proj.name, pre.name, pre.model, post.name, post.model, proj.rule.rule,
-                    _shape(proj.weight), _shape(proj.delay), proj.synapse)
+                    _shape(proj.weight), _shape(proj.delay), proj.synapse, self._locked_fields(proj.name))
         return ("network", net.name)  # the name is the form's title
 
     def _refresh(self) -> None:
@@ -205,8 +207,11 @@ class Inspector(Viewer):
         gives the design's value."""
         widget, kind = widget_for(quantity, value, **widget_options)
         shown = lambda: kind.shown(read())  # noqa: E731 -- the design's value as this widget shows it
+        locked = (target, quantity.name) in self.state.locks
+        if locked:  # the state refuses changes anyway; the form says so before the user tries
+            widget.param.update(**{"locked" if kind.live else "disabled": True})
         if not kind.live:
-            return self._field(widget, lambda v: apply(kind.parsed(v), None), shown)
+            return self._with_lock_note(self._field(widget, lambda v: apply(kind.parsed(v), None), shown), locked)
         error = self._html("", margin=(0, 10), css_classes=["field-error"], visible=False)
 
         def changed(new, drag, final):
@@ -216,7 +221,15 @@ class Inspector(Viewer):
 
         widget.on_value(changed)
         self._fields.append(_Field(widget, shown, error))
-        return pn.Column(widget, error, margin=0, sizing_mode="stretch_width")
+        return self._with_lock_note(pn.Column(widget, error, margin=0, sizing_mode="stretch_width"), locked)
+
+    def _with_lock_note(self, column: pn.Column, locked: bool) -> pn.Column:
+        if locked:
+            column.append(self._html(f"<span class='locked-note'>{LOCK_NOTE}</span>", margin=(0, 10)))
+        return column
+
+    def _locked_fields(self, target: str) -> tuple:
+        return tuple(sorted(field for name, field in self.state.locks if name == target))
 
     def _population(self, name: str):
         return self.state.network.population(name)

@@ -15,7 +15,8 @@
 // Messages Python -> JS (model.on("msg:custom")):
 //   {type: "ack", seq, ok, final, lag_ms}      after each value was applied (ok) or refused;
 //                                              lag_ms: page send -> Python receive
-// Properties: label, doc (tooltip), start, end, step (the slider's range), shown ({value, seq}:
+// Properties: label, doc (tooltip), start, end, step (the slider's range), locked (box and slider
+// disabled), shown ({value, seq}:
 // a value set from Python; never moves the slider under the user's pointer, never overwrites
 // what the user is typing).
 //
@@ -223,6 +224,8 @@ export function render({model, el, view}) {
   model.on("shown", () => show(model.shown.value))
   model.on(["start", "end", "step"], applyRange)
   model.on(["label", "doc"], applyText)
+  const applyLocked = () => { box.disabled = range.disabled = !!model.locked }
+  model.on("locked", applyLocked)
 
   const cleanup = () => {
     model.off("msg:custom", onMsg)
@@ -236,6 +239,7 @@ export function render({model, el, view}) {
 
   applyText()
   applyRange()
+  applyLocked()
   show(current)
   box.dataset.sent = "0"
   el.append(root)

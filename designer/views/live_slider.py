@@ -137,6 +137,7 @@ class LiveSlider(JSComponent):
     shown = param.Dict(default={"value": 0.0, "seq": 0}, doc="""
         The value Python shows; `seq` grows with every set, so setting the value the page
         showed before is still a change the page hears about.""")
+    locked = param.Boolean(default=False, doc="Shown but not editable (e.g. a parameter the teacher locked)")
     value = param.Number(default=0.0, allow_None=True, doc="""
         The value the page shows (set by the user's drags and finals, and by set_value);
         Python-side only.""")

@@ -23,10 +23,12 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from designer import EXPOSE_STATE_ENV
+from designer import EXPOSE_STATE_ENV, TEACHER_TOKEN_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "designer" / "app.py"
+TEACHER_APP = REPO / "designer" / "teacher.py"  # /teacher, beside /app as `snn-designer serve` serves it
+TEACHER_TOKEN = "e2e-teacher-token"  # the server's teacher token in browser tests (a real server makes one)
 E2E_ARTIFACTS = REPO / "artifacts" / "e2e"
 # pytest-playwright wipes its --output folder (test-results/) on every run.
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
@@ -166,7 +168,7 @@ def app_server():
     cmd = [
         # The server gets SIGTERM when pytest dies, even on kill -9 or a CI timeout.
         "setpriv", "--pdeathsig", "TERM", "--",
-        sys.executable, "-m", "panel", "serve", str(APP),
+        sys.executable, "-m", "panel", "serve", str(APP), str(TEACHER_APP),
         "--address", "127.0.0.1", "--port", str(port),
         f"--allow-websocket-origin=127.0.0.1:{port}",
         "--liveness",
@@ -183,7 +185,8 @@ def app_server():
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, EXPOSE_STATE_ENV: "1", "PYTHONUNBUFFERED": "1"},  # the debug-state pane
+            env={**os.environ, EXPOSE_STATE_ENV: "1", "PYTHONUNBUFFERED": "1",  # the debug-state pane
+                 TEACHER_TOKEN_ENV: TEACHER_TOKEN},
         )
     try:
         wait_until_ready(proc, server)
