@@ -30,6 +30,7 @@ from engine.io import Lesson, Measurement, evaluate_condition
 from designer.recording import RecordedData
 from designer.session import LiveSession
 from designer.state import DesignState
+from designer.views.fi_curve import FICurvePlot
 
 _HERE = Path(__file__).resolve().parent
 EVALUATE_HZ = 2
@@ -133,6 +134,8 @@ class LessonPanel(pn.viewable.Viewer):
         self.reset_button = pn.widgets.Button(name="Reset lesson", width=104, description="Back to the lesson's network")
         self.previous_button = pn.widgets.Button(name="◂ Previous", width=86)
         self.next_button = pn.widgets.Button(name="Next ▸", width=72)
+        self.fi_curve = FICurvePlot()  # shown for a lesson with an f-I plot
+        self.fi_pane = pn.panel(self.fi_curve, visible=False)
         self._wire()
         self._show()
 
@@ -165,11 +168,17 @@ class LessonPanel(pn.viewable.Viewer):
         self._awaiting_restart = True
         self._live = {}
         self.measurements = [None] * len(self.lesson.steps)
+        self._clear_plot()
         self.opened += 1
 
-    def _on_design_change(self, _event) -> None:
+    def _on_design_change(self, event) -> None:
         # a window straddling the change would measure half the old behaviour
         self._changed_at_ms = self.recorded.t
+        plot = self.lesson.plot
+        if plot is not None and plot.population in {p.name for p in event.new.populations}:
+            neuron_then = next((p for p in event.old.populations if p.name == plot.population), None)
+            if neuron_then != event.new.population(plot.population):  # a new neuron: a new curve
+                self.fi_curve.clear(event.new, plot)
 
     def _on_restart(self, _event) -> None:
         self._awaiting_restart = False
@@ -187,6 +196,20 @@ class LessonPanel(pn.viewable.Viewer):
         self.next_button.disabled = self.index == len(self.lessons) - 1
         self._live = {}
         self.measurements = [None] * len(lesson.steps)
+        self.fi_pane.visible = lesson.plot is not None
+        self._clear_plot()
+
+    def _clear_plot(self) -> None:
+        if self.lesson.plot is not None:
+            self.fi_curve.clear(self.lesson.network, self.lesson.plot)
+
+    def _update_plot(self) -> None:
+        """The f-I point of the current now in force, on the spikes since the last change."""
+        plot, network = self.lesson.plot, self.state.network
+        if plot is None or {plot.current, plot.population} - {p.name for p in network.populations}:
+            return
+        _neurons, times = self.recorded.spikes(plot.population)
+        self.fi_curve.update(network, plot, times, self._changed_at_ms, self.recorded.t)
 
     def _on_data(self, _event) -> None:
         now = time.monotonic()
@@ -196,7 +219,10 @@ class LessonPanel(pn.viewable.Viewer):
 
     def evaluate(self) -> None:
         """Measure the steps not done yet on what was recorded so far."""
-        if self._awaiting_restart or self.recorded.t <= 0 or all(m is not None for m in self.measurements):
+        if self._awaiting_restart or self.recorded.t <= 0:
+            return
+        self._update_plot()
+        if all(m is not None for m in self.measurements):
             return
         network, found = self.state.network, list(self.measurements)
         for number, step in enumerate(self.lesson.steps):
@@ -233,5 +259,5 @@ class LessonPanel(pn.viewable.Viewer):
         buttons = pn.Row(self.previous_button, self.next_button, pn.Spacer(sizing_mode="stretch_width"),
                          self.reset_button, sizing_mode="stretch_width", margin=0)
         # the steps before the text: progress stays on screen while the text scrolls
-        return pn.Column(self.head, buttons, self.steps, self.text, sizing_mode="stretch_width", margin=(0, 0, 8, 0),
-                         name="lesson-panel")
+        return pn.Column(self.head, buttons, self.steps, self.fi_pane, self.text, sizing_mode="stretch_width",
+                         margin=(0, 0, 8, 0), name="lesson-panel")
