@@ -224,6 +224,61 @@ close to $V_{th}$ fires again at once, until $w$ has grown enough to stop it."""
                   "neuron", COURSE, 6, text, steps, network)
 
 
+ENCODERS = ("rate", "latency", "delta")
+
+
+def encoding_populations(kind: str, dataset: str, size: int, row: int) -> tuple[list[Population], list[Projection]]:
+    """One data_source per encoder of `dataset`, each relayed by parrots ('<kind> <encoder> code')."""
+    sources, relays, wires = [], [], []
+    for column, encoder in enumerate(ENCODERS):
+        source, code = f"{kind} → {encoder}", f"{kind} {encoder} code"
+        y = 60 + 130 * (3 * row + column)
+        sources.append(Population(source, "data_source", size, position=(40, y), params={
+            "dataset": dataset, "encoder": encoder, "presentation": 350.0, "rest": 150.0, "latency_tau": 50.0,
+            "delta_threshold": 0.1, "n_samples": 20, "order_seed": 1, "split": "train"}))
+        relays.append(Population(code, "parrot_neuron", size, record=Recording(spikes=True), position=(320, y)))
+        wires.append(Projection(source, code, rule=Connectivity("one_to_one"), weight=1.0, delay=0.1))
+    return sources + relays, wires
+
+
+def spike_encoding() -> Lesson:
+    image, image_wires = encoding_populations("image", "digits", 64, 0)
+    signal, signal_wires = encoding_populations("signal", "patterns", 32, 1)
+    network = Network(name="spike_encoding", t_sim=2000.0, populations=tuple(image + signal),
+                      projections=tuple(image_wires + signal_wires),
+                      description="The same digits (8x8 images) and signals (32 channels x 10 frames) spike-encoded "
+                                  "three ways: rate, latency and delta coding.")
+    text = r"""A spiking network sees numbers only as spikes. Three ways to turn a value $x \in [0, 1]$ into
+spikes (here $g$ is the source's `intensity`, live):
+
+| code | spikes | a brighter value gives |
+|---|---|---|
+| rate | a Poisson train of rate $r = r_{max}\, g\, x$ | more spikes |
+| latency | one spike at $t = \tau \ln \frac{g x}{g x - 1}$ after the onset, none if $g x \le 1$ | an earlier spike |
+| delta | one spike per level $k\,\theta$ that $g x$ crosses from one frame to the next | spikes only where it changes |
+
+The latency code is the time a leaky integrator with time constant $\tau$ and threshold 1 takes
+to reach threshold when driven by $g x$: strong inputs cross first (Thorpe's rank order idea).
+The top three rows of sources show handwritten digits (8 × 8 pixels, 350 ms each, 150 ms of
+rest), the bottom three a signal of 32 channels over 10 frames of 35 ms. Look at the raster:
+the rate code is dense and noisy, the latency code one spike per pixel, early for bright
+pixels, and the delta code fires for an image only at its onset (the change from nothing) and
+for the signal wherever a channel changes."""
+    steps = (
+        rate_step("Brighten the rate-coded image: raise the intensity of 'image → rate' from 1 to 3 "
+                  "(its code fires at 25 Hz or more)", "image → rate", "intensity", "image rate code", 3.0, low=25.0,
+                  window_ms=1000.0),
+        rate_step("At intensity 1 no pixel of the latency code reaches threshold (g x > 1 never holds). "
+                  "Raise the intensity of 'image → latency' to 2", "image → latency", "intensity", "image latency code",
+                  2.0, low=0.3, window_ms=1000.0),
+        rate_step("Amplify the signal of the delta code: raise the intensity of 'signal → delta' to 3 "
+                  "(each change of a channel crosses three times the levels: 150 Hz or more)", "signal → delta", "intensity",
+                  "signal delta code", 3.0, low=150.0, window_ms=1000.0),
+    )
+    return Lesson("spike_encoding", "Spike encoding", "Rate, latency and delta coding of an image and of a signal",
+                  COURSE, 7, text, steps, network)
+
+
 BRUNEL_N_E, BRUNEL_J, BRUNEL_DELAY = 2000, 0.5, 1.5  # Brunel's model A at 1/5 size: C_E = 200, J C_E = 100 mV
 BRUNEL_NEURON = {"E_L": 0.0, "C_m": 1.0, "tau_m": 20.0, "t_ref": 2.0, "V_th": 20.0, "V_reset": 10.0}
 
@@ -339,7 +394,7 @@ keeps it so. Watch the raster: one group fires, the other is silent."""
 
 
 LESSONS = (lif_neuron, synapses, short_term_plasticity, hodgkin_huxley,
-           izhikevich_patterns, adex_patterns, balanced_network, winner_take_all)
+           izhikevich_patterns, adex_patterns, spike_encoding, balanced_network, winner_take_all)
 
 if __name__ == "__main__":
     HERE.mkdir(parents=True, exist_ok=True)
