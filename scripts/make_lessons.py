@@ -5,6 +5,8 @@ step asks for, not met before it.
 """
 from pathlib import Path
 
+import numpy as np
+
 from engine import Connectivity, Network, Population, Projection, Recording
 from engine.io import Condition, FICurve, Lesson, Step, save_lesson
 from engine.model.models import AEIF_PRESETS, IZHIKEVICH_PRESETS
@@ -347,6 +349,66 @@ Here $N_E = 2000$ (Brunel: 10,000) with $J = 0.5$ mV so that $J C_E$ is his. The
                   "asynchronous-irregular states, by g and the input rate", COURSE, 8, text, steps, network)
 
 
+SYNFIRE_GROUPS, SYNFIRE_WIDTH, PACKET_PERIOD, PACKET_SPAN = 6, 100, 200.0, 10_000.0
+SYNFIRE_NEURON = {**LIF, "tau_syn_ex": 2.0, "tau_syn_in": 2.0}
+
+
+def pulse_packets(first_ms: float, sigma_ms: float, seed: int) -> list[list[float]]:
+    """One train per packet neuron: a spike in every packet (every PACKET_PERIOD ms from
+    first_ms, for PACKET_SPAN ms), at the packet's centre plus a Gaussian jitter of sigma_ms."""
+    rng = np.random.default_rng(seed)
+    centres = np.arange(first_ms, PACKET_SPAN, PACKET_PERIOD)
+    jittered = centres + sigma_ms * rng.standard_normal((SYNFIRE_WIDTH, centres.size))
+    return [sorted(round(float(max(t, 0.1)), 1) for t in train) for train in jittered]
+
+
+def synfire_chain() -> Lesson:
+    groups = tuple(Population(f"group {k}", "iaf_psc_alpha", SYNFIRE_WIDTH, params=SYNFIRE_NEURON,
+                              record=Recording(spikes=True), position=(300 + 170 * ((k - 1) % 3), 60 + 200 * ((k - 1) // 3)))
+                   for k in range(1, SYNFIRE_GROUPS + 1))
+    sources = (
+        Population("sharp packet", "spike_generator", SYNFIRE_WIDTH, position=(40, 40),
+                   params={"spike_times": pulse_packets(50.0, 0.5, seed=1)}),
+        Population("wide packet", "spike_generator", SYNFIRE_WIDTH, position=(40, 200),
+                   params={"spike_times": pulse_packets(150.0, 5.0, seed=2)}),
+        Population("background", "noise_generator", 1, params={"mean": 250.0, "std": 60.0, "dt": 1.0},
+                   position=(40, 360)),
+    )
+    links = tuple(Projection(f"group {k}", f"group {k + 1}", weight=5.0, delay=2.0) for k in range(1, SYNFIRE_GROUPS))
+    inputs = (Projection("sharp packet", "group 1", weight=5.0, delay=1.0),
+              Projection("wide packet", "group 1", weight=5.0, delay=1.0))
+    noise = tuple(Projection("background", group.name, weight=1.0, delay=0.1) for group in groups)
+    network = Network(name="synfire_chain", t_sim=2000.0, populations=groups + sources, projections=links + inputs + noise,
+                      description="A chain of 6 groups of 100 LIF neurons, each group all-to-all onto the next, "
+                                  "fed alternately a sharp and a wide pulse packet.")
+    text = r"""A synfire chain (Abeles 1991) is a sequence of groups of neurons, each group connected to
+all neurons of the next. Diesmann, Gewaltig & Aertsen (1999) asked when a volley of spikes, a
+**pulse packet** of $a$ spikes spread in time by $\sigma$, travels down such a chain. Each group
+answers the packet with a packet of its own $(a', \sigma')$, and the map
+$(a, \sigma) \mapsto (a', \sigma')$ has two attractors: a strong, sharp packet converges to
+$a' \approx$ the group size with $\sigma' \approx 0.5$ ms and **propagates**; a weak or wide one
+shrinks from group to group and **dies**. The border between the two is sharp.
+
+Here every neuron sits about 10 mV below threshold with background noise (the `background`
+node), and receives the 100 neurons of the group before through PSPs of about 0.2 mV: only
+input that arrives together adds up to the 15 mV to threshold. Two packets of 100 spikes
+alternate every 100 ms (for 10 s; "Reset lesson" starts them again): the **sharp** one
+($\sigma = 0.5$ ms) and the **wide** one ($\sigma = 5$ ms). Watch the raster: which reaches group 6?
+
+The weight of `sharp packet→group 1` scales the packet's size: half the weight is like half the
+spikes (each PSP half as large)."""
+    steps = (
+        rate_step("Shrink the sharp packet: lower the weight of sharp packet→group 1 from 5 to 4 pA. Now it dies "
+                  "on its way too (group 6 at most 0.5 Hz)", "sharp packet→group 1", "weight", "group 6", 4.0,
+                  high=0.5, window_ms=1000.0),
+        rate_step("Enlarge the wide packet: raise the weight of wide packet→group 1 to 7 pA until even the wide "
+                  "packet gets through (group 6 at 4 Hz or more)", "wide packet→group 1", "weight", "group 6", 7.0,
+                  low=4.0, window_ms=1000.0),
+    )
+    return Lesson("synfire_chain", "A synfire chain", "Diesmann et al. (1999): a pulse packet propagates or dies "
+                  "with its size and spread", COURSE, 9, text, steps, network)
+
+
 WTA_NEURON = {**LIF, "tau_syn_ex": 2.0, "tau_syn_in": 2.0}
 
 
@@ -394,7 +456,8 @@ keeps it so. Watch the raster: one group fires, the other is silent."""
 
 
 LESSONS = (lif_neuron, synapses, short_term_plasticity, hodgkin_huxley,
-           izhikevich_patterns, adex_patterns, spike_encoding, balanced_network, winner_take_all)
+           izhikevich_patterns, adex_patterns, spike_encoding, balanced_network, synfire_chain,
+           winner_take_all)
 
 if __name__ == "__main__":
     HERE.mkdir(parents=True, exist_ok=True)
