@@ -68,7 +68,7 @@ class FICurvePlot(pn.viewable.Viewer):
                              name="lesson-fi", output_backend="canvas")
         self.figure.line("current", "rate", source=self.analytic, line_width=2, color="#94a3b8", legend_label="analytic")
         self.figure.scatter("current", "rate", source=self.measured, size=8, color="#0f766e", legend_label="measured")
-        self.figure.legend.location = "top_left"
+        self.figure.legend.location = "bottom_right"  # the curve rises from the left: the lower right is empty
         self.figure.min_border_right = 12
 
     def clear(self, network: Network, plot: FICurve) -> None:
