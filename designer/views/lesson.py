@@ -7,8 +7,9 @@ Equations are cut out before markdown sees them (so `_` and `*` in TeX stay TeX)
 back as `<span class="math">TeX</span>` that the page typesets with the bundled KaTeX
 (lesson_text.js, built into lesson_text.bundle.js by scripts/build-katex).
 
-While the simulation runs, each step's condition is measured on the recorded spikes (at most
-EVALUATE_HZ times a second) over a window that starts after the last change of the design;
+While the simulation runs, the steps' conditions are measured in order on the recorded spikes
+(at most EVALUATE_HZ times a second) over a window that starts after the last change of the
+design, each step once the steps before it are done;
 a step once met stays done, with the value measured then, until the lesson is reset or
 another lesson opens.
 """
@@ -218,27 +219,33 @@ class LessonPanel(pn.viewable.Viewer):
             self.evaluate()
 
     def evaluate(self) -> None:
-        """Measure the steps not done yet on what was recorded so far."""
+        """Measure the steps not done yet on what was recorded so far, in order: a step is measured
+        once the steps before it are done (a later step's condition may hold before its turn,
+        e.g. "irregular again" in the state the lesson starts in)."""
         if self._awaiting_restart or self.recorded.t <= 0:
             return
         self._update_plot()
         if all(m is not None for m in self.measurements):
             return
         network, found = self.state.network, list(self.measurements)
+        self._live = {}
         for number, step in enumerate(self.lesson.steps):
-            population = step.condition.population
-            if found[number] is not None or population not in {p.name for p in network.populations}:
+            if found[number] is not None:
                 continue
+            population = step.condition.population
+            if population not in {p.name for p in network.populations}:
+                break
             if self.recorded.t - step.condition.window_ms < self._changed_at_ms - self.recorded.dt / 2:
                 wait = self._changed_at_ms + step.condition.window_ms - self.recorded.t
                 self._live[number] = Measurement(float("nan"), False, f"measuring the change ({wait:.0f} ms to go)")
-                continue
+                break
             neurons, times = self.recorded.spikes(population)
             measured = evaluate_condition(step.condition, neurons, times, network.population(population).size,
                                           self.recorded.t, self.recorded.dt)
             self._live[number] = measured
-            if measured.done:
-                found[number] = measured
+            if not measured.done:
+                break
+            found[number] = measured
         if found != self.measurements:
             self.measurements = found
         else:

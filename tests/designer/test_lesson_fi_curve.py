@@ -62,3 +62,17 @@ def test_a_new_refractory_period_starts_a_new_curve_and_reset_clears_it(app):
 def test_lessons_without_a_plot_hide_it(app):
     app.lesson.next_button.clicks += 1
     assert app.state.network.name == "synapses" and not app.lesson.fi_pane.visible
+
+
+def test_steps_are_measured_in_order_a_later_step_waits_for_the_earlier():
+    """Winner-take-all starts with A winning: step 2 ("A fires again") holds already, but it is
+    not marked before step 1 (B wins) is done."""
+    app = DesignerApp(lesson="winner_take_all")
+    app.session.speed = "max"
+    try:
+        run_until(app, 700.0)
+        app.lesson.evaluate()
+        assert app.lesson.measurements == [None, None]
+        assert "now: rate = " in app.lesson.steps.object and app.lesson.steps.object.count("now:") == 1
+    finally:
+        app.session.close()

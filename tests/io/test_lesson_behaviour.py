@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine import Network, Simulator, analysis
-from engine.io import load_lesson
+from engine.io import evaluate_condition, load_lesson
 from engine.learning.datasets import load_dataset
 from engine.learning.source import schedule
 
@@ -140,3 +140,30 @@ def test_winner_take_all_the_stronger_input_silences_the_other_group():
     sim = run(lesson_network("winner_take_all", {("inh", "V_th"): 0.0}), 1000.0)  # no inhibition: no winner
     a, b = (statistics(sim, group, 300.0, 1000.0).mean_rate for group in ("A", "B"))
     assert a > 20 and b > 20
+
+
+SETTLE_MS = 300.0  # after a live change: the network forgets its old state before the window starts
+
+
+def condition_now(sim: Simulator, step) -> object:
+    neurons, times = sim.spikes(step.condition.population)
+    size = sim.network.population(step.condition.population).size
+    return evaluate_condition(step.condition, neurons, times, size, sim.t, sim.network.dt)
+
+
+@pytest.mark.parametrize("name", ["izhikevich_patterns", "adex_patterns", "spike_encoding", "balanced_network",
+                                  "synfire_chain", "winner_take_all"])
+def test_steps_done_live_in_order_as_a_student_does_them(name):
+    """One running simulation, as in the app: each step's condition, measured over the window
+    after the previous change, does not hold; its change is made live; then it holds."""
+    lesson = load_lesson(LESSONS / f"{name}.json")
+    sim = Simulator(lesson.network)
+    sim.run(max(step.condition.window_ms for step in lesson.steps) + SETTLE_MS)
+    for number, step in enumerate(lesson.steps, start=1):
+        assert lesson.network.is_live(step.target, step.field), f"step {number}: {step.field} is not live"
+        before = condition_now(sim, step)
+        assert not before.done, f"{name} step {number} holds before its change: {before.text}"
+        sim.set_param(step.target, step.field, step.solution)
+        sim.run(step.condition.window_ms + SETTLE_MS)
+        after = condition_now(sim, step)
+        assert after.done, f"{name} step {number} not met live after {step.field} = {step.solution}: {after.text}"
