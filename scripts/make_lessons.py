@@ -229,7 +229,8 @@ close to $V_{th}$ fires again at once, until $w$ has grown enough to stop it."""
 ENCODERS = ("rate", "latency", "delta")
 
 
-def encoding_populations(kind: str, dataset: str, size: int, row: int) -> tuple[list[Population], list[Projection]]:
+def encoding_populations(kind: str, dataset: str, size: int, row: int,
+                         latency_gain: float) -> tuple[list[Population], list[Projection]]:
     """One data_source per encoder of `dataset`, each relayed by parrots ('<kind> <encoder> code')."""
     sources, relays, wires = [], [], []
     for column, encoder in enumerate(ENCODERS):
@@ -237,15 +238,16 @@ def encoding_populations(kind: str, dataset: str, size: int, row: int) -> tuple[
         y = 60 + 130 * (3 * row + column)
         sources.append(Population(source, "data_source", size, position=(40, y), params={
             "dataset": dataset, "encoder": encoder, "presentation": 350.0, "rest": 150.0, "latency_tau": 50.0,
-            "delta_threshold": 0.1, "n_samples": 20, "order_seed": 1, "split": "train"}))
+            "delta_threshold": 0.1, "n_samples": 20, "order_seed": 1, "split": "train",
+            "intensity": latency_gain if encoder == "latency" else 1.0}))
         relays.append(Population(code, "parrot_neuron", size, record=Recording(spikes=True), position=(320, y)))
         wires.append(Projection(source, code, rule=Connectivity("one_to_one"), weight=1.0, delay=0.1))
     return sources + relays, wires
 
 
 def spike_encoding() -> Lesson:
-    image, image_wires = encoding_populations("image", "digits", 64, 0)
-    signal, signal_wires = encoding_populations("signal", "patterns", 32, 1)
+    image, image_wires = encoding_populations("image", "digits", 64, 0, latency_gain=1.0)
+    signal, signal_wires = encoding_populations("signal", "patterns", 32, 1, latency_gain=2.0)
     network = Network(name="spike_encoding", t_sim=2000.0, populations=tuple(image + signal),
                       projections=tuple(image_wires + signal_wires),
                       description="The same digits (8x8 images) and signals (32 channels x 10 frames) spike-encoded "
@@ -253,19 +255,20 @@ def spike_encoding() -> Lesson:
     text = r"""A spiking network sees numbers only as spikes. Three ways to turn a value $x \in [0, 1]$ into
 spikes (here $g$ is the source's `intensity`, live):
 
-| code | spikes | a brighter value gives |
-|---|---|---|
-| rate | a Poisson train of rate $r = r_{max}\, g\, x$ | more spikes |
-| latency | one spike at $t = \tau \ln \frac{g x}{g x - 1}$ after the onset, none if $g x \le 1$ | an earlier spike |
-| delta | one spike per level $k\,\theta$ that $g x$ crosses from one frame to the next | spikes only where it changes |
+| code | spikes of a value $x$ |
+|---|---|
+| rate | Poisson, at $r = r_{max}\, g\, x$: brighter, more spikes |
+| latency | one, $\tau \ln \frac{g x}{g x - 1}$ after the onset (none if $g x \le 1$): brighter, earlier |
+| delta | one per level $k\,\theta$ that $g x$ crosses between frames: only where it changes |
 
 The latency code is the time a leaky integrator with time constant $\tau$ and threshold 1 takes
 to reach threshold when driven by $g x$: strong inputs cross first (Thorpe's rank order idea).
 The top three rows of sources show handwritten digits (8 × 8 pixels, 350 ms each, 150 ms of
 rest), the bottom three a signal of 32 channels over 10 frames of 35 ms. Look at the raster:
-the rate code is dense and noisy, the latency code one spike per pixel, early for bright
-pixels, and the delta code fires for an image only at its onset (the change from nothing) and
-for the signal wherever a channel changes."""
+the rate code is dense and noisy; the latency code of the signal (intensity 2) one spike per
+active channel and frame, while that of the image stays silent at intensity 1 (step 2); the
+delta code fires for an image only at its onset (the change from nothing) and for the signal
+wherever a channel changes."""
     steps = (
         rate_step("Brighten the rate-coded image: raise the intensity of 'image → rate' from 1 to 3 "
                   "(its code fires at 25 Hz or more)", "image → rate", "intensity", "image rate code", 3.0, low=25.0,
@@ -274,7 +277,8 @@ for the signal wherever a channel changes."""
                   "Raise the intensity of 'image → latency' to 2", "image → latency", "intensity", "image latency code",
                   2.0, low=0.3, window_ms=1000.0),
         rate_step("Amplify the signal of the delta code: raise the intensity of 'signal → delta' to 3 "
-                  "(each change of a channel crosses three times the levels: 150 Hz or more)", "signal → delta", "intensity",
+                  "(each change of a channel crosses three times the levels: 150 Hz or more)", "signal → delta",
+                  "intensity",
                   "signal delta code", 3.0, low=150.0, window_ms=1000.0),
     )
     return Lesson("spike_encoding", "Spike encoding", "Rate, latency and delta coding of an image and of a signal",
@@ -364,7 +368,8 @@ def pulse_packets(first_ms: float, sigma_ms: float, seed: int) -> list[list[floa
 
 def synfire_chain() -> Lesson:
     groups = tuple(Population(f"group {k}", "iaf_psc_alpha", SYNFIRE_WIDTH, params=SYNFIRE_NEURON,
-                              record=Recording(spikes=True), position=(300 + 170 * ((k - 1) % 3), 60 + 200 * ((k - 1) // 3)))
+                              record=Recording(spikes=True),
+                              position=(300 + 170 * ((k - 1) % 3), 60 + 200 * ((k - 1) // 3)))
                    for k in range(1, SYNFIRE_GROUPS + 1))
     sources = (
         Population("sharp packet", "spike_generator", SYNFIRE_WIDTH, position=(40, 40),
@@ -378,7 +383,8 @@ def synfire_chain() -> Lesson:
     inputs = (Projection("sharp packet", "group 1", weight=5.0, delay=1.0),
               Projection("wide packet", "group 1", weight=5.0, delay=1.0))
     noise = tuple(Projection("background", group.name, weight=1.0, delay=0.1) for group in groups)
-    network = Network(name="synfire_chain", t_sim=2000.0, populations=groups + sources, projections=links + inputs + noise,
+    network = Network(name="synfire_chain", t_sim=2000.0, populations=groups + sources,
+                      projections=links + inputs + noise,
                       description="A chain of 6 groups of 100 LIF neurons, each group all-to-all onto the next, "
                                   "fed alternately a sharp and a wide pulse packet.")
     text = r"""A synfire chain (Abeles 1991) is a sequence of groups of neurons, each group connected to

@@ -52,6 +52,14 @@ PANEL_CSS = """
 .lesson-steps .measured { display: block; color: #475569; font-size: 12px; }
 .lesson-steps li.done .measured { color: #047857; }
 """
+# inside the text's shadow root: a wide table or display equation scrolls within the column (a
+# cell is not broken inside a word, "rate" stays whole), nothing runs off its right edge
+PROSE_CSS = """
+.lesson-prose { max-width: 100%; overflow-x: hidden; }
+.lesson-prose table { display: block; max-width: 100%; overflow-x: auto; }
+.lesson-prose th, .lesson-prose td { overflow-wrap: normal; word-break: normal; }
+.lesson-prose .math.display { max-width: 100%; }
+"""
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
@@ -129,7 +137,8 @@ class LessonPanel(pn.viewable.Viewer):
         self._awaiting_restart = False  # data recorded before a reset is not the lesson's
         self._changed_at_ms = 0.0  # simulated time of the last design change: windows start after it
         self.head = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 4), stylesheets=[PANEL_CSS])
-        self.text = LessonText(sizing_mode="stretch_width", margin=(0, 4), name="lesson-text-pane")
+        self.text = LessonText(sizing_mode="stretch_width", margin=(0, 4), name="lesson-text-pane",
+                               stylesheets=[PROSE_CSS])
         self.steps = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 4), stylesheets=[PANEL_CSS],
                                   name="lesson-steps")
         self.reset_button = pn.widgets.Button(name="Reset lesson", width=104, description="Back to the lesson's network")
