@@ -145,7 +145,7 @@ def hodgkin_huxley() -> Lesson:
     text = r"""Hodgkin and Huxley (1952) explained the action potential by voltage-gated sodium and
 potassium channels:
 
-$$C_m \frac{dV}{dt} = -g_{Na} m^3 h (V - E_{Na}) - g_K n^4 (V - E_K) - g_L (V - E_L) + I$$
+$$\begin{aligned} C_m \frac{dV}{dt} = &-g_{Na} m^3 h (V - E_{Na}) \\ &- g_K n^4 (V - E_K) - g_L (V - E_L) + I \end{aligned}$$
 
 Each gate $z \in \{m, h, n\}$ opens and closes as $\dot z = \alpha_z(V)(1 - z) - \beta_z(V) z$.
 Unlike the LIF neuron (type I: the rate rises from zero), this model is **type II**: below a
@@ -235,12 +235,12 @@ def encoding_populations(kind: str, dataset: str, size: int, row: int,
     sources, relays, wires = [], [], []
     for column, encoder in enumerate(ENCODERS):
         source, code = f"{kind} → {encoder}", f"{kind} {encoder} code"
-        y = 60 + 130 * (3 * row + column)
+        y = 40 + 80 * (3 * row + column)
         sources.append(Population(source, "data_source", size, position=(40, y), params={
             "dataset": dataset, "encoder": encoder, "presentation": 350.0, "rest": 150.0, "latency_tau": 50.0,
             "delta_threshold": 0.1, "n_samples": 20, "order_seed": 1, "split": "train",
             "intensity": latency_gain if encoder == "latency" else 1.0}))
-        relays.append(Population(code, "parrot_neuron", size, record=Recording(spikes=True), position=(320, y)))
+        relays.append(Population(code, "parrot_neuron", size, record=Recording(spikes=True), position=(280, y)))
         wires.append(Projection(source, code, rule=Connectivity("one_to_one"), weight=1.0, delay=0.1))
     return sources + relays, wires
 

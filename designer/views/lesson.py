@@ -53,12 +53,19 @@ PANEL_CSS = """
 .lesson-steps li.done .measured { color: #047857; }
 """
 # inside the text's shadow root: a wide table or display equation scrolls within the column (a
-# cell is not broken inside a word, "rate" stays whole), nothing runs off its right edge
+# cell is not broken inside a word, "rate" stays whole), nothing runs off its right edge; a
+# shadow at the clipped side says there is more (Playwright's headless Chromium hides scrollbars)
 PROSE_CSS = """
 .lesson-prose { max-width: 100%; overflow-x: hidden; }
 .lesson-prose table { display: block; max-width: 100%; overflow-x: auto; }
 .lesson-prose th, .lesson-prose td { overflow-wrap: normal; word-break: normal; }
-.lesson-prose .math.display { max-width: 100%; }
+.lesson-prose .math.display { max-width: 100%; scrollbar-width: thin; padding: 2px 0 5px 0;
+  background: linear-gradient(to right, #fff 30%, rgba(255, 255, 255, 0)),
+    linear-gradient(to left, #fff 30%, rgba(255, 255, 255, 0)) 100% 0,
+    radial-gradient(farthest-side at 0 50%, rgba(15, 23, 42, 0.4), rgba(15, 23, 42, 0)),
+    radial-gradient(farthest-side at 100% 50%, rgba(15, 23, 42, 0.4), rgba(15, 23, 42, 0)) 100% 0;
+  background-repeat: no-repeat; background-size: 28px 100%, 28px 100%, 14px 100%, 14px 100%;
+  background-attachment: local, local, scroll, scroll; }
 """
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 

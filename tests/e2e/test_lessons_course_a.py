@@ -6,7 +6,7 @@ Screenshots: artifacts/screenshots/lesson-fi-curve.png, lesson-NAME.png."""
 from __future__ import annotations
 
 import pytest
-from page_helpers import live_slider, open_app, read_state, select_node, wait_slider_acked, wait_state
+from page_helpers import live_slider, node, select_node, wait_slider_acked, wait_state
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -25,6 +25,14 @@ OVERFLOW = """(panel) => {
       if (!el.matches('.math.display, table')) continue;
       const box = el.getBoundingClientRect();
       if (box.width > 0 && box.right > column.right + 1) out.push(`${el.className || el.tagName}: ${box.right} > ${column.right}`);
+      // wider than the column: it must scroll, and scrolled to its end show its end
+      if (el.scrollWidth > el.clientWidth + 1) {
+        if (!['auto', 'scroll'].includes(getComputedStyle(el).overflowX)) out.push(`${el.className}: clipped, not scrollable`);
+        el.scrollLeft = el.scrollWidth;
+        const last = [...el.querySelectorAll('.katex-html *, td')].pop();
+        if (last && last.getBoundingClientRect().right > column.right + 1) out.push(`${el.className}: its end stays hidden`);
+        el.scrollLeft = 0;
+      }
     }
   };
   visit(panel);
@@ -32,9 +40,18 @@ OVERFLOW = """(panel) => {
 }"""
 
 
+def open_lesson(page, url: str, name: str) -> None:
+    """/app?lesson=NAME, waited for with room for a busy machine (the first page of a fresh
+    server took over 5 s to show its nodes with the machine's load at 15-20)."""
+    page.goto(f"{url}?lesson={name}")
+    state = wait_state(page, f"s.network === '{name}'", timeout=60_000)
+    for population in state["populations"]:
+        expect(node(page, population)).to_be_visible(timeout=30_000)
+
+
 def test_lesson_one_draws_its_f_i_curve_point_by_point(sized_page, app_server, screenshot_dir):
     page = sized_page(1366, 768)
-    open_app(page, app_server.url, "?lesson=lif_neuron")
+    open_lesson(page, app_server.url, "lif_neuron")
     lesson = page.locator("[data-part=lesson]")
     plot = lesson.locator(".bk-Canvas, canvas").first
     expect(plot).to_be_visible()
@@ -69,8 +86,7 @@ def test_lesson_one_draws_its_f_i_curve_point_by_point(sized_page, app_server, s
 ])
 def test_a_lesson_opens_by_its_link_runs_and_draws_spikes(sized_page, app_server, screenshot_dir, name, title):
     page = sized_page(1366, 768)
-    open_app(page, app_server.url, f"?lesson={name}")
-    assert read_state(page)["network"] == name
+    open_lesson(page, app_server.url, name)
     lesson = page.locator("[data-part=lesson]")
     expect(lesson.get_by_text(title, exact=True)).to_be_visible()
     expect(lesson.locator(".lesson-prose .katex").first).to_be_visible()
@@ -79,7 +95,8 @@ def test_a_lesson_opens_by_its_link_runs_and_draws_spikes(sized_page, app_server
     page.get_by_role("button", name="▶ Run").click()
     wait_state(page, "s.status === 'running' && s.t_ms > 300", timeout=60_000)
     raster = page.locator("canvas.snn-raster").element_handle()
-    page.wait_for_function("el => Number(el.dataset.drawnSpikes) > 20", arg=raster, timeout=30_000, polling=100)
+    # hodgkin_huxley at 300 pA fires once, at the onset (type II): one spike drawn is enough
+    page.wait_for_function("el => Number(el.dataset.drawnSpikes) > 0", arg=raster, timeout=30_000, polling=100)
     page.get_by_role("button", name="Pause").click()
     page.mouse.move(1, 760)
     page.screenshot(path=str(screenshot_dir / f"lesson-{name}.png"))
