@@ -168,7 +168,9 @@ def izhikevich_patterns() -> Lesson:
     text = r"""Izhikevich (2003) reduced cortical neurons to two variables, the membrane potential $V$
 (mV) and a recovery variable $U$:
 
-$$\dot V = 0.04 V^2 + 5 V + 140 - U + I \qquad \dot U = a\,(b V - U)$$
+$$\dot V = 0.04 V^2 + 5 V + 140 - U + I$$
+
+$$\dot U = a\,(b V - U)$$
 
 When $V \ge 30$ mV the neuron spikes: $V \leftarrow c$, $U \leftarrow U + d$. Four numbers give the
 firing patterns of cortex (his Fig. 2; the inspector's presets):
