@@ -62,6 +62,7 @@ def ensure_warm() -> float:
     the slowest step between a slider move and its frame. Sessions' objects are collected as
     before (only the first page's document, made before this call, is kept for good)."""
     seconds = warm_up()
+    list_lessons(LESSONS)  # the data sets lessons' data_sources check are read here, not on a lesson's first page (3 s)
     gc.collect()
     gc.freeze()
     return seconds

@@ -250,3 +250,48 @@ def histogram(values, edges: np.ndarray, grid: float = 0.0) -> np.ndarray:
     if grid > 0:
         return np.histogram(np.rint(values / grid), bins=np.asarray(edges, float) / grid - 0.5)[0]
     return np.histogram(values, bins=edges)[0]
+
+
+CHI_BIN_MS = 2.0  # bins of the spike counts of the chi synchrony: a few ms, below a fast oscillation's period
+
+
+def chi_synchrony(w: Window, bin_ms: float = CHI_BIN_MS) -> float:
+    """Synchrony chi^2 of Golomb (2007, Scholarpedia 2:1347) on spike counts instead of voltages:
+    with c_ik the spikes of neuron i in bin k of `bin_ms` and A_k = mean_i c_ik,
+
+        chi^2 = Var_k(A_k) / mean_i Var_k(c_ik)
+
+    1 when all neurons fire in the same bins, about 1/size for independent neurons. NaN with
+    fewer than two bins or no spike."""
+    bin_steps = max(1, int(round(bin_ms / w.dt)))
+    n_bins = int(round((w.t_stop - w.t_start) / w.dt)) // bin_steps
+    if n_bins < 2 or w.size == 0 or w.times.size == 0:
+        return math.nan
+    bins = (np.rint((w.times - w.t_start) / w.dt).astype(np.int64) - 1) // bin_steps
+    inside = bins < n_bins
+    counts = np.bincount(w.neurons[inside] * n_bins + bins[inside], minlength=w.size * n_bins)
+    counts = counts[: w.size * n_bins].reshape(w.size, n_bins).astype(float)
+    single = counts.var(axis=1).mean()
+    return float(counts.mean(axis=0).var() / single) if single > 0 else math.nan
+
+
+def steady_rate(spike_times, settle_ms: float = 0.0) -> float:
+    """Hz of a regular train from its interspike intervals: 1000 / mean ISI of the spikes after
+    the first `settle_ms` (the transient after a change). Counting spikes in a window errs by up
+    to one spike; the ISIs of a train on a 0.1 ms grid give the rate to a fraction of a percent.
+    NaN with fewer than 3 spikes left."""
+    times = np.asarray(spike_times, float)
+    times = times[times >= times[0] + settle_ms] if times.size else times
+    return 1000.0 / float(np.diff(times).mean()) if times.size >= 3 else math.nan
+
+
+def lif_rate(current: float, C_m: float, tau_m: float, t_ref: float, V_th: float, E_L: float,
+             V_reset: float) -> float:
+    """Hz of a leaky integrate-and-fire neuron under a constant current (pA), analytic: V climbs
+    from V_reset towards V_inf = E_L + I tau_m / C_m and reaches V_th after
+    T = tau_m ln((V_inf - V_reset) / (V_inf - V_th)); the rate is 1 / (t_ref + T), 0 while
+    V_inf <= V_th (below the rheobase I_rh = (V_th - E_L) C_m / tau_m)."""
+    v_inf = E_L + current * tau_m / C_m
+    if v_inf <= V_th:
+        return 0.0
+    return 1000.0 / (t_ref + tau_m * math.log((v_inf - V_reset) / (v_inf - V_th)))

@@ -7,8 +7,9 @@ Equations are cut out before markdown sees them (so `_` and `*` in TeX stay TeX)
 back as `<span class="math">TeX</span>` that the page typesets with the bundled KaTeX
 (lesson_text.js, built into lesson_text.bundle.js by scripts/build-katex).
 
-While the simulation runs, each step's condition is measured on the recorded spikes (at most
-EVALUATE_HZ times a second) over a window that starts after the last change of the design;
+While the simulation runs, the steps' conditions are measured in order on the recorded spikes
+(at most EVALUATE_HZ times a second) over a window that starts after the last change of the
+design, each step once the steps before it are done;
 a step once met stays done, with the value measured then, until the lesson is reset or
 another lesson opens.
 """
@@ -30,6 +31,7 @@ from engine.io import Lesson, Measurement, evaluate_condition
 from designer.recording import RecordedData
 from designer.session import LiveSession
 from designer.state import DesignState
+from designer.views.fi_curve import FICurvePlot
 
 _HERE = Path(__file__).resolve().parent
 EVALUATE_HZ = 2
@@ -49,6 +51,21 @@ PANEL_CSS = """
 .lesson-steps li.done .mark { color: #047857; }
 .lesson-steps .measured { display: block; color: #475569; font-size: 12px; }
 .lesson-steps li.done .measured { color: #047857; }
+"""
+# inside the text's shadow root: a wide table or display equation scrolls within the column (a
+# cell is not broken inside a word, "rate" stays whole), nothing runs off its right edge; a
+# shadow at the clipped side says there is more (Playwright's headless Chromium hides scrollbars)
+PROSE_CSS = """
+.lesson-prose { max-width: 100%; overflow-x: hidden; }
+.lesson-prose table { display: block; max-width: 100%; overflow-x: auto; }
+.lesson-prose th, .lesson-prose td { overflow-wrap: normal; word-break: normal; }
+.lesson-prose .math.display { max-width: 100%; scrollbar-width: thin; padding: 2px 0 5px 0;
+  background: linear-gradient(to right, #fff 30%, rgba(255, 255, 255, 0)),
+    linear-gradient(to left, #fff 30%, rgba(255, 255, 255, 0)) 100% 0,
+    radial-gradient(farthest-side at 0 50%, rgba(15, 23, 42, 0.4), rgba(15, 23, 42, 0)),
+    radial-gradient(farthest-side at 100% 50%, rgba(15, 23, 42, 0.4), rgba(15, 23, 42, 0)) 100% 0;
+  background-repeat: no-repeat; background-size: 28px 100%, 28px 100%, 14px 100%, 14px 100%;
+  background-attachment: local, local, scroll, scroll; }
 """
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 
@@ -127,12 +144,15 @@ class LessonPanel(pn.viewable.Viewer):
         self._awaiting_restart = False  # data recorded before a reset is not the lesson's
         self._changed_at_ms = 0.0  # simulated time of the last design change: windows start after it
         self.head = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 4), stylesheets=[PANEL_CSS])
-        self.text = LessonText(sizing_mode="stretch_width", margin=(0, 4), name="lesson-text-pane")
+        self.text = LessonText(sizing_mode="stretch_width", margin=(0, 4), name="lesson-text-pane",
+                               stylesheets=[PROSE_CSS])
         self.steps = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 4), stylesheets=[PANEL_CSS],
                                   name="lesson-steps")
         self.reset_button = pn.widgets.Button(name="Reset lesson", width=104, description="Back to the lesson's network")
         self.previous_button = pn.widgets.Button(name="◂ Previous", width=86)
         self.next_button = pn.widgets.Button(name="Next ▸", width=72)
+        self.fi_curve = FICurvePlot()  # shown for a lesson with an f-I plot
+        self.fi_pane = pn.panel(self.fi_curve, visible=False)
         self._wire()
         self._show()
 
@@ -165,6 +185,7 @@ class LessonPanel(pn.viewable.Viewer):
         self._awaiting_restart = True
         self._live = {}
         self.measurements = [None] * len(self.lesson.steps)
+        self._clear_plot()
         self.opened += 1
 
     def progress(self) -> dict:
@@ -189,9 +210,14 @@ class LessonPanel(pn.viewable.Viewer):
                 found.append(None)
         self.measurements = found
 
-    def _on_design_change(self, _event) -> None:
+    def _on_design_change(self, event) -> None:
         # a window straddling the change would measure half the old behaviour
         self._changed_at_ms = self.recorded.t
+        plot = self.lesson.plot
+        if plot is not None and plot.population in {p.name for p in event.new.populations}:
+            neuron_then = next((p for p in event.old.populations if p.name == plot.population), None)
+            if neuron_then != event.new.population(plot.population):  # a new neuron: a new curve
+                self.fi_curve.clear(event.new, plot)
 
     def _on_restart(self, _event) -> None:
         self._awaiting_restart = False
@@ -209,6 +235,20 @@ class LessonPanel(pn.viewable.Viewer):
         self.next_button.disabled = self.index == len(self.lessons) - 1
         self._live = {}
         self.measurements = [None] * len(lesson.steps)
+        self.fi_pane.visible = lesson.plot is not None
+        self._clear_plot()
+
+    def _clear_plot(self) -> None:
+        if self.lesson.plot is not None:
+            self.fi_curve.clear(self.lesson.network, self.lesson.plot)
+
+    def _update_plot(self) -> None:
+        """The f-I point of the current now in force, on the spikes since the last change."""
+        plot, network = self.lesson.plot, self.state.network
+        if plot is None or {plot.current, plot.population} - {p.name for p in network.populations}:
+            return
+        _neurons, times = self.recorded.spikes(plot.population)
+        self.fi_curve.update(network, plot, times, self._changed_at_ms, self.recorded.t)
 
     def _on_data(self, _event) -> None:
         now = time.monotonic()
@@ -217,24 +257,33 @@ class LessonPanel(pn.viewable.Viewer):
             self.evaluate()
 
     def evaluate(self) -> None:
-        """Measure the steps not done yet on what was recorded so far."""
-        if self._awaiting_restart or self.recorded.t <= 0 or all(m is not None for m in self.measurements):
+        """Measure the steps not done yet on what was recorded so far, in order: a step is measured
+        once the steps before it are done (a later step's condition may hold before its turn,
+        e.g. "irregular again" in the state the lesson starts in)."""
+        if self._awaiting_restart or self.recorded.t <= 0:
+            return
+        self._update_plot()
+        if all(m is not None for m in self.measurements):
             return
         network, found = self.state.network, list(self.measurements)
+        self._live = {}
         for number, step in enumerate(self.lesson.steps):
-            population = step.condition.population
-            if found[number] is not None or population not in {p.name for p in network.populations}:
+            if found[number] is not None:
                 continue
+            population = step.condition.population
+            if population not in {p.name for p in network.populations}:
+                break
             if self.recorded.t - step.condition.window_ms < self._changed_at_ms - self.recorded.dt / 2:
                 wait = self._changed_at_ms + step.condition.window_ms - self.recorded.t
                 self._live[number] = Measurement(float("nan"), False, f"measuring the change ({wait:.0f} ms to go)")
-                continue
+                break
             neurons, times = self.recorded.spikes(population)
             measured = evaluate_condition(step.condition, neurons, times, network.population(population).size,
                                           self.recorded.t, self.recorded.dt)
             self._live[number] = measured
-            if measured.done:
-                found[number] = measured
+            if not measured.done:
+                break
+            found[number] = measured
         if found != self.measurements:
             self.measurements = found
         else:
@@ -255,5 +304,5 @@ class LessonPanel(pn.viewable.Viewer):
         buttons = pn.Row(self.previous_button, self.next_button, pn.Spacer(sizing_mode="stretch_width"),
                          self.reset_button, sizing_mode="stretch_width", margin=0)
         # the steps before the text: progress stays on screen while the text scrolls
-        return pn.Column(self.head, buttons, self.steps, self.text, sizing_mode="stretch_width", margin=(0, 0, 8, 0),
-                         name="lesson-panel")
+        return pn.Column(self.head, buttons, self.steps, self.fi_pane, self.text, sizing_mode="stretch_width",
+                         margin=(0, 0, 8, 0), name="lesson-panel")

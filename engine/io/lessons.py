@@ -1,6 +1,6 @@
 """Lessons: a network, a text (markdown with $equations$) and 2-4 steps the app checks itself.
 
-    {"format": "snn-designer-lesson", "version": 1,
+    {"format": "snn-designer-lesson", "version": 2,
      "title": "...", "summary": "one line", "course": "...", "order": 1,
      "text": "markdown, $inline$ and $$display$$ TeX",
      "steps": [{"title": "Make it fire between 20 and 40 Hz",
@@ -8,14 +8,16 @@
                 "condition": {"statistic": "rate", "population": "neuron", "min": 20, "max": 40,
                               "window_ms": 1000},
                 "solution": 400}],
+     "plot": {"kind": "f-I", "current": "current", "field": "amplitude", "population": "neuron"},
      "network": {"format": "snn-designer-network", "version": 2, "network": {...}}}
 
 The network is a whole native network document (engine/io/native.py), read by the same
 reader, so older networks inside lessons are migrated like files. A step names the parameter
 to change (target and field as Simulator.set_param names them) and a condition on the spikes
 of one population in the newest `window_ms` of the run; `evaluate_condition` is a pure
-function of those spikes (engine.analysis computes the statistic). docs/lessons.md has the
-reference.
+function of those spikes (engine.analysis computes the statistic). The optional `plot` asks the panel for a figure
+beside the text (version 2: an f-I curve measured point by point). docs/lessons.md has the
+reference; version 1 files (no `chi`, no `plot`) are read as they are.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from engine.io.native import FORMAT_NAME as NETWORK_FORMAT, MAX_FILE_BYTES, netw
 from engine.model.network import Network
 
 LESSON_FORMAT = "snn-designer-lesson"
-LESSON_VERSION = 1
+LESSON_VERSION = 2  # 2: the chi statistic and the optional f-I plot
 MIN_STEPS, MAX_STEPS = 2, 4
 DEFAULT_WINDOW_MS = 1000.0
 # statistic -> (what it is, unit): each is a PopulationStatistics value of engine.analysis
@@ -41,8 +43,12 @@ STATISTICS = {
     "cv": ("mean CV of the interspike intervals", ""),
     "fano": ("mean Fano factor of the spike counts", ""),
     "synchrony": ("spike-contrast synchrony", ""),
+    "chi": ("synchrony chi² of the 2 ms spike counts", ""),
 }
-LESSON_FIELDS = {"format", "version", "title", "summary", "course", "order", "text", "steps", "network"}
+PLOT_KINDS = ("f-I",)
+# the f-I plot's analytic curve is the LIF's: models with these parameters and a current input
+LIF_MODELS = ("iaf_psc_delta", "iaf_psc_exp", "iaf_psc_alpha")
+LESSON_FIELDS = {"format", "version", "title", "summary", "course", "order", "text", "steps", "network", "plot"}
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,17 @@ class Step:
 
 
 @dataclass(frozen=True)
+class FICurve:
+    """The panel's f-I plot: the rate of `population` (one LIF neuron) measured at each value of
+    `current`.`field` (a dc_generator's amplitude) the student runs, beside the analytic curve."""
+
+    current: str
+    population: str
+    field: str = "amplitude"
+    kind: str = "f-I"
+
+
+@dataclass(frozen=True)
 class Lesson:
     name: str  # the file's stem: /app?lesson=NAME
     title: str
@@ -89,6 +106,7 @@ class Lesson:
     text: str
     steps: tuple[Step, ...]
     network: Network
+    plot: FICurve | None = None
 
 
 @dataclass(frozen=True)
@@ -106,9 +124,12 @@ def evaluate_condition(condition: Condition, neurons, times, size: int, t_now: f
     if t_now + dt / 2 < condition.window_ms:
         return Measurement(math.nan, False, f"run at least {condition.window_ms:g} ms (now {t_now:g} ms)")
     w = analysis.window(neurons, times, size, t_now - condition.window_ms, t_now, dt)
-    stats = analysis.population_statistics(w)
-    value = {"rate": stats.mean_rate, "cv": stats.mean_cv, "fano": stats.mean_fano,
-             "synchrony": stats.synchrony}[condition.statistic]
+    if condition.statistic == "chi":
+        value = analysis.chi_synchrony(w)
+    else:
+        stats = analysis.population_statistics(w)
+        value = {"rate": stats.mean_rate, "cv": stats.mean_cv, "fano": stats.mean_fano,
+                 "synchrony": stats.synchrony}[condition.statistic]
     unit = STATISTICS[condition.statistic][1]
     if not math.isfinite(value):
         return Measurement(math.nan, False, f"{condition.statistic}: not defined yet (too few spikes)")
@@ -190,6 +211,29 @@ def _step(doc: Any, where: str, network: Network) -> Step:
     return Step(_text(doc, "title", where), target, field, _condition(doc.get("condition"), where, network), solution)
 
 
+def _plot(doc: Any, where: str, network: Network) -> FICurve | None:
+    if doc is None:
+        return None
+    if not isinstance(doc, dict):
+        raise ValidationError(f"{where}: field 'plot' must be an object")
+    unknown = sorted(set(doc) - {"kind", "current", "field", "population"})
+    if unknown:
+        raise ValidationError(f"{where}: plot: unknown field '{unknown[0]}'")
+    if doc.get("kind") not in PLOT_KINDS:
+        raise ValidationError(f"{where}: plot: unknown kind {doc.get('kind')!r} (use one of {', '.join(PLOT_KINDS)})")
+    current, population = _text(doc, "current", f"{where}: plot"), _text(doc, "population", f"{where}: plot")
+    field = _text(doc, "field", f"{where}: plot", "amplitude")
+    models = {p.name: p.model for p in network.populations}
+    if models.get(current) != "dc_generator":
+        raise ValidationError(f"{where}: plot: 'current' must name a dc_generator of the network, got '{current}'")
+    if network.quantity_of(current, field) is None:
+        raise ValidationError(f"{where}: plot: '{current}' has no parameter '{field}'")
+    if models.get(population) not in LIF_MODELS:
+        raise ValidationError(f"{where}: plot: 'population' must name a LIF neuron population "
+                              f"({', '.join(LIF_MODELS)}), got '{population}'")
+    return FICurve(current, population, field)
+
+
 def lesson_from_dict(doc: Any, name: str, source: str = "lesson") -> Lesson:
     if not isinstance(doc, dict) or doc.get("format") != LESSON_FORMAT:
         raise ValidationError(f"{source}: not an SNN Designer lesson (missing \"format\": \"{LESSON_FORMAT}\")")
@@ -217,7 +261,7 @@ def lesson_from_dict(doc: Any, name: str, source: str = "lesson") -> Lesson:
     return Lesson(name=name, title=_text(doc, "title", source), summary=_text(doc, "summary", source),
                   course=_text(doc, "course", source, "Lessons"), order=int(order), text=text,
                   steps=tuple(_step(s, f"{source}: step {i}", network) for i, s in enumerate(steps, start=1)),
-                  network=network)
+                  network=network, plot=_plot(doc.get("plot"), source, network))
 
 
 def lesson_from_json(text: str | bytes, name: str, source: str = "lesson") -> Lesson:
@@ -238,6 +282,8 @@ def lesson_to_dict(lesson: Lesson) -> dict:
         "steps": [{"title": s.title, "change": {"target": s.target, "field": s.field},
                    "condition": _condition_to_dict(s.condition), "solution": s.solution} for s in lesson.steps],
         "network": json.loads(network_to_json(lesson.network)),
+        **({"plot": {"kind": lesson.plot.kind, "current": lesson.plot.current, "field": lesson.plot.field,
+                     "population": lesson.plot.population}} if lesson.plot else {}),
     }
 
 

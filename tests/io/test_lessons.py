@@ -49,7 +49,7 @@ def test_round_trip_and_atomic_save(tmp_path):
     (lambda d: d.update(text="$$ V = 1"), "unclosed $$"),
     (lambda d: d.update(text="ok\nthe rate $f(I) is"), "line 2 has an unclosed $"),
     (lambda d: d.update(steps=d["steps"][:1]), "field 'steps' must be a list of 2 to 4"),
-    (lambda d: d.update(version=9), "newer SNN Designer (lesson version 9"),
+    (lambda d: d.update(version=9), "newer SNN Designer (lesson version 9; this one reads up to 2)"),
     (lambda d: d.update(format="other"), "not an SNN Designer lesson"),
     (lambda d: d.update(colour="red"), "unknown field 'colour'"),
     (lambda d: d["steps"][0]["change"].update(target="curent"), "step 1: change: no population or projection named 'curent'"),
@@ -120,3 +120,45 @@ def test_each_step_is_met_after_its_change_and_not_before(name):
         network = network.replace_param(step.target, step.field, step.solution)
         after = measure(network, step)
         assert after.done, f"{name} step {number} not met with {step.field} = {step.solution}: {after.text}"
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda d: d.update(plot="f-I"), "field 'plot' must be an object"),
+    (lambda d: d["plot"].update(kind="phase"), "plot: unknown kind 'phase' (use one of f-I)"),
+    (lambda d: d["plot"].update(current="neuron"), "plot: 'current' must name a dc_generator"),
+    (lambda d: d["plot"].update(field="amplitud"), "plot: 'current' has no parameter 'amplitud'"),
+    (lambda d: d["plot"].update(population="current"), "plot: 'population' must name a LIF neuron population"),
+    (lambda d: d["plot"].update(colour="red"), "plot: unknown field 'colour'"),
+])
+def test_a_broken_plot_is_refused_naming_the_field(doc, change, words):
+    broken = copy.deepcopy(doc)
+    change(broken)
+    assert words in refused(broken)
+
+
+def test_version_1_lessons_still_read_and_version_2_adds_the_plot(doc):
+    assert doc["version"] == 2 and doc["plot"] == {"kind": "f-I", "current": "current", "field": "amplitude",
+                                                   "population": "neuron"}
+    old = copy.deepcopy(doc)
+    old.update(version=1)
+    old.pop("plot")
+    lesson = lesson_from_json(json.dumps(old), "old")
+    assert lesson.plot is None and json.loads(lesson_to_json(lesson))["version"] == 2
+    assert load_lesson(LESSONS / "lif_neuron.json").plot.population == "neuron"
+
+
+def test_chi_condition_tells_volleys_from_scattered_spikes():
+    volleys = np.repeat(np.arange(10.0, 1000.0, 20.0), 30)
+    neurons = np.tile(np.arange(30), volleys.size // 30)
+    locked = evaluate_condition(Condition("chi", "exc", 0.5, None, 1000.0), neurons, volleys, 30, 1000.0, 0.1)
+    assert locked.done and locked.value == pytest.approx(1.0) and locked.text == "chi = 1"
+    scattered = np.sort(np.round(np.random.default_rng(2).uniform(0.1, 1000.0, volleys.size), 1))
+    loose = evaluate_condition(Condition("chi", "exc", 0.5, None, 1000.0), neurons, scattered, 30, 1000.0, 0.1)
+    assert not loose.done and loose.value < 0.1
+    assert "synchrony chi² of the 2 ms spike counts of 'exc' at least 0.5" in Condition("chi", "exc", 0.5).describe()
+
+
+def test_the_course_has_lessons_one_to_ten_in_the_issues_order():
+    names = [lesson.name for lesson in list_lessons(LESSONS)]
+    assert names[:10] == ["lif_neuron", "synapses", "short_term_plasticity", "hodgkin_huxley", "izhikevich_patterns",
+                          "adex_patterns", "spike_encoding", "balanced_network", "synfire_chain", "winner_take_all"]
