@@ -95,4 +95,4 @@ def snntorch_layers(weights: list[np.ndarray], biases: list[np.ndarray], betas: 
 
 def spike_trains(spikes: np.ndarray, dt_ms: float) -> list[list[float]]:
     """(n_steps, n) 0/1 -> one list of times (ms) per neuron, for a spike_generator."""
-    return [[round(k * dt_ms, 9) for k in np.flatnonzero(spikes[:, i])] for i in range(spikes.shape[1])]
+    return [np.round(np.flatnonzero(spikes[:, i]) * dt_ms, 9).tolist() for i in range(spikes.shape[1])]

@@ -183,3 +183,62 @@ def test_an_unknown_node_type_in_a_file_is_named(tmp_path):
         f["node/nodes/lif0"].create_dataset("type", data="Leaky", dtype=h5py.string_dtype())
     with pytest.raises(ValidationError, match="node 'lif0' has the unknown NIR node type 'Leaky'"):
         import_nir(path)
+
+
+# -- a network trained here (NumPy), written as snnTorch writes it, imported, classifies as well ---------------
+WINDOW, REST = 200, 100  # steps (0.1 ms) a digit is shown, and of silence after it
+
+
+def train_softmax(values: np.ndarray, labels: np.ndarray, epochs: int = 300, rate: float = 0.5):
+    """Softmax regression by full-batch gradient descent: the weights the spiking layer is made of."""
+    weight, bias = np.zeros((10, values.shape[1])), np.zeros(10)
+    onehot = np.eye(10)[labels]
+    for _ in range(epochs):
+        logits = values @ weight.T + bias
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        weight -= rate * (p - onehot).T @ values / len(labels)
+        bias -= rate * (p - onehot).mean(axis=0)
+    return weight, bias
+
+
+def digit_spikes(values: np.ndarray, seed: int) -> np.ndarray:
+    """Each digit's pixels as Poisson spikes (up to 0.3 per step) for WINDOW steps, then REST silent steps."""
+    rng = np.random.default_rng(seed)
+    per_sample = np.zeros((len(values), WINDOW + REST, values.shape[1]))
+    per_sample[:, :WINDOW] = rng.random((len(values), WINDOW, values.shape[1])) < 0.3 * values[:, None, :]
+    spikes = per_sample.reshape(-1, values.shape[1])
+    spikes[0] = 0
+    return spikes
+
+
+def classify(counts_at: np.ndarray, n_samples: int) -> np.ndarray:
+    """The output neuron with the most spikes in each digit's window (+1 step: the engine's delay)."""
+    counts = counts_at[:n_samples * (WINDOW + REST)].reshape(n_samples, WINDOW + REST, -1)[:, 1:WINDOW + 2].sum(1)
+    return np.argmax(counts + 1e-3 * np.arange(counts.shape[1], 0, -1), axis=1)  # ties: the lower class
+
+
+def test_a_network_trained_in_numpy_and_written_as_snntorch_writes_it_classifies_as_well_after_import():
+    from engine.learning.datasets import load_dataset, split_indices
+
+    data = load_dataset("digits")
+    train, test = split_indices(len(data.labels), 0.25, seed=0)
+    weight, bias = train_softmax(data.values[train], data.labels[train])
+    scale = 0.05  # softmax logits per pixel rate -> membrane input per step
+    w, b = weight * scale, bias * scale * 0.3
+    beta, threshold = np.full(10, 0.98), np.ones(10)
+    spikes_in = digit_spikes(data.values[test], seed=1)
+    (numpy_out,) = snntorch_layers([w], [b], [beta], [threshold], spikes_in)
+    numpy_accuracy = np.mean(classify(numpy_out, len(test)) == data.labels[test])
+    assert numpy_accuracy > 0.85
+
+    graph = snntorch_graph([w], [b], [beta], [threshold])
+    network = import_nir(graph).replace_population("input", params={"spike_times": spike_trains(spikes_in, 0.1)})
+    sim = Simulator(network)
+    sim.run(spikes_in.shape[0] * 0.1)
+    neuron, times = sim.spikes("lif0")
+    engine_out = np.zeros((spikes_in.shape[0] + 2, 10))
+    engine_out[np.rint(times / 0.1).astype(int), neuron] = 1
+    engine_accuracy = np.mean(classify(engine_out, len(test)) == data.labels[test])
+    print(f"held-out accuracy: NumPy model {numpy_accuracy:.1%}, imported into the engine {engine_accuracy:.1%}")
+    assert abs(engine_accuracy - numpy_accuracy) <= 0.02, (engine_accuracy, numpy_accuracy)
