@@ -166,6 +166,7 @@ def import_nir(source, approximate: bool = False, name: str | None = None, dt: f
         design, stored = _design_from_metadata(graph, label)
         if design is not None:
             return design if name is None else replace(design, name=name)
+        graph = _flattened(graph, nir)
         reader = _GraphReader(graph, label, approximate, dt if stored is None else stored.dt, stored, convention)
         return reader.network(name or (stored.name if stored is not None else default_name))
     except ValidationError:
@@ -174,6 +175,28 @@ def import_nir(source, approximate: bool = False, name: str | None = None, dt: f
         raise ValidationError(f"{label}: the graph is nested too deeply") from None
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, AssertionError, OverflowError) as error:
         raise ValidationError(f"{label}: cannot read the graph ({_short(error)})") from None
+
+
+def _flattened(graph, nir):
+    """Subgraphs (snnTorch writes RLeaky/RSynaptic as a graph of input, lif, w_rec, output) inlined: their
+    nodes as '<subgraph>.<node>', edges into a subgraph to what its Input feeds, out of it from what feeds
+    its Output."""
+    if not isinstance(graph.nodes, dict) or not any(isinstance(n, nir.NIRGraph) for n in graph.nodes.values()):
+        return graph
+    nodes, edges, entry, exit_ = {}, [], {}, {}
+    for key, node in graph.nodes.items():
+        if not isinstance(node, nir.NIRGraph):
+            nodes[key] = node
+            continue
+        inner = _flattened(node, nir)
+        ports = {k for k, n in inner.nodes.items() if isinstance(n, (nir.Input, nir.Output))}
+        nodes.update({f"{key}.{k}": n for k, n in inner.nodes.items() if k not in ports})
+        entry[key] = [f"{key}.{b}" for a, b in inner.edges if isinstance(inner.nodes[a], nir.Input) and b not in ports]
+        exit_[key] = [f"{key}.{a}" for a, b in inner.edges if isinstance(inner.nodes[b], nir.Output) and a not in ports]
+        edges += [(f"{key}.{a}", f"{key}.{b}") for a, b in inner.edges if a not in ports and b not in ports]
+    for a, b in graph.edges:
+        edges += [(x, y) for x in exit_.get(a, [a]) for y in entry.get(b, [b])]
+    return nir.NIRGraph(nodes=nodes, edges=edges, type_check=False)
 
 
 def _meta_text(node, key: str) -> str | None:

@@ -76,24 +76,41 @@ def per_neuron_lif(n: int, rng) -> dict:
             "v_threshold": rng.uniform(0.8, 1.2, n), "v_reset": rng.uniform(-0.2, 0.0, n)}
 
 
-def test_linear_into_lif_with_a_recurrent_linear_and_per_neuron_parameters():
+def recurrent_graph(weight, recurrent, params, as_subgraph: bool) -> nir.NIRGraph:
+    """Linear into a LIF with a recurrent Linear: flat, or as snnTorch writes a recurrent layer (a subgraph
+    of input, lif, w_rec and output; snntorch/export_nir.py)."""
+    n_in, n = weight.shape[1], weight.shape[0]
+    ports = {"input": nir.Input(input_type={"input": np.array([n_in])}),
+             "output": nir.Output(output_type={"output": np.array([n])})}
+    if not as_subgraph:
+        return nir.NIRGraph(nodes={**ports, "fc": nir.Linear(weight=weight), "lif": nir.LIF(**params),
+                                   "rec": nir.Linear(weight=recurrent)},
+                            edges=[("input", "fc"), ("fc", "lif"), ("lif", "rec"), ("rec", "lif"), ("lif", "output")])
+    layer = nir.NIRGraph(nodes={"input": nir.Input(input_type={"input": np.array([n])}), "lif": nir.LIF(**params),
+                                "rec": nir.Linear(weight=recurrent),
+                                "output": nir.Output(output_type={"output": np.array([n])})},
+                         edges=[("input", "lif"), ("lif", "rec"), ("rec", "lif"), ("lif", "output")])
+    return nir.NIRGraph(nodes={**ports, "fc": nir.Linear(weight=weight), "layer": layer},
+                        edges=[("input", "fc"), ("fc", "layer"), ("layer", "output")])
+
+
+@pytest.mark.parametrize("as_subgraph", [False, True], ids=["flat", "snntorch-subgraph"])
+def test_linear_into_lif_with_a_recurrent_linear_and_per_neuron_parameters(as_subgraph):
     rng = np.random.default_rng(3)
     n_in, n = 10, 8
     weight = rng.normal(0.004, 0.002, (n, n_in))
     recurrent = rng.normal(0.0, 0.003, (n, n))
     np.fill_diagonal(recurrent, 0.0)
     params = per_neuron_lif(n, rng)
-    graph = nir.NIRGraph(nodes={
-        "input": nir.Input(input_type={"input": np.array([n_in])}),
-        "fc": nir.Linear(weight=weight), "lif": nir.LIF(**params), "rec": nir.Linear(weight=recurrent),
-        "output": nir.Output(output_type={"output": np.array([n])})},
-        edges=[("input", "fc"), ("fc", "lif"), ("lif", "rec"), ("rec", "lif"), ("lif", "output")])
+    graph = recurrent_graph(weight, recurrent, params, as_subgraph)
+    name = "layer.lif" if as_subgraph else "lif"
     spikes_in = poisson_input(n_in, 300.0, 4)
-    network, (engine,) = run_imported(graph, spikes_in, ["lif"])
-    lif = network.population("lif")
+    network, (engine,) = run_imported(graph, spikes_in, [name])
+    lif = network.population(name)
     assert set(lif.varying_params) == {"E_L", "V_th", "V_reset", "tau_m", "C_m"}
     np.testing.assert_allclose(lif.params["tau_m"], params["tau"] * 1e3)
-    assert network.projection("rec").pre == "lif" == network.projection("rec").post
+    rec = network.projection("layer.rec" if as_subgraph else "rec")
+    assert rec.pre == name == rec.post
     (reference,) = simulate([Layer("LIF", weight, **params, recurrent=recurrent)], spikes_in, DT_S)
     assert_same_spikes(engine, reference, "recurrent LIF")
 
@@ -218,6 +235,7 @@ def classify(counts_at: np.ndarray, n_samples: int) -> np.ndarray:
     return np.argmax(counts + 1e-3 * np.arange(counts.shape[1], 0, -1), axis=1)  # ties: the lower class
 
 
+@pytest.mark.slow
 def test_a_network_trained_in_numpy_and_written_as_snntorch_writes_it_classifies_as_well_after_import():
     from engine.learning.datasets import load_dataset, split_indices
 
