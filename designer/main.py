@@ -24,6 +24,7 @@ from designer.session import LiveSession, active_runner_count
 from designer.state import DesignState, live_differences, palette_entries
 from designer.views.analysis import AnalysisView
 from designer.views.energy import EnergyView
+from designer.views.learning import LearningView
 from designer.views.browser_bridge import BrowserBridge
 from designer.recording import RecordedData
 from designer.views.export import ExportMenu
@@ -134,6 +135,7 @@ class DesignerApp:
         self.export = ExportMenu(self.state, self.recorded)
         self.analysis = AnalysisView(self.session, self.recorded)
         self.energy = EnergyView(self.session)
+        self.learning = LearningView(self.session)
         self.bridge = BrowserBridge()
         self.lesson = LessonPanel(lessons, opened.name, self.state, self.session, self.recorded) if opened else None
         self.gallery = pn.widgets.Select(name="Open an example", options=["—"] + list(self.examples), value="—",
@@ -393,6 +395,7 @@ class DesignerApp:
             PlotSection("weights", "Plastic weights", self.weights, "side"),
             PlotSection("analysis", "Analysis", self.analysis, "side", collapsed=True),  # room for traces and rates
             PlotSection("energy", "Energy and efficiency", self.energy, "side", collapsed=True),
+            PlotSection("learning", "Learning", self.learning, "side", collapsed=True),
         ]
         sections = [PlotSection(s.key, s.title, pn.panel(s.view), s.area, s.collapsed) for s in sections]  # Viewers laid out once
         lesson = pn.panel(self.lesson) if self.lesson is not None else None
@@ -429,5 +432,5 @@ def create_app() -> pn.viewable.Viewable:
     if doc is not None:
         app.session.wake = functools.partial(doc.add_next_tick_callback, functools.partial(_poll_in, doc, app))
         pn.state.add_periodic_callback(app.poll, period=POLL_MS)
-        pn.state.on_session_destroyed(lambda _ctx: app.session.close())
+        pn.state.on_session_destroyed(lambda _ctx: (app.learning.close(), app.session.close()))
     return app.layout()

@@ -104,6 +104,10 @@ class Checkpoint:
     linear: DeltaReadout
 
 
+class TrainingStopped(Exception):
+    """Raised inside train_epoch / evaluate once `Trainer.stop_requested` is set (from another thread)."""
+
+
 MAX_DROPOUT = 0.9
 DROPPED_THETA_MV = 1e6  # a threshold no input reaches: the neuron cannot fire during the sample
 
@@ -135,6 +139,7 @@ class Trainer:
         self.checks: list[Evaluation] = []  # the held-out checks, in order
         self._checker: Simulator | None = None  # built at the first check
         self._dropout_rng = np.random.default_rng([self.sim.seed, 4047])
+        self.stop_requested = False  # set from another thread: the run stops after the current sample
 
     def _check_options(self) -> None:
         for name in ("check_every", "n_check"):
@@ -159,6 +164,8 @@ class Trainer:
     def _sample_counts(self, steps: int, sim: Simulator | None = None) -> np.ndarray:
         sim = sim or self.sim
         total = np.zeros(self._learner.stop - self._learner.start, np.int64)
+        if self.stop_requested:
+            raise TrainingStopped()
         while steps > 0:
             block = sim.advance(steps)
             steps -= block.n_steps
@@ -214,6 +221,7 @@ class Trainer:
         trained_s = sum(e.wall_s for e in self.epochs) + wall_s  # training time so far, evaluations left out
         self.curve.append({"samples": seen, "wall_s": trained_s, "sim_ms": self.sim.t,
                            "accuracy_train_online": accuracy(vote[-50:], labels[-50:]),
+                           "accuracy_train_so_far": accuracy(vote, labels),  # this epoch's samples, each before learned
                            "accuracy_train_linear": accuracy(linear[-50:], labels[-50:])})
 
     def evaluate(self, split: str = "test", n_samples: int = 0, sim: Simulator | None = None) -> Evaluation:
