@@ -41,7 +41,7 @@ class TrainingSnapshot:
     fields: np.ndarray | None  # (n_learners, 8, 8) receptive fields, or (n_learners, n_inputs)
     labels: np.ndarray | None  # (n_learners,) the class each learner neuron votes for (-1: none yet)
     best: tuple | None  # (samples, held-out accuracy) of the early-stopping checkpoint
-    energy: dict = field(default_factory=dict)  # synaptic_operations_per_sample, dense_macs_per_sample
+    energy: dict = field(default_factory=dict)  # synaptic_operations / dense_macs / energy_j _per_sample
 
 
 def snapshot_of(trainer: Trainer, status: str, message: str) -> TrainingSnapshot:
@@ -51,7 +51,8 @@ def snapshot_of(trainer: Trainer, status: str, message: str) -> TrainingSnapshot
     side = int(round(np.sqrt(n_inputs)))
     fields = trainer.receptive_fields((side, side) if side * side == n_inputs else None)
     energy = {} if latest is None else {"synaptic_operations_per_sample": latest.synaptic_operations_per_sample,
-                                        "dense_macs_per_sample": latest.dense_macs_per_sample}
+                                        "dense_macs_per_sample": latest.dense_macs_per_sample,
+                                        "energy_j_per_sample": dict(latest.energy_j_per_sample)}
     best = None if trainer.best is None else (trainer.best.samples, trainer.best.accuracy_test)
     return TrainingSnapshot(status, message, [dict(p) for p in trainer.curve],
                             None if latest is None else [list(row) for row in latest.confusion_vote],

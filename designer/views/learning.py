@@ -39,6 +39,7 @@ LEARNING_HZ = 2
 TILES_PER_ROW = 20  # receptive fields per row of the mosaic
 EXPORTS = {"Learning curve (CSV)": "learning_curve", "Confusion matrix (CSV)": "confusion_matrix",
            "Receptive fields (CSV)": "receptive_fields"}
+ENERGY_SHOWN = (("loihi", "Loihi"), ("spinnaker2", "SpiNNaker 2"), ("dense_mac_45nm", "dense MACs at 45 nm"))
 CURVE_COLUMNS = ("samples", "wall_s", "sim_ms", "accuracy_train_online", "accuracy_train_so_far",
                  "accuracy_train_linear", "accuracy_test", "accuracy_test_linear")
 CSS = """
@@ -103,6 +104,11 @@ def note_html(snapshot: TrainingSnapshot) -> str:
         parts.append(f"<span data-synops='{energy['synaptic_operations_per_sample']!r}'>"
                      f"{energy['synaptic_operations_per_sample']:,.0f} synaptic operations per classified sample "
                      f"vs {energy['dense_macs_per_sample']:,.0f} MACs of the same layers dense ({ratio:.2f}×)</span>")
+        joules = energy.get("energy_j_per_sample", {})
+        shown = [f"{label} {joules[key] * 1e6:.3g} µJ" for key, label in ENERGY_SHOWN if joules.get(key) is not None]
+        if shown:
+            parts.append("estimated energy per sample: " + ", ".join(shown) + " (order of magnitude; the Energy "
+                         "panel has the sources)")
     accuracy = held[-1]["accuracy_test"] if held else -1.0
     return (f"<span class='learning-note' data-status='{snapshot.status}' data-points='{len(snapshot.curve)}' "
             f"data-held-out='{accuracy!r}' data-best='{'' if snapshot.best is None else snapshot.best[0]}'>"
@@ -158,9 +164,12 @@ class LearningView(Viewer):
                                legend_label="held-out")
         self.curve_figure.scatter("samples", "test", source=self.test_source, color="#dc2626", size=6)
         self.curve_figure.legend.location = "bottom_right"
+        self.curve_figure.legend.label_text_font_size = "9pt"
+        self.curve_figure.legend.background_fill_alpha = 0.6
+        self.curve_figure.legend.padding = self.curve_figure.legend.spacing = 2
         self.confusion_source = ColumnDataSource({"true": [], "predicted": [], "count": [], "share": [], "text": []},
                                                  name="learning-confusion")
-        self.confusion_figure = figure(height=220, width=240, title="Confusion (held-out)", x_axis_label="predicted",
+        self.confusion_figure = figure(height=240, width=250, title="Confusion (held-out)", x_axis_label="predicted",
                                        y_axis_label="true", toolbar_location=None, name="learning-confusion-figure",
                                        output_backend="canvas", x_range=(-0.5, 9.5), y_range=(9.5, -0.5))
         mapper = LinearColorMapper(palette="Blues256", low=1, high=0)
@@ -169,7 +178,7 @@ class LearningView(Viewer):
         self.confusion_figure.text("predicted", "true", text="text", source=self.confusion_source, text_font_size="8pt",
                                    text_align="center", text_baseline="middle")
         self.fields_source = ColumnDataSource({"image": [], "dw": [], "dh": []}, name="learning-fields")
-        self.fields_figure = figure(height=220, sizing_mode="stretch_width", title="Receptive fields (learned input weights)",
+        self.fields_figure = figure(height=190, sizing_mode="stretch_width", title="Receptive fields (learned input weights)",
                                     toolbar_location=None, name="learning-fields-figure", output_backend="canvas",
                                     match_aspect=True)
         self.fields_figure.image(image="image", x=0, y=0, dw="dw", dh="dh", source=self.fields_source,
@@ -187,13 +196,13 @@ class LearningView(Viewer):
         self._on_network()
 
     def __panel__(self):
-        options = pn.Row(self.samples, self.epochs, self.check_every, self.n_check, self.dropout, self.train_button,
-                         self.restore_button, sizing_mode="stretch_width", margin=0)
-        export = pn.Row(self.export_kind, self.download, margin=0)
-        figures = pn.Row(pn.pane.Bokeh(self.curve_figure, sizing_mode="stretch_width"),
-                         pn.pane.Bokeh(self.confusion_figure), sizing_mode="stretch_width", margin=0)
-        return pn.Column(options, export, self.note, figures, pn.pane.Bokeh(self.fields_figure,
-                                                                            sizing_mode="stretch_width"),
+        wrap = {"flex_wrap": "wrap", "align_items": "flex-start", "sizing_mode": "stretch_width", "margin": 0}
+        controls = pn.FlexBox(self.samples, self.epochs, self.check_every, self.n_check, self.dropout,
+                              self.train_button, self.restore_button, self.export_kind, self.download, **wrap)
+        figures = pn.FlexBox(pn.pane.Bokeh(self.curve_figure, sizing_mode="stretch_width", min_width=300,
+                                           styles={"flex": "1 1 300px"}),
+                             pn.pane.Bokeh(self.confusion_figure), **wrap)
+        return pn.Column(controls, self.note, figures, pn.pane.Bokeh(self.fields_figure, sizing_mode="stretch_width"),
                          sizing_mode="stretch_width", name="learning-panel")
 
     # -- training ------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from engine.errors import ValidationError
 from engine.learning.readout import DeltaReadout, VoteReadout, accuracy, confusion_matrix
 from engine.learning.source import schedule
 from engine.model.network import Network
+from engine.neuromorphic import estimate_energy
 from engine.runtime.simulator import Simulator
 
 
@@ -78,6 +79,7 @@ class Evaluation:
     wall_s: float
     synaptic_operations_per_sample: float = 0.0  # spikes x out-degree, per classified sample
     dense_macs_per_sample: float = 0.0  # one pass of the same layers as a dense network
+    energy_j_per_sample: dict = field(default_factory=dict)  # target -> joules per classified sample (estimate)
 
 
 @dataclass
@@ -239,11 +241,20 @@ class Trainer:
         if sim is self.sim:
             self._set_learning(True)
         predicted = self.vote.predict(counts)
+        energy = {name: e["energy_j_per_inference"] for name, e in estimate_energy(metrics).items()}
         return Evaluation(split, int(plan.labels.size), accuracy(predicted, plan.labels),
                           accuracy(self.linear.predict(counts), plan.labels),
                           confusion_matrix(predicted, plan.labels, self.n_classes).tolist(),
                           time.perf_counter() - started, metrics.per_inference("synaptic_operations") or 0.0,
-                          float(metrics.dense_macs / max(metrics.steps, 1)))
+                          float(self.dense_macs_per_sample()), energy)
+
+    def dense_macs_per_sample(self) -> int:
+        """Multiply-accumulates of one pass through the same layers as a dense network: n_pre x n_post
+        for every projection of the trained network (a parrot relay of the input is no layer)."""
+        relay = self.roles.inputs != self.roles.source
+        return sum(self.network.population(p.pre).size * self.network.population(p.post).size
+                   for p in self.network.projections
+                   if not (relay and p.pre == self.roles.source and p.post == self.roles.inputs))
 
     # -- held-out checks and early stopping ---------------------------------------------------------
     def _held_out_check(self) -> Evaluation:
