@@ -8,20 +8,12 @@ import csv
 import io
 
 import pytest
-from page_helpers import open_app, set_field, wait_state
+from page_helpers import SHADOW_FIND, open_app, set_field, wait_state
 from playwright.sync_api import Page, expect
 
 # The note's data attributes and the figures' sources, as the page holds them.
 SHOWN = """() => {
-  const find = (root, sel) => {  // Panel nests each pane in shadow roots
-    const hit = root.querySelector(sel);
-    if (hit) return hit;
-    for (const el of root.querySelectorAll('*')) {
-      const inner = el.shadowRoot && find(el.shadowRoot, sel);
-      if (inner) return inner;
-    }
-    return null;
-  };
+  """ + SHADOW_FIND + """
   const note = find(document, 'span.learning-note');
   const doc = window.Bokeh && Bokeh.documents && Bokeh.documents[0];
   if (!note || !doc) return null;
