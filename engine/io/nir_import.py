@@ -278,12 +278,11 @@ def _uniform(node_name: str, field: str, arr: np.ndarray) -> float:
     return float(arr.flat[0])
 
 
-def _per_neuron(node_name: str, field: str, arr: np.ndarray, scale: float = 1.0):
+def _per_neuron(node_name: str, field: str, values: np.ndarray):
     """One number if all neurons share the value, else a list with one value per neuron
     (a per-neuron parameter, as training leaves them)."""
-    if arr.size == 0:
+    if values.size == 0:
         raise ValidationError(f"node '{node_name}': '{field}' is empty")
-    values = arr * scale
     if np.all(values == values.flat[0]):
         return _clean(float(values.flat[0]))
     return [_clean(v) for v in values.tolist()]
