@@ -131,12 +131,12 @@ class LearningView(Viewer):
             pn.state.add_periodic_callback(self.tick, period=int(1000 / LEARNING_HZ))
 
     def _build_widgets(self) -> None:
-        self.samples = pn.widgets.IntInput(name="Training samples", value=0, start=0, width=120,
+        self.samples = pn.widgets.IntInput(name="Training samples", value=0, start=0, width=115,
                                            description="Per epoch (0: the whole training split)")
         self.epochs = pn.widgets.IntInput(name="Epochs", value=1, start=1, end=50, width=70)
-        self.check_every = pn.widgets.IntInput(name="Check every", value=100, start=0, step=50, width=100,
+        self.check_every = pn.widgets.IntInput(name="Check every", value=100, start=0, step=50, width=95,
                                                description="A held-out check every this many training samples")
-        self.n_check = pn.widgets.IntInput(name="Check size", value=100, start=0, width=90,
+        self.n_check = pn.widgets.IntInput(name="Check size", value=100, start=0, width=85,
                                            description="Held-out samples per check and after each epoch (0: the whole held-out split)")
         self.dropout = pn.widgets.FloatInput(name="Dropout", value=0.0, start=0.0, end=0.9, step=0.05, width=80,
                                              description="Fraction of learner neurons silenced during each sample")
@@ -144,7 +144,7 @@ class LearningView(Viewer):
         self.restore_button = pn.widgets.Button(name="Restore best", width=110, disabled=True, margin=(24, 5, 5, 5),
                                                 description="Early stopping: back to the weights of the best "
                                                             "held-out check")
-        self.export_kind = pn.widgets.Select(name="Export panel", options=list(EXPORTS), width=190)
+        self.export_kind = pn.widgets.Select(name="Export panel", options=list(EXPORTS), width=170)
         self.download = pn.widgets.FileDownload(callback=self._file, label="Download", filename="learning.csv",
                                                 width=100, name="learning-download", disabled=True,
                                                 margin=(24, 5, 5, 5))
@@ -196,12 +196,13 @@ class LearningView(Viewer):
         self._on_network()
 
     def __panel__(self):
-        wrap = {"flex_wrap": "wrap", "align_items": "flex-start", "sizing_mode": "stretch_width", "margin": 0}
-        controls = pn.FlexBox(self.samples, self.epochs, self.check_every, self.n_check, self.dropout,
-                              self.train_button, self.restore_button, self.export_kind, self.download, **wrap)
-        figures = pn.FlexBox(pn.pane.Bokeh(self.curve_figure, sizing_mode="stretch_width", min_width=300,
-                                           styles={"flex": "1 1 300px"}),
-                             pn.pane.Bokeh(self.confusion_figure), **wrap)
+        # plain rows (a FlexBox that wraps misjudged its height and the note covered the buttons)
+        row = {"margin": 0, "sizing_mode": "stretch_width"}
+        controls = pn.Column(pn.Row(self.samples, self.epochs, self.dropout, **row),
+                             pn.Row(self.check_every, self.n_check, self.train_button, **row),
+                             pn.Row(self.restore_button, self.export_kind, self.download, **row), **row)
+        figures = pn.Row(pn.pane.Bokeh(self.curve_figure, sizing_mode="stretch_width", min_width=260),
+                         pn.pane.Bokeh(self.confusion_figure), sizing_mode="stretch_width", margin=0)
         return pn.Column(controls, self.note, figures, pn.pane.Bokeh(self.fields_figure, sizing_mode="stretch_width"),
                          sizing_mode="stretch_width", name="learning-panel")
 
