@@ -2,7 +2,8 @@
 
 Samples of the chosen split are shown one after another: sample k of the schedule from
 start + k (presentation + rest) for `presentation` ms, then `rest` ms of silence. Each epoch
-presents the split (or its first n_samples) in a new order drawn from order_seed; the
+presents the split (or a subset of n_samples, drawn once from split_seed, so a small training
+set is the same set every epoch) in a new order drawn from order_seed; the
 train/test cut is drawn once from split_seed (engine.learning.datasets.split_indices), so a test
 sample is never shown in a training schedule.
 """
@@ -38,7 +39,9 @@ def schedule(params: dict) -> Schedule:
     dataset = load_dataset(params["dataset"], "data_source")
     pool = split_of(dataset, params)
     shown = int(params["n_samples"]) or pool.size
-    orders = [np.random.default_rng([int(params["order_seed"]), epoch]).permutation(pool)[:shown]
+    if shown < pool.size:  # a fixed subset (from split_seed): a small training set stays the same set each epoch
+        pool = np.sort(np.random.default_rng([int(params["split_seed"]), 31]).permutation(pool)[:shown])
+    orders = [np.random.default_rng([int(params["order_seed"]), epoch]).permutation(pool)
               for epoch in range(int(params["epochs"]))]
     samples = np.concatenate(orders)
     period = params["presentation"] + params["rest"]

@@ -567,7 +567,8 @@ class data_source(_Device):
     max_rate = Quantity(63.75, HZ, (0.0, None), "Rate encoder: rate of a value 1 at intensity 1", live=False)
     latency_tau = positive(50.0, MS, "Latency encoder: time constant of the time to first spike", live=False)
     delta_threshold = positive(0.1, "", "Delta encoder: level spacing of the signal", live=False)
-    n_samples = Quantity(0, "", (0.0, None), "Samples per epoch (0: the whole split)", live=False, integer=True)
+    n_samples = Quantity(0, "", (0.0, None), "Samples per epoch: a fixed subset of the split (0: all of it)",
+                         live=False, integer=True)
     epochs = Quantity(1, "", (1.0, None), "Passes over the samples", live=False, integer=True)
     order_seed = Quantity(1, "", (0.0, None), "Seed of the presentation order and rate spikes", live=False,
                           integer=True)

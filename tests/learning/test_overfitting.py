@@ -49,23 +49,17 @@ def test_restoring_before_any_check_is_refused_and_options_are_checked():
         Trainer(small_digits(n_exc=10), check_every=-5)
 
 
-def active_per_sample(dropout: float) -> tuple[float, "Trainer"]:
-    trainer = Trainer(small_digits(n_exc=40), dropout=dropout)
-    plan, steps, _ = trainer._present("train", 0, 30)
-    active = []
-    for _ in plan.labels:
-        dropped = trainer._drop_out()
-        counts = trainer._sample_counts(steps)
-        trainer._put_back(dropped, steps)
-        if dropped is not None:
-            assert counts[dropped[0] - trainer._learner.start].sum() == 0  # silenced: not one spike
-        active.append(np.count_nonzero(counts))
-    return float(np.mean(active)), trainer
-
-
 def test_dropout_silences_a_fraction_of_the_learner_each_sample_and_puts_thresholds_back():
-    without, _ = active_per_sample(0.0)
-    with_dropout, trainer = active_per_sample(0.5)
-    assert with_dropout < 0.8 * without
+    trainer = Trainer(small_digits(n_exc=40), dropout=0.5)
+    plan, steps, _ = trainer._present("train", 0, 30)
+    shares, fired = [], 0
+    for _ in plan.labels:
+        index, _kept = trainer._drop_out()
+        counts = trainer._sample_counts(steps)
+        trainer._put_back((index, _kept), steps)
+        assert counts[index - trainer._learner.start].sum() == 0  # silenced: not one spike
+        shares.append(index.size / 40)
+        fired += counts.sum()
+    assert 0.4 < np.mean(shares) < 0.6 and fired > 0  # the others still answer
     theta = trainer.sim.compiled.state.theta[trainer._learner]
-    assert theta.max() < 100.0 and theta.min() >= 0.0  # no raised threshold left behind
+    assert theta.max() < 100.0 and theta.min() >= 0.0 and theta.max() > 0  # put back, and grown by spikes
