@@ -27,6 +27,7 @@ from designer.state import DesignState, live_differences, palette_entries
 from designer.store import BROWSER_COOKIE, is_browser_id, lesson_slot
 from designer.views.analysis import AnalysisView
 from designer.views.energy import EnergyView
+from designer.views.learning import LearningView
 from designer.views.browser_bridge import BrowserBridge
 from designer.recording import RecordedData
 from designer.views.export import ExportMenu
@@ -147,6 +148,7 @@ class DesignerApp:
         self.export = ExportMenu(self.state, self.recorded)
         self.analysis = AnalysisView(self.session, self.recorded)
         self.energy = EnergyView(self.session)
+        self.learning = LearningView(self.session)
         self.bridge = BrowserBridge()
         self.lesson = LessonPanel(lessons, opened.name, self.state, self.session, self.recorded) if opened else None
         if self.lesson is not None:
@@ -434,6 +436,7 @@ class DesignerApp:
             PlotSection("weights", "Plastic weights", self.weights, "side"),
             PlotSection("analysis", "Analysis", self.analysis, "side", collapsed=True),  # room for traces and rates
             PlotSection("energy", "Energy and efficiency", self.energy, "side", collapsed=True),
+            PlotSection("learning", "Learning", self.learning, "side", collapsed=True),
         ]
         sections = [PlotSection(s.key, s.title, pn.panel(s.view), s.area, s.collapsed) for s in sections]  # Viewers laid out once
         lesson = pn.panel(self.lesson) if self.lesson is not None else None
@@ -471,7 +474,7 @@ def create_app() -> pn.viewable.Viewable:
     if doc is not None:
         app.session.wake = functools.partial(doc.add_next_tick_callback, functools.partial(_poll_in, doc, app))
         pn.state.add_periodic_callback(app.poll, period=POLL_MS)
-        pn.state.on_session_destroyed(lambda _ctx: (app.flush_autosave(), app.session.close()))
+        pn.state.on_session_destroyed(lambda _ctx: (app.flush_autosave(), app.learning.close(), app.session.close()))
         student = args.get("student", [b""])[0].decode("utf-8", "replace")
         app.classroom.objects = [join_class(app.state, app.session, doc, student=student, stylesheets=[CSS])]
     return app.layout()

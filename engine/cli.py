@@ -135,9 +135,9 @@ def cmd_run(args) -> int:
     if args.backend != "engine":
         return run_backend(args, network)
     if is_trainable(network):  # a data_source: train and evaluate (engine/learning/run.py)
-        summary = train_and_evaluate(network)
+        summary = train_and_evaluate(network, out_dir=out)
         _write_atomic(out / "summary.json", json.dumps(summary, indent=1, allow_nan=False) + "\n")
-        print(f"wrote {out / 'summary.json'}")
+        print(f"wrote {out / 'summary.json'} and {out / summary['trained_nir']}")
         return EXIT_OK
     result = simulate(network, threads=args.threads, inference_ms=args.inference_ms)
     _write_atomic(out / "spikes.csv", spikes_csv(result["spikes"]))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,6 +29,7 @@ MAX_NODES = 2000
 MAX_EDGES = 4000
 MAX_PATHS = 20000
 MAX_NEURONS = 5_000_000
+SNNTORCH_DT_S = 1e-4  # the step snnTorch's NIR export assumes (snntorch/export_nir.py: dt = 1e-4)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -78,6 +80,7 @@ def _prescan(path: Path, label: str) -> None:
             if isinstance(item, h5py.Group):
                 if key == "nodes" and len(item) > MAX_NODES:
                     raise ValidationError(f"{label}: a graph with {len(item)} nodes; at most {MAX_NODES} can be imported")
+                _check_node_type(item, key, label)
                 visit(item, depth + 1)
             elif isinstance(item, h5py.Dataset):
                 shape = item.shape or ()
@@ -99,22 +102,50 @@ def _prescan(path: Path, label: str) -> None:
         with h5py.File(path, "r") as f:
             if "node" not in f:
                 raise ValidationError(f"{label}: not a NIR file (no 'node' group)")
+            _check_node_type(f["node"], "node", label)
             visit(f, 0)
     except ValidationError:
         raise
     except Exception as error:
+        truncated = re.search(r"truncated file: eof = (\d+).*stored_eof = (\d+)", str(error))
+        if truncated:
+            raise ValidationError(f"{label}: the file is truncated (it has {int(truncated[1]):,} of its "
+                                  f"{int(truncated[2]):,} bytes); copy or download it again") from None
         raise ValidationError(f"{label}: not a readable HDF5 file ({_short(error)})") from None
+
+
+def _check_node_type(group, key: str, label: str) -> None:
+    """A node group whose type NIR does not know, named with its type (nir.read only asserts)."""
+    import h5py
+
+    if not isinstance(group.get("type", getlink=False), h5py.Dataset):
+        return
+    kind = group["type"][()]
+    kind = kind.decode("utf-8", "replace") if isinstance(kind, bytes) else str(kind)
+    nir = require_nir()
+    known = {name for name in nir.ir.__all__ if isinstance(getattr(nir.ir, name, None), type)}
+    if kind not in known:
+        raise ValidationError(f"{label}: node '{key}' has the unknown NIR node type '{kind[:60]}' "
+                              f"(NIR {nir.__version__} knows {', '.join(sorted(known))})")
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Import: graph -> Network
-def import_nir(source, approximate: bool = False, name: str | None = None, dt: float = 0.1) -> Network:
+def import_nir(source, approximate: bool = False, name: str | None = None, dt: float = 0.1,
+               convention: str = "auto") -> Network:
     """A Network from a NIR file (path) or a nir.NIRGraph.
 
     A graph written by SNN Designer and unchanged since gives back the same design. Any
     other graph is read as it is: LIF -> iaf_psc_delta, CubaLIF -> iaf_psc_exp, LIF fed by LI
     synapse filters -> iaf_psc_exp / iaf_psc_alpha, Input -> a silent spike_generator (set its
-    times), Linear/Affine/Scale/Delay chains -> projections. A weight matrix becomes all-to-all
+    times), Linear/Affine/Scale/Delay chains -> projections. Parameters that differ between a
+    node's neurons become per-neuron parameters; an Affine's bias b becomes the target's constant
+    current I_e (b into a LIF, w_in b into a CubaLIF: NIR's steady state, applied from t = 0, where
+    NIR's rises through the synapse filter); a Delay with a delay per neuron becomes the synaptic
+    delays of the projections through it (one projection per distinct delay). `convention`:
+    'nir' (a spike is a Dirac pulse, NIR's equations), 'snntorch' (a spike is an input of 1 for one
+    0.1 ms step) or 'auto' (snnTorch's where every neuron node has r = tau / 1e-4 s, as snnTorch
+    writes them). A weight matrix becomes all-to-all
     or one-to-one where it is one with a single weight, otherwise the explicit rule: every nonzero
     entry one listed synapse with its weight (exact). approximate=True instead turns such a matrix
     into pairwise_bernoulli with its density and the mean/std of its weights (a rule that can be
@@ -135,7 +166,8 @@ def import_nir(source, approximate: bool = False, name: str | None = None, dt: f
         design, stored = _design_from_metadata(graph, label)
         if design is not None:
             return design if name is None else replace(design, name=name)
-        reader = _GraphReader(graph, label, approximate, dt if stored is None else stored.dt, stored)
+        graph = _flattened(graph, nir)
+        reader = _GraphReader(graph, label, approximate, dt if stored is None else stored.dt, stored, convention)
         return reader.network(name or (stored.name if stored is not None else default_name))
     except ValidationError:
         raise
@@ -143,6 +175,28 @@ def import_nir(source, approximate: bool = False, name: str | None = None, dt: f
         raise ValidationError(f"{label}: the graph is nested too deeply") from None
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, AssertionError, OverflowError) as error:
         raise ValidationError(f"{label}: cannot read the graph ({_short(error)})") from None
+
+
+def _flattened(graph, nir):
+    """Subgraphs (snnTorch writes RLeaky/RSynaptic as a graph of input, lif, w_rec, output) inlined: their
+    nodes as '<subgraph>.<node>', edges into a subgraph to what its Input feeds, out of it from what feeds
+    its Output."""
+    if not isinstance(graph.nodes, dict) or not any(isinstance(n, nir.NIRGraph) for n in graph.nodes.values()):
+        return graph
+    nodes, edges, entry, exit_ = {}, [], {}, {}
+    for key, node in graph.nodes.items():
+        if not isinstance(node, nir.NIRGraph):
+            nodes[key] = node
+            continue
+        inner = _flattened(node, nir)
+        ports = {k for k, n in inner.nodes.items() if isinstance(n, (nir.Input, nir.Output))}
+        nodes.update({f"{key}.{k}": n for k, n in inner.nodes.items() if k not in ports})
+        entry[key] = [f"{key}.{b}" for a, b in inner.edges if isinstance(inner.nodes[a], nir.Input) and b not in ports]
+        exit_[key] = [f"{key}.{a}" for a, b in inner.edges if isinstance(inner.nodes[b], nir.Output) and a not in ports]
+        edges += [(f"{key}.{a}", f"{key}.{b}") for a, b in inner.edges if a not in ports and b not in ports]
+    for a, b in graph.edges:
+        edges += [(x, y) for x in exit_.get(a, [a]) for y in entry.get(b, [b])]
+    return nir.NIRGraph(nodes=nodes, edges=edges, type_check=False)
 
 
 def _meta_text(node, key: str) -> str | None:
@@ -224,6 +278,16 @@ def _uniform(node_name: str, field: str, arr: np.ndarray) -> float:
     return float(arr.flat[0])
 
 
+def _per_neuron(node_name: str, field: str, values: np.ndarray):
+    """One number if all neurons share the value, else a list with one value per neuron
+    (a per-neuron parameter, as training leaves them)."""
+    if values.size == 0:
+        raise ValidationError(f"node '{node_name}': '{field}' is empty")
+    if np.all(values == values.flat[0]):
+        return _clean(float(values.flat[0]))
+    return [_clean(v) for v in values.tolist()]
+
+
 def _size_of(node_name: str, shape) -> int:
     arr = np.asarray(shape).reshape(-1)
     if arr.size != 1:
@@ -240,7 +304,8 @@ class _GraphReader:
     NEURONS = ("LIF", "CubaLIF")
     WIRING = ("Linear", "Affine", "Scale", "Delay", "Identity")
 
-    def __init__(self, graph, label: str, approximate: bool, dt: float, stored: Network | None = None):
+    def __init__(self, graph, label: str, approximate: bool, dt: float, stored: Network | None = None,
+                 convention: str = "auto"):
         self.graph, self.label, self.approximate, self.dt, self.stored = graph, label, approximate, dt, stored
         self.notes: list[str] = []
         if stored is not None:
@@ -269,6 +334,38 @@ class _GraphReader:
                 raise ValidationError(f"node '{key}': IF (integrate-and-fire without leak) has no engine model")
             raise ValidationError(f"node '{key}': NIR node type {kind} cannot be imported (supported: LIF, CubaLIF, "
                                   "LI synapse filters, Input, Output, Linear, Affine, Scale, Delay)")
+        if not nodes:
+            raise ValidationError(f"{label}: the graph is empty (no nodes); export the network again")
+        self._choose_convention(convention)
+
+    def _choose_convention(self, convention: str) -> None:
+        """How much input one spike is. NIR's equations: a Dirac pulse (spike_area 1 s x 1/s). snnTorch
+        writes the discrete update v <- beta v + W s as tau = dt / (1 - beta), r = tau / dt, w_in = tau_syn / dt
+        with dt = 1e-4 s (snntorch/export_nir.py), i.e. a spike is an input of 1 for one step of dt."""
+        if convention not in ("auto", "nir", "snntorch"):
+            raise ValidationError(f"{self.label}: convention must be 'auto', 'nir' or 'snntorch', got {convention!r}")
+        if convention == "auto":
+            convention = "snntorch" if self._written_by_snntorch() else "nir"
+        self.step_s = SNNTORCH_DT_S if convention == "snntorch" else None
+        self.spike_area = SNNTORCH_DT_S if convention == "snntorch" else 1.0
+        if self.step_s is not None:
+            step_ms = SNNTORCH_DT_S / S_PER_MS
+            self.notes.append(f"Read in snnTorch's convention (r = tau/dt, dt = {step_ms:g} ms): one spike adds its "
+                              f"weight once, the time step is {step_ms:g} ms")
+            self.dt = step_ms
+
+    def _written_by_snntorch(self) -> bool:
+        neurons = [node for key, node in self.graph.nodes.items() if self.kind[key] in self.NEURONS]
+        for node in neurons:
+            tau = np.asarray(node.tau_mem if type(node).__name__ == "CubaLIF" else node.tau, dtype=np.float64)
+            r = np.asarray(node.r, dtype=np.float64)
+            if tau.shape != r.shape or not np.allclose(r * SNNTORCH_DT_S, tau, rtol=1e-6, atol=0):
+                return False
+            if type(node).__name__ == "CubaLIF":
+                w_in = np.asarray(node.w_in, dtype=np.float64)
+                if not np.allclose(w_in * SNNTORCH_DT_S, np.asarray(node.tau_syn, np.float64), rtol=1e-6, atol=0):
+                    return False
+        return bool(neurons)
 
     # -- nodes -> populations ------------------------------------------------------------------------
     def _is_port(self, key: str) -> bool:
@@ -323,38 +420,50 @@ class _GraphReader:
         for key in nodes:
             if self.kind[key] == "LI" and not any(self.kind[s] == "LI" for s in self.into[key]):
                 filters[key] = self._filter_chain(key)
+        if not any(kind in self.NEURONS for kind in self.kind.values()):
+            raise ValidationError(f"{self.label}: the graph has no neurons (no LIF or CubaLIF node), nothing to "
+                                  "simulate")
         paths = self._paths(populations, filters)
         return self._assemble(name, populations, filters, paths)
 
     def _neuron(self, key: str, node) -> dict:
+        """A LIF or CubaLIF node's population: each parameter one number, or one per neuron where
+        they differ. Arrays in SI units (s) are kept for the gains."""
         kind = self.kind[key]
-        if kind == "CubaLIF":
-            n = np.asarray(node.v_threshold).size
-            _size_of(key, [n])
-            tau_mem = _uniform(key, "tau_mem", _array(key, "tau_mem", node.tau_mem, n)) / S_PER_MS
-            tau_syn = _uniform(key, "tau_syn", _array(key, "tau_syn", node.tau_syn, n)) / S_PER_MS
-            w_in = _array(key, "w_in", node.w_in, n)
-        else:
-            n = np.asarray(node.v_threshold).size
-            _size_of(key, [n])
-            tau_mem = _uniform(key, "tau", _array(key, "tau", node.tau, n)) / S_PER_MS
-            tau_syn = None
-            w_in = None
-        r = _uniform(key, "r", _array(key, "r", node.r, n))
-        if tau_mem <= 0 or (tau_syn is not None and tau_syn <= 0):
+        n = np.asarray(node.v_threshold).size
+        _size_of(key, [n])
+        tau_field = "tau_mem" if kind == "CubaLIF" else "tau"
+        tau_s = _array(key, tau_field, getattr(node, tau_field), n)
+        tau_syn_s = _array(key, "tau_syn", node.tau_syn, n) if kind == "CubaLIF" else None
+        r = _array(key, "r", node.r, n)
+        if (tau_s <= 0).any() or (tau_syn_s is not None and (tau_syn_s <= 0).any()):
             raise ValidationError(f"node '{key}': time constants must be > 0")
-        if r <= 0:
+        if (r <= 0).any():
             raise ValidationError(f"node '{key}': r must be > 0 (with r = 0 the neuron ignores its input)")
+        tau_m = self._engine_tau_ms(tau_s)
         params = {
-            "E_L": _uniform(key, "v_leak", _array(key, "v_leak", node.v_leak, n)),
-            "V_th": _uniform(key, "v_threshold", _array(key, "v_threshold", node.v_threshold, n)),
-            "V_reset": _uniform(key, "v_reset", _array(key, "v_reset", node.v_reset, n)),
-            "tau_m": _clean(tau_mem), "C_m": _clean(tau_mem / r), "t_ref": 0.0, "I_e": 0.0,
+            "E_L": _per_neuron(key, "v_leak", _array(key, "v_leak", node.v_leak, n)),
+            "V_th": _per_neuron(key, "v_threshold", _array(key, "v_threshold", node.v_threshold, n)),
+            "V_reset": _per_neuron(key, "v_reset", _array(key, "v_reset", node.v_reset, n)),
+            "tau_m": _per_neuron(key, tau_field, tau_m), "C_m": _per_neuron(key, "r", tau_m / r), "t_ref": 0.0,
+            "I_e": 0.0,
         }
-        if tau_syn is not None:
-            params["tau_syn_ex"] = params["tau_syn_in"] = _clean(tau_syn)
-        return {"kind": kind, "size": n, "params": params, "r": r, "tau_s": tau_mem * S_PER_MS, "w_in": w_in,
-                "tau_syn_s": None if tau_syn is None else tau_syn * S_PER_MS}
+        if tau_syn_s is not None:
+            params["tau_syn_ex"] = params["tau_syn_in"] = _per_neuron(key, "tau_syn", self._engine_tau_ms(tau_syn_s))
+        w_in = _array(key, "w_in", node.w_in, n) if kind == "CubaLIF" else None
+        return {"kind": kind, "size": n, "params": params, "r": r, "tau_s": tau_s, "w_in": w_in,
+                "tau_syn_s": tau_syn_s}
+
+    def _engine_tau_ms(self, tau_s: np.ndarray) -> np.ndarray:
+        """The engine's time constant (ms). NIR's continuous tau, except in snnTorch's convention, whose
+        network is the discrete update v <- beta v + input with beta = 1 - dt/tau: there the engine's exact
+        decay per step, exp(-dt/tau_m), is made equal to beta."""
+        if self.step_s is None:
+            return tau_s / S_PER_MS
+        beta = 1.0 - self.step_s / tau_s
+        if (beta <= 0).any():
+            raise ValidationError(f"{self.label}: a time constant shorter than snnTorch's step ({self.step_s:g} s)")
+        return -(self.step_s / S_PER_MS) / np.log(beta)
 
     # -- edges -> paths ------------------------------------------------------------------------------
     def _paths(self, populations: dict, filters: dict) -> list[dict]:
@@ -362,9 +471,9 @@ class _GraphReader:
         nodes = self.graph.nodes
         found: list[dict] = []
         for source, info in populations.items():
-            stack = [(source, None, 0.0, [], None)]  # (node, matrix or None = identity, delay s, wiring, bias)
+            stack = [(source, None, 0.0, [])]  # (node, matrix or None = identity, delay s (or per entry), wiring)
             while stack:
-                current, matrix, delay, wiring, bias = stack.pop()
+                current, matrix, delay, wiring = stack.pop()
                 for target in self.out[current]:
                     kind = self.kind[target]
                     if kind == "Output":
@@ -375,20 +484,22 @@ class _GraphReader:
                         raise ValidationError(f"node '{target}': input into the second stage of a synapse filter "
                                               "cannot be imported")
                     if target in populations or kind == "LI":
-                        found.append({"source": source, "target": target, "matrix": matrix, "delay": delay,
-                                      "wiring": wiring, "size": info["size"]})
+                        found += _split_by_delay({"source": source, "target": target, "matrix": matrix,
+                                                  "delay": delay, "wiring": wiring, "size": info["size"]})
                         if len(found) > MAX_PATHS:
                             raise ValidationError(f"{self.label}: too many paths between populations to import")
                         continue
                     if target in wiring:
                         raise ValidationError(f"node '{target}': a loop of wiring nodes without neurons cannot be imported")
                     m, d = self._through(target, nodes[target], matrix, delay, info["size"])
-                    stack.append((target, m, d, wiring + [target], bias))
+                    stack.append((target, m, d, wiring + [target]))
                     if len(stack) > MAX_PATHS:
                         raise ValidationError(f"{self.label}: too many paths between populations to import")
         return found
 
-    def _through(self, key: str, node, matrix, delay: float, n_source: int):
+    def _through(self, key: str, node, matrix, delay, n_source: int):
+        """A wiring node applied to (matrix, delay): delay is one number (s) or, after a Delay with a delay
+        per neuron, one per matrix entry."""
         width = n_source if matrix is None else matrix.shape[0]
         kind = self.kind[key]
         if kind in ("Linear", "Affine"):
@@ -396,11 +507,9 @@ class _GraphReader:
             if weight.ndim != 2 or weight.shape[1] != width:
                 raise ValidationError(f"node '{key}': weight of shape {weight.shape} does not take {width} inputs")
             if kind == "Affine":
-                bias = _array(key, "bias", node.bias)
-                if bias.any():
-                    raise ValidationError(f"node '{key}': Affine with a nonzero bias (a constant input) cannot be "
-                                          "imported; fold it into the target's v_leak")
-            return (weight if matrix is None else weight @ matrix), delay
+                _array(key, "bias", node.bias, weight.shape[0])  # checked here, applied by _bias_currents
+            combined = weight if matrix is None else weight @ matrix
+            return combined, _mixed_delay(key, weight, matrix, delay)
         if kind == "Scale":
             scale = _array(key, "scale", node.scale)
             if scale.shape != (width,):
@@ -411,16 +520,57 @@ class _GraphReader:
             values = _array(key, "delay", node.delay)
             if values.shape != (width,):
                 raise ValidationError(f"node '{key}': delay of shape {values.shape} does not fit {width} inputs")
-            d = _uniform(key, "delay", values)
-            if d < 0:
+            if (values < 0).any():
                 raise ValidationError(f"node '{key}': delays must be >= 0")
-            return matrix, delay + d
+            if np.all(values == values[0]):
+                return matrix, delay + float(values[0])
+            return matrix, delay + values[:, None] * np.ones((1, n_source))  # per entry of the matrix
         return matrix, delay  # Identity
+
+    def _bias_currents(self, populations: dict, filters: dict) -> dict[str, np.ndarray]:
+        """Per target (population or synapse filter): the constant input the Affine biases upstream of it
+        give (each bias carried through the wiring after its Affine, in NIR input units)."""
+        nodes = self.graph.nodes
+        found: dict[str, np.ndarray] = {}
+        for key, kind in self.kind.items():
+            if kind != "Affine":
+                continue
+            bias = _array(key, "bias", nodes[key].bias, np.asarray(nodes[key].weight).shape[0])
+            if not bias.any():
+                continue
+            stack = [(key, bias, [key])]
+            while stack:
+                current, value, seen = stack.pop()
+                for target in self.out[current]:
+                    if self.kind[target] == "Output":
+                        continue
+                    if target in populations or target in filters:
+                        if value.shape != (self._inputs_of(target, populations, filters),):
+                            raise ValidationError(f"node '{key}': its bias of {value.size} values does not fit "
+                                                  f"node '{target}'")
+                        found[target] = found.get(target, 0) + value
+                        continue
+                    if target in seen:
+                        continue
+                    stack.append((target, self._bias_through(target, value), seen + [target]))
+        return found
+
+    def _bias_through(self, key: str, value: np.ndarray) -> np.ndarray:
+        node, kind = self.graph.nodes[key], self.kind[key]
+        if kind in ("Linear", "Affine"):
+            return _array(key, "weight", node.weight) @ value  # shapes were checked on the spike paths
+        if kind == "Scale":
+            return _array(key, "scale", node.scale) * value
+        return value  # Delay, Identity: a constant stays constant
+
+    def _inputs_of(self, target: str, populations: dict, filters: dict) -> int:
+        return populations[filters[target][0] if target in filters else target]["size"]
 
     # -- paths -> network ----------------------------------------------------------------------------
     def _assemble(self, name: str, populations: dict, filters: dict, paths: list[dict]) -> Network:
         gains = self._models_and_gains(populations, filters, paths)
         combined = self._combined_paths(populations, filters, paths, gains)
+        self._apply_biases(populations, filters)
         pops = []
         for i, (key, pop) in enumerate(populations.items()):
             params = {k: v for k, v in pop["params"].items() if not (pop["model"] == "iaf_psc_delta" and k.startswith("tau_syn"))}
@@ -442,6 +592,24 @@ class _GraphReader:
         return Network(name=name[:100] or "imported", populations=tuple(pops), projections=tuple(projs),
                        description=description, dt=self.dt)
 
+    def _apply_biases(self, populations: dict, filters: dict) -> None:
+        """Affine biases as the constant current I_e (pA) of the neurons they reach: NIR's steady input
+        current, b into a LIF, w_in b into a CubaLIF, r b through an LI filter (r1 r2 b through two)."""
+        currents: dict[str, np.ndarray] = {}
+        for target, bias in self._bias_currents(populations, filters).items():
+            if target in filters:
+                lif, chain = filters[target]
+                factor = np.prod([_array(s, "r", self.graph.nodes[s].r, bias.size) for s in chain], axis=0)
+            else:
+                lif = target
+                factor = populations[lif]["w_in"] if populations[lif]["kind"] == "CubaLIF" else 1.0
+            currents[lif] = currents.get(lif, 0) + factor * bias
+        for lif, current in currents.items():
+            populations[lif]["params"]["I_e"] = _per_neuron(lif, "bias", np.asarray(current, np.float64))
+            if populations[lif]["model"] != "iaf_psc_delta":
+                self.notes.append(f"'{lif}': its bias current is on at full strength from t = 0 (in NIR it rises "
+                                  "through the synapse filter over its first few tau_syn)")
+
     def _models_and_gains(self, populations: dict, filters: dict, paths: list[dict]) -> dict[str, np.ndarray]:
         """Choose each population's model (and synapse time constants) from what feeds it; returns
         per filter or population the per-neuron engine weight per unit of matrix."""
@@ -462,10 +630,10 @@ class _GraphReader:
                 continue
             if pop["kind"] == "CubaLIF":
                 pop["model"] = "iaf_psc_exp"
-                gains[key] = pop["w_in"] / pop["tau_syn_s"]  # pA per unit of input
+                gains[key] = self.spike_area * pop["w_in"] / pop["tau_syn_s"]  # pA per unit of input
             else:
                 pop["model"] = "iaf_psc_delta"
-                gains[key] = np.full(pop["size"], pop["r"] / pop["tau_s"])  # mV per unit of input
+                gains[key] = self.spike_area * pop["r"] / pop["tau_s"]  # mV per unit of input
         return gains
 
     def _filtered_population(self, lif: str, pop: dict, fs: list[str], filters: dict, paths: list[dict],
@@ -490,7 +658,7 @@ class _GraphReader:
                 raise ValidationError(f"node '{f}': a two-stage filter is an alpha synapse only with equal taus")
             taus[f] = tau[0]
             gain = r[0] / tau[0] if not alpha else r[0] * r[1] / (math.e * tau[0])
-            gains[f] = np.full(n, gain)
+            gains[f] = np.full(n, self.spike_area * gain)
         signs = {f: self._sign_of(f, paths) for f in fs}
         ex = [f for f in fs if signs[f] > 0]
         inh = [f for f in fs if signs[f] < 0]
@@ -502,7 +670,7 @@ class _GraphReader:
         pop["model"] = "iaf_psc_alpha" if alpha else "iaf_psc_exp"
         pop["params"]["tau_syn_ex"] = _clean(taus[ex_f] / S_PER_MS)
         pop["params"]["tau_syn_in"] = _clean(taus[in_f] / S_PER_MS)
-        pop["params"]["C_m"] = _clean(pop["params"]["tau_m"] / pop["r"])
+        pop["params"]["C_m"] = _per_neuron(lif, "r", self._engine_tau_ms(pop["tau_s"]) / pop["r"])
 
     @staticmethod
     def _combined_paths(populations: dict, filters: dict, paths: list[dict], gains: dict) -> dict:
@@ -601,6 +769,34 @@ class _GraphReader:
         self.notes.append(f"'{name}': approximated by pairwise_bernoulli p = {density:.4g}"
                           + ("" if constant else f" with normal weights (mean {values.mean():.4g}, std {values.std():.4g})"))
         return Connectivity("pairwise_bernoulli", p=_clean(density), allow_autapses=not no_autapses), weight
+
+
+def _mixed_delay(key: str, weight: np.ndarray, matrix, delay):
+    """The delay per entry of weight @ matrix: each output mixes inputs, which must share one delay."""
+    if np.ndim(delay) == 0:
+        return delay
+    base = matrix if matrix is not None else np.eye(delay.shape[0])
+    low = np.full((weight.shape[0], base.shape[1]), np.inf)
+    high = np.full_like(low, -np.inf)
+    for j in range(weight.shape[1]):  # one inner index at a time: no (out, inner, source) array
+        reaches = (weight[:, j, None] != 0) & (base[j, None, :] != 0)
+        low = np.where(reaches, np.minimum(low, delay[j]), low)
+        high = np.where(reaches, np.maximum(high, delay[j]), high)
+    if (high > low).any():
+        raise ValidationError(f"node '{key}': it sums inputs that arrive with different delays (from a Delay "
+                              "with a delay per neuron before it); a synapse has one delay, so put the Delay after "
+                              "the Linear")
+    return np.where(np.isfinite(low), low, 0.0)
+
+
+def _split_by_delay(path: dict) -> list[dict]:
+    """A path whose delay differs per matrix entry as one path per distinct delay."""
+    delay = path["delay"]
+    if np.ndim(delay) == 0:
+        return [path]
+    matrix = path["matrix"] if path["matrix"] is not None else np.eye(path["size"])
+    values = np.unique(delay[matrix != 0])
+    return [{**path, "matrix": np.where(delay == d, matrix, 0.0), "delay": float(d)} for d in values]
 
 
 def _clean(value: float) -> float:

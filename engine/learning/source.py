@@ -2,7 +2,8 @@
 
 Samples of the chosen split are shown one after another: sample k of the schedule from
 start + k (presentation + rest) for `presentation` ms, then `rest` ms of silence. Each epoch
-presents the split (or its first n_samples) in a new order drawn from order_seed; the
+presents the split (or a subset of n_samples, drawn once from split_seed, so a small training
+set is the same set every epoch) in a new order drawn from order_seed; the
 train/test cut is drawn once from split_seed (engine.learning.datasets.split_indices), so a test
 sample is never shown in a training schedule.
 """
@@ -38,7 +39,9 @@ def schedule(params: dict) -> Schedule:
     dataset = load_dataset(params["dataset"], "data_source")
     pool = split_of(dataset, params)
     shown = int(params["n_samples"]) or pool.size
-    orders = [np.random.default_rng([int(params["order_seed"]), epoch]).permutation(pool)[:shown]
+    if shown < pool.size:  # a fixed subset (from split_seed): a small training set stays the same set each epoch
+        pool = np.sort(np.random.default_rng([int(params["split_seed"]), 31]).permutation(pool)[:shown])
+    orders = [np.random.default_rng([int(params["order_seed"]), epoch]).permutation(pool)
               for epoch in range(int(params["epochs"]))]
     samples = np.concatenate(orders)
     period = params["presentation"] + params["rest"]
@@ -56,6 +59,27 @@ def encode_sample(frames: np.ndarray, params: dict, rng: np.random.Generator) ->
     return delta_spikes(frames, duration, gain, params["delta_threshold"])
 
 
+def augmented(frames: np.ndarray, params: dict, rng: np.random.Generator) -> np.ndarray:
+    """A training sample (n_features, n_frames) shifted and noised as the source's augmentation says."""
+    shift, noise = int(params.get("augment_shift", 0)), float(params.get("augment_noise", 0.0))
+    if params["split"] != "train" or (shift == 0 and noise == 0):
+        return frames
+    side = int(round(np.sqrt(frames.shape[0])))
+    grid = (side, side) if side * side == frames.shape[0] else (frames.shape[0],)
+    image = frames.reshape(*grid, frames.shape[1])
+    for axis in range(len(grid)):
+        by = int(rng.integers(-shift, shift + 1)) if shift else 0
+        image = np.roll(image, by, axis=axis)
+        edge = [slice(None)] * image.ndim
+        edge[axis] = slice(0, by) if by > 0 else slice(image.shape[axis] + by, None)
+        if by:
+            image[tuple(edge)] = 0.0  # shifted in: background, not the other side of the digit
+    values = image.reshape(frames.shape)
+    if noise > 0:
+        values = np.clip(values + rng.normal(0.0, noise, values.shape), 0.0, 1.0)
+    return values
+
+
 def data_source_steps(params: dict, size: int, dt: float) -> list[np.ndarray]:
     """Emission steps per input neuron (one neuron per feature), as the spike_generator's: a spike
     at time T is emitted in step T/dt - 1, so it is stamped T; only start < T <= stop are sent."""
@@ -65,10 +89,11 @@ def data_source_steps(params: dict, size: int, dt: float) -> list[np.ndarray]:
                               f"sample; the population needs size {dataset.n_features} (one neuron each), not {size}")
     plan = schedule(params)
     rng = np.random.default_rng([int(params["order_seed"]), 7919])
+    augment_rng = np.random.default_rng([int(params["order_seed"]), 7927])  # its own stream: rates unchanged
     frames = dataset.frames
     features, times = [], []
     for sample, onset in zip(plan.samples, plan.onsets):
-        feature, offset = encode_sample(frames[sample], params, rng)
+        feature, offset = encode_sample(augmented(frames[sample], params, augment_rng), params, rng)
         features.append(feature)
         times.append(onset + offset)
     feature = np.concatenate(features) if features else np.empty(0, np.int64)

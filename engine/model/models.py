@@ -551,6 +551,9 @@ class data_source(_Device):
       rate     Poisson at r = max_rate * g * x (Hz)
       latency  one spike at t_k + latency_tau ln(g x / (g x - 1)) where g x > 1 (time to first spike)
       delta    one spike per level k * delta_threshold crossed by g x between frames (from 0)
+    Augmentation (training split only, its own seeded stream): each sample shifted by up to
+    augment_shift pixels (a square image; otherwise along the features), zeros shifted in, and
+    x + N(0, augment_noise^2) clipped to [0, 1].
     dataset: "digits" (scikit-learn's 8x8 digits, 64 features), "patterns" (generated spatio-temporal
     patterns, 32 features, 10 frames) or the path of a .npz/.csv file (engine.learning.datasets).
     Equations of the encoders: engine/learning/encoders.py.
@@ -564,12 +567,17 @@ class data_source(_Device):
     max_rate = Quantity(63.75, HZ, (0.0, None), "Rate encoder: rate of a value 1 at intensity 1", live=False)
     latency_tau = positive(50.0, MS, "Latency encoder: time constant of the time to first spike", live=False)
     delta_threshold = positive(0.1, "", "Delta encoder: level spacing of the signal", live=False)
-    n_samples = Quantity(0, "", (0.0, None), "Samples per epoch (0: the whole split)", live=False, integer=True)
+    n_samples = Quantity(0, "", (0.0, None), "Samples per epoch: a fixed subset of the split (0: all of it)",
+                         live=False, integer=True)
     epochs = Quantity(1, "", (1.0, None), "Passes over the samples", live=False, integer=True)
     order_seed = Quantity(1, "", (0.0, None), "Seed of the presentation order and rate spikes", live=False,
                           integer=True)
     split_seed = Quantity(1, "", (0.0, None), "Seed of the train/test cut", live=False, integer=True)
     test_fraction = Quantity(0.25, "", (0.0, 0.9), "Fraction of the data set held out for testing", live=False)
+    augment_shift = Quantity(0, "", (0.0, 3.0), "Augmentation (training split only): each sample shifted by up "
+                             "to this many pixels in x and y", live=False, integer=True)
+    augment_noise = Quantity(0.0, "", (0.0, 1.0), "Augmentation (training split only): Gaussian noise of this "
+                             "standard deviation added to the values (clipped to 0..1)", live=False)
 
     @classmethod
     def extra_parameters(cls):

@@ -10,6 +10,17 @@ from playwright.sync_api import Page, expect
 from designer import EXPOSE_STATE_ENV
 
 TIMEOUT_MS = 10_000
+# A JS function `find(root, selector)`: the first match, looking inside shadow roots (Panel nests each
+# pane in one); put it at the top of a page function.
+SHADOW_FIND = """const find = (root, sel) => {
+    const hit = root.querySelector(sel);
+    if (hit) return hit;
+    for (const el of root.querySelectorAll('*')) {
+      const inner = el.shadowRoot && find(el.shadowRoot, sel);
+      if (inner) return inner;
+    }
+    return null;
+  };"""
 
 #: The environment of a served app whose state the page can read (the `debug-state` pane).
 SERVER_ENV = {EXPOSE_STATE_ENV: "1", "PYTHONUNBUFFERED": "1"}

@@ -313,7 +313,7 @@ def _write(path, data: bytes):
 @pytest.mark.parametrize("make, message", [
     (lambda d: _write(d / "empty.nir", b""), "not a NIR file"),
     (lambda d: _write(d / "text.nir", b'{"format": "snn-designer-network"}'), "not a NIR file"),
-    (lambda d: _write(d / "truncated.nir", _valid_file(d).read_bytes()[:3000]), "not a readable"),
+    (lambda d: _write(d / "truncated.nir", _valid_file(d).read_bytes()[:3000]), "truncated .it has 3,000 of its"),
     (lambda d: d / "missing.nir", "cannot read"),
 ])
 def test_broken_files_are_refused(tmp_path, make, message):
@@ -349,7 +349,7 @@ def _graph_with(f, nodes: dict, edges):
 
 @pytest.mark.parametrize("build, message", [
     (lambda f: f.create_group("other"), "no 'node' group"),
-    (lambda f: _node_group(f, "Bogus"), "not a readable NIR graph"),
+    (lambda f: _node_group(f, "Bogus"), "node 'node' has the unknown NIR node type 'Bogus'"),
     (lambda f: _graph_with(f, {"a": {"type": "LIF", "tau": "fast", "r": [1.0], "v_leak": [0.0],
                                      "v_threshold": [1.0], "v_reset": [0.0]}}, [("a", "a")]), "not a readable NIR graph"),
     (lambda f: _graph_with(f, {"a": {"type": "Input", "shape": [10**12]}, "b": {"type": "Output", "shape": [10**12]}},

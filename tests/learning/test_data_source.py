@@ -135,3 +135,23 @@ def test_bad_data_files_are_refused_with_the_problem_named(tmp_path, monkeypatch
     monkeypatch.setattr(datasets, "MAX_VALUES", 10)
     np.savez(tmp_path / "big.npz", values=np.zeros((6, 2)), labels=np.zeros(6))
     assert "12 values; at most 10" in _refusal(tmp_path / "big.npz")
+
+
+def test_augmentation_shifts_and_noises_training_samples_only():
+    from engine.learning.source import augmented
+
+    image = np.zeros((64, 1))
+    image[3 * 8 + 3] = 1.0  # one bright pixel at (3, 3)
+    rng = np.random.default_rng(0)
+    shifted = [augmented(image, source_params(augment_shift=2), rng) for _ in range(200)]
+    rows_cols = {divmod(int(np.argmax(s)), 8) for s in shifted}
+    assert all(abs(r - 3) <= 2 and abs(c - 3) <= 2 for r, c in rows_cols) and len(rows_cols) > 10
+    assert all(s.sum() == 1.0 for s in shifted)  # shifted, not wrapped or smeared
+    edge = np.zeros((64, 1))
+    edge[7] = 1.0  # the top row's last pixel: shifted right it leaves the image
+    gone = [augmented(edge, source_params(augment_shift=1), rng).sum() for _ in range(100)]
+    assert 0.0 in gone and 1.0 in gone
+    noisy = augmented(np.full((64, 1), 0.5), source_params(augment_noise=0.1), rng)
+    assert 0.05 < noisy.std() < 0.15 and noisy.min() >= 0.0 and noisy.max() <= 1.0
+    test_split = source_params(augment_shift=2, augment_noise=0.3, split="test")
+    assert augmented(image, test_split, rng) is image

@@ -96,6 +96,10 @@ def test_cli_run_trains_and_writes_accuracy_per_epoch(tmp_path):
     assert all(0.0 <= a <= 1.0 for a in summary["accuracy_train"] + summary["accuracy_test"])
     assert summary["training_samples"] == 80 and summary["epochs"][0]["test"]["n_samples"] == 90
     assert "epoch 2:" in done.stdout
+    energy = summary["energy_per_inference"]
+    assert energy["synaptic_operations_per_sample"] > 0 and energy["dense_macs_per_sample"] == 64 * 20 + 2 * 20 * 20
+    assert energy["energy_j_per_sample"]["loihi"] > 0
+    assert (tmp_path / "out" / summary["trained_nir"]).stat().st_size > 0
 
 
 def test_receptive_fields_look_like_the_digits_their_neurons_are_labelled_with(trained):
@@ -109,3 +113,21 @@ def test_receptive_fields_look_like_the_digits_their_neurons_are_labelled_with(t
     similarity = np.corrcoef(np.vstack([fields[labelled], class_means]))[:labelled.sum(), labelled.sum():]
     own = similarity[np.arange(labelled.sum()), trainer.vote.assignments[labelled]]
     assert np.mean(own > np.median(similarity, axis=1)) > 0.8  # most fields resemble their own class
+
+
+def test_the_trained_network_exports_to_nir_with_its_learned_weights_and_thresholds(trained, tmp_path):
+    import nir
+
+    from engine.io.nir_import import import_nir
+    from engine.learning.export import inference_network, write_trained_nir
+
+    trainer, _ = trained
+    path = write_trained_nir(trainer, tmp_path / "digits_trained.nir")
+    graph = nir.read(path)
+    np.testing.assert_allclose(graph.nodes["pixels→exc"].weight, trainer.receptive_fields().reshape(40, 64))
+    theta = trainer.sim.compiled.state.theta[trainer.sim.compiled.pop_slice("exc")]
+    fixed = inference_network(trainer)
+    np.testing.assert_allclose(fixed.population("exc").params["V_th"], -52.0 + theta)
+    assert fixed.population("exc").model == "iaf_psc_exp" and "pixels" not in [p.name for p in fixed.populations]
+    assert fixed.projection("pixels→exc").delay == 1.5  # the relay's 0.5 ms and the synapses' 1 ms
+    assert import_nir(path) == fixed
