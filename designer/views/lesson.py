@@ -25,7 +25,7 @@ import param
 from markdown_it import MarkdownIt
 from panel.custom import JSComponent
 
-from engine.io import Lesson, Measurement, evaluate_condition
+from engine.io import Lesson, Measurement, condition_names, measure_condition
 
 from designer.recording import RecordedData
 from designer.session import LiveSession
@@ -126,6 +126,7 @@ class LessonPanel(pn.viewable.Viewer):
         self._live: dict[int, Measurement] = {}  # the newest measurement of each step not done
         self._awaiting_restart = False  # data recorded before a reset is not the lesson's
         self._changed_at_ms = 0.0  # simulated time of the last design change: windows start after it
+        self._weights: dict[str, tuple] = {}  # plastic projection -> (counts, edges) of the newest frame
         self.head = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 4), stylesheets=[PANEL_CSS])
         self.text = LessonText(sizing_mode="stretch_width", margin=(0, 4), name="lesson-text-pane")
         self.steps = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 4), stylesheets=[PANEL_CSS],
@@ -145,6 +146,7 @@ class LessonPanel(pn.viewable.Viewer):
         self.previous_button.on_click(lambda _e: self.open(self.index - 1))
         self.next_button.on_click(lambda _e: self.open(self.index + 1))
         self.recorded.param.watch(self._on_data, "t")
+        self.session.param.watch(self._on_frame, "frame")
         self.session.param.watch(self._on_restart, "reset_count")
         self.state.param.watch(self._on_design_change, "network")
         self.param.watch(lambda _e: self._render_steps(), "measurements")
@@ -175,6 +177,7 @@ class LessonPanel(pn.viewable.Viewer):
         self._awaiting_restart = False
         self._changed_at_ms = 0.0
         self._live = {}
+        self._weights = {}
         self._render_steps()
 
     def _show(self) -> None:
@@ -188,6 +191,11 @@ class LessonPanel(pn.viewable.Viewer):
         self._live = {}
         self.measurements = [None] * len(lesson.steps)
 
+    def _on_frame(self, event) -> None:
+        weights = getattr(event.new, "weights", None)
+        if weights:  # frames without plastic projections (or events) keep the last histogram
+            self._weights = {name: (summary["counts"], summary["edges"]) for name, summary in weights.items()}
+
     def _on_data(self, _event) -> None:
         now = time.monotonic()
         if self.session.status != "running" or now - self._evaluated_at >= 1.0 / EVALUATE_HZ:
@@ -199,17 +207,20 @@ class LessonPanel(pn.viewable.Viewer):
         if self._awaiting_restart or self.recorded.t <= 0 or all(m is not None for m in self.measurements):
             return
         network, found = self.state.network, list(self.measurements)
+        present = {p.name for p in network.populations} | {p.name for p in network.projections}
+
+        def spikes_of(name: str) -> tuple:
+            return (*self.recorded.spikes(name), network.population(name).size)
+
         for number, step in enumerate(self.lesson.steps):
-            population = step.condition.population
-            if found[number] is not None or population not in {p.name for p in network.populations}:
+            if found[number] is not None or not set(condition_names(step.condition)) <= present:
                 continue
             if self.recorded.t - step.condition.window_ms < self._changed_at_ms - self.recorded.dt / 2:
                 wait = self._changed_at_ms + step.condition.window_ms - self.recorded.t
                 self._live[number] = Measurement(float("nan"), False, f"measuring the change ({wait:.0f} ms to go)")
                 continue
-            neurons, times = self.recorded.spikes(population)
-            measured = evaluate_condition(step.condition, neurons, times, network.population(population).size,
-                                          self.recorded.t, self.recorded.dt)
+            measured = measure_condition(step.condition, spikes_of, self.recorded.t, self.recorded.dt,
+                                         self._weights.get)
             self._live[number] = measured
             if measured.done:
                 found[number] = measured
