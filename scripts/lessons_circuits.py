@@ -1,0 +1,147 @@
+"""Lessons 11-16 of the course (circuits, learning, energy), written by scripts/make_lessons.py.
+
+Each step's solution is checked by tests/io/test_lessons_circuits.py the way the app checks
+it: in one running simulation, the condition measured over the window after the change.
+"""
+from __future__ import annotations
+
+from engine import Connectivity, Distribution, Network, Population, Projection, Recording
+from engine.io import Condition, Lesson, Step
+
+COURSE = "Circuits and learning"
+SPIKES = Recording(spikes=True)
+LIF = {"E_L": -70.0, "C_m": 250.0, "tau_m": 20.0, "t_ref": 2.0, "V_th": -50.0, "V_reset": -60.0}
+
+
+def _step(title: str, target: str, field: str, solution: float, statistic: str, low: float | None = None,
+          high: float | None = None, window_ms: float = 1000.0, **subject) -> Step:
+    return Step(title, target, field, Condition(statistic, min=low, max=high, window_ms=window_ms, **subject), solution)
+
+
+def half_centre_network() -> Network:
+    """Two populations with self-limiting (adaptive-threshold) neurons, each driven by noise."""
+    adapting = {**LIF, "tau_m": 10.0, "theta_plus": 2.0, "tau_theta": 400.0}
+    indegree = Connectivity("fixed_indegree", indegree=20)
+    return Network(
+        name="half_centre", t_sim=60000.0, seed=13,
+        description="A half-centre oscillator: two populations of adapting neurons that can inhibit each other.",
+        populations=(
+            Population("drive", "poisson_generator", 1, params={"rate": 6000.0}, position=(40, 180)),
+            Population("left", "iaf_psc_exp_adaptive", 50, params=adapting, record=SPIKES, position=(300, 60)),
+            Population("right", "iaf_psc_exp_adaptive", 50, params=adapting, record=SPIKES, position=(300, 300)),
+        ),
+        projections=(
+            Projection("drive", "left", weight=60.0, delay=1.0),
+            Projection("drive", "right", weight=60.0, delay=1.0),
+            Projection("left", "right", indegree, weight=-20.0, delay=1.0),
+            Projection("right", "left", indegree, weight=-20.0, delay=1.0),
+        ),
+    )
+
+
+def half_centre() -> Lesson:
+    text = r"""Walking, swimming and breathing are rhythms made by **central pattern generators**:
+circuits in the spinal cord and brainstem that alternate without any rhythmic input. Graham
+Brown (1911) proposed the simplest one, the **half-centre oscillator**: two groups of neurons
+(flexor and extensor) that inhibit each other. Alone, mutual inhibition only picks a winner;
+the rhythm needs something that makes the winner tire. Here it is an adaptive threshold: every
+spike raises the neuron's threshold by $\theta_+$, which decays with $\tau_\theta$,
+
+$$\tau_\theta \frac{d\theta}{dt} = -\theta, \qquad \theta \leftarrow \theta + \theta_+ \text{ at each spike}$$
+
+so the active side slows down until the suppressed side escapes and takes over ("release",
+Wang & Rinzel 1992; the adaptation-based half-centre of Matsuoka 1985). The period grows
+with $\tau_\theta$ and with the strength of the inhibition.
+
+The app measures **alternation**: minus the correlation of the two populations' spike counts
+in 20 ms bins (1: perfect antiphase, 0: unrelated) and the **rate contrast**
+$(r_{left} - r_{right}) / (r_{left} + r_{right})$.
+
+Press **Run**: both sides fire at once, the weak inhibition between them changes little.
+Select the edges between `left` and `right` to change their weights. A rhythm needs a
+balance: the inhibition must be able to silence the other side, which too strong a drive
+overrides (in the spinal cord, the descending drive sets the gait's speed only within a range)."""
+    steps = (
+        _step("Make left inhibit right strongly (weight of left→right about -400 pA): left gets the upper hand",
+              "left→right", "weight", -400.0, "contrast", low=0.2, window_ms=2000.0, population="left", other="right"),
+        _step("Now let right inhibit left as strongly (right→left): the two sides take turns", "right→left", "weight",
+              -400.0, "alternation", low=0.8, window_ms=2000.0, population="left", other="right"),
+        _step("Flood both sides with drive (raise the drive's rate to 40000 Hz): inhibition no longer silences "
+              "the other side and the rhythm breaks", "drive", "rate", 40000.0, "alternation", high=0.4,
+              window_ms=2000.0, population="left", other="right"),
+    )
+    return Lesson("half_centre", "A half-centre oscillator", "Two populations that inhibit each other take turns",
+                  COURSE, 13, text, steps, half_centre_network())
+
+
+
+
+CUE_EVERY_MS, CUE_MS, CUE_HZ = 3000.0, 100.0, 400.0
+
+
+def cue_schedule(t_sim: float, first_ms: float = 500.0) -> dict:
+    """An inhomogeneous Poisson schedule: CUE_HZ for CUE_MS every CUE_EVERY_MS, silent between."""
+    times, values, onset = [], [], first_ms
+    while onset + CUE_MS < t_sim:
+        times += [onset, onset + CUE_MS]
+        values += [CUE_HZ, 0.0]
+        onset += CUE_EVERY_MS
+    return {"rate_times": times, "rate_values": values}
+
+
+def working_memory_network(t_sim: float = 120000.0) -> Network:
+    """Recurrently coupled excitatory neurons with slow synapses, background noise, a repeating
+    brief cue and an inhibitory 'erase' input (off at first)."""
+    slow = {**LIF, "tau_syn_ex": 10.0, "tau_syn_in": 5.0}
+    return Network(
+        name="working_memory", t_sim=t_sim, seed=12,
+        description="Working memory: recurrent excitation holds a brief cue as persistent activity.",
+        populations=(
+            Population("cue", "inhomogeneous_poisson_generator", 1, params=cue_schedule(t_sim), position=(40, 60)),
+            Population("noise", "poisson_generator", 1, params={"rate": 5000.0}, position=(40, 200)),
+            Population("erase", "poisson_generator", 1, params={"rate": 0.0}, position=(40, 340)),
+            Population("memory", "iaf_psc_exp", 100, params=slow, record=SPIKES, position=(340, 200)),
+        ),
+        projections=(
+            Projection("cue", "memory", weight=60.0, delay=1.0),
+            Projection("noise", "memory", weight=3.6, delay=1.0),
+            Projection("erase", "memory", weight=-50.0, delay=1.0),
+            Projection("memory", "memory", Connectivity("fixed_indegree", indegree=50, allow_autapses=False),
+                       weight=3.0, delay=2.0),
+        ),
+    )
+
+
+def working_memory() -> Lesson:
+    onsets = ", ".join(f"{0.5 + k * CUE_EVERY_MS / 1000:g}" for k in range(3))
+    text = rf"""To remember a phone number for a few seconds, neurons in prefrontal cortex keep firing
+after the number is gone (Fuster & Alexander 1971; Funahashi et al. 1989). A classic explanation is
+**attractor dynamics** (Amit & Brunel 1997; Wang 2001): a population that excites itself strongly
+enough has two stable states, silent and active. A brief cue kicks it from one to the other, and
+recurrent excitation keeps it there,
+
+$$	au_m rac{{dV_i}}{{dt}} = -(V_i - E_L) + rac{{	au_m}}{{C_m}}\Big(I_{{noise}} + \sum_j w\, s_j(t)\Big)$$
+
+where $s_j$ is the synaptic current of neuron $j$ (slow, $	au_{{syn}} = 10$ ms, as NMDA-like
+synapses make persistent activity stable; Wang 1999). The active state needs enough gain: with $K$
+inputs per neuron firing at rate $r$, the recurrent current is about $K w r 	au_{{syn}}$, and it must
+carry the neurons above threshold on its own.
+
+Here `memory` (100 neurons, 50 recurrent inputs each) gets background `noise` and a `cue`: a
+100 ms burst every {CUE_EVERY_MS / 1000:g} s (at {onsets}, ... s). Press **Run**: with weak recurrent
+weights the population answers each cue and falls silent again. (Without inhibition the active
+state here fires fast, about 130 Hz; in cortex, inhibitory neurons hold it near 20-40 Hz: Compte et
+al. 2000.)"""
+    steps = (
+        _step("Strengthen the recurrent weight memory→memory (to about 7 pA) until the activity outlasts the cue",
+              "memory→memory", "weight", 7.0, "rate", low=20.0, window_ms=2000.0, population="memory"),
+        _step("A memory must also be cleared: raise the rate of the inhibitory 'erase' input (to 2000 Hz)",
+              "erase", "rate", 2000.0, "rate", high=2.0, window_ms=2000.0, population="memory"),
+        _step("Switch 'erase' off again (rate 0): the next cue is stored and held", "erase", "rate", 0.0, "rate",
+              low=20.0, window_ms=2000.0, population="memory"),
+    )
+    return Lesson("working_memory", "Working memory", "Persistent activity holds a cue after it is gone",
+                  COURSE, 12, text, steps, working_memory_network())
+
+
+LESSONS = (working_memory, half_centre)
