@@ -144,4 +144,82 @@ al. 2000.)"""
                   COURSE, 12, text, steps, working_memory_network())
 
 
-LESSONS = (working_memory, half_centre)
+TRIAL_MS, RESET_MS = 1500.0, 200.0
+SELF_W, INH_W = 7.0, -20.0
+EVIDENCE_HZ = 1500.0  # each choice's input rate at zero coherence
+
+
+def trial_resets(t_sim: float) -> dict:
+    """A strong inhibitory pulse at the start of every trial ends the last decision."""
+    times, values, onset = [], [], TRIAL_MS - RESET_MS
+    while onset + RESET_MS < t_sim:
+        times += [onset, onset + RESET_MS]
+        values += [3000.0, 0.0]
+        onset += TRIAL_MS
+    return {"rate_times": times, "rate_values": values}
+
+
+def decision_network(rate_a: float = EVIDENCE_HZ, rate_b: float = EVIDENCE_HZ, t_sim: float = 120000.0,
+                     seed: int = 11, w_self: float = SELF_W, w_inh: float = INH_W) -> Network:
+    """Two excitatory populations A and B that excite themselves and inhibit each other; each gets its own evidence, all get background noise, and a reset pulse starts
+    each trial (every TRIAL_MS)."""
+    slow = {**LIF, "tau_syn_ex": 10.0, "tau_syn_in": 5.0}
+    self_rule = Connectivity("fixed_indegree", indegree=50, allow_autapses=False)
+    cross_rule = Connectivity("fixed_indegree", indegree=50)
+    pops = [Population(name, "iaf_psc_exp", 100, params=slow, record=SPIKES, position=(340, y))
+            for name, y in (("A", 60), ("B", 320))]
+    return Network(
+        name="decision", t_sim=t_sim, seed=seed,
+        description="Decision making (after Wang 2002): two populations compete; the one with more evidence tends to win.",
+        populations=(
+            Population("evidence_A", "poisson_generator", 1, params={"rate": rate_a}, position=(40, 60)),
+            Population("evidence_B", "poisson_generator", 1, params={"rate": rate_b}, position=(40, 320)),
+            Population("noise", "poisson_generator", 1, params={"rate": 5000.0}, position=(40, 190)),
+            Population("reset", "inhomogeneous_poisson_generator", 1, params=trial_resets(t_sim), position=(640, 40)),
+            *pops,
+        ),
+        projections=(
+            Projection("evidence_A", "A", weight=3.6, delay=1.0),
+            Projection("evidence_B", "B", weight=3.6, delay=1.0),
+            Projection("noise", "A", weight=3.6, delay=1.0), Projection("noise", "B", weight=3.6, delay=1.0),
+            Projection("reset", "A", weight=-100.0, delay=1.0), Projection("reset", "B", weight=-100.0, delay=1.0),
+            Projection("A", "A", self_rule, weight=w_self, delay=2.0),
+            Projection("B", "B", self_rule, weight=w_self, delay=2.0),
+            # competition: each side inhibits the other (in cortex through interneurons; here directly)
+            Projection("A", "B", cross_rule, weight=w_inh, delay=1.0),
+            Projection("B", "A", cross_rule, weight=w_inh, delay=1.0),
+        ),
+    )
+
+
+def decision() -> Lesson:
+    text = rf"""A monkey watches a cloud of moving dots and reports with its eyes whether most move left or
+right; the fraction moving coherently (the **coherence** $c$) sets how hard the choice is. Neurons
+in parietal cortex (area LIP) ramp up while the evidence accumulates and the choice is made when
+one group reaches a threshold (Shadlen & Newsome 2001; Roitman & Shadlen 2002). Wang (2002) showed
+that a spiking network explains it: two excitatory populations, one per choice, excite themselves
+and inhibit each other, so only one can stay active. Each gets evidence at rate
+
+$$\mu_A = \mu_0 (1 + c), \qquad \mu_B = \mu_0 (1 - c)$$
+
+and the noise decides when the evidence is weak. Harder choices (small $c$) are less accurate and
+slower: **accuracy rises and reaction time falls with the evidence**.
+
+Here $\mu_0$ = {EVIDENCE_HZ:g} Hz (the rates of `evidence_A` and `evidence_B`). A `reset` pulse of
+inhibition ends each trial, every {TRIAL_MS / 1000:g} s, and a new competition starts. (Wang's model
+has NMDA synapses and shared inhibitory neurons; this one keeps the idea with slow 10 ms synapses
+and direct inhibition between the two populations.) Press **Run**: at $c = 0$ the winner changes
+from trial to trial at random. The steps measure the **rate contrast**
+$(r_A - r_B)/(r_A + r_B)$ over five trials: +1 when A always wins, -1 when B does."""
+    steps = (
+        _step("Give A more evidence: raise evidence_A's rate (to about 1700 Hz) until A wins every trial",
+              "evidence_A", "rate", 1700.0, "contrast", low=0.8, window_ms=5 * TRIAL_MS, population="A", other="B"),
+        _step("Now make B's evidence the stronger one (evidence_B to about 1900 Hz): B wins every trial",
+              "evidence_B", "rate", 1900.0, "contrast", high=-0.8, window_ms=5 * TRIAL_MS, population="A",
+              other="B"),
+    )
+    return Lesson("decision", "Decision making", "Two populations compete; accuracy and reaction time follow the "
+                  "evidence", COURSE, 11, text, steps, decision_network())
+
+
+LESSONS = (decision, working_memory, half_centre)
