@@ -7,6 +7,7 @@ from pathlib import Path
 
 from engine import Network, Population, Projection, Recording
 from engine.io import Condition, Lesson, Step, save_lesson
+from lessons_circuits import LESSONS as CIRCUIT_LESSONS
 
 HERE = Path(__file__).resolve().parent.parent / "assets" / "lessons"
 COURSE = "From one neuron to networks"
@@ -155,7 +156,7 @@ about 50 Hz. There is no slow firing in between. Move the `current` node's `ampl
                   COURSE, 4, text, steps, network)
 
 
-LESSONS = (lif_neuron, synapses, short_term_plasticity, hodgkin_huxley)
+LESSONS = (lif_neuron, synapses, short_term_plasticity, hodgkin_huxley, *CIRCUIT_LESSONS)
 
 if __name__ == "__main__":
     HERE.mkdir(parents=True, exist_ok=True)
