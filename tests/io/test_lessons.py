@@ -14,7 +14,9 @@ from engine.io import (
 )
 
 LESSONS = Path(__file__).resolve().parents[2] / "assets" / "lessons"
-BUILT_IN = sorted(p.stem for p in LESSONS.glob("*.json"))
+# lessons 11-16 build each step on the run before it: tests/io/test_lessons_circuits.py follows them live
+LIVE_TESTED = {"decision", "working_memory", "half_centre", "energy", "stdp_weights", "pattern_in_noise"}
+BUILT_IN = sorted(p.stem for p in LESSONS.glob("*.json") if p.stem not in LIVE_TESTED)
 
 
 @pytest.fixture
