@@ -224,66 +224,6 @@ $(r_A - r_B)/(r_A + r_B)$ over five trials: +1 when A always wins, -1 when B doe
 
 
 
-def decision() -> Lesson:
-    text = rf"""A monkey watches a cloud of moving dots and reports with its eyes whether most move left or
-right; the fraction moving coherently (the **coherence** $c$) sets how hard the choice is. Neurons
-in parietal cortex (area LIP) ramp up while the evidence accumulates and the choice is made when
-one group reaches a threshold (Shadlen & Newsome 2001; Roitman & Shadlen 2002). Wang (2002) showed
-that a spiking network explains it: two excitatory populations, one per choice, excite themselves
-and inhibit each other, so only one can stay active. Each gets evidence at rate
-
-$$\mu_A = \mu_0 (1 + c), \qquad \mu_B = \mu_0 (1 - c)$$
-
-and the noise decides when the evidence is weak. Harder choices (small $c$) are less accurate and
-slower: **accuracy rises and reaction time falls with the evidence**.
-
-Here $\mu_0$ = {EVIDENCE_HZ:g} Hz (the rates of `evidence_A` and `evidence_B`). A `reset` pulse of
-inhibition ends each trial, every {TRIAL_MS / 1000:g} s, and a new competition starts. (Wang's model
-has NMDA synapses and shared inhibitory neurons; this one keeps the idea with slow 10 ms synapses
-and direct inhibition between the two populations.) Press **Run**: at $c = 0$ the winner changes
-from trial to trial at random. The steps measure the **rate contrast**
-$(r_A - r_B)/(r_A + r_B)$ over five trials: +1 when A always wins, -1 when B does."""
-    steps = (
-        _step("Give A more evidence: raise evidence_A's rate (to about 1700 Hz) until A wins every trial",
-              "evidence_A", "rate", 1700.0, "contrast", low=0.8, window_ms=5 * TRIAL_MS, population="A", other="B"),
-        _step("Now make B's evidence the stronger one (evidence_B to about 1900 Hz): B wins every trial",
-              "evidence_B", "rate", 1900.0, "contrast", high=-0.8, window_ms=5 * TRIAL_MS, population="A",
-              other="B"),
-    )
-    return Lesson("decision", "Decision making", "Two populations compete; accuracy and reaction time follow the "
-                  "evidence", COURSE, 11, text, steps, decision_network())
-
-
-
-
-STDP_INPUTS, STDP_RATE_HZ, STDP_WMAX = 200, 10.0, 100.0
-STDP_INHIBITION_HZ = 10000.0
-
-
-def stdp_network(learning: float = 0.0, lambda_: float = 0.02, alpha: float = 1.05, t_sim: float = 600000.0) -> Network:
-    """STDP_INPUTS independent Poisson trains (relayed by parrots, so the synapses see presynaptic
-    spikes) onto one LIF neuron through additive STDP synapses, weights starting near Wmax / 2."""
-    stdp = {"tau_plus": 20.0, "tau_minus": 20.0, "lambda": lambda_, "alpha": alpha, "mu_plus": 0.0, "mu_minus": 0.0,
-            "Wmax": STDP_WMAX, "learning": learning}
-    start = Distribution("uniform", {"low": 0.0, "high": STDP_WMAX})
-    return Network(
-        name="stdp_weights", t_sim=t_sim, seed=14,
-        description="STDP shapes a weight distribution (Song, Miller & Abbott 2000).",
-        populations=(
-            Population("inputs", "poisson_generator", 1, params={"rate": STDP_RATE_HZ}, position=(40, 180)),
-            Population("relay", "parrot_neuron", STDP_INPUTS, record=SPIKES, position=(260, 180)),
-            Population("inhibition", "poisson_generator", 1, params={"rate": STDP_INHIBITION_HZ}, position=(260, 340)),
-            Population("neuron", "iaf_psc_exp", 1, params={**LIF, "tau_syn_ex": 5.0},
-                       record=Recording(spikes=True, traces=(0,)), position=(520, 180)),
-        ),
-        projections=(
-            Projection("inputs", "relay", weight=1.0, delay=0.1),
-            Projection("relay", "neuron", weight=start, delay=1.0, synapse="stdp_synapse", synapse_params=stdp),
-            Projection("inhibition", "neuron", weight=-20.0, delay=1.0),
-        ),
-    )
-
-
 def energy_network() -> Network:
     """A small balanced E/I network (Brunel 2000 style) driven by Poisson noise."""
     rule_e, rule_i = Connectivity("fixed_indegree", indegree=40), Connectivity("fixed_indegree", indegree=10)
@@ -328,6 +268,49 @@ watch the cost follow it."""
     # the fault-tolerance step (lesions) is added after wt/lens merges: see the report
     return Lesson("energy", "Energy and fault tolerance", "What a network's spikes would cost on neuromorphic chips",
                   COURSE, 16, text, steps, energy_network())
+
+
+
+# after Song, Miller & Abbott (2000): excitatory Poisson inputs at 10 Hz through additive STDP onto one
+# conductance-based LIF neuron (their neuron; conductances in nS, their units of g_L times g_L = 12.5 nS),
+# inhibitory input as one Poisson train; a group of the inputs shares part of its spikes (their Fig. 5)
+G_LEAK = 12.5
+STDP_INPUTS, STDP_CORRELATED, STDP_RATE_HZ, STDP_SHARED_HZ = 200, 100, 10.0, 3.0
+STDP_WMAX, STDP_INHIBITION_HZ = 0.94, 2000.0
+SONG_NEURON = {"C_m": 250.0, "g_L": G_LEAK, "E_L": -70.0, "V_th": -54.0, "V_reset": -60.0, "t_ref": 1.0,
+               "E_ex": 0.0, "E_in": -70.0, "tau_syn_ex": 5.0, "tau_syn_in": 5.0}
+
+
+def stdp_network(learning: float = 0.0, lambda_: float = 0.05, alpha: float = 1.1, t_sim: float = 600000.0) -> Network:
+    """STDP_INPUTS Poisson trains (relayed by parrots, so the synapses see presynaptic spikes) onto
+    one neuron through additive STDP synapses, weights uniform in [0, Wmax]. The first
+    STDP_CORRELATED relays also repeat one shared train: their spikes are correlated."""
+    stdp = {"tau_plus": 20.0, "tau_minus": 20.0, "lambda": lambda_, "alpha": alpha, "mu_plus": 0.0, "mu_minus": 0.0,
+            "Wmax": STDP_WMAX, "learning": learning}
+    group = tuple(range(STDP_CORRELATED))
+    return Network(
+        name="stdp_weights", t_sim=t_sim, seed=14,
+        description="STDP shapes a weight distribution (after Song, Miller & Abbott 2000).",
+        populations=(
+            Population("inputs", "poisson_generator", 1, params={"rate": STDP_RATE_HZ - STDP_SHARED_HZ},
+                       position=(40, 120)),
+            Population("shared", "poisson_generator", 1, params={"rate": STDP_SHARED_HZ}, position=(40, 260)),
+            Population("shared_train", "parrot_neuron", 1, position=(150, 260)),
+            Population("relay", "parrot_neuron", STDP_INPUTS, record=SPIKES, position=(280, 180)),
+            Population("inhibition", "poisson_generator", 1, params={"rate": STDP_INHIBITION_HZ}, position=(280, 340)),
+            Population("neuron", "iaf_cond_exp", 1, params=SONG_NEURON, record=Recording(spikes=True, traces=(0,)),
+                       position=(520, 180)),
+        ),
+        projections=(
+            Projection("inputs", "relay", weight=1.0, delay=0.1),
+            Projection("shared", "shared_train", weight=1.0, delay=0.1),
+            Projection("shared_train", "relay", Connectivity("explicit", pre_indices=(0,) * len(group),
+                                                             post_indices=group), weight=1.0, delay=0.1),
+            Projection("relay", "neuron", weight=Distribution("uniform", {"low": 0.0, "high": STDP_WMAX}), delay=1.0,
+                       synapse="stdp_synapse", synapse_params=stdp),
+            Projection("inhibition", "neuron", weight=-0.05 * G_LEAK, delay=1.0),
+        ),
+    )
 
 
 LESSONS = (decision, working_memory, half_centre, energy)
