@@ -276,7 +276,7 @@ watch the cost follow it."""
 # inhibitory input as one Poisson train; a group of the inputs shares part of its spikes (their Fig. 5)
 G_LEAK = 12.5
 STDP_INPUTS, STDP_CORRELATED, STDP_RATE_HZ, STDP_SHARED_HZ = 200, 100, 10.0, 3.0
-STDP_WMAX, STDP_INHIBITION_HZ = 0.94, 2000.0
+STDP_WMAX, STDP_INHIBITION_HZ = 0.94, 3000.0
 SONG_NEURON = {"C_m": 250.0, "g_L": G_LEAK, "E_L": -70.0, "V_th": -54.0, "V_reset": -60.0, "t_ref": 1.0,
                "E_ex": 0.0, "E_in": -70.0, "tau_syn_ex": 5.0, "tau_syn_in": 5.0}
 
@@ -313,4 +313,39 @@ def stdp_network(learning: float = 0.0, lambda_: float = 0.05, alpha: float = 1.
     )
 
 
-LESSONS = (decision, working_memory, half_centre, energy)
+
+def stdp_weights() -> Lesson:
+    text = rf"""**Spike-timing dependent plasticity** (STDP; Markram et al. 1997, Bi & Poo 1998) changes a
+synapse by the timing of its spikes: an input spike shortly *before* an output spike strengthens it,
+one shortly *after* weakens it. With $\Delta t = t_{{post}} - t_{{pre}}$, the pair-based additive rule is
+
+$$\Delta w = \begin{{cases}} \lambda\, W_{{max}}\, e^{{-\Delta t/\tau_+}} & \Delta t > 0 \\
+-\alpha\, \lambda\, W_{{max}}\, e^{{\Delta t/\tau_-}} & \Delta t < 0 \end{{cases}}, \qquad 0 \le w \le W_{{max}}$$
+
+Song, Miller & Abbott (2000) showed that with slightly stronger depression ($\alpha > 1$) the rule
+makes synapses **compete**: the inputs that help the neuron fire are strengthened, which makes them
+help even more, the others are weakened, and the weights are pushed to the two bounds, a **bimodal**
+distribution. Inputs that fire together (correlated) win the competition (their Fig. 5).
+
+Here {STDP_INPUTS} inputs fire at {STDP_RATE_HZ:g} Hz onto one neuron (their neuron model: $\tau_m$ = 20 ms,
+conductance synapses, inhibitory background); the first {STDP_CORRELATED} also share a
+{STDP_SHARED_HZ:g} Hz train of common spikes. Weights start uniform in $[0, W_{{max}}]$ and learning is
+**off**. Watch the **Plastic weights** histogram; the steps measure Sarle's **bimodality coefficient**
+$b = (g^2 + 1)/(k + 3)$ ($g$ skewness, $k$ excess kurtosis; $5/9$ for a uniform distribution, towards
+1 for two peaks). The learning rate here, $\lambda$ = 0.05, is ten times the paper's, so that it
+happens in seconds rather than minutes."""
+    proj = "relay→neuron"
+    steps = (
+        _step("Switch learning on (learning = 1 on relay→neuron) and watch the weights split to the two bounds",
+              proj, "learning", 1.0, "bimodality", low=0.65, window_ms=5000.0, projection=proj),
+        _step("Switch the shared train off (shared: rate 0): the neuron hardly fires, it learned to detect the "
+              "correlated group's coincidences", "shared", "rate", 0.0, "rate", high=5.0, window_ms=5000.0,
+              population="neuron"),
+        _step(f"Switch it on again (rate {STDP_SHARED_HZ:g} Hz): the neuron answers its group", "shared", "rate",
+              STDP_SHARED_HZ, "rate", low=10.0, window_ms=5000.0, population="neuron"),
+    )
+    return Lesson("stdp_weights", "STDP shapes the weights", "Competing synapses become bimodal (Song, Miller & "
+                  "Abbott 2000)", COURSE, 14, text, steps, stdp_network())
+
+
+LESSONS = (decision, working_memory, half_centre, stdp_weights, energy)

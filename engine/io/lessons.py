@@ -65,7 +65,7 @@ class Condition:
     (pattern_latency). Definitions: engine.analysis and engine.circuit_analysis."""
 
     statistic: str
-    population: str | None
+    population: str | None = None
     min: float | None = None
     max: float | None = None
     window_ms: float = DEFAULT_WINDOW_MS

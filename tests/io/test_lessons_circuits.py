@@ -10,13 +10,14 @@ import pytest
 
 from engine import Simulator
 from engine.analysis import rate_over_time
+from engine.circuit_analysis import histogram_bimodality
 from engine.io import load_lesson, measure_condition
 from engine.runtime.runner import plastic_summaries
 
 LESSONS = Path(__file__).resolve().parents[2] / "assets" / "lessons"
 # tested here step by step in one running simulation (their steps build on what ran before)
-CIRCUIT_LESSONS = ("decision", "working_memory", "half_centre", "energy")
-SETTLE_MS = {"decision": 1500.0, "working_memory": 3000.0, "half_centre": 1000.0, "energy": 500.0}
+CIRCUIT_LESSONS = ("decision", "working_memory", "half_centre", "stdp_weights", "energy")
+SETTLE_MS = {"decision": 1500.0, "working_memory": 3000.0, "half_centre": 1000.0, "stdp_weights": 0.0, "energy": 500.0}
 
 
 def measure_now(sim: Simulator, network, condition):
@@ -112,3 +113,19 @@ def test_half_centre_sides_take_turns():
     switches = int(np.count_nonzero(np.diff(leader)))
     assert 30 <= switches <= 120, switches  # 9.0 s: periods of 150 to 600 ms
     assert 0.35 <= np.mean(leader > 0) <= 0.65
+
+
+def test_stdp_makes_the_weights_bimodal_and_the_correlated_group_wins():
+    lesson = load_lesson(LESSONS / "stdp_weights.json")
+    network = lesson.network.replace_param("relay→neuron", "learning", 1.0)
+    wmax = network.projection("relay→neuron").synapse_params["Wmax"]
+    sim = Simulator(network)
+    sim.run(10000.0)
+    summary = plastic_summaries(sim)["relay→neuron"]
+    assert histogram_bimodality(summary["counts"], summary["edges"]) >= 0.65  # 0.56 at the uniform start
+    counts = np.asarray(summary["counts"])
+    outer, middle = counts[:4].sum() + counts[-4:].sum(), counts[8:12].sum()  # fifths of [0, Wmax]
+    assert outer >= 3 * middle
+    pre, _post, weights = sim.projection_synapses("relay→neuron")
+    correlated = pre < 100  # the first 100 relays share the common train
+    assert weights[correlated].mean() >= 0.75 * wmax and weights[~correlated].mean() <= 0.45 * wmax
