@@ -9,15 +9,17 @@ import numpy as np
 import pytest
 
 from engine import Simulator
-from engine.analysis import rate_over_time
-from engine.circuit_analysis import histogram_bimodality
+from engine.analysis import rate_over_time, window
+from engine.circuit_analysis import histogram_bimodality, pattern_latency
 from engine.io import load_lesson, measure_condition
 from engine.runtime.runner import plastic_summaries
 
 LESSONS = Path(__file__).resolve().parents[2] / "assets" / "lessons"
 # tested here step by step in one running simulation (their steps build on what ran before)
-CIRCUIT_LESSONS = ("decision", "working_memory", "half_centre", "stdp_weights", "energy")
-SETTLE_MS = {"decision": 1500.0, "working_memory": 3000.0, "half_centre": 1000.0, "stdp_weights": 0.0, "energy": 500.0}
+CIRCUIT_LESSONS = ("decision", "working_memory", "half_centre", "stdp_weights", "pattern_in_noise", "energy")
+# time given to each change before its window (learning takes a while; a memory waits for the next cue)
+SETTLE_MS = {"decision": 1500.0, "working_memory": 3000.0, "half_centre": 1000.0, "stdp_weights": 0.0,
+             "pattern_in_noise": 10000.0, "energy": 500.0}
 
 
 def measure_now(sim: Simulator, network, condition):
@@ -32,11 +34,12 @@ def measure_now(sim: Simulator, network, condition):
 
 
 def follow_steps(name: str, settle_ms: float):
-    """(before, after) Measurements of each step: the window after `settle_ms` past the last change."""
+    """(before, after) Measurements of each step: the window just before the change (after the
+    previous step's), and the window after `settle_ms` past the change."""
     lesson = load_lesson(LESSONS / f"{name}.json")
     network, sim, found = lesson.network, Simulator(lesson.network), []
     for step in lesson.steps:
-        sim.run(settle_ms + step.condition.window_ms)
+        sim.run(step.condition.window_ms)
         before = measure_now(sim, network, step.condition)
         sim.set_param(step.target, step.field, step.solution)
         network = network.replace_param(step.target, step.field, step.solution)
@@ -129,3 +132,21 @@ def test_stdp_makes_the_weights_bimodal_and_the_correlated_group_wins():
     pre, _post, weights = sim.projection_synapses("relay→neuron")
     correlated = pre < 100  # the first 100 relays share the common train
     assert weights[correlated].mean() >= 0.75 * wmax and weights[~correlated].mean() <= 0.45 * wmax
+
+
+def test_the_latency_to_the_hidden_pattern_shrinks_below_10_ms_as_the_neuron_learns():
+    lesson = load_lesson(LESSONS / "pattern_in_noise.json")
+    condition = lesson.steps[0].condition
+    onsets = np.asarray(condition.onsets_ms)
+    sim = Simulator(lesson.network.replace_param("relay→neuron", "learning", 1.0))
+    latencies, in_pattern = [], []
+    for _ in range(6):  # six windows of 2.5 s
+        sim.run(2500.0)
+        neurons, times = sim.spikes("neuron")
+        w = window(neurons, times, 1, sim.t - 2500.0, sim.t, sim.network.dt)
+        latencies.append(pattern_latency(w, onsets, condition.pattern_ms))
+        inside = ((w.times[:, None] > onsets) & (w.times[:, None] <= onsets + condition.pattern_ms)).any(axis=1)
+        in_pattern.append(inside.mean() if inside.size else 0.0)
+    assert latencies[0] >= 25.0  # at first it fires anywhere (a miss counts 50 ms)
+    assert latencies[-1] <= 10.0 and latencies[-1] < latencies[0] / 3
+    assert in_pattern[-1] >= 0.7  # most of its spikes now answer the pattern (the pattern is ~20 % of the time)
