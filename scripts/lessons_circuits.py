@@ -162,7 +162,8 @@ def trial_resets(t_sim: float) -> dict:
 
 def decision_network(rate_a: float = EVIDENCE_HZ, rate_b: float = EVIDENCE_HZ, t_sim: float = 120000.0,
                      seed: int = 11, w_self: float = SELF_W, w_inh: float = INH_W) -> Network:
-    """Two excitatory populations A and B that excite themselves and inhibit each other; each gets its own evidence, all get background noise, and a reset pulse starts
+    """Two excitatory populations A and B that excite themselves and inhibit each other; each gets
+    its own evidence, all get background noise, and a reset pulse starts
     each trial (every TRIAL_MS)."""
     slow = {**LIF, "tau_syn_ex": 10.0, "tau_syn_in": 5.0}
     self_rule = Connectivity("fixed_indegree", indegree=50, allow_autapses=False)
@@ -239,8 +240,8 @@ def energy_network() -> Network:
         ),
         projections=(
             Projection("noise", "exc", weight=20.0, delay=1.0), Projection("noise", "inh", weight=20.0, delay=1.0),
-            Projection("exc", "exc", rule_e, weight=20.0, delay=1.5), Projection("exc", "inh", rule_e, weight=20.0, delay=1.5),
-            Projection("inh", "exc", rule_i, weight=-100.0, delay=1.5), Projection("inh", "inh", rule_i, weight=-100.0, delay=1.5),
+            *(Projection("exc", post, rule_e, weight=20.0, delay=1.5) for post in ("exc", "inh")),
+            *(Projection("inh", post, rule_i, weight=-100.0, delay=1.5) for post in ("exc", "inh")),
         ),
     )
 

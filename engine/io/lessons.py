@@ -301,7 +301,8 @@ def _step(doc: Any, where: str, network: Network, version: int = LESSON_VERSION)
     if solution is None:
         raise ValidationError(f"{where}: field 'solution' (a value of {target}.{field} that meets the condition) is missing")
     quantity.check(solution, f"{where}: solution for {target}.{field}")
-    return Step(_text(doc, "title", where), target, field, _condition(doc.get("condition"), where, network), solution)
+    condition = _condition(doc.get("condition"), where, network, version)
+    return Step(_text(doc, "title", where), target, field, condition, solution)
 
 
 def lesson_from_dict(doc: Any, name: str, source: str = "lesson") -> Lesson:
