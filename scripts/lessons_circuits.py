@@ -121,11 +121,11 @@ after the number is gone (Fuster & Alexander 1971; Funahashi et al. 1989). A cla
 enough has two stable states, silent and active. A brief cue kicks it from one to the other, and
 recurrent excitation keeps it there,
 
-$$	au_m rac{{dV_i}}{{dt}} = -(V_i - E_L) + rac{{	au_m}}{{C_m}}\Big(I_{{noise}} + \sum_j w\, s_j(t)\Big)$$
+$$\tau_m \frac{{dV_i}}{{dt}} = -(V_i - E_L) + \frac{{\tau_m}}{{C_m}}\Big(I_{{noise}} + \sum_j w\, s_j(t)\Big)$$
 
-where $s_j$ is the synaptic current of neuron $j$ (slow, $	au_{{syn}} = 10$ ms, as NMDA-like
+where $s_j$ is the synaptic current of neuron $j$ (slow, $\tau_{{syn}} = 10$ ms, as NMDA-like
 synapses make persistent activity stable; Wang 1999). The active state needs enough gain: with $K$
-inputs per neuron firing at rate $r$, the recurrent current is about $K w r 	au_{{syn}}$, and it must
+inputs per neuron firing at rate $r$, the recurrent current is about $K w r \tau_{{syn}}$, and it must
 carry the neurons above threshold on its own.
 
 Here `memory` (100 neurons, 50 recurrent inputs each) gets background `noise` and a `cue`: a
@@ -251,12 +251,12 @@ def energy() -> Lesson:
 when something happens: a spike, and the **synaptic operations** (SynOps) it causes, one per
 target synapse. NeuroBench (Yik et al. 2025) counts a network's cost so:
 
-$$	ext{SynOps} = \sum_{	ext{spikes}} 	ext{fan-out of the spiking neuron}, \qquad
-E pprox e_{syn}\,	ext{SynOps} + e_{upd}\,	ext{neuron updates}$$
+$$\text{SynOps} = \sum_{\text{spikes}} \text{fan-out of the spiking neuron}, \qquad
+E \approx e_{syn}\,\text{SynOps} + e_{upd}\,\text{neuron updates}$$
 
 with $e_{syn}$ and $e_{upd}$ the energy per event of a chip (Loihi, SpiNNaker, TrueNorth figures
 with their sources are in the **Energy** section). The same computation is cheaper when fewer
-spikes carry it (**activation sparsity**, $1 - 	ext{spikes}/(	ext{neurons} 	imes 	ext{steps})$).
+spikes carry it (**activation sparsity**, $1 - \text{spikes}/(\text{neurons} \times \text{steps})$).
 
 Open the **Energy** section and press **Run**: the table counts this network's spikes and
 SynOps per simulated second and what they would cost on each target. Then change the activity and
