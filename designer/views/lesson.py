@@ -7,8 +7,9 @@ Equations are cut out before markdown sees them (so `_` and `*` in TeX stay TeX)
 back as `<span class="math">TeX</span>` that the page typesets with the bundled KaTeX
 (lesson_text.js, built into lesson_text.bundle.js by scripts/build-katex).
 
-While the simulation runs, each step's condition is measured on the recorded spikes (at most
-EVALUATE_HZ times a second) over a window that starts after the last change of the design;
+While the simulation runs, the steps' conditions are measured in order (a step once the ones
+before it are done) on the recorded spikes (at most EVALUATE_HZ times a second) over a window
+that starts after the last change of the design;
 a step once met stays done, with the value measured then, until the lesson is reset or
 another lesson opens.
 """
@@ -212,18 +213,22 @@ class LessonPanel(pn.viewable.Viewer):
         def spikes_of(name: str) -> tuple:
             return (*self.recorded.spikes(name), network.population(name).size)
 
+        # in order: a step builds on the ones before it (a later step's condition may hold at the start)
         for number, step in enumerate(self.lesson.steps):
-            if found[number] is not None or not set(condition_names(step.condition)) <= present:
+            if found[number] is not None:
                 continue
+            if not set(condition_names(step.condition)) <= present:
+                break
             if self.recorded.t - step.condition.window_ms < self._changed_at_ms - self.recorded.dt / 2:
                 wait = self._changed_at_ms + step.condition.window_ms - self.recorded.t
                 self._live[number] = Measurement(float("nan"), False, f"measuring the change ({wait:.0f} ms to go)")
-                continue
+                break
             measured = measure_condition(step.condition, spikes_of, self.recorded.t, self.recorded.dt,
                                          self._weights.get)
             self._live[number] = measured
-            if measured.done:
-                found[number] = measured
+            if not measured.done:
+                break
+            found[number] = measured
         if found != self.measurements:
             self.measurements = found
         else:
