@@ -38,10 +38,10 @@ def open_lesson(page, url: str, name: str):
 
 def run_until_spikes(page, at_least: int = 200) -> int:
     page.get_by_role("button", name="▶ Run").click()
-    wait_state(page, "s.status === 'running' && s.t_ms > 300", timeout=60_000)
+    wait_state(page, "s.status === 'running' && s.t_ms > 300", timeout=90_000)
     raster = page.locator("canvas.snn-raster")
     page.wait_for_function(f"([el, n]) => ({DRAWN_SPIKES})(el) >= n", arg=[raster.element_handle(), at_least],
-                           timeout=30_000, polling=100)
+                           timeout=60_000, polling=100)
     return raster.evaluate(DRAWN_SPIKES)
 
 
