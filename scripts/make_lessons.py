@@ -10,6 +10,7 @@ import numpy as np
 from engine import Connectivity, Network, Population, Projection, Recording
 from engine.io import Condition, FICurve, Lesson, Step, save_lesson
 from engine.model.models import AEIF_PRESETS, IZHIKEVICH_PRESETS
+from lessons_circuits import LESSONS as CIRCUIT_LESSONS
 
 HERE = Path(__file__).resolve().parent.parent / "assets" / "lessons"
 COURSE = "From one neuron to networks"
@@ -465,7 +466,7 @@ keeps it so. Watch the raster: one group fires, the other is silent."""
 
 LESSONS = (lif_neuron, synapses, short_term_plasticity, hodgkin_huxley,
            izhikevich_patterns, adex_patterns, spike_encoding, balanced_network, synfire_chain,
-           winner_take_all)
+           winner_take_all, *CIRCUIT_LESSONS)
 
 if __name__ == "__main__":
     HERE.mkdir(parents=True, exist_ok=True)

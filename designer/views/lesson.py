@@ -26,7 +26,7 @@ import param
 from markdown_it import MarkdownIt
 from panel.custom import JSComponent
 
-from engine.io import Lesson, Measurement, evaluate_condition
+from engine.io import Lesson, Measurement, condition_names, measure_condition
 
 from designer.recording import RecordedData
 from designer.session import LiveSession
@@ -143,6 +143,7 @@ class LessonPanel(pn.viewable.Viewer):
         self._live: dict[int, Measurement] = {}  # the newest measurement of each step not done
         self._awaiting_restart = False  # data recorded before a reset is not the lesson's
         self._changed_at_ms = 0.0  # simulated time of the last design change: windows start after it
+        self._weights: dict[str, tuple] = {}  # plastic projection -> (counts, edges) of the newest frame
         self.head = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 4), stylesheets=[PANEL_CSS])
         self.text = LessonText(sizing_mode="stretch_width", margin=(0, 4), name="lesson-text-pane",
                                stylesheets=[PROSE_CSS])
@@ -165,6 +166,7 @@ class LessonPanel(pn.viewable.Viewer):
         self.previous_button.on_click(lambda _e: self.open(self.index - 1))
         self.next_button.on_click(lambda _e: self.open(self.index + 1))
         self.recorded.param.watch(self._on_data, "t")
+        self.session.param.watch(self._on_frame, "frame")
         self.session.param.watch(self._on_restart, "reset_count")
         self.state.param.watch(self._on_design_change, "network")
         self.param.watch(lambda _e: self._render_steps(), "measurements")
@@ -223,6 +225,7 @@ class LessonPanel(pn.viewable.Viewer):
         self._awaiting_restart = False
         self._changed_at_ms = 0.0
         self._live = {}
+        self._weights = {}
         self._render_steps()
 
     def _show(self) -> None:
@@ -250,6 +253,11 @@ class LessonPanel(pn.viewable.Viewer):
         _neurons, times = self.recorded.spikes(plot.population)
         self.fi_curve.update(network, plot, times, self._changed_at_ms, self.recorded.t)
 
+    def _on_frame(self, event) -> None:
+        weights = getattr(event.new, "weights", None)
+        if weights:  # frames without plastic projections (or events) keep the last histogram
+            self._weights = {name: (summary["counts"], summary["edges"]) for name, summary in weights.items()}
+
     def _on_data(self, _event) -> None:
         now = time.monotonic()
         if self.session.status != "running" or now - self._evaluated_at >= 1.0 / EVALUATE_HZ:
@@ -267,19 +275,23 @@ class LessonPanel(pn.viewable.Viewer):
             return
         network, found = self.state.network, list(self.measurements)
         self._live = {}
+        present = {p.name for p in network.populations} | {p.name for p in network.projections}
+
+        def spikes_of(name: str) -> tuple:
+            return (*self.recorded.spikes(name), network.population(name).size)
+
+        # in order: a step builds on the ones before it (a later step's condition may hold at the start)
         for number, step in enumerate(self.lesson.steps):
             if found[number] is not None:
                 continue
-            population = step.condition.population
-            if population not in {p.name for p in network.populations}:
+            if not set(condition_names(step.condition)) <= present:
                 break
             if self.recorded.t - step.condition.window_ms < self._changed_at_ms - self.recorded.dt / 2:
                 wait = self._changed_at_ms + step.condition.window_ms - self.recorded.t
                 self._live[number] = Measurement(float("nan"), False, f"measuring the change ({wait:.0f} ms to go)")
                 break
-            neurons, times = self.recorded.spikes(population)
-            measured = evaluate_condition(step.condition, neurons, times, network.population(population).size,
-                                          self.recorded.t, self.recorded.dt)
+            measured = measure_condition(step.condition, spikes_of, self.recorded.t, self.recorded.dt,
+                                         self._weights.get)
             self._live[number] = measured
             if not measured.done:
                 break

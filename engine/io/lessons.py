@@ -15,9 +15,9 @@ The network is a whole native network document (engine/io/native.py), read by th
 reader, so older networks inside lessons are migrated like files. A step names the parameter
 to change (target and field as Simulator.set_param names them) and a condition on the spikes
 of one population in the newest `window_ms` of the run; `evaluate_condition` is a pure
-function of those spikes (engine.analysis computes the statistic). The optional `plot` asks the panel for a figure
-beside the text (version 2: an f-I curve measured point by point). docs/lessons.md has the
-reference; version 1 files (no `chi`, no `plot`) are read as they are.
+function of those spikes (engine.analysis computes the statistic). The optional `plot` asks
+the panel for a figure beside the text (version 2: an f-I curve measured point by point).
+docs/lessons.md has the reference; a lesson is written in the oldest version that holds it.
 """
 from __future__ import annotations
 
@@ -26,15 +26,15 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from engine import analysis
+from engine import analysis, circuit_analysis
 from engine.errors import ValidationError
 from engine.io.native import FORMAT_NAME as NETWORK_FORMAT, MAX_FILE_BYTES, network_from_json, network_to_json, parse_json, write_atomic
 from engine.model.network import Network
 
 LESSON_FORMAT = "snn-designer-lesson"
-LESSON_VERSION = 2  # 2: the chi statistic and the optional f-I plot
+LESSON_VERSION = 2  # 2: chi; statistics of two populations, of weights and of a repeated pattern; the f-I plot
 MIN_STEPS, MAX_STEPS = 2, 4
 DEFAULT_WINDOW_MS = 1000.0
 # statistic -> (what it is, unit): each is a PopulationStatistics value of engine.analysis
@@ -44,7 +44,17 @@ STATISTICS = {
     "fano": ("mean Fano factor of the spike counts", ""),
     "synchrony": ("spike-contrast synchrony", ""),
     "chi": ("synchrony chi² of the 2 ms spike counts", ""),
+    "contrast": ("rate contrast", ""),
+    "alternation": ("alternation", ""),
+    "bimodality": ("bimodality coefficient", ""),
+    "pattern_latency": ("latency to the pattern", "ms"),
 }
+# what each statistic is measured on; the fields a condition of that kind has besides statistic, min, max, window_ms
+KINDS = {"rate": "population", "cv": "population", "fano": "population", "synchrony": "population", "chi": "population",
+         "contrast": "pair", "alternation": "pair", "bimodality": "weights", "pattern_latency": "pattern"}
+KIND_FIELDS = {"population": {"population"}, "pair": {"population", "other"}, "weights": {"projection"},
+               "pattern": {"population", "onsets_ms", "pattern_ms"}}
+SINCE_VERSION = {name: 2 for name in ("chi", "contrast", "alternation", "bimodality", "pattern_latency")}
 PLOT_KINDS = ("f-I",)
 # the f-I plot's analytic curve is the LIF's: models with these parameters and a current input
 LIF_MODELS = ("iaf_psc_delta", "iaf_psc_exp", "iaf_psc_alpha")
@@ -53,13 +63,35 @@ LESSON_FIELDS = {"format", "version", "title", "summary", "course", "order", "te
 
 @dataclass(frozen=True)
 class Condition:
-    """`min <= statistic(population's spikes in the newest window_ms) <= max` (either bound may be None)."""
+    """`min <= statistic <= max` (either bound may be None), measured in the newest window_ms.
+
+    The statistic is of `population`'s spikes (rate, cv, fano, synchrony), of `population`
+    against `other` (contrast, alternation), of `projection`'s current weights (bimodality) or
+    of `population`'s answer to a pattern starting at `onsets_ms` and lasting `pattern_ms`
+    (pattern_latency). Definitions: engine.analysis and engine.circuit_analysis."""
 
     statistic: str
-    population: str
+    population: str | None = None
     min: float | None = None
     max: float | None = None
     window_ms: float = DEFAULT_WINDOW_MS
+    other: str | None = None
+    projection: str | None = None
+    onsets_ms: tuple[float, ...] = ()
+    pattern_ms: float | None = None
+
+    @property
+    def kind(self) -> str:
+        return KINDS[self.statistic]
+
+    def subject(self) -> str:
+        if self.kind == "pair":
+            return f"'{self.population}' against '{self.other}'"
+        if self.kind == "weights":
+            return f"the weights of '{self.projection}'"
+        if self.kind == "pattern":
+            return f"'{self.population}' after each {self.pattern_ms:g} ms pattern"
+        return f"'{self.population}'"
 
     def describe(self) -> str:
         what, unit = STATISTICS[self.statistic]
@@ -70,7 +102,7 @@ class Condition:
             band = f"at least {self.min:g}{unit}"
         else:
             band = f"at most {self.max:g}{unit}"
-        return f"{what} of '{self.population}' {band} (last {self.window_ms:g} ms)"
+        return f"{what} of {self.subject()} {band} (last {self.window_ms:g} ms)"
 
 
 @dataclass(frozen=True)
@@ -118,23 +150,59 @@ class Measurement:
     text: str
 
 
-def evaluate_condition(condition: Condition, neurons, times, size: int, t_now: float, dt: float) -> Measurement:
-    """The condition on one population's spikes (`neurons` within it, `times` ms) recorded up to
-    `t_now`: measured over (t_now - window_ms, t_now]; not done while less than window_ms ran."""
-    if t_now + dt / 2 < condition.window_ms:
-        return Measurement(math.nan, False, f"run at least {condition.window_ms:g} ms (now {t_now:g} ms)")
-    w = analysis.window(neurons, times, size, t_now - condition.window_ms, t_now, dt)
-    if condition.statistic == "chi":
-        value = analysis.chi_synchrony(w)
-    else:
-        stats = analysis.population_statistics(w)
-        value = {"rate": stats.mean_rate, "cv": stats.mean_cv, "fano": stats.mean_fano,
-                 "synchrony": stats.synchrony}[condition.statistic]
+def _judge(condition: Condition, value: float) -> Measurement:
     unit = STATISTICS[condition.statistic][1]
     if not math.isfinite(value):
         return Measurement(math.nan, False, f"{condition.statistic}: not defined yet (too few spikes)")
     done = (condition.min is None or value >= condition.min) and (condition.max is None or value <= condition.max)
     return Measurement(float(value), done, f"{condition.statistic} = {value:.3g}{' ' + unit if unit else ''}")
+
+
+def _too_early(condition: Condition, t_now: float, dt: float) -> Measurement | None:
+    if t_now + dt / 2 < condition.window_ms:
+        return Measurement(math.nan, False, f"run at least {condition.window_ms:g} ms (now {t_now:g} ms)")
+    return None
+
+
+def evaluate_condition(condition: Condition, neurons, times, size: int, t_now: float, dt: float) -> Measurement:
+    """A one-population condition on its spikes (`neurons` within it, `times` ms) recorded up to
+    `t_now`: measured over (t_now - window_ms, t_now]; not done while less than window_ms ran."""
+    early = _too_early(condition, t_now, dt)
+    if early is not None:
+        return early
+    w = analysis.window(neurons, times, size, t_now - condition.window_ms, t_now, dt)
+    if condition.kind == "pattern":
+        return _judge(condition, circuit_analysis.pattern_latency(w, condition.onsets_ms, condition.pattern_ms))
+    if condition.statistic == "chi":
+        return _judge(condition, analysis.chi_synchrony(w))
+    stats = analysis.population_statistics(w)
+    return _judge(condition, {"rate": stats.mean_rate, "cv": stats.mean_cv, "fano": stats.mean_fano,
+                              "synchrony": stats.synchrony}[condition.statistic])
+
+
+def measure_condition(condition: Condition, spikes_of: Callable[[str], tuple], t_now: float, dt: float,
+                      weights_of: Callable[[str], tuple | None] = lambda _name: None) -> Measurement:
+    """Any condition: `spikes_of(population)` gives (neurons, times, size) recorded up to t_now,
+    `weights_of(projection)` the current weight histogram (counts, edges over [0, Wmax]) or None."""
+    early = _too_early(condition, t_now, dt)
+    if early is not None:
+        return early
+    if condition.kind == "weights":
+        histogram = weights_of(condition.projection)
+        if histogram is None:
+            return Measurement(math.nan, False, f"no weights of '{condition.projection}' yet")
+        return _judge(condition, circuit_analysis.histogram_bimodality(*histogram))
+    if condition.kind != "pair":
+        return evaluate_condition(condition, *spikes_of(condition.population), t_now, dt)
+    start = t_now - condition.window_ms
+    a, b = (analysis.window(*spikes_of(name), start, t_now, dt) for name in (condition.population, condition.other))
+    value = circuit_analysis.contrast(a, b) if condition.statistic == "contrast" else circuit_analysis.alternation(a, b)
+    return _judge(condition, value)
+
+
+def condition_names(condition: Condition) -> tuple[str, ...]:
+    """The populations and projections a condition reads (the app skips it while one is missing)."""
+    return tuple(name for name in (condition.population, condition.other, condition.projection) if name)
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -163,20 +231,65 @@ def check_text(text: str, where: str) -> None:
             raise ValidationError(f"{where}: field 'text' line {number} has an unclosed $ equation")
 
 
-def _condition(doc: Any, where: str, network: Network) -> Condition:
+def _neuron_population(doc: dict, key: str, where: str, network: Network) -> str:
+    name = _text(doc, key, where)
+    names = [p.name for p in network.populations if not p.is_device]
+    if name not in names:
+        raise ValidationError(f"{where}: no neuron population '{name}' in the network "
+                              f"(it has {', '.join(names) or 'none'})")
+    return name
+
+
+def _plastic_projection(doc: dict, where: str, network: Network) -> str:
+    name = _text(doc, "projection", where)
+    plastic = [p.name for p in network.projections if p.synapse == "stdp_synapse"]
+    if name not in plastic:
+        raise ValidationError(f"{where}: no plastic projection '{name}' in the network "
+                              f"(plastic: {', '.join(plastic) or 'none'})")
+    return name
+
+
+def _onsets(doc: dict, where: str) -> tuple[float, ...]:
+    onsets = doc.get("onsets_ms")
+    if not isinstance(onsets, list) or not onsets:
+        raise ValidationError(f"{where}: field 'onsets_ms' must be a non-empty list of pattern onset times (ms)")
+    values = [_number({"onset": v}, "onset", f"{where}: onsets_ms") for v in onsets]
+    if values[0] < 0 or any(b <= a for a, b in zip(values, values[1:])):
+        raise ValidationError(f"{where}: field 'onsets_ms' must be increasing times from 0 ms")
+    return tuple(values)
+
+
+def _subject(doc: dict, statistic: str, where: str, network: Network) -> dict:
+    """The fields naming what the statistic is measured on, checked against the network."""
+    kind = KINDS[statistic]
+    if kind == "weights":
+        return {"population": None, "projection": _plastic_projection(doc, where, network)}
+    fields = {"population": _neuron_population(doc, "population", where, network)}
+    if kind == "pair":
+        fields["other"] = _neuron_population(doc, "other", where, network)
+        if fields["other"] == fields["population"]:
+            raise ValidationError(f"{where}: 'other' must be another population than '{fields['population']}'")
+    if kind == "pattern":
+        fields["onsets_ms"] = _onsets(doc, where)
+        fields["pattern_ms"] = _number(doc, "pattern_ms", where)
+        if fields["pattern_ms"] is None or fields["pattern_ms"] <= 0:
+            raise ValidationError(f"{where}: field 'pattern_ms' (the pattern's length, ms) must be positive")
+    return fields
+
+
+def _condition(doc: Any, where: str, network: Network, version: int = LESSON_VERSION) -> Condition:
     if not isinstance(doc, dict):
         raise ValidationError(f"{where}: field 'condition' must be an object")
-    unknown = sorted(set(doc) - {"statistic", "population", "min", "max", "window_ms"})
-    if unknown:
-        raise ValidationError(f"{where}: condition: unknown field '{unknown[0]}'")
     statistic = doc.get("statistic")
     if statistic not in STATISTICS:
         raise ValidationError(f"{where}: condition: unknown statistic {statistic!r} (use one of {', '.join(STATISTICS)})")
-    population = _text(doc, "population", f"{where}: condition")
-    names = [p.name for p in network.populations if not p.is_device]
-    if population not in names:
-        raise ValidationError(f"{where}: condition: no neuron population '{population}' in the network "
-                              f"(it has {', '.join(names) or 'none'})")
+    if SINCE_VERSION.get(statistic, 1) > version:
+        raise ValidationError(f"{where}: condition: statistic '{statistic}' needs lesson version "
+                              f"{SINCE_VERSION[statistic]} (the file says {version})")
+    unknown = sorted(set(doc) - {"statistic", "min", "max", "window_ms"} - KIND_FIELDS[KINDS[statistic]])
+    if unknown:
+        raise ValidationError(f"{where}: condition: unknown field '{unknown[0]}' for statistic '{statistic}'")
+    subject = _subject(doc, statistic, f"{where}: condition", network)
     low, high = _number(doc, "min", f"{where}: condition"), _number(doc, "max", f"{where}: condition")
     if low is None and high is None:
         raise ValidationError(f"{where}: condition: give 'min', 'max' or both")
@@ -185,10 +298,10 @@ def _condition(doc: Any, where: str, network: Network) -> Condition:
     window_ms = _number(doc, "window_ms", f"{where}: condition", DEFAULT_WINDOW_MS)
     if window_ms < 10 * network.dt:
         raise ValidationError(f"{where}: condition: window_ms must be at least 10 time steps ({10 * network.dt:g} ms)")
-    return Condition(statistic, population, low, high, window_ms)
+    return Condition(statistic, min=low, max=high, window_ms=window_ms, **subject)
 
 
-def _step(doc: Any, where: str, network: Network) -> Step:
+def _step(doc: Any, where: str, network: Network, version: int = LESSON_VERSION) -> Step:
     if not isinstance(doc, dict):
         raise ValidationError(f"{where}: must be an object with title, change and condition")
     change = doc.get("change")
@@ -208,12 +321,15 @@ def _step(doc: Any, where: str, network: Network) -> Step:
     if solution is None:
         raise ValidationError(f"{where}: field 'solution' (a value of {target}.{field} that meets the condition) is missing")
     quantity.check(solution, f"{where}: solution for {target}.{field}")
-    return Step(_text(doc, "title", where), target, field, _condition(doc.get("condition"), where, network), solution)
+    condition = _condition(doc.get("condition"), where, network, version)
+    return Step(_text(doc, "title", where), target, field, condition, solution)
 
 
-def _plot(doc: Any, where: str, network: Network) -> FICurve | None:
+def _plot(doc: Any, where: str, network: Network, version: int = LESSON_VERSION) -> FICurve | None:
     if doc is None:
         return None
+    if version < 2:
+        raise ValidationError(f"{where}: field 'plot' needs lesson version 2 (the file says {version})")
     if not isinstance(doc, dict):
         raise ValidationError(f"{where}: field 'plot' must be an object")
     unknown = sorted(set(doc) - {"kind", "current", "field", "population"})
@@ -260,8 +376,8 @@ def lesson_from_dict(doc: Any, name: str, source: str = "lesson") -> Lesson:
         raise ValidationError(f"{source}: field 'order' must be a whole number")
     return Lesson(name=name, title=_text(doc, "title", source), summary=_text(doc, "summary", source),
                   course=_text(doc, "course", source, "Lessons"), order=int(order), text=text,
-                  steps=tuple(_step(s, f"{source}: step {i}", network) for i, s in enumerate(steps, start=1)),
-                  network=network, plot=_plot(doc.get("plot"), source, network))
+                  steps=tuple(_step(s, f"{source}: step {i}", network, version) for i, s in enumerate(steps, start=1)),
+                  network=network, plot=_plot(doc.get("plot"), source, network, version))
 
 
 def lesson_from_json(text: str | bytes, name: str, source: str = "lesson") -> Lesson:
@@ -270,14 +386,23 @@ def lesson_from_json(text: str | bytes, name: str, source: str = "lesson") -> Le
 
 # -- writing -----------------------------------------------------------------------------------
 def _condition_to_dict(c: Condition) -> dict:
-    out = {"statistic": c.statistic, "population": c.population}
+    out = {"statistic": c.statistic}
+    subject = {"population": c.population, "other": c.other, "projection": c.projection,
+               "onsets_ms": list(c.onsets_ms) or None, "pattern_ms": c.pattern_ms}
+    out.update({k: v for k, v in subject.items() if k in KIND_FIELDS[c.kind]})
     out.update({k: v for k, v in (("min", c.min), ("max", c.max)) if v is not None})
     return {**out, "window_ms": c.window_ms}
 
 
+def lesson_version(lesson: Lesson) -> int:
+    """The oldest format version that holds the lesson (older readers keep reading older lessons)."""
+    plot = [2] if lesson.plot is not None else []
+    return max([1] + plot + [SINCE_VERSION.get(step.condition.statistic, 1) for step in lesson.steps])
+
+
 def lesson_to_dict(lesson: Lesson) -> dict:
     return {
-        "format": LESSON_FORMAT, "version": LESSON_VERSION, "title": lesson.title, "summary": lesson.summary,
+        "format": LESSON_FORMAT, "version": lesson_version(lesson), "title": lesson.title, "summary": lesson.summary,
         "course": lesson.course, "order": lesson.order, "text": lesson.text,
         "steps": [{"title": s.title, "change": {"target": s.target, "field": s.field},
                    "condition": _condition_to_dict(s.condition), "solution": s.solution} for s in lesson.steps],

@@ -98,3 +98,20 @@ def test_the_index_lists_every_lesson_once_in_course_order_with_its_link():
                                                                 "hodgkin_huxley")]
     assert links == sorted(links)
     assert "Depression and facilitation of a train's PSCs" in page.replace("&#x27;", "'")
+
+
+def test_steps_are_measured_in_order_and_a_pair_condition_is_measured_live():
+    """half_centre's step 3 (alternation at most 0.4) already holds at the start (both sides fire
+    together); steps are measured in order, so it is not marked done before steps 1 and 2."""
+    app = DesignerApp(lesson="half_centre")
+    try:
+        app.session.speed = "max"
+        run_until(app, 2100.0)
+        app.lesson.evaluate()
+        assert app.lesson.measurements == [None, None, None]
+        first = app.lesson._live[0]
+        assert first.text.startswith("contrast = ") and abs(first.value) < 0.1  # symmetric: no side leads
+        assert 1 not in app.lesson._live and 2 not in app.lesson._live  # the later steps wait their turn
+        assert "now: contrast = " in app.lesson.steps.object
+    finally:
+        app.session.close()

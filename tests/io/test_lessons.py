@@ -14,7 +14,9 @@ from engine.io import (
 )
 
 LESSONS = Path(__file__).resolve().parents[2] / "assets" / "lessons"
-BUILT_IN = sorted(p.stem for p in LESSONS.glob("*.json"))
+# lessons 11-16 build each step on the run before it: tests/io/test_lessons_circuits.py follows them live
+LIVE_TESTED = {"decision", "working_memory", "half_centre", "energy", "stdp_weights", "pattern_in_noise"}
+BUILT_IN = sorted(p.stem for p in LESSONS.glob("*.json") if p.stem not in LIVE_TESTED)
 
 
 @pytest.fixture
@@ -143,7 +145,7 @@ def test_version_1_lessons_still_read_and_version_2_adds_the_plot(doc):
     old.update(version=1)
     old.pop("plot")
     lesson = lesson_from_json(json.dumps(old), "old")
-    assert lesson.plot is None and json.loads(lesson_to_json(lesson))["version"] == 2
+    assert lesson.plot is None and json.loads(lesson_to_json(lesson))["version"] == 1  # written in the oldest version that holds it
     assert load_lesson(LESSONS / "lif_neuron.json").plot.population == "neuron"
 
 
