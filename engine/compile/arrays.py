@@ -157,6 +157,12 @@ class Buffers(NamedTuple):
     pop_counts: np.ndarray  # (block_steps, P) int32 spikes per step and population
     counters: np.ndarray  # (4,) int64 synaptic events, neuron updates, lost spikes
     interrupt: np.ndarray  # (1,) int8, set from another thread: end the block after this step
+    # lesions (engine.runtime.lesions), changed between blocks: 1 = lesioned
+    lesioned_neuron: np.ndarray  # (N,) uint8: its spikes are dropped where they are emitted
+    lesioned_synapse: np.ndarray  # (n_syn,) uint8 static synapses (Synapses order): deliver nothing
+    cut_synapses: np.ndarray  # (T * N,) int32 lesioned static synapses per CSR row (0: the unmasked loop)
+    lesioned_plastic: np.ndarray  # (n_plastic,) uint8 (PlasticSynapses order): neither deliver nor learn
+    lesioned_short_term: np.ndarray  # (n_short_term,) uint8 (ShortTermSynapses order)
 
 
 class ThreadWork(NamedTuple):

@@ -80,7 +80,7 @@ def record_post_spikes(plastic, spike_neuron, first, last, t_step, dt):
 
 
 @kernel
-def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neurons, counters):
+def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neurons, counters, lesioned):
     """Update and transmit the plastic synapses of this step's presynaptic spikes."""
     ring_len = ring.shape[0]
     slot = t_step % ring_len
@@ -99,6 +99,10 @@ def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neur
             k_plus = plastic.kplus[pre, proj]
             t_last = plastic.t_last[pre, proj]
             while s < end and plastic.proj[s] == proj:
+                if lesioned[s] != 0:  # a lesioned synapse neither transmits nor learns
+                    counters[0] -= 1
+                    s += 1
+                    continue
                 post = plastic.target[s]
                 d_ms = plastic.delay[s] * dt
                 w = plastic.weight[s]
