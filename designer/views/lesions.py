@@ -74,12 +74,12 @@ class LesionControl(Viewer):
     def __init__(self, session: LiveSession, **params):
         super().__init__(session=session, **params)
         self.fraction = pn.widgets.FloatInput(name="Fraction (0-1)", value=0.2, start=0.0, end=1.0, step=0.05,
-                                              width=110, description="Share of the population's neurons (or the "
+                                              width=120, description="Share of the population's neurons (or the "
                                               "projection's synapses) to lesion, chosen at random with the seed")
-        self.seed = pn.widgets.IntInput(name="Seed", value=0, start=0, width=80,
+        self.seed = pn.widgets.IntInput(name="Seed", value=0, start=0, width=90,
                                         description="The same seed picks the same neurons (a larger fraction adds to them)")
-        self.lesion_fraction = pn.widgets.Button(name="Lesion fraction", button_type="warning", width=120)
-        self.indices = pn.widgets.TextInput(name="Neuron indices", placeholder="e.g. 0-9, 20", width=160,
+        self.lesion_fraction = pn.widgets.Button(name="Lesion fraction", button_type="warning", width=130)
+        self.indices = pn.widgets.TextInput(name="Neuron indices", placeholder="e.g. 0-9, 20", width=130,
                                             description="Neurons to lesion, from 0; ranges with a dash")
         self.lesion_indices = pn.widgets.Button(name="Lesion neurons", button_type="warning", width=120)
         self.revive = pn.widgets.Button(name="Revive all", button_type="default", width=100)
@@ -110,10 +110,12 @@ class LesionControl(Viewer):
         what = "neurons" if kind == "population" else "synapses"
         title = pn.pane.HTML(f"<b>Lesion {what}</b> <span class='lesion-note'>(live, while running; "
                              "Revive undoes)</span>", stylesheets=[NOTE_CSS], margin=(8, 10, 0, 10))
-        rows = [title, pn.Row(self.fraction, self.seed, self.lesion_fraction, margin=0, align="end")]
+        # rows narrow enough for the sidebar (~330 px) at 1366x768
+        rows = [title, pn.Row(self.fraction, self.seed, margin=0),
+                pn.Row(self.lesion_fraction, self.revive, margin=0)]
         if kind == "population":
-            rows.append(pn.Row(self.indices, self.lesion_indices, margin=0, align="end"))
-        rows += [pn.Row(self.revive, margin=0), self.status]
+            rows.append(pn.Row(self.indices, self.lesion_indices, margin=0))
+        rows.append(self.status)
         self._body.objects = rows
         self._show_status()
 
@@ -214,7 +216,7 @@ class DegradationSweepView(Viewer):
         self._on_network()
 
     def __panel__(self):
-        return pn.Column(pn.Row(self.target, self.measure, self.start, margin=0, align="end"), self.progress,
+        return pn.Column(pn.Row(self.target, self.measure, self.start, margin=0), self.progress,
                          self.output, sizing_mode="stretch_width", name="degradation-sweep")
 
     def _on_network(self, *_events) -> None:
