@@ -72,6 +72,12 @@ class PlasticSynapses(NamedTuple):
     tau_minus: np.ndarray  # (R,) float64
     exp_plus: np.ndarray  # (P, DECAY_TABLE_LENGTH) exp(-k dt / tau_plus)
     exp_minus: np.ndarray  # (P, DECAY_TABLE_LENGTH) exp(-k dt / tau_minus)
+    # memristive devices (engine.kernels.memristor); a projection without one has device[row, ON] = 0
+    device: np.ndarray  # (P, N_DEVICE_PARAMS) float64, columns engine.kernels.memristor.DeviceConstants
+    device_scale: np.ndarray  # (n,) float64 device-to-device scale of the conductance range (1: none)
+    device_stuck: np.ndarray  # (n,) int8 bits memristor.STUCK, memristor.PASSIVE_STUCK_ON
+    device_programmed: np.ndarray  # (n,) float64 time (ms) the device was last programmed (drift's origin)
+    device_rng: np.ndarray  # (1, 4) uint64 the devices' noise stream (cycle-to-cycle and read noise)
 
 
 class ShortTermSynapses(NamedTuple):

@@ -4,6 +4,7 @@ through the dendritic delay. Equations in engine/model/synapses.py."""
 import math
 from enum import IntEnum
 
+from engine.kernels import memristor
 from engine.kernels.options import kernel
 
 
@@ -134,7 +135,13 @@ def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neur
                                        plastic.tau_minus[row])
                         k_minus = decay if nearest else plastic.history[row, slot_k, 1] * decay
                     w = _depress(w, k_minus, p, inv_wmax)
+                    if plastic.device[proj, 0] != 0.0:
+                        w = _program_device(plastic, proj, s, w, t_spike)
                     plastic.weight[s] = w
+                if plastic.device[proj, 0] != 0.0:  # memristive: what the device transmits now
+                    w = memristor.read(plastic.device[proj], w, p[StdpConstants.WMAX], plastic.device_scale[s],
+                                       plastic.device_stuck[s], t_spike - plastic.device_programmed[s],
+                                       plastic.device_rng)
                 target_row = slot + plastic.delay[s]
                 if target_row >= ring_len:
                     target_row -= ring_len
@@ -142,3 +149,15 @@ def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neur
                 s += 1
             plastic.kplus[pre, proj] = k_plus * math.exp((t_last - t_spike) / p[StdpConstants.TAU_PLUS]) + 1.0
             plastic.t_last[pre, proj] = t_spike
+
+
+@kernel
+def _program_device(plastic, proj, s, w, t_spike):
+    """The weight synapse s's device reaches when the rule asks for w (a stuck device stays put)."""
+    w_old = plastic.weight[s]
+    if plastic.device_stuck[s] & memristor.STUCK or w == w_old:
+        return w_old
+    w = memristor.program(plastic.device[proj], w_old, w, plastic.params[proj, StdpConstants.WMAX], plastic.device_rng)
+    if w != w_old:
+        plastic.device_programmed[s] = t_spike  # drift starts again from the new state
+    return w
