@@ -29,6 +29,7 @@ def device_row(device: Memristor | None) -> np.ndarray:
     row[DeviceConstants.DRIFT_T0] = device.drift_t0
     row[DeviceConstants.OFFSET] = device.g_min / (device.g_max - device.g_min)
     row[DeviceConstants.DIFFERENTIAL] = 1.0 if device.mapping == "differential" else 0.0
+    row[DeviceConstants.SIGMA_D2D] = device.sigma_d2d
     return row
 
 

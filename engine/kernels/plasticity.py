@@ -5,7 +5,7 @@ import math
 from enum import IntEnum
 
 from engine.kernels import memristor
-from engine.kernels.options import kernel
+from engine.kernels.options import inline_kernel, kernel
 
 
 class StdpConstants(IntEnum):
@@ -99,6 +99,9 @@ def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neur
             inv_wmax = 1.0 / p[StdpConstants.WMAX]
             k_plus = plastic.kplus[pre, proj]
             t_last = plastic.t_last[pre, proj]
+            device = plastic.device[proj]  # looked up once per source and projection, not per synapse
+            has_device = device[0] != 0.0
+            exact_read = memristor.reads_exactly(device)
             while s < end and plastic.proj[s] == proj:
                 if lesioned[s] != 0:  # a lesioned synapse neither transmits nor learns
                     counters[0] -= 1
@@ -135,13 +138,16 @@ def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neur
                                        plastic.tau_minus[row])
                         k_minus = decay if nearest else plastic.history[row, slot_k, 1] * decay
                     w = _depress(w, k_minus, p, inv_wmax)
-                    if plastic.device[proj, 0] != 0.0:
-                        w = _program_device(plastic, proj, s, w, t_spike)
+                    w_old = plastic.weight[s]
+                    if has_device and w != w_old:
+                        w = _program_device(device, plastic.device_stuck[s], w_old, w, p[StdpConstants.WMAX],
+                                            plastic.device_rng)
+                        if w != w_old:
+                            plastic.device_programmed[s] = t_spike  # drift starts again from the new state
                     plastic.weight[s] = w
-                if plastic.device[proj, 0] != 0.0:  # memristive: what the device transmits now
-                    w = memristor.read(plastic.device[proj], w, p[StdpConstants.WMAX], plastic.device_scale[s],
-                                       plastic.device_stuck[s], t_spike - plastic.device_programmed[s],
-                                       plastic.device_rng)
+                if has_device and not exact_read:  # memristive: what the device transmits now
+                    w = memristor.read(device, w, p[StdpConstants.WMAX], plastic.device_scale, plastic.device_stuck,
+                                       plastic.device_programmed, s, t_spike, plastic.device_rng)
                 target_row = slot + plastic.delay[s]
                 if target_row >= ring_len:
                     target_row -= ring_len
@@ -151,13 +157,9 @@ def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neur
             plastic.t_last[pre, proj] = t_spike
 
 
-@kernel
-def _program_device(plastic, proj, s, w, t_spike):
-    """The weight synapse s's device reaches when the rule asks for w (a stuck device stays put)."""
-    w_old = plastic.weight[s]
-    if plastic.device_stuck[s] & memristor.STUCK or w == w_old:
+@inline_kernel
+def _program_device(device, stuck, w_old, w, wmax, rng):
+    """The weight a synapse's device reaches when the rule asks for w (a stuck device stays put)."""
+    if stuck & memristor.STUCK:
         return w_old
-    w = memristor.program(plastic.device[proj], w_old, w, plastic.params[proj, StdpConstants.WMAX], plastic.device_rng)
-    if w != w_old:
-        plastic.device_programmed[s] = t_spike  # drift starts again from the new state
-    return w
+    return memristor.program(device, w_old, w, wmax, rng)
