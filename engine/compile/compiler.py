@@ -500,7 +500,9 @@ def _build_plastic(n: int, parts, network: Network, dt: float, seed: int) -> Pla
     memristive projections' devices programmed (engine.compile.memristors)."""
     n_proj = len(parts)
     params = np.zeros((n_proj, plasticity.N_PLASTIC_PARAMS))
-    device = np.array([memristors.device_row(p[5].memristor) for p in parts]).reshape(n_proj, -1)
+    device = np.zeros((n_proj, memristors.N_DEVICE_PARAMS))
+    for p in parts:
+        device[p[4]] = memristors.device_row(p[5].memristor)
     parts = [(pre, post, *memristors.program_devices(proj.memristor, weight, proj.synapse_params["Wmax"], seed,
                                                      proj.name), delay, index, proj)
              for pre, post, weight, delay, index, proj in parts]

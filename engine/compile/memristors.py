@@ -7,7 +7,7 @@ import numpy as np
 
 from engine.compile.connect import object_rng
 from engine.kernels import memristor as kernel
-from engine.kernels.memristor import DeviceConstants
+from engine.kernels.memristor import N_DEVICE_PARAMS, DeviceConstants
 from engine.model.memristor import Memristor
 
 DEVICE_STREAM = 6  # object_rng purpose (0-4 the compiler's, 5 lesions)
@@ -16,7 +16,7 @@ MIN_RANGE_SCALE = 0.05  # a device's conductance range never shrinks below this 
 
 def device_row(device: Memristor | None) -> np.ndarray:
     """The projection's row of PlasticSynapses.device: all zeros (ON = 0) without a device."""
-    row = np.zeros(kernel.N_DEVICE_PARAMS)
+    row = np.zeros(N_DEVICE_PARAMS)
     if device is None:
         return row
     row[DeviceConstants.ON] = 1.0
