@@ -91,3 +91,30 @@ def test_the_sweep_view_shows_the_engines_numbers(session):
     assert sweep.mean[-1] > sweep.mean[0]
     assert view.output.object == sweep_html(sweep) and "<svg" in view.output.object
     assert f"data-value='{float(sweep.mean[0])!r}'" in view.output.object
+
+
+def test_a_memristive_preset_from_the_inspector_sets_the_device_and_its_fields():
+    import panel as pn
+
+    from designer.views.inspector import Inspector
+    from engine import Memristor, load_memristor_presets
+
+    state = DesignState(load_network("assets/examples/stdp_pattern.json"))
+    inspector = Inspector(state)
+    state.selection = {"kind": "edge", "id": "relay→readout"}
+
+    def device_select():
+        return next(w for w in inspector._body.select(pn.widgets.Select) if w.name == "Device preset")
+
+    device_select().value = "faulty"
+    device = state.network.projection("relay→readout").memristor
+    assert device == Memristor(**load_memristor_presets()["faulty"]["values"])
+    boxes = {w.name: w for w in inspector._body.select(pn.widgets.FloatInput)}
+    assert boxes["p_stuck_on"].value == 0.05 and boxes["g_max (nS)"].value == 38.462
+    boxes["p_stuck_on"].value = 0.2  # an edited preset is a custom device
+    assert state.network.projection("relay→readout").memristor.p_stuck_on == 0.2
+    assert device_select().value == "custom"
+    state.undo()
+    assert device_select().value == "faulty"
+    device_select().value = "none (plain synapses)"
+    assert state.network.projection("relay→readout").memristor is None

@@ -94,3 +94,24 @@ def test_the_degradation_sweep_runs_in_the_background_and_plots(app: Page, scree
     app.get_by_role("button", name=f"Enlarge {title}", exact=True).click()
     app.wait_for_timeout(500)  # the enlarged layout settles
     app.screenshot(path=str(screenshot_dir / "lesions-sweep-1366x768.png"))
+
+
+def test_a_memristive_preset_applied_in_the_inspector(page, page_errors, app_server, screenshot_dir):
+    from page_helpers import read_design
+
+    page.set_default_timeout(15_000)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_app(page, app_server.url, "?example=stdp_pattern")
+    select_edge(page, "relay→readout")
+    preset = page.get_by_label("Device preset", exact=True)
+    preset.scroll_into_view_if_needed()
+    preset.select_option(label="Faulty RRAM (teaching)")
+    page.wait_for_function("() => true")
+    expect(page.get_by_label("p_stuck_on", exact=True)).to_have_value("0.05")
+    design = read_design(page)
+    device = next(p for p in design["projections"] if p["name"] == "relay→readout")["memristor"]
+    assert device["p_stuck_on"] == 0.05 and device["levels"] == 97 and device["type"] == "Memristor"
+    page.get_by_label("p_stuck_on", exact=True).scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_dir / "lesions-memristor-preset-1366x768.png"))
+    page.get_by_role("button", name="▶ Run").click()  # the rebuilt network runs with its devices
+    wait_state(page, "s.status === 'running' && s.t_ms > 100", timeout=30_000)
