@@ -388,8 +388,7 @@ class Runner:
             sim.track_efficiency(payload)
             self._emit("reply", command=name)
         elif name == "snapshot":
-            self._emit("reply", command=name, network=sim.learned_network(),
-                       message=f"weights at t = {sim.t:.1f} ms")
+            self._emit("reply", command=name, network=sim.learned_network(), message=f"weights at t = {sim.t:.1f} ms")
         elif name == "set_recording":
             self._flush()
             traces, spikes = payload
