@@ -3,7 +3,6 @@ device's nonlinear curve, and reading its conductance with noise and drift. Equa
 engine/model/memristor.py (NeuroSim's weight-update curve). Weights here are in units of w_max:
 x = (G - g_min) / (g_max - g_min) in [0, 1]."""
 import math
-import statistics
 from enum import IntEnum
 
 import numpy as np
@@ -36,8 +35,21 @@ PASSIVE_STUCK_ON = 2  # bit: a differential pair's G- is stuck at g_max (subtrac
 # N(0, 1) quantiles at (i + 0.5) / 4096: a normal draw is one table lookup (Box-Muller's log, sqrt and
 # cos per read made a noisy projection ~4x slower than a plain one); tails end at +-3.5 sigma
 NORMAL_TABLE_BITS = 12
-NORMAL_TABLE = np.array([statistics.NormalDist().inv_cdf((i + 0.5) / 2 ** NORMAL_TABLE_BITS)
-                         for i in range(2 ** NORMAL_TABLE_BITS)])
+
+
+def _normal_quantiles(n: int) -> np.ndarray:
+    """N(0, 1) quantiles at (i + 0.5) / n, by bisection on the CDF 0.5 (1 + erf(x / sqrt 2))."""
+    p = (np.arange(n) + 0.5) / n
+    erf = np.vectorize(math.erf)
+    low, high = np.full(n, -8.0), np.full(n, 8.0)
+    for _ in range(52):  # to double precision
+        mid = 0.5 * (low + high)
+        below = 0.5 * (1.0 + erf(mid / math.sqrt(2.0))) < p
+        low, high = np.where(below, mid, low), np.where(below, high, mid)
+    return 0.5 * (low + high)
+
+
+NORMAL_TABLE = _normal_quantiles(2 ** NORMAL_TABLE_BITS)
 
 
 @inline_kernel

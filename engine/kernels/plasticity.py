@@ -140,7 +140,7 @@ def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neur
                     w = _depress(w, k_minus, p, inv_wmax)
                     w_old = plastic.weight[s]
                     if has_device and w != w_old:
-                        w = _program_device(device, plastic.device_stuck[s], w_old, w, p[StdpConstants.WMAX],
+                        w = program_device(device, plastic.device_stuck[s], w_old, w, p[StdpConstants.WMAX],
                                             plastic.device_rng)
                         if w != w_old:
                             plastic.device_programmed[s] = t_spike  # drift starts again from the new state
@@ -158,7 +158,7 @@ def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neur
 
 
 @inline_kernel
-def _program_device(device, stuck, w_old, w, wmax, rng):
+def program_device(device, stuck, w_old, w, wmax, rng):
     """The weight a synapse's device reaches when the rule asks for w (a stuck device stays put)."""
     if stuck & memristor.STUCK:
         return w_old

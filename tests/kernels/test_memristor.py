@@ -87,8 +87,8 @@ def test_stuck_fractions_match_their_probabilities_within_four_sigma_and_never_m
     assert stuck.sum() == ((weights == 1.0) | (weights == 0.0)).sum()  # 0.5 elsewhere: only stuck ones moved
     device = sim.compiled.plastic.device[0]
     rng = sim.compiled.plastic.device_rng
-    from engine.kernels.plasticity import _program_device
-    assert _program_device(device, np.int8(device_kernel.STUCK), 1.0, 0.2, 1.0, rng) == 1.0
+    from engine.kernels.plasticity import program_device
+    assert program_device(device, np.int8(device_kernel.STUCK), 1.0, 0.2, 1.0, rng) == 1.0
 
 
 def neurosim_conductance(pulses: float, levels: int, a_normalised: float, g_min: float, g_max: float) -> float:
