@@ -55,12 +55,15 @@ def phase_times(sim: Simulator, n_steps: int, empty: bool = False) -> dict[str, 
         t2 = clock()
         n_spikes = step.emit_spike_trains(c.trains, c.layout, buf, t, 0, n_spikes, buf.spike_neuron.size)
         t3 = clock()
-        step.deliver(c.synapses, 0, ring, buf.spike_neuron, buf.spike_step, 0, 0 if empty else n_spikes)
+        step.deliver(c.synapses, 0, ring, buf.spike_neuron, buf.spike_step, 0, 0 if empty else n_spikes,
+                     buf.lesioned_synapse, buf.cut_synapses)
         if c.plastic.params.shape[0] > 0:
             plasticity.record_post_spikes(c.plastic, buf.spike_neuron, 0, n_spikes, t, sim.dt)
-            plasticity.deliver_plastic(c.plastic, ring, buf.spike_neuron, 0, n_spikes, t, sim.dt, n, buf.counters)
+            plasticity.deliver_plastic(c.plastic, ring, buf.spike_neuron, 0, n_spikes, t, sim.dt, n, buf.counters,
+                                       buf.lesioned_plastic)
         if c.short_term.params.shape[0] > 0:
-            short_term.deliver_tsodyks2(c.short_term, ring, buf.spike_neuron, 0, n_spikes, t, sim.dt, n)
+            short_term.deliver_tsodyks2(c.short_term, ring, buf.spike_neuron, 0, n_spikes, t, sim.dt, n,
+                                        buf.lesioned_short_term)
         t4 = clock()
         step._record_traces(c.layout, c.state, buf, 0)
         t5 = clock()

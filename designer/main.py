@@ -32,6 +32,7 @@ from designer.views.browser_bridge import BrowserBridge
 from designer.recording import RecordedData
 from designer.views.export import ExportMenu
 from designer.views.inspector import Inspector
+from designer.views.lesions import DegradationSweepView, LesionControl
 from designer.views.lesson import LessonPanel, lesson_index
 from designer.views.weights import WeightsView
 from designer.views.live import Controls, RasterView, RatesView, TracesView
@@ -149,6 +150,8 @@ class DesignerApp:
         self.analysis = AnalysisView(self.session, self.recorded)
         self.energy = EnergyView(self.session)
         self.learning = LearningView(self.session)
+        self.lesions = LesionControl(self.session)
+        self.sweep = DegradationSweepView(self.session)
         self.bridge = BrowserBridge()
         self.lesson = LessonPanel(lessons, opened.name, self.state, self.session, self.recorded) if opened else None
         if self.lesson is not None:
@@ -426,9 +429,8 @@ class DesignerApp:
             *([self.debug] if self.debug is not None else []), status,
             flex_wrap="wrap", align_items="center", sizing_mode="stretch_width", margin=0,
         )
-        sidebar = pn.Column(self.gallery_text, self.save_status, self.error, self.problems, self.inspector,
-                            sizing_mode="stretch_width",
-                            margin=(0, 0, 8, 0))
+        sidebar = pn.Column(self.gallery_text, self.save_status, self.error, self.problems, self.inspector, self.lesions,
+                            sizing_mode="stretch_width", margin=(0, 0, 8, 0))
         sections = [
             PlotSection("raster", "Spike raster · click or tap a row for its trace", self.raster, "main"),
             PlotSection("traces", "Membrane traces", self.traces, "side"),
@@ -437,6 +439,7 @@ class DesignerApp:
             PlotSection("analysis", "Analysis", self.analysis, "side", collapsed=True),  # room for traces and rates
             PlotSection("energy", "Energy and efficiency", self.energy, "side", collapsed=True),
             PlotSection("learning", "Learning", self.learning, "side", collapsed=True),
+            PlotSection("sweep", "Lesions: degradation sweep", self.sweep, "side", collapsed=True),
         ]
         sections = [PlotSection(s.key, s.title, pn.panel(s.view), s.area, s.collapsed) for s in sections]  # Viewers laid out once
         lesson = pn.panel(self.lesson) if self.lesson is not None else None

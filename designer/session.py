@@ -40,6 +40,9 @@ class LiveSession(param.Parameterized):
     reset_count = param.Integer(default=0, doc="bumped when the simulation restarts from t = 0")
     traces = param.List(default=[], doc="TraceRequests being streamed")
     populations = param.List(default=[], doc="population names of the running build, in order")
+    lesioned = param.Dict(default={}, doc="""
+        Lesioned neurons of the running build: population -> sorted neuron indices (as the Runner
+        last reported them; empty after a rebuild).""")
     page_behind = param.Boolean(default=False, doc="""
         The page has not drawn the last raster frames yet (set by the raster view): the other
         views hold their data back, merged, until it caught up, so a slow page is not flooded.""")
@@ -123,6 +126,13 @@ class LiveSession(param.Parameterized):
         """Count efficiency metrics into the frames (Frame.efficiency) from now on, or stop (they cost)."""
         self._runner.set_metrics(on)
 
+    def lesion(self, target: str, indices=None, fraction: float | None = None, seed: int = 0,
+               revive: bool = False) -> None:
+        """Lesion (revive=True: revive) neurons of a population or synapses of a projection of the
+        running build from its next step on; the Runner's reply updates `lesioned` and `notice`."""
+        self._runner.lesion(target, indices, fraction, seed, revive)
+        self.last_live_edit = time.monotonic()
+
     def close(self) -> None:
         self._runner.close()
 
@@ -186,8 +196,12 @@ class LiveSession(param.Parameterized):
                 self.fault = _student_words(f.message)
             elif f.kind == "reply" and not f.ok:
                 self.notice = f.message
+            elif f.kind == "reply" and f.command == "lesion":
+                self.lesioned = {name: [int(i) for i in rows] for name, rows in f.lesioned.items()}
+                self.notice = f.message
             elif f.kind == "restarted":
                 self.notice = "the network was rebuilt and restarted from t = 0"
+                self.lesioned = {}
             if f.populations:
                 self.populations = list(f.populations)
             if f.kind == "restarted" or (f.kind == "status" and f.command == "reset"):

@@ -14,7 +14,8 @@ from dataclasses import replace
 import param
 
 from engine import (
-    MODELS, Connectivity, Network, Population, Projection, Recording, ValidationError, find_problems, get_model,
+    MODELS, SYNAPSE_MODELS, Connectivity, Network, Population, Projection, Recording, ValidationError, find_problems,
+    get_model,
 )
 from engine.io import network_from_json, network_to_json
 
@@ -292,9 +293,11 @@ class DesignState(param.Parameterized):
             keep = self.selection == {"kind": "edge", "id": name}
             return self.edit(f"rename projection '{name}'", lambda net: net.replace_projection(name, name=value.strip()),
                              select={"kind": "edge", "id": value.strip()} if keep else None)
-        if field == "synapse":  # a new synapse model starts from its own defaults
+        if field == "synapse":  # a new synapse model starts from its own defaults (a static one: no device)
+            keep_device = value in SYNAPSE_MODELS and SYNAPSE_MODELS[value].plastic
             return self.edit(f"set {name}.synapse = {value}",
-                             lambda net: net.replace_projection(name, synapse=value, synapse_params={}))
+                             lambda net: net.replace_projection(name, synapse=value, synapse_params={}, **(
+                                 {} if keep_device else {"memristor": None})))
         if field.startswith("synapse_params."):
             key = field.split(".", 1)[1]
             proj = self.network.projection(name)

@@ -9,6 +9,8 @@ from engine.model import (
     CONNECTION_RULES, MODELS, SYNAPSE_MODELS, Connectivity, Distribution, Network, Population, Projection, Quantity,
     Recording, describe_models, find_problems, get_model,
 )
+from engine.model.memristor import MAPPINGS as MEMRISTOR_MAPPINGS, Memristor
+from engine.model.memristor import load_presets as load_memristor_presets
 from engine.neuromorphic import (
     DISCLAIMER, EfficiencyMetrics, FitVerdict, check_fit, design_figures, estimate_energy, load_energy_table,
     load_hardware_table, quantisation_error,
@@ -24,6 +26,7 @@ __all__ = [
     "CONNECTION_RULES", "MODELS", "SYNAPSE_MODELS", "Connectivity", "Distribution", "Network", "Population",
     "Projection", "Quantity", "Recording", "describe_models", "find_problems", "get_model", "initial_state_spec",
     "neuron_values", "RATE_BIN_MS", "Frame", "Runner", "Simulator", "TraceRequest", "warm_up",
+    "MEMRISTOR_MAPPINGS", "Memristor", "load_memristor_presets",
     "DISCLAIMER", "EfficiencyMetrics", "FitVerdict", "check_fit", "design_figures", "estimate_energy",
     "load_energy_table", "load_hardware_table", "quantisation_error",
     "Dataset", "load_dataset", "DeltaReadout", "VoteReadout", "accuracy", "confusion_matrix",

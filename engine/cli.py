@@ -3,6 +3,7 @@
     snn-designer run NET.json --out DIR [--t-sim MS] [--seed N] [--dt MS]
     snn-designer validate NET.json
     snn-designer fit NET.json [--target NAME] [--json]
+    snn-designer lesion-sweep NET.json --target POP --measure POP [--fractions F,..] [--seeds S,..] [--json]
     snn-designer models [--json | --markdown]
     snn-designer serve [--port P] [--address A] [--data-dir DIR] [--database-url URL]
 
@@ -49,7 +50,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from engine.io.export.cli import add_backend_arguments, add_export_commands
-    from engine.neuromorphic.cli import add_fit_command, add_inference_argument
+    from engine.neuromorphic.cli import add_fit_command, add_inference_argument, add_lesion_sweep_command
 
     parser = _Parser(prog=PROG, description="SNN Designer: build, run and inspect spiking neural networks.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_export_commands(commands)  # export NET.json --to pynest|pynn|brian2|nir, import GRAPH.nir
     add_fit_command(commands)  # fit NET.json --target NAME
+    add_lesion_sweep_command(commands)  # lesion-sweep NET.json --target POP --measure POP
 
     serve = commands.add_parser("serve", help="start the browser app (panel serve designer/app.py)")
     serve.add_argument("--port", type=port_number, default=5006, help="port (default 5006)")

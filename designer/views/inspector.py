@@ -24,7 +24,8 @@ import param
 from panel.viewable import Viewer
 
 from engine import (
-    CONNECTION_RULES, SYNAPSE_MODELS, Connectivity, Distribution, Projection, ValidationError, initial_state_spec,
+    CONNECTION_RULES, MEMRISTOR_MAPPINGS, SYNAPSE_MODELS, Connectivity, Distribution, Memristor, Projection,
+    ValidationError, initial_state_spec, load_memristor_presets,
 )
 
 from designer.classroom.locks import LOCK_NOTE
@@ -39,6 +40,8 @@ RULE_FIELD = {"pairwise_bernoulli": ("p", "Connection probability p", float),
               "fixed_total_number": ("N", "Number of synapses", int)}
 
 NO_PRESET = "—"
+NO_DEVICE = "none (plain synapses)"
+CUSTOM_DEVICE = "custom"
 
 
 def text(value: str, tag: str = "span", css_class: str = "", stylesheets=()) -> pn.pane.HTML:
@@ -109,7 +112,8 @@ class Inspector(Viewer):
             proj = net.projection(sel["id"])
             pre, post = net.population(proj.pre), net.population(proj.post)
             return ("edge", proj.name, pre.name, pre.model, post.name, post.model, proj.rule.rule,
-                    _shape(proj.weight), _shape(proj.delay), proj.synapse, self._locked_fields(proj.name))
+                    _shape(proj.weight), _shape(proj.delay), proj.synapse, proj.memristor is None,
+                    self._locked_fields(proj.name))
         return ("network", net.name)  # the name is the form's title
 
     def _refresh(self) -> None:
@@ -421,6 +425,48 @@ class Inspector(Viewer):
                                                        options=["all_to_all", "nearest"]),
                                      lambda v: state.set_projection_field(name, "synapse_params.pairing", v),
                                      lambda: current(name).synapse_params["pairing"]))
+        if synapse.plastic:
+            items += self._memristor_form(proj)
+        return items
+
+    def _memristor_form(self, proj) -> list:
+        """The weights' memristive device: a preset, then its parameters (a change rebuilds)."""
+        state, name, current = self.state, proj.name, self._projection
+        presets = load_memristor_presets()
+
+        def preset_of(device) -> str:
+            if device is None:
+                return NO_DEVICE
+            return next((key for key, entry in presets.items() if Memristor(**entry["values"]) == device), CUSTOM_DEVICE)
+
+        def choose(key: str) -> bool:
+            if key == CUSTOM_DEVICE:
+                return True
+            device = None if key == NO_DEVICE else Memristor(**presets[key]["values"])
+            return state.set_projection_field(name, "memristor", device)
+
+        labels = {NO_DEVICE: NO_DEVICE, CUSTOM_DEVICE: CUSTOM_DEVICE, **{k: e["label"] for k, e in presets.items()}}
+        hover = "; ".join(f"{e['label']}: {e['source']}" for e in presets.values())
+        items = [self._html("<b>Memristive device</b>", margin=(8, 10, 0, 10)),
+                 self._field(pn.widgets.Select(label="Device preset", options={v: k for k, v in labels.items()},
+                                               value=preset_of(proj.memristor),
+                                               description=f"Weights held in resistive devices. Sources: {hover}"),
+                             choose, lambda: preset_of(current(name).memristor))]
+        if proj.memristor is None:
+            return items
+
+        def set_device(**changes) -> bool:
+            return state.set_projection_field(name, "memristor", replace(current(name).memristor, **changes))
+
+        for key, quantity in Memristor.quantities.items():
+            items.append(self._quantity_field(name, quantity, getattr(proj.memristor, key),
+                                              lambda v, _key, k=key: set_device(**{k: v}),
+                                              lambda k=key: getattr(current(name).memristor, k),
+                                              number_format="0[.]0000"))
+        items.append(self._field(pn.widgets.Select(label="Weight mapping", options=list(MEMRISTOR_MAPPINGS),
+                                                   value=proj.memristor.mapping,
+                                                   description="single: G - g_min; differential: G+ - G- (a pair)"),
+                                 lambda v: set_device(mapping=v), lambda: current(name).memristor.mapping))
         return items
 
     def _network_form(self) -> list:

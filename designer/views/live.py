@@ -73,6 +73,7 @@ class RasterView(Viewer):
         self.session.param.watch(self._on_reset, "reset_count")
         self.session.state.param.watch(self._on_layout, "network")
         self.session.param.watch(self._on_zoomable, ["status", "t_ms"])
+        self.session.param.watch(self._on_lesioned, "lesioned")
         self.raster.on_pick(self._on_pick)
         self.raster.on_zoom(self._on_zoom)
         self.raster.param.watch(lambda _event: self.flush(), "acked_seq")  # the page caught up: send at once
@@ -115,12 +116,24 @@ class RasterView(Viewer):
         if layout != self.raster.layout:
             self.raster.layout = layout
         self._row_map = row_map
+        self._on_lesioned()
         text = html.escape("Sampled raster: " + "; ".join(notes), quote=True)
         self.note.object = f"<span class='raster-note' title='{text}'>{text}</span>" if notes else ""
 
     def _on_reset(self, _event) -> None:
         self._pending = None
         self.raster.clear()
+
+    def _on_lesioned(self, _event=None) -> None:
+        """Lesioned neurons' rows grey (a sampled population: the rows of lesioned neurons it shows)."""
+        names = self.session.populations
+        rows = []
+        for name, neurons in self.session.lesioned.items() if self._row_map else ():
+            if name not in names:
+                continue
+            shown = self.raster_rows(np.full(len(neurons), names.index(name)), np.asarray(neurons, np.int64))
+            rows.extend(int(r) for r in shown if r >= 0)
+        self.raster.lesioned_rows = sorted(rows)
 
     def _on_zoomable(self, *_events) -> None:
         """Zooming is for a paused run with something to look at; Run, Step and Reset end it."""

@@ -23,6 +23,8 @@
 //   {type: "clear"}
 //   {type: "layout", layout}   the `layout` property's value, sent after "ready" and on each
 //                              change: a property change made while the page connects is lost
+//   {type: "lesioned", rows}   global rows of lesioned neurons, drawn grey on the overlay (all of
+//                              them each time; sent after "layout" on "ready" and on each change)
 //   {type: "zoom", id, t0, t1, n, rw, data, too_many, kept_from}
 //       the answer to a zoom request: the exact spikes of [t0, t1], encoded like a frame;
 //       too_many > 0: the range holds that many spikes and none were sent; kept_from: the
@@ -34,7 +36,7 @@
 //   {type: "zoom", id, t0, t1}              the exact spikes of [t0, t1] ms, please
 //
 // Read-back for tests (data attributes of canvas.snn-raster): data-drawn-spikes, data-last-seq,
-// data-frames, data-rows, data-width, data-height; while zoomed data-zoom ("off", "loading",
+// data-frames, data-rows, data-width, data-height, data-lesioned-rows (rows drawn grey); while zoomed data-zoom ("off", "loading",
 // "exact": the spikes of the view are drawn, "too-many"), data-zoom-t0/-t1 (the range shown),
 // data-zoom-spikes (marks drawn), data-zoom-sent (spikes Python sent); the answer itself is
 // the canvas's `snnZoom` property ({t0, t1, n, rows, dt}: typed arrays, times minus t0).
@@ -45,6 +47,7 @@ const BG = "#ffffff"
 const FG = "#333333"
 const MUTED = "#8a8a8a"
 const GRID = "#e6e6e6"
+const LESIONED = "rgba(120, 120, 120, 0.45)" // a lesioned neuron's row, over its old spikes
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif"
 const MIN_SPAN_MS = 0.5 // narrowest zoomed range
 const TICK_SPAN_MS = 50 // below this range spikes are drawn as ticks and can be hovered
@@ -167,6 +170,7 @@ export function render({model, el: container, view}) {
     nRows: 0,
     rowY0: new Int32Array(0), rowY1: new Int32Array(0), rowColor: new Uint32Array(0),
     bands: [], // {name, rows, color, sampled, start}
+    lesioned: new Int32Array(0), // global rows of lesioned neurons (drawn grey on the overlay)
     mirror: new Uint32Array(0), // W*H pixels, ring buffer by absolute column % W
     head: null, // absolute column index shown at the right edge
     lastT: null, // t_end of the last frame (ms)
@@ -259,6 +263,7 @@ export function render({model, el: container, view}) {
       gctx.textBaseline = "middle"
       gctx.fillText("no populations", 8 * dpr, gh / 2)
     }
+    drawLesioned()
     octx.fillStyle = GRID
     for (let i = 0; i < S.bands.length; i++) {
       const b = S.bands[i]
@@ -296,6 +301,19 @@ export function render({model, el: container, view}) {
         if (w + 60 * dpr < maxW) gctx.fillText("sampled", 8 * dpr + w + 6 * dpr, mid)
       }
     }
+  }
+
+  function drawLesioned() {
+    // a grey band over each lesioned row: at least 1 device px, so a thin row still shows
+    octx.fillStyle = LESIONED
+    let shown = 0
+    for (const r of S.lesioned) {
+      if (r < 0 || r >= S.nRows || S.rowY1.length !== S.nRows) continue
+      const y0 = S.rowY0[r]
+      octx.fillRect(0, y0, S.W, Math.max(1, S.rowY1[r] - y0))
+      shown++
+    }
+    raster.dataset.lesionedRows = String(shown)
   }
 
   function ellipsize(c, text, maxW) {
@@ -482,6 +500,9 @@ export function render({model, el: container, view}) {
       clearBitmap()
     } else if (msg.type === "zoom") {
       onZoomAnswer(msg)
+    } else if (msg.type === "lesioned") {
+      S.lesioned = Int32Array.from(Array.isArray(msg.rows) ? msg.rows : [], Number)
+      drawGutterAndOverlay()
     } else if (msg.type === "layout") {
       layoutFromMsg = Array.isArray(msg.layout) ? msg.layout : []
       onLayout()

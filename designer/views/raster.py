@@ -74,6 +74,10 @@ class SpikeRaster(JSComponent):
         The user may zoom the time axis (the simulation is paused). Set False, the page goes
         back to the live view.""")
 
+    lesioned_rows = param.List(default=[], item_type=int, doc="""
+        Global raster rows of lesioned neurons: the page draws them grey (sent as a message, as
+        the layout, so a value set while the page connects is not lost).""")
+
     # --- flow control / test read-back (Python-only: not synced to the page) ---
     acked_seq = param.Integer(default=-1, doc="""
         Highest frame seq the page has drawn and acknowledged.""")
@@ -85,7 +89,7 @@ class SpikeRaster(JSComponent):
     drawn_frames = param.Integer(default=0, doc="""
         Frames the page has drawn in total since it was loaded.""")
 
-    _rename = {"acked_seq": None, "drawn_spikes": None, "drawn_frames": None}
+    _rename = {"acked_seq": None, "drawn_spikes": None, "drawn_frames": None, "lesioned_rows": None}
 
     _esm = Path(__file__).parent / "raster.js"
 
@@ -279,6 +283,12 @@ class SpikeRaster(JSComponent):
             if self.tcp_nodelay:
                 self._set_nodelay()
             self._send_layout()
+            self._send_lesioned()
+
+    @param.depends("lesioned_rows", watch=True)
+    def _send_lesioned(self) -> None:
+        if self._models and self.page_ready:
+            self._send_msg({"type": "lesioned", "rows": [int(r) for r in self.lesioned_rows]})
 
     @param.depends("layout", watch=True)
     def _send_layout(self) -> None:

@@ -72,6 +72,12 @@ class PlasticSynapses(NamedTuple):
     tau_minus: np.ndarray  # (R,) float64
     exp_plus: np.ndarray  # (P, DECAY_TABLE_LENGTH) exp(-k dt / tau_plus)
     exp_minus: np.ndarray  # (P, DECAY_TABLE_LENGTH) exp(-k dt / tau_minus)
+    # memristive devices (engine.kernels.memristor); a projection without one has device[row, ON] = 0
+    device: np.ndarray  # (P, N_DEVICE_PARAMS) float64, columns engine.kernels.memristor.DeviceConstants
+    device_scale: np.ndarray  # (n,) float64 device-to-device scale of the conductance range (1: none)
+    device_stuck: np.ndarray  # (n,) int8 bits memristor.STUCK, memristor.PASSIVE_STUCK_ON
+    device_programmed: np.ndarray  # (n,) float64 time (ms) the device was last programmed (drift's origin)
+    device_rng: np.ndarray  # (1, 4) uint64 the devices' noise stream (cycle-to-cycle and read noise)
 
 
 class ShortTermSynapses(NamedTuple):
@@ -157,6 +163,12 @@ class Buffers(NamedTuple):
     pop_counts: np.ndarray  # (block_steps, P) int32 spikes per step and population
     counters: np.ndarray  # (4,) int64 synaptic events, neuron updates, lost spikes
     interrupt: np.ndarray  # (1,) int8, set from another thread: end the block after this step
+    # lesions (engine.runtime.lesions), changed between blocks: 1 = lesioned
+    lesioned_neuron: np.ndarray  # (N,) uint8: its spikes are dropped where they are emitted
+    lesioned_synapse: np.ndarray  # (n_syn,) uint8 static synapses (Synapses order): deliver nothing
+    cut_synapses: np.ndarray  # (T * N,) int32 lesioned static synapses per CSR row (0: the unmasked loop)
+    lesioned_plastic: np.ndarray  # (n_plastic,) uint8 (PlasticSynapses order): neither deliver nor learn
+    lesioned_short_term: np.ndarray  # (n_short_term,) uint8 (ShortTermSynapses order)
 
 
 class ThreadWork(NamedTuple):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine.compile import memristors
 from engine.compile.arrays import (
     CurrentInputs, Layout, NeuronState, PlasticSynapses, PoissonInputs, ShortTermSynapses, SpikeTrains, Synapses,
     neuron_state,
@@ -148,7 +149,7 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
         ring_len=parts.max_delay_steps + window, pop_names=pop_names,
         synapse_projection=synapse_projection, projection_names=parts.projection_names,
         poisson_sources=parts.poisson_sources, current_sources=parts.current_sources,
-        plastic=_build_plastic(n, parts.plastic, network, dt), plastic_names=parts.plastic_names,
+        plastic=_build_plastic(n, parts.plastic, network, dt, seed), plastic_names=parts.plastic_names,
         short_term=_build_short_term(n, parts.short_term, network, dt), short_term_names=parts.short_term_names,
         threads=threads, bounds=bounds, window_steps=window,
     )
@@ -494,13 +495,20 @@ def rebuild_spike_trains(compiled: CompiledNetwork, network: Network, from_step:
     compiled.trains = trains
 
 
-def _build_plastic(n: int, parts, network: Network, dt: float) -> PlasticSynapses:
-    """Plastic synapses in CSR by pre neuron (then projection), traces and post-spike histories."""
+def _build_plastic(n: int, parts, network: Network, dt: float, seed: int) -> PlasticSynapses:
+    """Plastic synapses in CSR by pre neuron (then projection), traces and post-spike histories;
+    memristive projections' devices programmed (engine.compile.memristors)."""
     n_proj = len(parts)
     params = np.zeros((n_proj, plasticity.N_PLASTIC_PARAMS))
+    device = np.zeros((n_proj, memristors.N_DEVICE_PARAMS))
+    for p in parts:
+        device[p[4]] = memristors.device_row(p[5].memristor)
+    parts = [(pre, post, *memristors.program_devices(proj.memristor, weight, proj.synapse_params["Wmax"], seed,
+                                                     proj.name), delay, index, proj)
+             for pre, post, weight, delay, index, proj in parts]
     hist_row = np.full(n, -1, np.int32)
     tau_minus_of_neuron = {}
-    for pre_g, post_g, weight, delay, index, proj in parts:
+    for pre_g, post_g, weight, _scale, _stuck, delay, index, proj in parts:
         sp = proj.synapse_params
         params[index] = SYNAPSE_BUILDERS[proj.synapse].constants_row(sp, dt)
         for neuron in np.unique(post_g):
@@ -514,17 +522,17 @@ def _build_plastic(n: int, parts, network: Network, dt: float) -> PlasticSynapse
     tau_minus = np.array([tau_minus_of_neuron[int(t)] for t in targets]) if targets.size else np.zeros(0)
     if parts:
         pre = np.concatenate([p[0] for p in parts])
-        proj_index = np.concatenate([np.full(p[0].size, p[4], np.int16) for p in parts])
+        proj_index = np.concatenate([np.full(p[0].size, p[6], np.int16) for p in parts])
         order = np.lexsort((proj_index, pre))  # by pre, then projection (stable)
         pre = pre[order]
         indptr = csr_indptr(pre, n)
-        target = np.concatenate([p[1] for p in parts])[order].astype(np.int32)
-        weight = np.concatenate([p[2] for p in parts])[order].astype(np.float64)
-        delay = np.concatenate([p[3] for p in parts])[order].astype(np.int16)
+        target, weight, scale, stuck, delay = (np.concatenate([p[k] for p in parts])[order].astype(dtype) for k, dtype in
+                                               ((1, np.int32), (2, np.float64), (3, np.float64), (4, np.int8),
+                                                (5, np.int16)))
         proj_index = proj_index[order]
     else:
         indptr = np.zeros(n + 1, np.int64)
-        target, weight = np.empty(0, np.int32), np.empty(0)
+        target, weight, scale, stuck = np.empty(0, np.int32), np.empty(0), np.empty(0), np.empty(0, np.int8)
         delay, proj_index = np.empty(0, np.int16), np.empty(0, np.int16)
     rows = targets.size
     return PlasticSynapses(
@@ -532,8 +540,10 @@ def _build_plastic(n: int, parts, network: Network, dt: float) -> PlasticSynapse
         kplus=np.zeros((n, n_proj)), t_last=np.zeros((n, n_proj)), hist_row=hist_row,
         history=np.zeros((rows, plasticity.POST_HISTORY_LENGTH if rows else 0, 2)),
         hist_count=np.zeros(rows, np.int64), tau_minus=tau_minus,
-        exp_plus=_decay_tables([p[5].synapse_params["tau_plus"] for p in parts], dt),
-        exp_minus=_decay_tables([p[5].synapse_params["tau_minus"] for p in parts], dt),
+        exp_plus=_decay_tables([p[7].synapse_params["tau_plus"] for p in parts], dt),
+        exp_minus=_decay_tables([p[7].synapse_params["tau_minus"] for p in parts], dt),
+        device=device, device_scale=scale, device_stuck=stuck, device_programmed=np.zeros(weight.size),
+        device_rng=seed_streams([object_rng(seed, "memristive devices", memristors.DEVICE_STREAM).integers(2**63)]),
     )
 
 

@@ -18,11 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ValidationError
+from engine.model.memristor import Memristor
 from engine.model.network import Connectivity, Distribution, Network, Population, Projection, Recording
 
 FORMAT_NAME = "snn-designer-network"
 FORMAT_VERSION = 2
-TYPES = {cls.__name__: cls for cls in (Network, Population, Projection, Connectivity, Distribution, Recording)}
+TYPES = {cls.__name__: cls for cls in (Network, Population, Projection, Connectivity, Distribution, Recording,
+                                       Memristor)}
+OMITTED_WHEN_NONE = {"memristor"}  # newer optional fields: not written when unset, so older files stay as they were
 MAX_FILE_BYTES = 64 * 2**20
 
 
@@ -59,6 +62,8 @@ def to_dict(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and type(obj).__name__ in TYPES:
         out = {"type": type(obj).__name__}
         for f in dataclasses.fields(obj):
+            if f.name in OMITTED_WHEN_NONE and getattr(obj, f.name) is None:
+                continue
             out[f.name] = to_dict(getattr(obj, f.name))
         return out
     if isinstance(obj, (list, tuple)):

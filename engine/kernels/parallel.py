@@ -47,7 +47,8 @@ def run_block_threads(layout, state, synapses, poisson_in, current_in, trains, b
         window_first = n_spikes
         for th in prange(n_threads):
             events[th] += deliver(synapses, th * state.v.shape[0], buffers.ring, buffers.spike_neuron,
-                                       buffers.spike_step, delivered, window_first)
+                                  buffers.spike_step, delivered, window_first, buffers.lesioned_synapse,
+                                  buffers.cut_synapses)
             _advance_thread(layout, state, poisson_in, buffers, work, thread_spikes, th, t0, steps_done, length)
         delivered = window_first
         n_spikes = _merge_window(layout, trains, buffers, work, thread_spikes, t0, steps_done, length, n_spikes,
@@ -55,7 +56,8 @@ def run_block_threads(layout, state, synapses, poisson_in, current_in, trains, b
         steps_done += length
     for th in prange(n_threads):
         events[th] += deliver(synapses, th * state.v.shape[0], buffers.ring, buffers.spike_neuron,
-                                   buffers.spike_step, delivered, n_spikes)
+                                  buffers.spike_step, delivered, n_spikes, buffers.lesioned_synapse,
+                                  buffers.cut_synapses)
     for th in range(n_threads):
         buffers.counters[COUNT_SYNAPTIC_EVENTS] += events[th]
         events[th] = 0

@@ -4,7 +4,8 @@ through the dendritic delay. Equations in engine/model/synapses.py."""
 import math
 from enum import IntEnum
 
-from engine.kernels.options import kernel
+from engine.kernels import memristor
+from engine.kernels.options import inline_kernel, kernel
 
 
 class StdpConstants(IntEnum):
@@ -80,7 +81,7 @@ def record_post_spikes(plastic, spike_neuron, first, last, t_step, dt):
 
 
 @kernel
-def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neurons, counters):
+def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neurons, counters, lesioned):
     """Update and transmit the plastic synapses of this step's presynaptic spikes."""
     ring_len = ring.shape[0]
     slot = t_step % ring_len
@@ -98,7 +99,14 @@ def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neur
             inv_wmax = 1.0 / p[StdpConstants.WMAX]
             k_plus = plastic.kplus[pre, proj]
             t_last = plastic.t_last[pre, proj]
+            device = plastic.device[proj]  # looked up once per source and projection, not per synapse
+            has_device = device[0] != 0.0
+            exact_read = memristor.reads_exactly(device)
             while s < end and plastic.proj[s] == proj:
+                if lesioned[s] != 0:  # a lesioned synapse neither transmits nor learns
+                    counters[0] -= 1
+                    s += 1
+                    continue
                 post = plastic.target[s]
                 d_ms = plastic.delay[s] * dt
                 w = plastic.weight[s]
@@ -130,7 +138,16 @@ def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neur
                                        plastic.tau_minus[row])
                         k_minus = decay if nearest else plastic.history[row, slot_k, 1] * decay
                     w = _depress(w, k_minus, p, inv_wmax)
+                    w_old = plastic.weight[s]
+                    if has_device and w != w_old:
+                        w = program_device(device, plastic.device_stuck[s], w_old, w, p[StdpConstants.WMAX],
+                                            plastic.device_rng)
+                        if w != w_old:
+                            plastic.device_programmed[s] = t_spike  # drift starts again from the new state
                     plastic.weight[s] = w
+                if has_device and not exact_read:  # memristive: what the device transmits now
+                    w = memristor.read(device, w, p[StdpConstants.WMAX], plastic.device_scale, plastic.device_stuck,
+                                       plastic.device_programmed, s, t_spike, plastic.device_rng)
                 target_row = slot + plastic.delay[s]
                 if target_row >= ring_len:
                     target_row -= ring_len
@@ -138,3 +155,11 @@ def deliver_plastic(plastic, ring, spike_neuron, first, last, t_step, dt, n_neur
                 s += 1
             plastic.kplus[pre, proj] = k_plus * math.exp((t_last - t_spike) / p[StdpConstants.TAU_PLUS]) + 1.0
             plastic.t_last[pre, proj] = t_spike
+
+
+@inline_kernel
+def program_device(device, stuck, w_old, w, wmax, rng):
+    """The weight a synapse's device reaches when the rule asks for w (a stuck device stays put)."""
+    if stuck & memristor.STUCK:
+        return w_old
+    return memristor.program(device, w_old, w, wmax, rng)

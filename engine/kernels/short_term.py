@@ -19,7 +19,7 @@ NO_SPIKE_YET = -1.0  # t_last before the first spike (NEST's t_lastspike_ = -1)
 
 
 @kernel
-def deliver_tsodyks2(stp, ring, spike_neuron, first, last, t_step, dt, n_neurons):
+def deliver_tsodyks2(stp, ring, spike_neuron, first, last, t_step, dt, n_neurons, lesioned):
     """Update and transmit the tsodyks2 synapses of spikes [first, last) emitted in step t_step;
     returns the number of synaptic events."""
     ring_len = ring.shape[0]
@@ -36,6 +36,9 @@ def deliver_tsodyks2(stp, ring, spike_neuron, first, last, t_step, dt, n_neurons
         x_decay = 1.0
         u_decay = 1.0
         for s in range(begin, end):
+            if lesioned[s] != 0:  # a lesioned synapse neither transmits nor depresses
+                events -= 1
+                continue
             proj = stp.proj[s]
             p = stp.params[proj]
             t_last = stp.t_last[s]

@@ -80,13 +80,16 @@ def run_block(layout, state, synapses, plastic, short_term_synapses, poisson_in,
             buffers.pop_counts[k, p] = n_spikes - emitted_before
         n_spikes = emit_spike_trains(trains, layout, buffers, t, k, n_spikes, capacity)
         counters[COUNT_SYNAPTIC_EVENTS] += deliver(synapses, 0, ring, buffers.spike_neuron, buffers.spike_step,
-                                                   first_spike, n_spikes)
+                                                   first_spike, n_spikes, buffers.lesioned_synapse,
+                                                   buffers.cut_synapses)
         if plastic.params.shape[0] > 0:
             plasticity.record_post_spikes(plastic, buffers.spike_neuron, first_spike, n_spikes, t, dt)
-            plasticity.deliver_plastic(plastic, ring, buffers.spike_neuron, first_spike, n_spikes, t, dt, n_neurons, counters)
+            plasticity.deliver_plastic(plastic, ring, buffers.spike_neuron, first_spike, n_spikes, t, dt, n_neurons, counters,
+                                       buffers.lesioned_plastic)
         if short_term_synapses.params.shape[0] > 0:
             counters[COUNT_SYNAPTIC_EVENTS] += short_term.deliver_tsodyks2(
-                short_term_synapses, ring, buffers.spike_neuron, first_spike, n_spikes, t, dt, n_neurons)
+                short_term_synapses, ring, buffers.spike_neuron, first_spike, n_spikes, t, dt, n_neurons,
+                buffers.lesioned_short_term)
         _record_traces(layout, state, buffers, k)
         steps_done = k + 1
     return steps_done, n_spikes
@@ -197,9 +200,9 @@ def emit_spike_trains(trains, layout, buffers, t, k, n_spikes, capacity):
         cursor += 1  # events before the start (e.g. after a reset to a later time) are skipped
     while cursor < n_events and trains.step[cursor] == t:
         if n_spikes < capacity:
-            neuron = trains.neuron[cursor]
-            n_spikes = emit_spike(buffers, n_spikes, neuron, t)
-            buffers.pop_counts[k, trains.population[cursor]] += 1
+            emitted = emit_spike(buffers, n_spikes, trains.neuron[cursor], t)
+            buffers.pop_counts[k, trains.population[cursor]] += emitted - n_spikes  # 0 for a lesioned neuron
+            n_spikes = emitted
         else:
             buffers.counters[COUNT_LOST_SPIKES] += 1
         cursor += 1
@@ -208,9 +211,10 @@ def emit_spike_trains(trains, layout, buffers, t, k, n_spikes, capacity):
 
 
 @kernel
-def deliver(synapses, csr_offset, ring, spike_neuron, spike_step, first, last):
+def deliver(synapses, csr_offset, ring, spike_neuron, spike_step, first, last, lesioned, cut):
     """Scatter spikes [first, last) through one CSR (csr_offset = thread * N) into the ring, each into
-    the slots after its own emission step; returns events."""
+    the slots after its own emission step; returns events. Lesioned synapses (lesioned[s] = 1) deliver
+    nothing and are no events; a row without any (cut[row] = 0) takes the loop that never reads the mask."""
     ring_len = ring.shape[0]
     indptr = synapses.indptr
     target = synapses.target
@@ -222,13 +226,25 @@ def deliver(synapses, csr_offset, ring, spike_neuron, spike_step, first, last):
         slot = spike_step[j] % ring_len
         begin = indptr[pre]
         end = indptr[pre + 1]
-        events += end - begin
-        for s in range(begin, end):
-            row = slot + delay[s]  # delay < ring_len, so one subtraction replaces a modulo
-            if row >= ring_len:
-                row -= ring_len
-            ring[row, target[s]] += weight[s]
+        if cut[pre] == 0:
+            events += end - begin
+            for s in range(begin, end):
+                ring[arrival_row(slot, delay[s], ring_len), target[s]] += weight[s]
+        else:
+            events += end - begin - cut[pre]
+            for s in range(begin, end):
+                if lesioned[s] == 0:
+                    ring[arrival_row(slot, delay[s], ring_len), target[s]] += weight[s]
     return events
+
+
+@kernel
+def arrival_row(slot, delay, ring_len):
+    """The ring row `delay` steps after `slot`: delay < ring_len, so one subtraction replaces a modulo."""
+    row = slot + delay
+    if row >= ring_len:
+        row -= ring_len
+    return row
 
 
 @kernel

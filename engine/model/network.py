@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Union
 import numpy as np
 
 from engine.errors import ValidationError
+from engine.model.memristor import Memristor
 from engine.model.models import get_model
 from engine.model.parameters import Quantity
 from engine.model.synapses import get_synapse
@@ -398,6 +399,7 @@ class Projection:
     synapse: str = "static_synapse"
     name: str = ""
     synapse_params: dict = field(default_factory=dict)
+    memristor: Memristor | None = None  # weights held in memristive devices (engine/model/memristor.py)
     # Metadata of the synaptic fields (values may also be a Distribution or, for listed synapses, a tuple)
     quantities: ClassVar[dict[str, Quantity]] = {
         "weight": Quantity(1.0, doc="Synaptic weight, in the unit of the target model; negative: inhibitory",
@@ -423,6 +425,8 @@ class Projection:
             raise ValidationError(f"{where}: delay must be > 0 ms (clip a drawn delay with clip_low)")
         synapse_model = get_synapse(self.synapse, where)
         object.__setattr__(self, "synapse_params", synapse_model.validate(self.synapse_params, where))
+        if self.memristor is not None:
+            self._check_memristor(synapse_model, where)
         if synapse_model.plastic:
             w_low, w_high = value_bounds(self.weight)
             wmax = self.synapse_params["Wmax"]
@@ -430,6 +434,14 @@ class Projection:
                 raise ValidationError(
                     f"{where}: weight must lie between 0 and Wmax ({wmax:g}) for {self.synapse}; "
                     "use a positive weight (plastic inhibition is not supported yet)")
+
+    def _check_memristor(self, synapse_model, where: str) -> None:
+        if not isinstance(self.memristor, Memristor):
+            raise ValidationError(f"{where}: memristor must be a Memristor (engine.model.memristor), "
+                                  f"got {type(self.memristor).__name__}")
+        if not synapse_model.plastic:
+            raise ValidationError(f"{where}: a memristive device needs the weight range of a plastic synapse; "
+                                  f"use stdp_synapse (with learning 0 for fixed weights) instead of {self.synapse}")
 
     @property
     def sign(self) -> int:

@@ -1,8 +1,10 @@
-"""The neuromorphic lens on the command line: `run --inference-ms MS` and `fit NET.json --target NAME`.
+"""The neuromorphic lens on the command line: `run --inference-ms MS`, `fit NET.json --target NAME` and
+`lesion-sweep NET.json --target POP --measure POP`.
 
 engine/cli.py wires these in (as it does the exporters):
 
     add_fit_command(commands)          # `snn-designer fit NET.json [--target NAME] [--json]`
+    add_lesion_sweep_command(commands)  # `snn-designer lesion-sweep NET.json --target POP --measure POP`
     add_inference_argument(run)        # `run ... --inference-ms MS`
     summary.update(run_metrics(sim, inference_ms))   # efficiency and energy into summary.json
 
@@ -42,6 +44,42 @@ def add_fit_command(subparsers) -> None:
     fit.add_argument("--target", metavar="NAME", help="chip in assets/neuromorphic/hardware.json (default: all)")
     fit.add_argument("--json", action="store_true", help="machine-readable verdicts")
     fit.set_defaults(handler=cmd_fit)
+
+
+def number_list(kind):
+    """--fractions / --seeds: comma-separated numbers (checked again by the sweep itself)."""
+    def parse(text: str):
+        try:
+            return tuple(kind(part) for part in text.split(",") if part.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be comma-separated {kind.__name__}s, got {text!r}") from None
+    return parse
+
+
+def add_lesion_sweep_command(subparsers) -> None:
+    sweep = subparsers.add_parser("lesion-sweep", help="rate of a population as a growing fraction of a population "
+                                                       "or projection is lesioned (spread over seeds)")
+    sweep.add_argument("network", metavar="NET.json", help="network file (native JSON format)")
+    sweep.add_argument("--target", required=True, metavar="NAME", help="population or projection to lesion")
+    sweep.add_argument("--measure", required=True, metavar="POP", help="population whose surviving neurons' rate is measured")
+    sweep.add_argument("--fractions", type=number_list(float), default=(0.0, 0.1, 0.2, 0.3, 0.4, 0.5),
+                       metavar="F,F,...", help="lesioned fractions (default 0,0.1,...,0.5)")
+    sweep.add_argument("--seeds", type=number_list(int), default=(0, 1, 2), metavar="S,S,...",
+                       help="lesion seeds (default 0,1,2)")
+    sweep.add_argument("--window-ms", type=inference_ms, default=500.0, metavar="MS", help="measured window (500)")
+    sweep.add_argument("--warmup-ms", type=float, default=100.0, metavar="MS", help="unmeasured start (100)")
+    sweep.add_argument("--json", action="store_true", help="machine-readable result")
+    sweep.set_defaults(handler=cmd_lesion_sweep)
+
+
+def cmd_lesion_sweep(args) -> int:
+    from engine.io import load_network
+    from engine.neuromorphic.degradation import degradation_sweep
+
+    result = degradation_sweep(load_network(args.network), args.target, args.measure, args.fractions, args.seeds,
+                               window_ms=args.window_ms, warmup_ms=args.warmup_ms)
+    print(json.dumps(result.to_dict(), indent=1, allow_nan=False) if args.json else result.table())
+    return 0
 
 
 def run_metrics(sim, inference_ms: float | None = None) -> dict:

@@ -62,6 +62,7 @@ class Frame:
     dropped: int = 0  # data frames dropped so far (at delivery); a rise means a gap just before this frame
     message: str = ""
     network: Network | None = None  # a 'reply' to snapshot(): the network with its learned weights
+    lesioned: dict = field(default_factory=dict)  # a 'reply' to lesion(): population -> lesioned neuron indices
     command: str = ""
     ok: bool = True
 
@@ -183,6 +184,12 @@ class Runner:
     def set_param(self, target: str, field_name: str, value: Any) -> None:
         """A live change; a change that needs a rebuild is refused with a 'reply' frame (ok=False)."""
         self._send("set_param", (target, field_name, value))
+
+    def lesion(self, target: str, indices=None, fraction: float | None = None, seed: int = 0,
+               revive: bool = False) -> None:
+        """Lesion (revive=True: revive) neurons of a population or synapses of a projection from the next
+        step on (Simulator.lesion); the 'reply' frame carries every population's lesioned neurons."""
+        self._send("lesion", (target, indices, fraction, seed, bool(revive)))
 
     def set_recording(self, traces: list[TraceRequest] | None = None, spikes: list[str] | None = None) -> None:
         """Which neurons' traces to stream, and which populations' spikes (None: all)."""
@@ -374,13 +381,14 @@ class Runner:
                 # the user is watching for the effect: the first frame with the new value goes
                 # out after one block instead of waiting for the frame interval
                 self._pending.urgent = True
+        elif name == "lesion":
+            self._lesion(sim, *payload)
         elif name == "set_metrics":
             self._metrics = payload
             sim.track_efficiency(payload)
             self._emit("reply", command=name)
         elif name == "snapshot":
-            self._emit("reply", command=name, network=sim.learned_network(),
-                       message=f"weights at t = {sim.t:.1f} ms")
+            self._emit("reply", command=name, network=sim.learned_network(), message=f"weights at t = {sim.t:.1f} ms")
         elif name == "set_recording":
             self._flush()
             traces, spikes = payload
@@ -398,6 +406,17 @@ class Runner:
                 self._emit("reply", command=name)
         else:
             self._emit("reply", command=name, ok=False, message=f"unknown command '{name}'")
+
+    def _lesion(self, sim: Simulator, target, indices, fraction, seed, revive: bool) -> None:
+        self._flush()  # frames before the reply were simulated without the change, frames after it with it
+        try:
+            changed = (sim.revive if revive else sim.lesion)(target, indices, fraction, seed)
+        except (ValidationError, EngineError) as error:
+            self._emit("reply", command="lesion", ok=False, message=str(error))
+            return
+        self._emit("reply", command="lesion", lesioned=sim.lesions.populations(),
+                   message=f"{target}: {'revived; ' if revive else ''}{changed.size} lesioned at t = {sim.t:.1f} ms")
+        self._pending.urgent = True
 
     def _advance(self) -> None:
         sim = self._sim

@@ -21,6 +21,7 @@ from engine.errors import RestartRequired, SimulationFault, ValidationError
 from engine.kernels import build, step
 from engine.kernels.parallel import EXTRA_SPIKES_PER_THREAD, run_block_threads
 from engine.runtime.cores import CoreMeter
+from engine.runtime.lesions import Lesions, lesion_masks
 from engine.model.network import Connectivity, Distribution, Network
 from engine.neuromorphic.metrics import EfficiencyCounter, EfficiencyMetrics, connectivity_profile
 
@@ -87,11 +88,13 @@ class Simulator:
             pop_counts=np.zeros((block_steps, len(c.pop_names)), np.int32),
             counters=np.zeros(4, np.int64),
             interrupt=np.zeros(1, np.int8),
+            **lesion_masks(c),
         )
         self._work, self._thread_spikes = self._thread_work() if threads > 1 else (None, None)
         self._cores = CoreMeter(min(threads, numba.config.NUMBA_NUM_THREADS)) if threads > 1 else None
         self.trace_requests: list[TraceRequest] = []
         self.efficiency: EfficiencyCounter | None = None  # see track_efficiency()
+        self.lesions = Lesions(self)
         self.step = 0
         self._clear_history()
         self.set_recording(self._requests_from_network(network))
@@ -456,6 +459,20 @@ class Simulator:
             mask = c.synapse_projection == c.projection_names.index(name)
             cache[name] = np.flatnonzero(mask).astype(np.int32 if mask.size < 2**31 else np.int64)
         return cache[name]
+
+    def lesion(self, target: str, indices=None, fraction: float | None = None, seed: int = 0) -> np.ndarray:
+        """Lesion neurons of a population or synapses of a projection from the next step on: the given
+        indices, or a seeded random `fraction` (engine.runtime.lesions). Lesions add up and survive
+        reset(). Returns the target's lesioned indices."""
+        return self.lesions.apply(target, indices, fraction, seed)
+
+    def revive(self, target: str, indices=None, fraction: float | None = None, seed: int = 0) -> np.ndarray:
+        """Undo lesions of `target`: the given indices, a seeded fraction, or (neither) all of them."""
+        return self.lesions.apply(target, indices, fraction, seed, alive=True)
+
+    def lesioned(self, target: str) -> np.ndarray:
+        """Indices of `target`'s lesioned neurons (within the population) or synapses (projection order)."""
+        return self.lesions.lesioned(target)
 
     def learned_network(self) -> Network:
         """The network with every plastic projection's current weights written in as explicit

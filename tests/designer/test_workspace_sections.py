@@ -29,8 +29,8 @@ def test_sections_are_raster_then_side_plots_and_weights_show_once_there_are_som
     ws = app.workspace
     assert [(s["key"], s["area"]) for s in ws.sections] == [
         ("raster", "main"), ("traces", "side"), ("rates", "side"), ("weights", "side"), ("analysis", "side"),
-        ("energy", "side"), ("learning", "side")]
-    assert [s["key"] for s in ws.sections if s["collapsed"]] == ["analysis", "energy", "learning"]  # room for traces and rates
+        ("energy", "side"), ("learning", "side"), ("sweep", "side")]
+    assert [s["key"] for s in ws.sections if s["collapsed"]] == ["analysis", "energy", "learning", "sweep"]  # room for traces and rates
     assert len(ws.plots) == len(ws.sections)
     assert ws.hidden_sections == ["weights"]  # ei_network has no plastic projection
     app.weights.shown = True  # what the first frame with weights does

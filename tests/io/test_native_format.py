@@ -230,7 +230,7 @@ def projection_doc(**changes) -> dict:
 
 @pytest.mark.parametrize("doc,expected", [
     (population_doc(type="Neuron"),
-     r"network.populations\[0\]: unknown object type 'Neuron' \(known: Network, Population, Projection, Connectivity, Distribution, Recording\)"),
+     r"network.populations\[0\]: unknown object type 'Neuron' \(known: Network, Population, Projection, Connectivity, Distribution, Recording, Memristor\)"),
     (population_doc(type=["Population"]), r"network.populations\[0\]: unknown object type \['Population'\]"),
     (population_doc(colour="red"), r"network.populations\[0\]: Population has no field 'colour'"),
     (projection_doc(rule={"type": "Connectivity", "rule": "fixed_indegree", "indegree": 3, "fan": 2}),
