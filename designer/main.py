@@ -16,7 +16,7 @@ from pathlib import Path
 import panel as pn
 from panel.io.state import set_curdoc
 
-from engine import EngineError, Network, ValidationError, warm_up
+from engine import EngineError, Network, RunScheduler, ValidationError, warm_up
 from engine.io import list_lessons, load_network, network_from_json
 
 from designer import EXPOSE_STATE_ENV
@@ -25,6 +25,7 @@ from designer.state import DesignState, live_differences, palette_entries
 from designer.views.analysis import AnalysisView
 from designer.views.energy import EnergyView
 from designer.views.browser_bridge import BrowserBridge
+from designer.views.presence import PresenceWatch
 from designer.recording import RecordedData
 from designer.views.export import ExportMenu
 from designer.views.inspector import Inspector
@@ -113,15 +114,17 @@ class SaveButton(pn.widgets.FileDownload):
 class DesignerApp:
     """One session's app. Views watch `state` / `session`; all wiring is in `_wire`."""
 
-    def __init__(self, example: str | None = None, lesson: str | None = None, expose_state: bool = False):
+    def __init__(self, example: str | None = None, lesson: str | None = None, expose_state: bool = False,
+                 scheduler: RunScheduler | None = None, max_upload_bytes: int | None = None):
         ensure_warm()
+        self.max_upload_bytes = max_upload_bytes
         self.examples = list_examples()
         lessons = list_lessons(LESSONS) if lesson else []
         opened = next((one for one in lessons if one.name == lesson), None)
         start = example if example in self.examples else FIRST_VISIT_EXAMPLE
         self._opened_from_link = example in self.examples or opened is not None
         self.state = DesignState(opened.network if opened else load_network(EXAMPLES / f"{start}.json"))
-        self.session = LiveSession(self.state)
+        self.session = LiveSession(self.state, ticket=scheduler.ticket() if scheduler is not None else None)
         self.canvas = NetworkCanvas(nodes=canvas_nodes(self.state), edges=canvas_edges(self.state),
                                     palette=palette_entries(), sizing_mode="stretch_both", min_height=140, name="canvas")
         self.inspector = Inspector(self.state, html_stylesheets=[CSS])
@@ -135,6 +138,7 @@ class DesignerApp:
         self.analysis = AnalysisView(self.session, self.recorded)
         self.energy = EnergyView(self.session)
         self.bridge = BrowserBridge()
+        self.presence = PresenceWatch()
         self.lesson = LessonPanel(lessons, opened.name, self.state, self.session, self.recorded) if opened else None
         self.gallery = pn.widgets.Select(name="Open an example", options=["—"] + list(self.examples), value="—",
                                          width=235, stylesheets=[INLINE_LABEL],
@@ -184,9 +188,10 @@ class DesignerApp:
         self.file_input.param.watch(self._on_file, "value")
         self.bridge.on_stored(self._on_stored_design)
         self.bridge.on_key(self._on_key)
+        self.presence.on_presence(self.session.note_presence)
         if self.lesson is not None:
             self.lesson.param.watch(lambda _event: self.canvas.fit_view(), "opened")
-        self.session.param.watch(self._on_session_change, ["status", "t_ms", "needs_restart", "traces"])
+        self.session.param.watch(self._on_session_change, ["status", "t_ms", "needs_restart", "traces", "limit_message"])
 
     def _on_history(self, *_events) -> None:
         self.undo_button.disabled = not self.state.can_undo
@@ -259,7 +264,7 @@ class DesignerApp:
         elif action == "redo":
             self.state.redo()
         elif action == "toggle_run":
-            (self.session.pause if self.session.status == "running" else self.session.run)()
+            (self.session.pause if self.session.status in ("running", "queued") else self.session.run)()
 
     def _on_error(self, event) -> None:
         self.error.object = f"<div class='banner fault'>{html.escape(event.new)}</div>" if event.new else ""
@@ -278,7 +283,10 @@ class DesignerApp:
         if event.new is None:
             return
         filename = self.file_input.filename or "file"
-        if filename.lower().endswith(".nir"):
+        if self.max_upload_bytes is not None and len(event.new) > self.max_upload_bytes:
+            self.state.error = (f"could not open {filename}: it has {len(event.new) / 2**20:.1f} MB; this server "
+                                f"opens files up to {self.max_upload_bytes / 2**20:g} MB")
+        elif filename.lower().endswith(".nir"):
             self._import_nir(event.new, filename)
         elif self.state.load_json(event.new, source=filename):
             self.canvas.fit_view()
@@ -347,7 +355,7 @@ class DesignerApp:
             "selection": self.state.selection, "can_undo": self.state.can_undo, "can_redo": self.state.can_redo,
             "status": self.session.status, "t_ms": self.session.t_ms, "needs_restart": self.session.needs_restart,
             "traces": [[t.population, t.neuron] for t in self.session.traces],
-            "runners": active_runner_count(),
+            "runners": active_runner_count(), "limit": self.session.limit_message,
         }))
 
     # -- the page ------------------------------------------------------------------------
@@ -374,13 +382,13 @@ class DesignerApp:
         status = pn.Column(c.status, margin=0,
                            styles={"flex": f"1 1 {STATUS_MIN_PX}px", "min-width": "0", "overflow": "hidden"})
         notices = pn.Column(pn.Row(c.banner, c.restart_button, sizing_mode="stretch_width", margin=0, align="center"),
-                            c.fault, sizing_mode="stretch_width", margin=0)
+                            c.fault, c.limit, sizing_mode="stretch_width", margin=0)
         # Groups wrap as a whole: the run controls never split over two rows.
         group = functools.partial(pn.Row, margin=0, align="center")
         toolbar = pn.FlexBox(
             pn.pane.HTML("<div class='brand'>SNN Designer</div>", margin=(0, 4)),
             group(self.new_button, self.gallery, self.open_file_button, self.file_input, self.download),
-            group(self.undo_button, self.redo_button), self.export, group(*controls), self.bridge,
+            group(self.undo_button, self.redo_button), self.export, group(*controls), self.bridge, self.presence,
             *([self.debug] if self.debug is not None else []), status,
             flex_wrap="wrap", align_items="center", sizing_mode="stretch_width", margin=0,
         )
@@ -416,15 +424,17 @@ def _poll_in(doc, app: DesignerApp) -> None:
         app.poll()
 
 
-def create_app() -> pn.viewable.Viewable:
-    """The served page for one session. Closing the tab stops and joins its Runner."""
+def create_app(scheduler: RunScheduler | None = None, max_upload_bytes: int | None = None) -> pn.viewable.Viewable:
+    """The served page for one session. Closing the tab stops and joins its Runner. `scheduler`:
+    the server's RunScheduler (designer/server.py); without it the session runs unscheduled."""
     pn.config.raw_css = []
     args = pn.state.session_args or {}
     if "lessons" in args:  # /app?lessons=all: the lesson index
         return lesson_index(list_lessons(LESSONS))
     example, lesson = (args.get(key, [b""])[0].decode("utf-8", "replace") for key in ("example", "lesson"))
     app = DesignerApp(example=example or None, lesson=lesson or None,
-                      expose_state=os.environ.get(EXPOSE_STATE_ENV) == "1")
+                      expose_state=os.environ.get(EXPOSE_STATE_ENV) == "1", scheduler=scheduler,
+                      max_upload_bytes=max_upload_bytes)
     doc = pn.state.curdoc
     if doc is not None:
         app.session.wake = functools.partial(doc.add_next_tick_callback, functools.partial(_poll_in, doc, app))
