@@ -284,8 +284,8 @@ class DesignerApp:
             return
         filename = self.file_input.filename or "file"
         if self.max_upload_bytes is not None and len(event.new) > self.max_upload_bytes:
-            self.state.error = (f"could not open {filename}: it has {len(event.new) / 2**20:.1f} MB; this server "
-                                f"opens files up to {self.max_upload_bytes / 2**20:g} MB")
+            self.state.error = (f"could not open {filename}: it has {file_size(len(event.new))}; this server "
+                                f"opens files up to {file_size(self.max_upload_bytes)}")
         elif filename.lower().endswith(".nir"):
             self._import_nir(event.new, filename)
         elif self.state.load_json(event.new, source=filename):
@@ -409,6 +409,10 @@ class DesignerApp:
         return Workspace(toolbar=toolbar, canvas=self.canvas, inspector=sidebar, notices=notices, sections=sections,
                          lesson=lesson,
                          hidden_sections=[] if self.weights.shown else ["weights"], name="workspace")
+
+
+def file_size(n_bytes: int) -> str:
+    return f"{n_bytes / 2**20:.1f} MB" if n_bytes >= 2**20 else f"{n_bytes / 1024:.0f} kB"
 
 
 def style_html_panes(layout) -> None:
