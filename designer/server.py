@@ -11,9 +11,12 @@ Other pages (the teacher's console) join through `extra_pages`: a function of th
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import socket
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,6 +31,7 @@ MB = 2**20
 # A file arrives as base64 inside a JSON message: the websocket takes 4/3 of the upload limit and
 # room for the message around it. Beyond that Tornado closes the tab's connection.
 WEBSOCKET_HEADROOM_BYTES = 4 * MB
+TRIM_EVERY_S = 20.0
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,25 @@ def startup_lines(options: ServeOptions, notes: list[str]) -> list[str]:
     ]
 
 
+def return_free_memory_every(seconds: float) -> threading.Event:
+    """A thread that hands the heap pages freed by closed sessions back to the system
+    (glibc's malloc_trim; a ctypes call releases the GIL, so the event loop never waits).
+    Without it the server kept its high-water mark: 4 ei_network sessions run and closed left
+    395 MB against 308 MB idle, trimmed 320 MB (measured in-process). Set the event to stop."""
+    stop = threading.Event()
+    try:
+        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        return stop
+
+    def loop():
+        while not stop.wait(seconds):
+            trim(0)
+
+    threading.Thread(target=loop, name="snn-return-free-memory", daemon=True).start()
+    return stop
+
+
 def build_pages(server: ClassServer, extra_pages: Callable[[ClassServer], dict] | None = None) -> dict:
     from designer.main import create_app
 
@@ -141,6 +164,7 @@ def serve(options: ServeOptions, extra_pages: Callable[[ClassServer], dict] | No
     ensure_warm()  # kernels loaded in this process before the first session (never on its Run)
     server = ClassServer(options, RunScheduler(options.limits))
     pages = build_pages(server, extra_pages)
+    return_free_memory_every(TRIM_EVERY_S)
     for line in startup_lines(options, server.notes):
         print(line, file=sys.stderr, flush=True)
     pn.serve(

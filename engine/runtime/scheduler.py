@@ -240,7 +240,8 @@ class RunTicket:
         cap = self.scheduler.limits.max_running
         ahead = self.queue_position - 1
         waiting = f" ({ahead} {_plural(ahead, 'network waits', 'networks wait')} before yours)" if ahead > 0 else ""
-        return f"the class limit of {cap} running networks is reached: yours starts when one pauses{waiting}"
+        return (f"the class limit of {cap} running {_plural(cap, 'network', 'networks')} is reached: "
+                f"yours starts when one pauses{waiting}")
 
     def _admitted(self) -> None:
         if self._on_admitted is not None:

@@ -101,3 +101,32 @@ def test_a_file_over_the_upload_limit_is_refused_and_the_design_stays(capped_app
     capped_app.file_input.value = b" " * 5000
     assert capped_app.state.network == before
     assert capped_app.state.error == "could not open huge.json: it has 5 kB; this server opens files up to 1 kB"
+
+
+def test_a_closed_session_leaves_nothing_behind():
+    """Panel's JS-callback registry held every closed session's whole app (the Open file button's
+    callback): the server's memory grew by each session that had ever run."""
+    import gc
+    import weakref
+
+    app = DesignerApp(example="ei_network")
+    app.session.run()
+    poll_until(app, lambda: app.session.t_ms > 20.0)
+    kept = [weakref.ref(app), weakref.ref(app.session), weakref.ref(app.recorded)]
+    app.close()
+    del app
+    gc.collect()
+    assert [ref() for ref in kept] == [None, None, None]
+
+
+def test_freed_memory_is_returned_by_a_thread_that_stops_when_told():
+    import threading
+
+    from designer.server import return_free_memory_every
+
+    stop = return_free_memory_every(0.05)
+    time.sleep(0.2)
+    assert any(t.name == "snn-return-free-memory" for t in threading.enumerate())
+    stop.set()
+    time.sleep(0.2)
+    assert not any(t.name == "snn-return-free-memory" for t in threading.enumerate())
