@@ -38,12 +38,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "e2e")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "e2e"), str(HERE)]
 
 import psutil  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout, sync_playwright  # noqa: E402
 
-from class_server import free_port, answers  # noqa: E402  (the browser tests' launcher helpers)
+from bench_browser import pct  # noqa: E402
+from class_server import answers, free_port, stop  # noqa: E402  (the browser tests' launcher helpers)
 from conftest import CHROMIUM_ARGS, chromium_executable  # noqa: E402
 from page_helpers import SERVER_ENV, read_state, wait_state  # noqa: E402
 
@@ -115,21 +116,8 @@ class Server:
 
     def close(self) -> None:
         self._stop.set()
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop(self.proc)
         self.log.close()
-
-
-def pct(values, q: float) -> float:
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    k = (len(values) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
 def open_session(browser, url: str):
@@ -139,6 +127,18 @@ def open_session(browser, url: str):
     page.goto(url)
     wait_state(page, "s.status === 'paused' && s.network === 'ei_network'", timeout=180_000)
     return context, page
+
+
+def start_running(page, attempts: int = 4) -> None:
+    """Wait until the session runs; a click made before the page's websocket was up is lost
+    (bench_browser.py saw it too), so click again."""
+    for _ in range(attempts):
+        try:
+            wait_state(page, "s.status === 'running'", timeout=15_000)
+            return
+        except AssertionError:
+            page.get_by_role("button", name="▶ Run").click()
+    wait_state(page, "s.status === 'running'", timeout=15_000)
 
 
 def counters(page) -> dict:
@@ -188,7 +188,7 @@ def class_round(browser, server: Server, args, measure: bool) -> dict:
     for page in pages:
         page.get_by_role("button", name="▶ Run").click()
     for page in pages:
-        wait_state(page, "s.status === 'running'", timeout=60_000)
+        start_running(page)
     time.sleep(WARM_UP_S)
     result = {"peak_mb": server.rss_mb()}
     before = [counters(page) for page in pages]
