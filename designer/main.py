@@ -20,8 +20,10 @@ from engine import EngineError, Network, RunScheduler, ValidationError, warm_up
 from engine.io import list_lessons, load_network, network_from_json
 
 from designer import EXPOSE_STATE_ENV
+from designer.autosave import Autosave, server_store
 from designer.session import LiveSession, active_runner_count
 from designer.state import DesignState, live_differences, palette_entries
+from designer.store import BROWSER_COOKIE, is_browser_id, lesson_slot
 from designer.views.analysis import AnalysisView
 from designer.views.energy import EnergyView
 from designer.views.browser_bridge import BrowserBridge
@@ -115,7 +117,8 @@ class DesignerApp:
     """One session's app. Views watch `state` / `session`; all wiring is in `_wire`."""
 
     def __init__(self, example: str | None = None, lesson: str | None = None, expose_state: bool = False,
-                 scheduler: RunScheduler | None = None, max_upload_bytes: int | None = None):
+                 browser_id: str | None = None, scheduler: RunScheduler | None = None,
+                 max_upload_bytes: int | None = None):
         ensure_warm()
         self.max_upload_bytes = max_upload_bytes
         self.examples = list_examples()
@@ -124,6 +127,14 @@ class DesignerApp:
         start = example if example in self.examples else FIRST_VISIT_EXAMPLE
         self._opened_from_link = example in self.examples or opened is not None
         self.state = DesignState(opened.network if opened else load_network(EXAMPLES / f"{start}.json"))
+        # This browser's saved work (the lesson's own, in a lesson) comes back with its undo history;
+        # an example link then opens on top of it, undoable like any edit.
+        store, problem = server_store() if is_browser_id(browser_id) else (None, "")  # opened on first use
+        self.autosave = Autosave(self.state, store, browser_id, lesson_slot(opened.name) if opened else "workspace",
+                                 problem=problem)
+        progress = self.autosave.restore()
+        if progress is not None and example in self.examples:
+            self.state.replace_network(load_network(EXAMPLES / f"{example}.json"), f"opened example '{example}'")
         self.session = LiveSession(self.state, ticket=scheduler.ticket() if scheduler is not None else None)
         self.canvas = NetworkCanvas(nodes=canvas_nodes(self.state), edges=canvas_edges(self.state),
                                     palette=palette_entries(), sizing_mode="stretch_both", min_height=140, name="canvas")
@@ -140,6 +151,9 @@ class DesignerApp:
         self.bridge = BrowserBridge()
         self.presence = PresenceWatch()
         self.lesson = LessonPanel(lessons, opened.name, self.state, self.session, self.recorded) if opened else None
+        if self.lesson is not None:
+            self.lesson.restore_progress(progress or {})
+            self.autosave.progress = self.lesson.progress
         self.gallery = pn.widgets.Select(name="Open an example", options=["—"] + list(self.examples), value="—",
                                          width=235, stylesheets=[INLINE_LABEL],
                                          description="Replace the design by one of the gallery's networks")
@@ -160,13 +174,16 @@ class DesignerApp:
                                              description=tooltip("Redo what was undone (Ctrl+Shift+Z or Ctrl+Y)"))
         self.problems = NamedHTML("", sizing_mode="stretch_width", name="problems")
         self.error = NamedHTML("", sizing_mode="stretch_width", name="edit-error")
+        self.save_status = NamedHTML("", sizing_mode="stretch_width", name="save-status")
         # What browser tests read back (see EXPOSE_STATE_ENV); None in an ordinary session.
         self.debug = NamedHTML("", visible=False, name="debug-state") if expose_state else None
         self._debug_synced, self._debug_pending = 0.0, False  # time.monotonic() of the last _sync_debug
         self._store_pending, self._stored_at, self._edited_at = False, 0.0, 0.0  # the browser's copy of the design
         self.workspace = self._build_workspace()
         self._wire()
+        self._on_history()  # a restored design comes with its undo history
         self._render_problems()
+        self._render_save_status()
         self._render_gallery_text(self.state.network.description)
         self._sync_debug()
 
@@ -191,6 +208,8 @@ class DesignerApp:
         self.presence.on_presence(self.session.note_presence)
         if self.lesson is not None:
             self.lesson.param.watch(lambda _event: self.canvas.fit_view(), "opened")
+            self.lesson.param.watch(lambda _event: self.autosave.save(), "measurements")
+        self.autosave.param.watch(self._on_autosave, ["status", "failed", "revision"])
         self.session.param.watch(self._on_session_change, ["status", "t_ms", "needs_restart", "traces", "limit_message"])
 
     def _on_history(self, *_events) -> None:
@@ -226,10 +245,16 @@ class DesignerApp:
             self._store_design()
 
     def _store_design(self) -> None:
-        """The design into the browser's localStorage (kept across reloads)."""
+        """The design into the session store and the browser's localStorage (kept across reloads)."""
         self._store_pending = False
         self._stored_at = time.monotonic()
-        self.bridge.design_json = self.state.to_json()
+        self.autosave.save()
+        self.bridge.design_json = self.autosave.json_of(self.state.network)
+
+    def flush_autosave(self) -> None:
+        """The session ends: a live edit still waiting for its save is saved now."""
+        if self._store_pending:
+            self.autosave.save(report=False)
 
     def _on_selection(self, event) -> None:
         if self.canvas.selection != event.new:
@@ -314,24 +339,25 @@ class DesignerApp:
         self.canvas.fit_view()
 
     def _on_stored_design(self, text: str | None) -> None:
-        """The browser's kept design wins over the first-visit example, not over a lesson link."""
-        if text is None or self._opened_from_link:
+        """The browser's kept design wins over the first-visit example, not over a lesson link
+        nor over the work the session store brought back (with its undo history)."""
+        if text is None or self._opened_from_link or self.autosave.restored:
             return
         try:
             network = network_from_json(text, source="browser storage")
         except ValidationError:
             return
         if network != self.state.network:
-            self.state.replace_network(network, "restored your last design")
+            self.state.restore_network(network, "restored your last design")
             self.canvas.fit_view()
-            self.state._undo.clear()  # the restore itself is not an edit the user made
-            self.state.can_undo = False
 
     def close(self) -> None:
-        """The tab closed: stop the Runner, and let go of the session. Panel keeps every JS
-        callback in a class-level registry keyed weakly by its button, but the callback holds the
-        button (and, through its args, the file input and this app), so the entry never went:
-        each closed session kept its whole app (~15 MB on ei_network after a minute's run)."""
+        """The tab closed: save a pending edit, stop the Runner, and let go of the session.
+        Panel keeps every JS callback in a class-level registry keyed weakly by its button, but
+        the callback holds the button (and, through its args, the file input and this app), so
+        the entry never went: each closed session kept its whole app (~15 MB on ei_network
+        after a minute's run)."""
+        self.flush_autosave()
         self.session.close()
         pn.links.Callback.registry.pop(self.open_file_button, None)
 
@@ -345,6 +371,15 @@ class DesignerApp:
             return
         rows = "".join(f"<li>{html.escape(p['text'])}</li>" for p in items)
         self.problems.object = f"<div class='problems'><b>Problems ({len(items)})</b><ul>{rows}</ul></div>"
+
+    def _on_autosave(self, *_events) -> None:
+        self._render_save_status()
+        self._sync_debug()
+
+    def _render_save_status(self) -> None:
+        text = html.escape(self.autosave.status)
+        self.save_status.object = (f"<div class='banner fault'>⚠ {text}</div>" if self.autosave.failed
+                                   else f"<div class='save-status' style='color:#6b7280;font-size:12px'>{text}</div>")
 
     def _render_gallery_text(self, description: str) -> None:
         self.gallery_text.object = f"<div class='description'>{html.escape(description)}</div>" if description else ""
@@ -364,6 +399,7 @@ class DesignerApp:
             "status": self.session.status, "t_ms": self.session.t_ms, "needs_restart": self.session.needs_restart,
             "traces": [[t.population, t.neuron] for t in self.session.traces],
             "runners": active_runner_count(), "limit": self.session.limit_message,
+            "saved": {"revision": self.autosave.revision, "failed": self.autosave.failed, "status": self.autosave.status},
         }))
 
     # -- the page ------------------------------------------------------------------------
@@ -376,6 +412,8 @@ class DesignerApp:
         now = time.monotonic()
         if self._store_pending and (now - self._edited_at >= STORE_DELAY_S or now - self._stored_at >= STORE_MAX_WAIT_S):
             self._store_design()
+        elif self.autosave.retry_due(now):
+            self.autosave.save()
 
     def layout(self) -> pn.viewable.Viewable:
         return self.workspace
@@ -400,7 +438,8 @@ class DesignerApp:
             *([self.debug] if self.debug is not None else []), status,
             flex_wrap="wrap", align_items="center", sizing_mode="stretch_width", margin=0,
         )
-        sidebar = pn.Column(self.gallery_text, self.error, self.problems, self.inspector, sizing_mode="stretch_width",
+        sidebar = pn.Column(self.gallery_text, self.save_status, self.error, self.problems, self.inspector,
+                            sizing_mode="stretch_width",
                             margin=(0, 0, 8, 0))
         sections = [
             PlotSection("raster", "Spike raster · click or tap a row for its trace", self.raster, "main"),
@@ -445,8 +484,9 @@ def create_app(scheduler: RunScheduler | None = None, max_upload_bytes: int | No
         return lesson_index(list_lessons(LESSONS))
     example, lesson = (args.get(key, [b""])[0].decode("utf-8", "replace") for key in ("example", "lesson"))
     app = DesignerApp(example=example or None, lesson=lesson or None,
-                      expose_state=os.environ.get(EXPOSE_STATE_ENV) == "1", scheduler=scheduler,
-                      max_upload_bytes=max_upload_bytes)
+                      expose_state=os.environ.get(EXPOSE_STATE_ENV) == "1",
+                      browser_id=pn.state.cookies.get(BROWSER_COOKIE),  # set by designer/store/browser_cookie.py
+                      scheduler=scheduler, max_upload_bytes=max_upload_bytes)
     doc = pn.state.curdoc
     if doc is not None:
         app.session.wake = functools.partial(doc.add_next_tick_callback, functools.partial(_poll_in, doc, app))

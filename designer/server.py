@@ -26,6 +26,7 @@ import panel as pn
 from engine import ClassLimits, RunScheduler
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
+BROWSER_ID_MODULE = Path(__file__).resolve().parent / "store" / "browser_cookie.py"  # each browser's id cookie
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MB = 2**20
 # A file arrives as base64 inside a JSON message: the websocket takes 4/3 of the upload limit and
@@ -167,10 +168,17 @@ def serve(options: ServeOptions, extra_pages: Callable[[ClassServer], dict] | No
     return_free_memory_every(TRIM_EVERY_S)
     for line in startup_lines(options, server.notes):
         print(line, file=sys.stderr, flush=True)
-    pn.serve(
-        pages, port=options.port, address=options.address, websocket_origin=websocket_origins(options),
+    pn.serve(pages, **server_settings(options))
+
+
+def server_settings(options: ServeOptions) -> dict:
+    """pn.serve's (and Bokeh's Server's) settings for these options."""
+    from bokeh.server.auth_provider import AuthModule
+
+    return dict(
+        port=options.port, address=options.address, websocket_origin=websocket_origins(options),
         show=False, title="SNN Designer", static_dirs={"assets": str(ASSETS)} if ASSETS.is_dir() else {},
-        liveness=options.liveness,
+        liveness=options.liveness, auth_provider=AuthModule(str(BROWSER_ID_MODULE)),
         websocket_max_message_size=int(options.max_upload_bytes * 4 / 3) + WEBSOCKET_HEADROOM_BYTES,
         check_unused_sessions_milliseconds=max(500, int(options.unused_session_s * 500)),
         unused_session_lifetime_milliseconds=max(1000, int(options.unused_session_s * 1000)),

@@ -123,6 +123,21 @@ class DesignState(param.Parameterized):
         """Open another design (example, file, stored copy); undoable like any edit."""
         self.edit(description, lambda _: network)
 
+    def history(self) -> tuple[list[tuple[Network, str]], list[tuple[Network, str]]]:
+        """(undo, redo) as (network, description) pairs, oldest first (the session store keeps them)."""
+        return list(self._undo), list(self._redo)
+
+    def restore(self, network: Network, undo: list[tuple[Network, str]], redo: list[tuple[Network, str]],
+                description: str) -> None:
+        """A saved session back: the design with its undo and redo stacks; not itself an edit.
+        The network and the history change in one batch (no view sees one without the other)."""
+        self._undo, self._redo, self._coalesce = list(undo), list(redo), None
+        self._commit(network, description, structural=True, live=[])
+
+    def restore_network(self, network: Network, description: str) -> None:
+        """Bring back a kept design (after a reload) without its history: nothing to undo."""
+        self.restore(network, [], [], description)
+
     def _drop_stale_selection(self) -> None:
         sel = self.selection
         if not sel:

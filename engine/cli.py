@@ -4,7 +4,7 @@
     snn-designer validate NET.json
     snn-designer fit NET.json [--target NAME] [--json]
     snn-designer models [--json | --markdown]
-    snn-designer serve [--port P] [--address A] [--max-running N] [--max-neurons N] ... (docs/classroom.md)
+    snn-designer serve [--port P] [--address A] [--data-dir DIR] [--database-url URL] [--max-running N] ...
 
 `python -m engine ...` is the same program. Every failure is one line on stderr,
 `error: ...`, never a traceback (set SNN_DESIGNER_DEBUG=1 to get one). Exit codes:
@@ -87,6 +87,10 @@ def add_serve_command(commands) -> None:
     serve.add_argument("--port", type=port_number, default=5006, help="port (default 5006)")
     serve.add_argument("--address", default="127.0.0.1",
                        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every network)")
+    serve.add_argument("--data-dir", metavar="DIR", help="folder of the saved sessions' SQLite file "
+                       "(default ~/.local/share/snn-designer)")
+    serve.add_argument("--database-url", metavar="URL", help="keep the saved sessions in PostgreSQL "
+                       "(postgresql://user:password@host/dbname) instead, e.g. for several servers")
     serve.add_argument("--allow-origin", action="append", default=[], metavar="HOST[:PORT]", dest="allow_origins",
                        help="another host name the students' browsers use for this server (repeatable)")
     limits = serve.add_argument_group("class limits")
@@ -459,6 +463,11 @@ def serve_command(args) -> list[str]:
 
 def cmd_serve(args) -> int:
     command = serve_command(args)
+    # the session store's place, for the server process (designer/store reads these names)
+    if args.data_dir:
+        os.environ["SNN_DESIGNER_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    if args.database_url:
+        os.environ["SNN_DESIGNER_DATABASE_URL"] = args.database_url
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, command)  # the launcher warms the kernels and prints where it serves

@@ -167,6 +167,28 @@ class LessonPanel(pn.viewable.Viewer):
         self.measurements = [None] * len(self.lesson.steps)
         self.opened += 1
 
+    def progress(self) -> dict:
+        """What the session store keeps: the open lesson and each met step's value and sentence."""
+        return {"lesson": self.lesson.name,
+                "done": {str(n): [m.value, m.text] for n, m in enumerate(self.measurements) if m is not None}}
+
+    def restore_progress(self, progress: dict) -> None:
+        """The lesson and the steps met, as `progress()` gave them (anything unreadable is left out)."""
+        names = [lesson.name for lesson in self.lessons]
+        if progress.get("lesson") in names and names.index(progress["lesson"]) != self.index:
+            self.index = names.index(progress["lesson"])
+            self._show()
+        done = progress.get("done")
+        done = done if isinstance(done, dict) else {}
+        found = []
+        for number in range(len(self.lesson.steps)):
+            try:
+                value, text = done[str(number)]
+                found.append(Measurement(float(value), True, str(text)))
+            except (KeyError, TypeError, ValueError):
+                found.append(None)
+        self.measurements = found
+
     def _on_design_change(self, _event) -> None:
         # a window straddling the change would measure half the old behaviour
         self._changed_at_ms = self.recorded.t

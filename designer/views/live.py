@@ -57,7 +57,10 @@ class RasterView(Viewer):
         self._pending = None  # merged spikes not yet sent: (t0, t1, rows, times)
         self._seq = 0
         self._row_map: dict[int, tuple[int, int, int]] = {}  # population index -> (first row, stride, n rows)
-        self.note = pn.pane.HTML("", margin=(0, 10), name="raster-note")
+        # One line that ends in "…" where the column is narrow; the whole note is its tooltip.
+        self.note = pn.pane.HTML("", margin=(0, 10), name="raster-note", sizing_mode="stretch_width", min_width=80,
+                                 stylesheets=[".raster-note { display: block; white-space: nowrap; overflow: hidden;"
+                                              " text-overflow: ellipsis; }"])
         self.rows_select = pn.widgets.Select(
             label="Raster rows", options=list(ROW_CHOICES), value=_rows_choice(self.max_rows), width=270,
             stylesheets=[INLINE_LABEL],
@@ -112,7 +115,8 @@ class RasterView(Viewer):
         if layout != self.raster.layout:
             self.raster.layout = layout
         self._row_map = row_map
-        self.note.object = ("<span class='raster-note'>Sampled raster: " + html.escape("; ".join(notes)) + "</span>") if notes else ""
+        text = html.escape("Sampled raster: " + "; ".join(notes), quote=True)
+        self.note.object = f"<span class='raster-note' title='{text}'>{text}</span>" if notes else ""
 
     def _on_reset(self, _event) -> None:
         self._pending = None

@@ -248,3 +248,14 @@ def test_undoing_a_live_edit_while_running_needs_no_rebuild():
         assert state.redo()
         session.poll()
         assert not session.needs_restart and session._built_network == state.network
+
+
+def test_a_restored_design_is_not_an_edit_and_arrives_with_its_empty_history(state):
+    state.move("exc", 5.0, 6.0)
+    seen = []
+    state.param.watch(lambda _e: seen.append((state.network.name, state.can_undo)), "network")
+    kept = load_network("assets/examples/one_neuron.json")
+    state.restore_network(kept, "restored your last design")
+    assert state.network == kept and not state.can_undo and not state.can_redo
+    assert seen == [("one_neuron", False)], "a view saw the restored design with the old history"
+    assert not state.undo()

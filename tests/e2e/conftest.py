@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from designer import EXPOSE_STATE_ENV
 
@@ -33,11 +34,18 @@ STARTUP_DEADLINE_S = 60.0
 # A session also counts as unused between the page's GET and its websocket connect (1-2 s
 # here). With a 500 ms lifetime Bokeh discarded it in that gap and rebuilt it on connect,
 # without Panel's dist_url, so the page fetched its CSS from cdn.holoviz.org (seen).
+# With 5 s, a busy machine (CI) took longer than that to load the page's scripts: the rebuilt
+# session's patches then reached views of the first one, and the page threw "Cannot set
+# properties of undefined (setting 'placeholder')" (reproduced with a 100 ms lifetime).
+# 15 s is Bokeh's default, what `snn-designer serve` runs with.
 SESSION_CHECK_MS = 500
-SESSION_LIFETIME_MS = 5000
+SESSION_LIFETIME_MS = 15_000
 LOG_TAIL_LINES = 60
 
 LIVE_TIMEOUT_MS = 15_000  # default wait in live-view tests (the machine may be busy)
+# expect()'s own default is 5 s: too short for a server that also runs the previous tests'
+# sessions until they expire (seen: a refusal banner shown after more than 5 s).
+expect.set_options(timeout=15_000)
 
 CHROMIUM_ARGS = [
     "--disable-gpu",
@@ -135,7 +143,7 @@ def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -154,7 +162,7 @@ def app_server():
     E2E_ARTIFACTS.mkdir(parents=True, exist_ok=True)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     log_path = E2E_ARTIFACTS / f"server{'-' + worker if worker else ''}.log"
-    port = _free_port()
+    port = free_port()
     cmd = [
         # The server gets SIGTERM when pytest dies, even on kill -9 or a CI timeout.
         "setpriv", "--pdeathsig", "TERM", "--",
@@ -178,7 +186,7 @@ def app_server():
             env={**os.environ, EXPOSE_STATE_ENV: "1", "PYTHONUNBUFFERED": "1"},  # the debug-state pane
         )
     try:
-        _wait_until_ready(proc, server)
+        wait_until_ready(proc, server)
         # /liveness answers 200 even when the app script raised: the log tells.
         if "Error running application handler" in log_path.read_text(errors="replace"):
             pytest.fail(
@@ -197,7 +205,9 @@ def app_server():
             proc.wait()
 
 
-def _wait_until_ready(proc: subprocess.Popen, server: AppServer) -> None:
+def wait_until_ready(proc: subprocess.Popen, server: AppServer) -> None:
+    """Wait until `server` answers its liveness check; fail the test with the log tail if it exits or times out.
+    Also used by tests that start servers of their own (test_saved_work.py)."""
     # /liveness?endpoint=/app builds the app's document once, so 200 means it is servable.
     liveness = f"http://127.0.0.1:{server.port}/liveness?endpoint=/app"
     started = time.monotonic()

@@ -24,7 +24,7 @@ from playwright.sync_api import Page, expect
 
 TIMEOUT_MS = 15_000
 BUILD_TIMEOUT_MS = 60_000  # brunel (12,500 neurons, 1.6 M synapses) builds in 3-6 s here
-SESSION_GONE_TIMEOUT_MS = 20_000  # sessions are destroyed ~5-6 s after their tab closed
+SESSION_GONE_TIMEOUT_MS = 45_000  # sessions are destroyed ~15-16 s after their tab closed (conftest)
 
 # What the trace and rate charts hold and draw (designer/views/strip_chart.js): the rows of
 # their window (`t`, `values`), every row they received (`log`, kept across a Reset: the
