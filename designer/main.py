@@ -16,7 +16,7 @@ from pathlib import Path
 import panel as pn
 from panel.io.state import set_curdoc
 
-from engine import EngineError, Network, ValidationError, warm_up
+from engine import EngineError, Network, RunScheduler, ValidationError, warm_up
 from engine.io import list_lessons, load_network, network_from_json
 
 from designer import EXPOSE_STATE_ENV
@@ -29,6 +29,7 @@ from designer.views.analysis import AnalysisView
 from designer.views.energy import EnergyView
 from designer.views.learning import LearningView
 from designer.views.browser_bridge import BrowserBridge
+from designer.views.presence import PresenceWatch
 from designer.recording import RecordedData
 from designer.views.export import ExportMenu
 from designer.views.inspector import Inspector
@@ -120,8 +121,10 @@ class DesignerApp:
     """One session's app. Views watch `state` / `session`; all wiring is in `_wire`."""
 
     def __init__(self, example: str | None = None, lesson: str | None = None, expose_state: bool = False,
-                 browser_id: str | None = None):
+                 browser_id: str | None = None, scheduler: RunScheduler | None = None,
+                 max_upload_bytes: int | None = None):
         ensure_warm()
+        self.max_upload_bytes = max_upload_bytes
         self.examples = list_examples()
         lessons = list_lessons(LESSONS) if lesson else []
         opened = next((one for one in lessons if one.name == lesson), None)
@@ -136,7 +139,7 @@ class DesignerApp:
         progress = self.autosave.restore()
         if progress is not None and example in self.examples:
             self.state.replace_network(load_network(EXAMPLES / f"{example}.json"), f"opened example '{example}'")
-        self.session = LiveSession(self.state)
+        self.session = LiveSession(self.state, ticket=scheduler.ticket() if scheduler is not None else None)
         self.canvas = NetworkCanvas(nodes=canvas_nodes(self.state), edges=canvas_edges(self.state),
                                     palette=palette_entries(), sizing_mode="stretch_both", min_height=140, name="canvas")
         self.inspector = Inspector(self.state, html_stylesheets=[CSS])
@@ -153,6 +156,7 @@ class DesignerApp:
         self.lesions = LesionControl(self.session)
         self.sweep = DegradationSweepView(self.session)
         self.bridge = BrowserBridge()
+        self.presence = PresenceWatch()
         self.lesson = LessonPanel(lessons, opened.name, self.state, self.session, self.recorded) if opened else None
         if self.lesson is not None:
             self.lesson.restore_progress(progress or {})
@@ -210,11 +214,12 @@ class DesignerApp:
         self.file_input.param.watch(self._on_file, "value")
         self.bridge.on_stored(self._on_stored_design)
         self.bridge.on_key(self._on_key)
+        self.presence.on_presence(self.session.note_presence)
         if self.lesson is not None:
             self.lesson.param.watch(lambda _event: self.canvas.fit_view(), "opened")
             self.lesson.param.watch(lambda _event: self.autosave.save(), "measurements")
         self.autosave.param.watch(self._on_autosave, ["status", "failed", "revision"])
-        self.session.param.watch(self._on_session_change, ["status", "t_ms", "needs_restart", "traces"])
+        self.session.param.watch(self._on_session_change, ["status", "t_ms", "needs_restart", "traces", "limit_message"])
 
     def _on_history(self, *_events) -> None:
         self.undo_button.disabled = not self.state.can_undo
@@ -293,7 +298,7 @@ class DesignerApp:
         elif action == "redo":
             self.state.redo()
         elif action == "toggle_run":
-            (self.session.pause if self.session.status == "running" else self.session.run)()
+            (self.session.pause if self.session.status in ("running", "queued") else self.session.run)()
 
     def _on_error(self, event) -> None:
         self.error.object = f"<div class='banner fault'>{html.escape(event.new)}</div>" if event.new else ""
@@ -312,7 +317,10 @@ class DesignerApp:
         if event.new is None:
             return
         filename = self.file_input.filename or "file"
-        if filename.lower().endswith(".nir"):
+        if self.max_upload_bytes is not None and len(event.new) > self.max_upload_bytes:
+            self.state.error = (f"could not open {filename}: it has {file_size(len(event.new))}; this server "
+                                f"opens files up to {file_size(self.max_upload_bytes)}")
+        elif filename.lower().endswith(".nir"):
             self._import_nir(event.new, filename)
         elif self.state.load_json(event.new, source=filename):
             self.canvas.fit_view()
@@ -352,6 +360,17 @@ class DesignerApp:
             self.state.restore_network(network, "restored your last design")
             self.canvas.fit_view()
 
+    def close(self) -> None:
+        """The tab closed: save a pending edit, stop the Runner, and let go of the session.
+        Panel keeps every JS callback in a class-level registry keyed weakly by its button, but
+        the callback holds the button (and, through its args, the file input and this app), so
+        the entry never went: each closed session kept its whole app (~15 MB on ei_network
+        after a minute's run)."""
+        self.flush_autosave()
+        self.learning.close()
+        self.session.close()
+        pn.links.Callback.registry.pop(self.open_file_button, None)
+
     def _download(self):
         return io.BytesIO(self.state.to_json().encode("utf-8"))
 
@@ -389,7 +408,7 @@ class DesignerApp:
             "selection": self.state.selection, "can_undo": self.state.can_undo, "can_redo": self.state.can_redo,
             "status": self.session.status, "t_ms": self.session.t_ms, "needs_restart": self.session.needs_restart,
             "traces": [[t.population, t.neuron] for t in self.session.traces],
-            "runners": active_runner_count(),
+            "runners": active_runner_count(), "limit": self.session.limit_message,
             "saved": {"revision": self.autosave.revision, "failed": self.autosave.failed, "status": self.autosave.status},
         }))
 
@@ -419,13 +438,13 @@ class DesignerApp:
         status = pn.Column(c.status, margin=0,
                            styles={"flex": f"1 1 {STATUS_MIN_PX}px", "min-width": "0", "overflow": "hidden"})
         notices = pn.Column(pn.Row(c.banner, c.restart_button, sizing_mode="stretch_width", margin=0, align="center"),
-                            c.fault, self.classroom, sizing_mode="stretch_width", margin=0)
+                            c.fault, c.limit, self.classroom, sizing_mode="stretch_width", margin=0)
         # Groups wrap as a whole: the run controls never split over two rows.
         group = functools.partial(pn.Row, margin=0, align="center")
         toolbar = pn.FlexBox(
             pn.pane.HTML("<div class='brand'>SNN Designer</div>", margin=(0, 4)),
             group(self.new_button, self.gallery, self.open_file_button, self.file_input, self.download),
-            group(self.undo_button, self.redo_button), self.export, group(*controls), self.bridge,
+            group(self.undo_button, self.redo_button), self.export, group(*controls), self.bridge, self.presence,
             *([self.debug] if self.debug is not None else []), status,
             flex_wrap="wrap", align_items="center", sizing_mode="stretch_width", margin=0,
         )
@@ -450,6 +469,10 @@ class DesignerApp:
                          hidden_sections=[] if self.weights.shown else ["weights"], name="workspace")
 
 
+def file_size(n_bytes: int) -> str:
+    return f"{n_bytes / 2**20:.1f} MB" if n_bytes >= 2**20 else f"{n_bytes / 1024:.0f} kB"
+
+
 def style_html_panes(layout) -> None:
     """HTML panes live in their own shadow roots: each needs the app's stylesheet."""
     for pane in layout.select(pn.pane.HTML):
@@ -463,8 +486,9 @@ def _poll_in(doc, app: DesignerApp) -> None:
         app.poll()
 
 
-def create_app() -> pn.viewable.Viewable:
-    """The served page for one session. Closing the tab stops and joins its Runner."""
+def create_app(scheduler: RunScheduler | None = None, max_upload_bytes: int | None = None) -> pn.viewable.Viewable:
+    """The served page for one session. Closing the tab stops and joins its Runner. `scheduler`:
+    the server's RunScheduler (designer/server.py); without it the session runs unscheduled."""
     pn.config.raw_css = []
     args = pn.state.session_args or {}
     if "lessons" in args:  # /app?lessons=all: the lesson index
@@ -472,12 +496,13 @@ def create_app() -> pn.viewable.Viewable:
     example, lesson = (args.get(key, [b""])[0].decode("utf-8", "replace") for key in ("example", "lesson"))
     app = DesignerApp(example=example or None, lesson=lesson or None,
                       expose_state=os.environ.get(EXPOSE_STATE_ENV) == "1",
-                      browser_id=pn.state.cookies.get(BROWSER_COOKIE))  # set by designer/store/browser_cookie.py
+                      browser_id=pn.state.cookies.get(BROWSER_COOKIE),  # set by designer/store/browser_cookie.py
+                      scheduler=scheduler, max_upload_bytes=max_upload_bytes)
     doc = pn.state.curdoc
     if doc is not None:
         app.session.wake = functools.partial(doc.add_next_tick_callback, functools.partial(_poll_in, doc, app))
         pn.state.add_periodic_callback(app.poll, period=POLL_MS)
-        pn.state.on_session_destroyed(lambda _ctx: (app.flush_autosave(), app.learning.close(), app.session.close()))
+        pn.state.on_session_destroyed(lambda _ctx: app.close())
         student = args.get("student", [b""])[0].decode("utf-8", "replace")
         app.classroom.objects = [join_class(app.state, app.session, doc, student=student, stylesheets=[CSS])]
     return app.layout()

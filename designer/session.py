@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 import param
 
-from engine import Frame, Runner, TraceRequest, ValidationError
+from engine import Frame, Runner, RunTicket, TraceRequest, ValidationError
 
 from designer.state import DesignState
 
@@ -27,13 +27,16 @@ def active_runner_count() -> int:
 
 
 class LiveSession(param.Parameterized):
-    status = param.String(default="compiling", doc="idle, compiling, running, paused, stopped")
+    status = param.String(default="compiling", doc="idle, compiling, running, queued, paused, stopped")
     t_ms = param.Number(default=0.0)
     real_time_factor = param.Number(default=0.0)
     fps = param.Number(default=0.0, doc="data frames per second received")
     dropped = param.Integer(default=0)
     fault = param.String(default="", doc="a blown-up run, in words a student understands")
     notice = param.String(default="")
+    limit_message = param.String(default="", doc="""
+        A class limit in the way, in words: the run waits in the server's queue, the network is
+        larger than the server allows, or the run was paused because the tab was idle or hidden.""")
     needs_restart = param.Boolean(default=False, doc="the design changed structurally since the build")
     speed = param.Selector(default="1× (real time)", objects=list(SPEEDS))
     frame = param.Parameter(default=None, doc="the latest data Frame (views draw it)")
@@ -47,9 +50,12 @@ class LiveSession(param.Parameterized):
         The page has not drawn the last raster frames yet (set by the raster view): the other
         views hold their data back, merged, until it caught up, so a slow page is not flooded.""")
 
-    def __init__(self, state: DesignState, **params):
+    def __init__(self, state: DesignState, ticket: RunTicket | None = None, **params):
         super().__init__(**params)
         self.state = state
+        #: this session's place in the server's RunScheduler (None: not scheduled)
+        self.ticket = ticket
+        self._size_refused = False  # limit_message says the network is too large for this server
         self._built_network = state.network
         #: set by the app: schedules `poll` on the session's event loop (thread-safe). The Runner
         #: calls it for each new frame, so frames are drawn when they exist, not on a timer.
@@ -57,7 +63,7 @@ class LiveSession(param.Parameterized):
         self._wake_scheduled = False
         #: time.monotonic() of the last live change handed to the Runner (plots show its effect at once)
         self.last_live_edit = 0.0
-        self._runner = Runner(state.network, name="session", notify=self._on_runner_output)
+        self._runner = Runner(state.network, name="session", notify=self._on_runner_output, ticket=ticket)
         self._frame_times: list[float] = []
         self.traces = self._initial_traces(state.network)
         self._wire()
@@ -136,6 +142,15 @@ class LiveSession(param.Parameterized):
     def close(self) -> None:
         self._runner.close()
 
+    def note_presence(self, hidden: bool | None) -> None:
+        """The page's report: its tab hidden (True) or shown (False), or its user active (None)."""
+        if self.ticket is None:
+            return
+        if hidden is None:
+            self.ticket.note_activity()
+        else:
+            self.ticket.note_hidden(hidden)
+
     # -- reactions to the design -------------------------------------------------------
     def _on_structural_change(self, _event) -> None:
         if self.state.network == self._built_network:
@@ -169,6 +184,16 @@ class LiveSession(param.Parameterized):
         self._runner.set_speed(SPEEDS[event.new])
 
     # -- the event-loop side: drain the Runner ---------------------------------------------
+    def _follow_scheduler(self, frame: Frame) -> None:
+        """A status frame: queued or paused for being idle shows why; running or paused clears
+        that (a refused size stays until a build succeeds)."""
+        if frame.state == "queued" or frame.command == "idle":
+            self.limit_message = frame.message
+        elif frame.command == "admitted":
+            self.limit_message, self.notice = "", frame.message
+        elif frame.command in ("run", "resume", "pause", "reset") and not self._size_refused:
+            self.limit_message = ""
+
     def _on_runner_output(self) -> None:
         """The Runner's thread: ask the event loop for one poll (one pending request at a time)."""
         if self._wake_scheduled or self.wake is None:
@@ -192,8 +217,12 @@ class LiveSession(param.Parameterized):
             if f.kind == "data":
                 data.append(f)
                 continue
-            if f.kind == "error":
+            if f.kind == "error" and f.command == "limit":
+                self.limit_message, self._size_refused = f.message, True
+            elif f.kind == "error":
                 self.fault = _student_words(f.message)
+            elif f.kind == "status":
+                self._follow_scheduler(f)
             elif f.kind == "reply" and not f.ok:
                 self.notice = f.message
             elif f.kind == "reply" and f.command == "lesion":
@@ -202,6 +231,7 @@ class LiveSession(param.Parameterized):
             elif f.kind == "restarted":
                 self.notice = "the network was rebuilt and restarted from t = 0"
                 self.lesioned = {}
+                self.limit_message, self._size_refused = "", False
             if f.populations:
                 self.populations = list(f.populations)
             if f.kind == "restarted" or (f.kind == "status" and f.command == "reset"):

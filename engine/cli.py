@@ -5,7 +5,7 @@
     snn-designer fit NET.json [--target NAME] [--json]
     snn-designer lesion-sweep NET.json --target POP --measure POP [--fractions F,..] [--seeds S,..] [--json]
     snn-designer models [--json | --markdown]
-    snn-designer serve [--port P] [--address A] [--data-dir DIR] [--database-url URL]
+    snn-designer serve [--port P] [--address A] [--data-dir DIR] [--database-url URL] [--max-running N] ...
 
 `python -m engine ...` is the same program. Every failure is one line on stderr,
 `error: ...`, never a traceback (set SNN_DESIGNER_DEBUG=1 to get one). Exit codes:
@@ -29,7 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.cli_types import port_number, positive_ms, seed_number  # refuse nonsense before anything is loaded
+from engine.cli_types import (  # refuse nonsense before anything is loaded
+    count_of, megabytes, port_number, positive_ms, seconds_or_never, seed_number,
+)
 from engine.errors import CapacityError, EngineError, SimulationFault, ValidationError
 
 PROG = "snn-designer"
@@ -79,15 +81,39 @@ def build_parser() -> argparse.ArgumentParser:
     add_fit_command(commands)  # fit NET.json --target NAME
     add_lesion_sweep_command(commands)  # lesion-sweep NET.json --target POP --measure POP
 
-    serve = commands.add_parser("serve", help="start the browser app (panel serve designer/app.py)")
+    add_serve_command(commands)
+    return parser
+
+
+def add_serve_command(commands) -> None:
+    serve = commands.add_parser("serve", help="start the browser app for one person or a class (docs/classroom.md)")
     serve.add_argument("--port", type=port_number, default=5006, help="port (default 5006)")
-    serve.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--address", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every network)")
     serve.add_argument("--data-dir", metavar="DIR", help="folder of the saved sessions' SQLite file "
                        "(default ~/.local/share/snn-designer)")
     serve.add_argument("--database-url", metavar="URL", help="keep the saved sessions in PostgreSQL "
                        "(postgresql://user:password@host/dbname) instead, e.g. for several servers")
+    serve.add_argument("--allow-origin", action="append", default=[], metavar="HOST[:PORT]", dest="allow_origins",
+                       help="another host name the students' browsers use for this server (repeatable)")
+    limits = serve.add_argument_group("class limits")
+    limits.add_argument("--max-running", type=count_of("networks"), default=30, metavar="N",
+                        help="networks running at once; further runs wait in a queue (default 30)")
+    limits.add_argument("--max-neurons", type=count_of("neurons"), default=50_000, metavar="N",
+                        help="neurons per network (default 50,000)")
+    limits.add_argument("--max-synapses", type=count_of("synapses"), default=20_000_000, metavar="N",
+                        help="synapses per network (default 20,000,000; brunel has 15.6 million)")
+    limits.add_argument("--cpu-slots", type=count_of("slots"), default=None, metavar="N",
+                        help="networks computing at the same instant (default: the number of cores)")
+    limits.add_argument("--idle-pause-min", type=seconds_or_never(60.0), default=15 * 60.0, metavar="MIN",
+                        dest="idle_pause_s", help="pause a network whose tab had no input this long (default 15; 0: never)")
+    limits.add_argument("--hidden-pause-s", type=seconds_or_never(1.0), default=120.0, metavar="S",
+                        help="pause a network whose tab is hidden this long (default 120; 0: never)")
+    limits.add_argument("--max-upload-mb", type=megabytes, default=10.0, metavar="MB",
+                        help="largest file a student may open (default 10)")
+    limits.add_argument("--unused-session-s", type=seconds_or_never(1.0), default=15.0, metavar="S",
+                        help="a closed tab's session and its simulation end after this long (default 15)")
     serve.set_defaults(handler=cmd_serve)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -424,49 +450,35 @@ def _model_text(entry: dict) -> str:
 #: The teacher console's token for the server `serve` starts: designer.TEACHER_TOKEN_ENV (engine
 #: never imports the designer; tests/cli/test_serve_teacher.py checks the two names agree).
 TEACHER_TOKEN_ENV = "SNN_DESIGNER_TEACHER_TOKEN"
+SERVE_OPTIONS = ("port", "address", "allow_origins", "max_running", "max_neurons", "max_synapses", "cpu_slots",
+                 "idle_pause_s", "hidden_pause_s", "max_upload_mb", "unused_session_s")  # designer.server.ServeOptions
 
 
-def serve_command(port: int, address: str) -> list[str]:
-    """The `panel serve` command line of scripts/serve, with the installed package's paths."""
+def serve_command(args) -> list[str]:
+    """The launcher's command line: `python -m designer.server OPTIONS_JSON` of the installed package."""
     spec = importlib.util.find_spec("designer")
     if spec is None or not spec.submodule_search_locations:
         raise EngineError("the designer package is not installed (pip install -e . in the repository)")
     package = Path(list(spec.submodule_search_locations)[0]).resolve()
-    app = package / "app.py"
-    if not app.is_file():
-        raise EngineError(f"the designer app is missing: {app}")
-    origins = {f"{address}:{port}"}
-    if address in ("127.0.0.1", "localhost", "0.0.0.0", "::1"):
-        origins |= {f"127.0.0.1:{port}", f"localhost:{port}"}
-    command = [sys.executable, "-m", "panel", "serve", str(app), "--address", address, "--port", str(port)]
-    teacher = package / "teacher.py"  # the teacher console at /teacher (designer/classroom/console.py)
-    if teacher.is_file():
-        command[5:5] = [str(teacher)]
-    command += [f"--allow-websocket-origin={origin}" for origin in sorted(origins)]
-    command += ["--auth-module", str(package / "store" / "browser_cookie.py")]  # each browser's id cookie
-    assets = package.parent / "assets"  # present in a source checkout (editable install)
-    if assets.is_dir():
-        command += ["--static-dirs", f"assets={assets}"]
-    return command
+    launcher = package / "server.py"
+    if not launcher.is_file():
+        raise EngineError(f"the designer app is missing: {launcher}")
+    options = {name: getattr(args, name) for name in SERVE_OPTIONS}
+    return [sys.executable, "-m", "designer.server", json.dumps(options)]
 
 
 def cmd_serve(args) -> int:
-    command = serve_command(args.port, args.address)
-    from engine.runtime import warm_up
-
-    warm_up()  # compile or load the kernels now, so the first session does not stall (as scripts/serve)
+    command = serve_command(args)
     # the session store's place, for the server process (designer/store reads these names)
     if args.data_dir:
         os.environ["SNN_DESIGNER_DATA_DIR"] = str(Path(args.data_dir).resolve())
     if args.database_url:
         os.environ["SNN_DESIGNER_DATABASE_URL"] = args.database_url
-    print(f"serving on http://{args.address}:{args.port}/app", file=sys.stderr)
-    token = secrets.token_urlsafe(18)  # a new one per server start; the served teacher page reads it
-    os.environ[TEACHER_TOKEN_ENV] = token
-    print(f"teacher console: http://{args.address}:{args.port}/teacher?token={token}", file=sys.stderr)
+    # a new token per server start; the launcher's teacher page reads it and prints its link
+    os.environ[TEACHER_TOKEN_ENV] = secrets.token_urlsafe(18)
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execv(sys.executable, command)
+    os.execv(sys.executable, command)  # the launcher warms the kernels and prints where it serves
     return EXIT_FAILED  # not reached: execv replaces this process
 
 

@@ -38,4 +38,36 @@ def thread_count(text: str) -> int:
     return _whole_number(text, "a whole number of threads", 1, 1024)
 
 
-__all__ = ["port_number", "positive_ms", "seed_number", "thread_count"]
+def count_of(what: str):
+    """A whole number >= 1 of `what` (e.g. networks, neurons)."""
+    def parse(text: str) -> int:
+        return _whole_number(text.replace("_", "").replace(",", ""), f"a whole number of {what}", 1, 10**12)
+    parse.__name__ = f"number of {what}"
+    return parse
+
+
+def seconds_or_never(unit_s: float):
+    """A time >= 0 in units of `unit_s` seconds (minutes: 60), as seconds; 0 means never."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value) or value < 0:
+            raise argparse.ArgumentTypeError(f"must be a finite number >= 0 (0: never), got {text!r}")
+        return value * unit_s
+    parse.__name__ = "duration"
+    return parse
+
+
+def megabytes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of MB, got {text!r}") from None
+    if not math.isfinite(value) or not 0 < value <= 1024:
+        raise argparse.ArgumentTypeError(f"must be a number of MB from more than 0 to 1024, got {text!r}")
+    return value
+
+
+__all__ = ["count_of", "megabytes", "port_number", "positive_ms", "seconds_or_never", "seed_number", "thread_count"]

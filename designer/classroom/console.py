@@ -17,7 +17,7 @@ from engine.io import list_lessons, load_network, network_from_json
 
 from designer.classroom.locks import describe_locks, lockable_parameters
 from designer.classroom.roster import Roster, class_roster
-from designer.classroom.token import token_matches
+from designer.classroom.token import teacher_token, token_matches
 
 GRID_HZ = 4  # grid refreshes per second
 NO_CHOICE = "—"
@@ -281,3 +281,15 @@ def create_console() -> pn.viewable.Viewable:
     if pn.state.curdoc is not None:
         pn.state.add_periodic_callback(console.refresh, period=1000 // GRID_HZ)
     return console.layout()
+
+
+def teacher_pages(server) -> dict:
+    """designer.server's extra page: the console at /teacher; its link (with this server's token)
+    is printed at start."""
+    host = server.options.address if not server.options.loopback else "127.0.0.1"
+    server.notes.append(f"teacher console: http://{host}:{server.options.port}/teacher?token={teacher_token()}")
+
+    def teacher_page():  # a function: Panel serves only functions as per-session pages
+        return create_console()
+
+    return {"teacher": teacher_page}

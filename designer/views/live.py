@@ -387,19 +387,20 @@ class Controls(Viewer):
         self.status = pn.pane.HTML("", sizing_mode="stretch_width", name="status-line", margin=(0, 10))
         self.banner = pn.pane.HTML("", sizing_mode="stretch_width", visible=False, name="restart-banner")
         self.fault = pn.pane.HTML("", sizing_mode="stretch_width", visible=False, name="fault-banner")
+        self.limit = pn.pane.HTML("", sizing_mode="stretch_width", visible=False, name="limit-banner")
         self._status_shown = 0.0  # time.monotonic() of the last status-line update
         self._wire()
         self._update_status()
 
     def _wire(self) -> None:
         self.session.param.watch(self._update_status, ["status", "t_ms", "real_time_factor", "fps", "dropped", "notice"])
-        self.session.param.watch(self._update_banners, ["needs_restart", "fault"])
+        self.session.param.watch(self._update_banners, ["needs_restart", "fault", "limit_message"])
 
     def __panel__(self):
         return pn.Column(
             pn.Row(self.run_button, self.pause_button, self.step_button, self.reset_button, self.speed,
                    self.restart_button, sizing_mode="stretch_width"),
-            self.banner, self.fault, self.status, sizing_mode="stretch_width", margin=0,
+            self.banner, self.fault, self.limit, self.status, sizing_mode="stretch_width", margin=0,
         )
 
     def _update_status(self, *events) -> None:
@@ -433,3 +434,5 @@ class Controls(Viewer):
                               "(a new population, rule or size): press <b>Rebuild and restart</b>.</div>")
         self.fault.visible = bool(s.fault)
         self.fault.object = f"<div class='banner fault'>{html.escape(s.fault)}</div>"
+        self.limit.visible = bool(s.limit_message)
+        self.limit.object = f"<div class='banner limit'>{html.escape(s.limit_message)}</div>"

@@ -24,6 +24,7 @@ from engine.compile.propagators import steps_of
 from engine.errors import EngineError, RestartRequired, SimulationFault, ValidationError
 from engine.model.network import Network
 from engine.neuromorphic.metrics import EfficiencyMetrics
+from engine.runtime.scheduler import ClassLimitError, RunTicket
 from engine.runtime.simulator import Simulator, TraceRequest
 
 MAX_BLOCK_WALL_S = 0.015  # blocks short enough that a command waits at most ~20 ms
@@ -42,7 +43,7 @@ class Frame:
     seq: int
     t_start: float = 0.0  # ms, data frames cover [t_start, t_end); other frames: both = sim time when sent
     t_end: float = 0.0
-    state: str = "idle"  # 'idle', 'running', 'paused', 'compiling', 'stopped'
+    state: str = "idle"  # 'idle', 'running', 'queued' (waits for a place: RunTicket), 'paused', 'compiling', 'stopped'
     spike_population: np.ndarray = field(default_factory=lambda: np.empty(0, np.int16))
     spike_neuron: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))  # within population
     spike_time: np.ndarray = field(default_factory=lambda: np.empty(0))  # ms
@@ -119,11 +120,18 @@ class Runner:
 
     `notify`, if given, is called from the Runner's thread right after each new frame, so a
     consumer can wake up at once instead of polling on a timer; it must only schedule work
-    (e.g. a next-tick callback on an event loop), never touch the frames itself."""
+    (e.g. a next-tick callback on an event loop), never touch the frames itself.
+
+    `ticket`, if given, is this Runner's place in its server's RunScheduler: a run waits in
+    its queue while the server's cap is reached (state 'queued', status command 'run'; it
+    starts with a status of command 'admitted'), each block takes a CPU turn, an idle or
+    hidden tab pauses the run (status command 'idle'), and a network over the size limits
+    is refused (an 'error' frame with command 'limit')."""
 
     def __init__(self, network: Network, dt: float | None = None, seed: int | None = None,
                  frame_wall_s: float = FRAME_WALL_S, max_data_frames: int = 8, max_memory_bytes: int | None = None,
-                 name: str = "runner", notify: Callable[[], None] | None = None, metrics: bool = False):
+                 name: str = "runner", notify: Callable[[], None] | None = None, metrics: bool = False,
+                 ticket: RunTicket | None = None):
         if not isinstance(network, Network):
             raise ValidationError(f"runner: expected a Network, got {type(network).__name__}")
         if isinstance(max_data_frames, bool) or not isinstance(max_data_frames, int) or max_data_frames < 1:
@@ -134,6 +142,7 @@ class Runner:
         self._commands: queue.Queue = queue.Queue()
         self._out = _FrameBuffer(max_data_frames)
         self._notify = notify
+        self._ticket = ticket
         self._metrics = bool(metrics)  # efficiency metrics in every data frame (Frame.efficiency)
         self._seq = itertools.count()
         self._dt, self._seed, self._max_memory = dt, seed, max_memory_bytes
@@ -250,10 +259,15 @@ class Runner:
         raise TimeoutError(f"runner: no matching frame within {timeout} s (got {len(collected)} frames)")
 
     def _send(self, name: str, payload: Any = None) -> None:
+        if self._ticket is not None and name not in ("admitted", "stop", "snapshot"):
+            self._ticket.note_activity()  # a user's command: the tab is in use
         self._commands.put((name, payload))
         sim = self._sim
         if sim is not None:
             sim.interrupt()  # the block in progress ends after its current step: commands wait < 1 step
+
+    def _has_commands(self) -> bool:
+        return not self._commands.empty()
 
     # -- the thread ----------------------------------------------------------------
     def _emit(self, kind: str, **fields) -> None:
@@ -270,6 +284,8 @@ class Runner:
     def _main(self, network: Network) -> None:
         self._build(network, restarted=False)
         while True:
+            if self._ticket is not None:
+                self._follow_ticket()
             running = self._state == "running"
             try:
                 name, payload = self._commands.get_nowait() if running else self._commands.get(timeout=0.1)
@@ -294,12 +310,34 @@ class Runner:
                            message=f"runner: {name or 'simulation'} failed: {type(error).__name__}: {error}")
             if name == "stop":
                 self._state = "stopped"
+                if self._ticket is not None:
+                    self._ticket.close()
                 self._emit("status", command="stop")
                 return
+
+    def _follow_ticket(self) -> None:
+        """The scheduler's side of the state: a place only while running or queued; an idle
+        or hidden tab's run paused."""
+        ticket = self._ticket
+        if self._state in ("running", "queued") and not self._stepping:
+            reason = ticket.idle_reason()
+            if reason is not None:
+                self._flush()
+                self._state = "paused"
+                self._emit("status", command="idle", message=reason)
+        if self._state not in ("running", "queued"):
+            ticket.release()
 
     def _build(self, network: Network, restarted: bool) -> None:
         self._state = "compiling"
         self._emit("status", message="compiling the network")
+        try:
+            if self._ticket is not None:
+                self._ticket.check_size(network)
+        except ClassLimitError as error:
+            self._state = "paused" if self._sim is not None else "idle"
+            self._emit("error", message=str(error), command="limit", ok=False)
+            return
         try:
             sim = Simulator(network, self._dt, self._seed, self._max_memory, block_steps=2000, keep_history=False)
         except EngineError as error:
@@ -321,10 +359,19 @@ class Runner:
                    message="network rebuilt; restarted from t = 0" if restarted else "ready",
                    populations=tuple(sim.compiled.pop_names))
 
-    def _start_running(self) -> None:
+    def _start_running(self) -> str:
+        """Run now, or queue for a place (a step never waits: it ends by itself). Returns the
+        message for the status frame ('' when running)."""
+        ticket = self._ticket
+        if ticket is not None and not self._stepping:
+            ticket.note_activity()
+            if not ticket.request_run(lambda: self._send("admitted")):
+                self._state = "queued"
+                return ticket.queued_message()
         self._state = "running"
         self._anchor_wall, self._anchor_sim = time.perf_counter(), self._sim.t
         self._pending.restart_clock()
+        return ""
 
     def _handle(self, name: str, payload: Any) -> None:
         sim = self._sim
@@ -338,14 +385,16 @@ class Runner:
         if name == "run":
             self._end_step = None if payload is None else sim.step + steps_of(payload, sim.dt)
             self._stepping = False
-            self._start_running()
-            self._emit("status", command=name)
+            self._emit("status", command=name, message=self._start_running())
         elif name == "resume":  # continues an interrupted run or step; after a finished one, runs on
             if self._end_step is not None and sim.step >= self._end_step:
                 self._end_step, self._stepping = None, False
-            if self._state != "running":
+            message = self._start_running() if self._state not in ("running", "queued") else ""
+            self._emit("status", command=name, message=message)
+        elif name == "admitted":  # the scheduler gave this queued run its place
+            if self._state == "queued":
                 self._start_running()
-            self._emit("status", command=name)
+                self._emit("status", command=name, message="a place became free: your network runs now")
         elif name == "pause":
             self._flush()
             self._state = "paused"
@@ -462,7 +511,11 @@ class Runner:
 
     def _advance_block(self, n_steps: int) -> bool:
         sim = self._sim
-        started = time.perf_counter()
+        ticket = self._ticket
+        # a command that arrives while this Runner waits for its CPU turn is handled first
+        if ticket is not None and not ticket.take_turn(self._pending.urgent, give_up=self._has_commands):
+            return False
+        started, cpu_started = time.perf_counter(), time.thread_time()
         try:
             block = sim.advance(n_steps)
         except Exception as error:  # noqa: BLE001 -- the thread must survive anything a network does
@@ -472,6 +525,9 @@ class Runner:
                 f"simulation failed at t = {sim.t:.1f} ms: {type(error).__name__}: {error}"
             self._emit("error", command="step" if self._stepping else "run", ok=False, message=message)
             return False
+        finally:
+            if ticket is not None:
+                ticket.end_turn(time.thread_time() - cpu_started)
         elapsed = time.perf_counter() - started
         self._step_seconds = 0.7 * self._step_seconds + 0.3 * elapsed / max(block.n_steps, 1)
         self._pending.add(block)

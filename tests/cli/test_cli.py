@@ -264,6 +264,11 @@ def test_bad_files_in_a_real_process(tmp_path):
     (["run", "NET", "--out", "o", "--dt", "0"], "argument --dt: must be a finite number of ms > 0"),
     (["models", "--json", "--markdown"], "not allowed with argument"),
     (["serve", "--port", "0"], "argument --port: must be between 1 and 65535"),
+    (["serve", "--max-running", "0"], "argument --max-running: must be between 1 and"),
+    (["serve", "--max-neurons", "lots"], "argument --max-neurons: expected a whole number of neurons, got 'lots'"),
+    (["serve", "--hidden-pause-s", "-5"], "argument --hidden-pause-s: must be a finite number >= 0 (0: never)"),
+    (["serve", "--idle-pause-min", "inf"], "argument --idle-pause-min: must be a finite number >= 0 (0: never)"),
+    (["serve", "--max-upload-mb", "0"], "argument --max-upload-mb: must be a number of MB from more than 0 to 1024"),
 ])
 def test_usage_errors_exit_2_with_one_line(argv, message, capsys):
     assert main(argv) == 2
@@ -315,20 +320,19 @@ def test_constant_delay_below_dt_is_caught_by_validate(tmp_path, capsys):
 
 
 # -- serve ----------------------------------------------------------------------------
-def test_serve_command_runs_panel_on_the_installed_app(tmp_path, monkeypatch):
+def test_serve_command_starts_the_installed_launcher_with_the_options(tmp_path, monkeypatch):
     package = tmp_path / "designer"
     package.mkdir()
-    (package / "app.py").write_text("")
-    (tmp_path / "assets").mkdir()
+    (package / "server.py").write_text("")
     import importlib.util
+    from engine.cli import build_parser
 
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name: SimpleNamespace(submodule_search_locations=[str(package)]))
-    command = serve_command(5123, "127.0.0.1")
-    assert command[:5] == [sys.executable, "-m", "panel", "serve", str(package / "app.py")]
-    assert command[command.index("--port") + 1] == "5123"
-    assert "--allow-websocket-origin=localhost:5123" in command
-    assert command[-2:] == ["--static-dirs", f"assets={tmp_path / 'assets'}"]
+    command = serve_command(build_parser().parse_args(["serve", "--port", "5123", "--max-running", "8"]))
+    assert command[:3] == [sys.executable, "-m", "designer.server"]
+    options = json.loads(command[3])
+    assert (options["port"], options["address"], options["max_running"]) == (5123, "127.0.0.1", 8)
 
 
 def test_serve_without_the_app_is_one_error_line(tmp_path, monkeypatch, capsys):

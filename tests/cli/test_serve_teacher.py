@@ -1,45 +1,29 @@
 """`snn-designer serve` serves the teacher console beside the app, with a token per start."""
-import sys
 from types import SimpleNamespace
 
-from engine import cli
+from designer.classroom import console
+from designer.classroom.token import teacher_token
+from designer.server import ClassServer, ServeOptions, build_pages
+from engine import ClassLimits, RunScheduler, cli
 
 
-def fake_package(tmp_path, monkeypatch, with_teacher: bool):
-    package = tmp_path / "designer"
-    package.mkdir()
-    (package / "app.py").write_text("")
-    if with_teacher:
-        (package / "teacher.py").write_text("")
-    import importlib.util
-
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name: SimpleNamespace(submodule_search_locations=[str(package)]))
-    return package
+def test_the_launcher_serves_the_teacher_page_beside_the_app_and_prints_its_link():
+    server = ClassServer(ServeOptions(port=5123), RunScheduler(ClassLimits()))
+    pages = build_pages(server, console.teacher_pages)
+    assert set(pages) == {"app", "teacher"}
+    assert server.notes == [f"teacher console: http://127.0.0.1:5123/teacher?token={teacher_token()}"]
 
 
-def test_the_teacher_page_is_served_beside_the_app(tmp_path, monkeypatch):
-    package = fake_package(tmp_path, monkeypatch, with_teacher=True)
-    command = cli.serve_command(5123, "127.0.0.1")
-    assert command[:6] == [sys.executable, "-m", "panel", "serve", str(package / "app.py"), str(package / "teacher.py")]
-
-
-def test_serve_prints_a_new_teacher_token_and_hands_it_to_the_server(tmp_path, monkeypatch, capsys):
-    fake_package(tmp_path, monkeypatch, with_teacher=True)
+def test_serve_hands_a_new_teacher_token_to_each_server_it_starts(monkeypatch):
     monkeypatch.setenv(cli.TEACHER_TOKEN_ENV, "old")  # recorded, so the test's own token is removed after it
     monkeypatch.delenv(cli.TEACHER_TOKEN_ENV)
-    import engine.runtime
-
-    monkeypatch.setattr(engine.runtime, "warm_up", lambda: 0.0)
     started = []
     monkeypatch.setattr(cli.os, "execv", lambda path, command: started.append(dict(cli.os.environ)))
-    tokens = []
+    args = SimpleNamespace(**{name: getattr(ServeOptions(), name) for name in cli.SERVE_OPTIONS},
+                           data_dir=None, database_url=None)
     for _ in range(2):
-        cli.cmd_serve(SimpleNamespace(port=5123, address="127.0.0.1", data_dir=None, database_url=None))
-        err = capsys.readouterr().err
-        line = next(line for line in err.splitlines() if line.startswith("teacher console:"))
-        tokens.append(line.split("token=", 1)[1])
-        assert started[-1][cli.TEACHER_TOKEN_ENV] == tokens[-1]
+        cli.cmd_serve(args)
+    tokens = [env[cli.TEACHER_TOKEN_ENV] for env in started]
     assert tokens[0] != tokens[1] and len(tokens[0]) >= 24
 
 

@@ -13,7 +13,7 @@ from tornado.websocket import WebSocketHandler
 from designer.store import BROWSER_COOKIE, is_browser_id, new_browser_id
 from designer.store.browser_cookie import get_user
 import engine.runtime
-from engine.cli import build_parser, main, serve_command
+from engine.cli import build_parser, main
 
 
 class Request:
@@ -73,10 +73,10 @@ def test_a_forged_id_is_replaced_and_a_websocket_answer_sets_no_cookie():
 
 
 def test_snn_designer_serve_gives_browsers_ids_and_takes_the_stores_place():
-    command = serve_command(5123, "127.0.0.1")
-    module = Path(command[command.index("--auth-module") + 1])
+    from designer.server import ServeOptions, server_settings
+
+    module = Path(server_settings(ServeOptions(port=5123))["auth_provider"]._module.__file__)
     assert module.name == "browser_cookie.py" and module.is_file()
-    assert command[:3] == [sys.executable, "-m", "panel"]
     args = build_parser().parse_args(["serve", "--data-dir", "/srv/class", "--database-url", "postgresql://db/snn"])
     assert (args.data_dir, args.database_url) == ("/srv/class", "postgresql://db/snn")
 
@@ -88,6 +88,6 @@ def test_serve_hands_the_stores_place_to_the_server_process(tmp_path, monkeypatc
     monkeypatch.setattr(engine.runtime, "warm_up", lambda: 0.0)
     monkeypatch.setattr("os.execv", lambda program, command: started.append(command))
     main(["serve", "--data-dir", str(tmp_path / "class"), "--database-url", "postgresql://db.school.lan/snn"])
-    assert started and "--auth-module" in started[0]
+    assert started and started[0][1:3] == ["-m", "designer.server"]  # the launcher gives browsers ids
     assert os.environ["SNN_DESIGNER_DATA_DIR"] == str(tmp_path / "class")
     assert os.environ["SNN_DESIGNER_DATABASE_URL"] == "postgresql://db.school.lan/snn"
