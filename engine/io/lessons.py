@@ -30,6 +30,7 @@ from engine import analysis
 from engine.errors import ValidationError
 from engine.io.native import FORMAT_NAME as NETWORK_FORMAT, MAX_FILE_BYTES, network_from_json, network_to_json, parse_json, write_atomic
 from engine.model.network import Network
+from engine.model.parameters import is_finite_number, shown
 
 LESSON_FORMAT = "snn-designer-lesson"
 LESSON_VERSION = 1
@@ -128,8 +129,8 @@ def _number(doc: dict, key: str, where: str, default: float | None = None) -> fl
     value = doc.get(key, default)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValidationError(f"{where}: field '{key}' must be a finite number, got {value!r}")
+    if not is_finite_number(value):
+        raise ValidationError(f"{where}: field '{key}' must be a finite number, got {shown(value)}")
     return float(value)
 
 

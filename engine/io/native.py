@@ -108,8 +108,8 @@ def network_from_json(text: str | bytes, source: str = "file") -> Network:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT_NAME:
         raise ValidationError(f"{source}: not an SNN Designer network (missing \"format\": \"{FORMAT_NAME}\")")
     version = doc.get("version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise ValidationError(f"{source}: field 'version' must be a whole number")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise ValidationError(f"{source}: field 'version' must be a whole number >= 0")
     if version > FORMAT_VERSION:
         raise ValidationError(f"{source}: written by a newer SNN Designer (format version {version}; this one reads up to {FORMAT_VERSION})")
     if not isinstance(doc.get("network"), dict):

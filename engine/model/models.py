@@ -12,8 +12,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from engine.errors import ValidationError
-from engine.model.parameters import Quantity, collect_quantities, positive
-from engine.units import HZ, MS, MV, NS, PA, PF
+from engine.model.parameters import Quantity, collect_quantities, is_finite_number, positive, shown
+from engine.units import HZ, MAX_TIME_MS, MS, MV, NS, PA, PF
 
 MODELS: dict[str, type["Model"]] = {}
 
@@ -431,13 +431,16 @@ def _check_schedule(params, owner, times_name, values_name, value_low=None):
         if not isinstance(seq, (list, tuple)):
             raise ValidationError(f"{owner}: parameter '{name}' must be a list of numbers")
         for v in seq:
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise ValidationError(f"{owner}: parameter '{name}' has {v!r}; it must hold finite numbers")
+            if not is_finite_number(v):
+                raise ValidationError(f"{owner}: parameter '{name}' has {shown(v)}; it must hold finite numbers")
     if len(times) != len(values):
         raise ValidationError(f"{owner}: parameters '{times_name}' and '{values_name}' must have the same length "
                               f"({len(times)} and {len(values)})")
     if any(t <= 0 for t in times) or any(b <= a for a, b in zip(times, times[1:])):
         raise ValidationError(f"{owner}: parameter '{times_name}' must be strictly increasing times > 0 ms")
+    if times and times[-1] > MAX_TIME_MS:
+        raise ValidationError(f"{owner}: parameter '{times_name}' has {times[-1]:g} ms; times must be at most "
+                              f"{MAX_TIME_MS:g} ms")
     if value_low is not None and any(v < value_low for v in values):
         raise ValidationError(f"{owner}: parameter '{values_name}' must not be negative")
     return {times_name: [float(t) for t in times], values_name: [float(v) for v in values]}
@@ -527,10 +530,10 @@ class spike_generator(_Device):
                 raise ValidationError(f"{owner}: parameter 'spike_times'[{index}] must be a list of times in ms")
             times = []
             for t in train:
-                if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0:
+                if not is_finite_number(t) or not 0 < t <= MAX_TIME_MS:
                     raise ValidationError(
-                        f"{owner}: parameter 'spike_times'[{index}] has {t!r}; times must be finite numbers > 0 ms"
-                    )
+                        f"{owner}: parameter 'spike_times'[{index}] has {shown(t)}; times must be finite numbers > 0 ms "
+                        f"(at most {MAX_TIME_MS:g} ms)")
                 times.append(float(t))
             if times != sorted(times):
                 raise ValidationError(f"{owner}: parameter 'spike_times'[{index}] must be sorted in time")
