@@ -20,6 +20,7 @@ import math
 import os
 import re
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -195,13 +196,36 @@ def save_npz(sim, path, rate_bin_ms: float = 5.0) -> Path:
     return _write_atomic(path, buffer.getvalue())
 
 
+MAX_NPZ_BYTES = 2 * 2**30  # the arrays of one .npz, as their headers declare them, before anything is read
+NPY_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+
+
+def read_npz(path, label: str, max_bytes: int = MAX_NPZ_BYTES) -> dict[str, np.ndarray]:
+    """The arrays of an .npz file that may come from anywhere: never unpickled (allow_pickle=False), and
+    each member's header read first, so a small compressed file cannot claim terabytes (a zip bomb)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            declared = 0
+            for member in archive.namelist():
+                with archive.open(member) as f:
+                    version = np.lib.format.read_magic(f)
+                    if version not in NPY_HEADER_READERS:
+                        raise ValidationError(f"{label}: array '{member}' has the unsupported .npy version {version}")
+                    shape, _, dtype = NPY_HEADER_READERS[version](f, max_header_size=10_000)
+                declared += math.prod(shape) * max(dtype.itemsize, 1)
+                if declared > max_bytes:
+                    raise ValidationError(f"{label}: the file declares more than {max_bytes / 2**30:g} GiB of arrays")
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except ValidationError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as error:
+        raise ValidationError(f"{label}: not a readable .npz file ({' '.join(str(error).split())[:200]})") from None
+
+
 def load_npz(path) -> dict[str, np.ndarray]:
     """The arrays of a save_npz file, plus 'spikes': {population: (neuron, time ms)}."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-    except (OSError, ValueError) as error:
-        raise ValidationError(f"{path}: not a readable .npz file ({error})") from None
+    arrays = read_npz(path, str(path))
     needed = ("population_names", "spike_population", "spike_neuron", "spike_time_ms")
     missing = [key for key in needed if key not in arrays]
     if missing:

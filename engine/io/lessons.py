@@ -150,7 +150,7 @@ def _condition(doc: Any, where: str, network: Network) -> Condition:
     if unknown:
         raise ValidationError(f"{where}: condition: unknown field '{unknown[0]}'")
     statistic = doc.get("statistic")
-    if statistic not in STATISTICS:
+    if not isinstance(statistic, str) or statistic not in STATISTICS:
         raise ValidationError(f"{where}: condition: unknown statistic {statistic!r} (use one of {', '.join(STATISTICS)})")
     population = _text(doc, "population", f"{where}: condition")
     names = [p.name for p in network.populations if not p.is_device]

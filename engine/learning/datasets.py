@@ -97,11 +97,9 @@ def _load_file(path: str, mtime_ns: int, size: int, owner: str) -> Dataset:
 
 
 def _read_npz(path: str, name: str, owner: str) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
-    except (OSError, ValueError) as error:
-        raise ValidationError(f"{owner}: data file '{name}' is not a readable .npz ({error})") from None
+    from engine.io.data import read_npz
+
+    arrays = read_npz(path, f"{owner}: data file '{name}'", max_bytes=MAX_VALUES * 16)
     values_key = next((k for k in ("values", "x", "X") if k in arrays), None)
     labels_key = next((k for k in ("labels", "y") if k in arrays), None)
     if values_key is None or labels_key is None:

@@ -92,7 +92,8 @@ def _swap_type(value: Any, rng: random.Random) -> Any:
 
 def _huge_list(value: Any, rng: random.Random) -> list:
     n = rng.choice([1_000, 20_000, 200_000])
-    item = value[0] if isinstance(value, list) and value else rng.choice([0.1, 1, 1e308, "x", None])
+    first = value[0] if isinstance(value, list) and value else None
+    item = first if isinstance(first, (int, float, str)) else rng.choice([0.1, 1, 1e308, "x", None])  # scalars only
     if isinstance(item, (int, float)) and not isinstance(item, bool) and rng.random() < 0.5:
         return [float(i) * 0.1 + 0.1 for i in range(n)]  # sorted times, as a long spike train
     return [item] * n
