@@ -50,6 +50,8 @@ def mutated_csv(text: str, rng: random.Random) -> bytes:
 
 
 def hostile_array(array: np.ndarray, rng: random.Random):
+    if array.dtype.kind not in "biuf" or array.size == 0 or array.ndim == 0:  # a second edit of an odd array
+        array = np.arange(6.0)
     pick = rng.random()
     if pick < 0.2:
         out = array.astype(float)
@@ -58,9 +60,10 @@ def hostile_array(array: np.ndarray, rng: random.Random):
     if pick < 0.3:
         return np.array([{"x": 1}, None], dtype=object)  # needs a pickle: must never be loaded
     if pick < 0.4:
-        return array.astype(rng.choice([np.complex128, np.bool_, np.uint64, np.int8, np.float16, "U5", "S3"]))
+        with np.errstate(invalid="ignore", over="ignore"):  # NaN or 1e308 cast to whole numbers: whatever comes
+            return array.astype(rng.choice([np.complex128, np.bool_, np.uint64, np.int8, np.float16, "U5", "S3"]))
     if pick < 0.55:
-        return np.reshape(array, rng.choice([(-1,), (1, -1), (1, 1, -1), (1, 1, 1, -1)]))
+        return np.reshape(array, rng.choice([(-1,), (1, -1), (1, 1, -1), (1, 1, 1, -1), (-1, 1, 1)]))
     if pick < 0.65:
         return np.zeros(rng.choice([(0,), (0, 3), (2, 0), (1, 1), ()]))
     if pick < 0.75:
