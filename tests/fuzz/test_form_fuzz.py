@@ -31,6 +31,10 @@ FORM_TEXTS = HOSTILE_TEXTS + [
 ]
 
 
+class EditRefused(ValidationError):
+    """The form refused the value (the state's error names why); raised only after the checks above passed."""
+
+
 class FormUser:
     """Selects what to edit and types into one field of the form shown."""
 
@@ -78,6 +82,7 @@ class FormUser:
         if self.state.error:
             assert self.state.network is before, "a refused edit changed the design"
             assert "<script" not in field.error.object and "<img" not in field.error.object  # shown as text
+            raise EditRefused(self.state.error)  # checked: counted as a clean refusal
 
 
 def test_every_form_field_takes_a_value_or_shows_why_not():
