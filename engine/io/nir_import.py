@@ -324,7 +324,10 @@ class _GraphReader:
             if self.kind[key] == "LI" and not any(self.kind[s] == "LI" for s in self.into[key]):
                 filters[key] = self._filter_chain(key)
         paths = self._paths(populations, filters)
-        return self._assemble(name, populations, filters, paths)
+        # a hostile graph's NaN, inf or 1e308 flows into gains and weights: the Network's own checks
+        # refuse what is not finite, naming the field, so NumPy's warnings on the way say nothing more
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._assemble(name, populations, filters, paths)
 
     def _neuron(self, key: str, node) -> dict:
         kind = self.kind[key]
