@@ -358,7 +358,7 @@ def allowed_range(param: dict) -> str:
     low, high = param["min"], param["max"]
     strict = ">" if param.get("min_exclusive") else ">="
     if low is not None and high is not None:
-        return f"{low:g} .. {high:g}"
+        return f"> {low:g}, <= {high:g}" if param.get("min_exclusive") else f"{low:g} .. {high:g}"
     if low is not None:
         return f"{strict} {low:g}"
     if high is not None:

@@ -37,6 +37,7 @@ __all__ = ["LiveSlider", "slider_range"]
 
 # Steps across the slider's range; the step is rounded to 1, 2 or 5 times a power of ten.
 STEPS = 200
+SLIDER_LIMIT = 1e306  # the ends of a slider for a boundless value (whole steps beyond it would overflow)
 # A final value this close to an open end of the range (as a fraction of the range) re-centres it.
 EDGE = 0.05
 # ... and a range this many times wider than the value's own range is narrowed to it.
@@ -88,7 +89,8 @@ def slider_range(value: float, bounds: tuple[float | None, float | None] = (None
         start, end = float(low), float(high)
     else:
         span = max(abs(value), abs(scale), 1e-12)
-        start, end = value - span, value + span
+        # a value of 1e308 is valid, but twice it is not a number: the range stops short of the float limit
+        start, end = max(value - span, -SLIDER_LIMIT), min(value + span, SLIDER_LIMIT)
         if low is not None:
             start, end = float(low), max(end, low + span)
         if high is not None:

@@ -549,7 +549,8 @@ def _build_plastic(n: int, parts, network: Network, dt: float, seed: int) -> Pla
 
 def _decay_tables(taus: list[float], dt: float) -> np.ndarray:
     steps = np.arange(plasticity.DECAY_TABLE_LENGTH) * dt
-    return np.array([np.exp(-steps / tau) for tau in taus]).reshape(len(taus), plasticity.DECAY_TABLE_LENGTH)
+    with np.errstate(over="ignore"):  # a tau of 5e-324 ms: -steps / tau is -inf, and its exp the right limit, 0
+        return np.array([np.exp(-steps / tau) for tau in taus]).reshape(len(taus), plasticity.DECAY_TABLE_LENGTH)
 
 
 def _build_short_term(n: int, parts, network: Network, dt: float) -> ShortTermSynapses:

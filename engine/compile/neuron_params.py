@@ -13,6 +13,7 @@ import numpy as np
 
 from engine.compile.connect import draw, object_rng
 from engine.compile.registry import NeuronBuilder
+from engine.errors import ValidationError
 from engine.model.network import Distribution, Population
 
 PARAMETER_STREAM = 5  # object_rng purpose (0 connect, 1 weight, 2 delay, 3 state, 4 kernel seeds)
@@ -43,9 +44,20 @@ def neuron_values(population: Population, seed: int) -> dict:
 
 def population_constants(population: Population, builder: NeuronBuilder, values: dict,
                          dt: float) -> tuple[np.ndarray, np.ndarray]:
-    """(constants rows: one, or one per neuron where a parameter varies; (size,) v reference)."""
-    if population.varying_params:
-        rows = builder.constants_rows(values, population.size, dt)
-    else:
-        rows = builder.constants_row(values, dt)[np.newaxis, :]
+    """(constants rows: one, or one per neuron where a parameter varies; (size,) v reference).
+    Parameters so extreme that a propagator is not a finite number at this dt (a time constant of
+    1e-9 ms, a capacitance of 1e308 pF) are refused naming the population."""
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked below, as a whole
+            if population.varying_params:
+                rows = builder.constants_rows(values, population.size, dt)
+            else:
+                rows = builder.constants_row(values, dt)[np.newaxis, :]
+        finite = bool(np.isfinite(rows).all())
+    except OverflowError:  # math.exp / expm1 of a scalar
+        finite = False
+    if not finite:
+        raise ValidationError(f"population '{population.name}': its parameters are too extreme to integrate at "
+                              f"dt = {dt:g} ms (a time constant far below dt, or a capacitance or conductance near "
+                              f"0 or 1e308); bring them into a physical range")
     return rows, builder.v_offset(values, population.size)

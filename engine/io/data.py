@@ -19,7 +19,10 @@ import io
 import math
 import os
 import re
+import struct
 import tempfile
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -97,7 +100,7 @@ def load_spikes_csv(path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     try:
         with open(path, newline="", encoding="utf-8") as f:
             rows = list(csv.reader(f))
-    except (OSError, UnicodeDecodeError) as error:
+    except (OSError, UnicodeDecodeError, csv.Error) as error:  # csv.Error: a field over csv's size limit
         raise ValidationError(f"{path}: cannot read ({error})") from None
     if not rows or rows[0] != ["population", "neuron", "time_ms"]:
         raise ValidationError(f"{path}: not a spikes file (expected the header population,neuron,time_ms)")
@@ -137,7 +140,7 @@ def load_traces_csv(path) -> tuple[np.ndarray, dict[tuple[str, int, str], np.nda
     try:
         with open(path, newline="", encoding="utf-8") as f:
             rows = list(csv.reader(f))
-    except (OSError, UnicodeDecodeError) as error:
+    except (OSError, UnicodeDecodeError, csv.Error) as error:  # csv.Error: a field over csv's size limit
         raise ValidationError(f"{path}: cannot read ({error})") from None
     if not rows or not rows[0] or rows[0][0] != "time_ms":
         raise ValidationError(f"{path}: not a traces file (the first column must be time_ms)")
@@ -195,17 +198,53 @@ def save_npz(sim, path, rate_bin_ms: float = 5.0) -> Path:
     return _write_atomic(path, buffer.getvalue())
 
 
+MAX_NPZ_BYTES = 2 * 2**30  # the arrays of one .npz, as their headers declare them, before anything is read
+NPY_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+
+
+def read_npz(path, label: str, max_bytes: int = MAX_NPZ_BYTES) -> dict[str, np.ndarray]:
+    """The arrays of an .npz file that may come from anywhere: never unpickled (allow_pickle=False), and
+    each member's header read first, so a small compressed file cannot claim terabytes (a zip bomb)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            declared = 0
+            for member in archive.namelist():
+                with archive.open(member) as f:
+                    version = np.lib.format.read_magic(f)
+                    if version not in NPY_HEADER_READERS:
+                        raise ValidationError(f"{label}: array '{member}' has the unsupported .npy version {version}")
+                    shape, _, dtype = NPY_HEADER_READERS[version](f, max_header_size=10_000)
+                declared += math.prod(shape) * max(dtype.itemsize, 1)
+                if declared > max_bytes:
+                    raise ValidationError(f"{label}: the file declares more than {max_bytes / 2**30:g} GiB of arrays")
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except ValidationError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, struct.error, NotImplementedError,
+            UnicodeDecodeError) as error:  # NotImplementedError: zipfile's word for an unknown compression
+        raise ValidationError(f"{label}: not a readable .npz file ({' '.join(str(error).split())[:200]})") from None
+
+
+def _check_spike_arrays(arrays: dict[str, np.ndarray], path) -> None:
+    """population_names: 1-d text; spike_population, spike_neuron, spike_time_ms: 1-d numbers of one length."""
+    names = arrays["population_names"]
+    if names.ndim != 1 or names.dtype.kind != "U":
+        raise ValidationError(f"{path}: 'population_names' must be a list of texts, got {names.dtype} of shape {names.shape}")
+    spike_arrays = [arrays[key] for key in ("spike_population", "spike_neuron", "spike_time_ms")]
+    if any(a.ndim != 1 or a.dtype.kind not in "iuf" for a in spike_arrays) or len({a.size for a in spike_arrays}) > 1:
+        raise ValidationError(f"{path}: 'spike_population', 'spike_neuron' and 'spike_time_ms' must be lists of "
+                              f"numbers of one length (one entry per spike)")
+
+
 def load_npz(path) -> dict[str, np.ndarray]:
     """The arrays of a save_npz file, plus 'spikes': {population: (neuron, time ms)}."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-    except (OSError, ValueError) as error:
-        raise ValidationError(f"{path}: not a readable .npz file ({error})") from None
+    arrays = read_npz(path, str(path))
     needed = ("population_names", "spike_population", "spike_neuron", "spike_time_ms")
     missing = [key for key in needed if key not in arrays]
     if missing:
         raise ValidationError(f"{path}: not an SNN Designer data file (missing {', '.join(missing)})")
+    _check_spike_arrays(arrays, path)
     names = arrays["population_names"].tolist()
     spikes = {}
     for i, name in enumerate(names):

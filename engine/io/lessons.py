@@ -32,6 +32,7 @@ from engine import analysis, circuit_analysis
 from engine.errors import ValidationError
 from engine.io.native import FORMAT_NAME as NETWORK_FORMAT, MAX_FILE_BYTES, network_from_json, network_to_json, parse_json, write_atomic
 from engine.model.network import Network
+from engine.model.parameters import is_finite_number, shown
 
 LESSON_FORMAT = "snn-designer-lesson"
 LESSON_VERSION = 2  # 2: chi; statistics of two populations, of weights and of a repeated pattern; the f-I plot
@@ -217,8 +218,8 @@ def _number(doc: dict, key: str, where: str, default: float | None = None) -> fl
     value = doc.get(key, default)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValidationError(f"{where}: field '{key}' must be a finite number, got {value!r}")
+    if not is_finite_number(value):
+        raise ValidationError(f"{where}: field '{key}' must be a finite number, got {shown(value)}")
     return float(value)
 
 
@@ -281,7 +282,7 @@ def _condition(doc: Any, where: str, network: Network, version: int = LESSON_VER
     if not isinstance(doc, dict):
         raise ValidationError(f"{where}: field 'condition' must be an object")
     statistic = doc.get("statistic")
-    if statistic not in STATISTICS:
+    if not isinstance(statistic, str) or statistic not in STATISTICS:
         raise ValidationError(f"{where}: condition: unknown statistic {statistic!r} (use one of {', '.join(STATISTICS)})")
     if SINCE_VERSION.get(statistic, 1) > version:
         raise ValidationError(f"{where}: condition: statistic '{statistic}' needs lesson version "

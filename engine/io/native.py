@@ -13,6 +13,7 @@ import dataclasses
 import json
 import math
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -113,8 +114,8 @@ def network_from_json(text: str | bytes, source: str = "file") -> Network:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT_NAME:
         raise ValidationError(f"{source}: not an SNN Designer network (missing \"format\": \"{FORMAT_NAME}\")")
     version = doc.get("version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise ValidationError(f"{source}: field 'version' must be a whole number")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise ValidationError(f"{source}: field 'version' must be a whole number >= 0")
     if version > FORMAT_VERSION:
         raise ValidationError(f"{source}: written by a newer SNN Designer (format version {version}; this one reads up to {FORMAT_VERSION})")
     if not isinstance(doc.get("network"), dict):
@@ -143,7 +144,24 @@ def parse_json(text: str | bytes, source: str) -> Any:
         raise ValidationError(f"{source}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
     except RecursionError:
         raise ValidationError(f"{source}: JSON is nested too deeply") from None
+    if _LONE_SURROGATE.search(text) and not _is_unicode(doc):
+        raise ValidationError(f"{source}: a text holds a lone UTF-16 surrogate (an escape such as \\ud800 that "
+                              f"is no character); it could not be saved again")
     return doc
+
+
+_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")  # only then can a decoded text hold a surrogate
+
+
+def _is_unicode(value: Any) -> bool:
+    """Every text in the parsed document (keys too) encodes to UTF-8."""
+    if isinstance(value, str):
+        return not any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return all(_is_unicode(k) and _is_unicode(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_is_unicode(v) for v in value)
+    return True
 
 
 def _refuse_constant(name: str, source: str):

@@ -424,7 +424,10 @@ class _GraphReader:
             raise ValidationError(f"{self.label}: the graph has no neurons (no LIF or CubaLIF node), nothing to "
                                   "simulate")
         paths = self._paths(populations, filters)
-        return self._assemble(name, populations, filters, paths)
+        # a hostile graph's NaN, inf or 1e308 flows into gains and weights: the Network's own checks
+        # refuse what is not finite, naming the field, so NumPy's warnings on the way say nothing more
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._assemble(name, populations, filters, paths)
 
     def _neuron(self, key: str, node) -> dict:
         """A LIF or CubaLIF node's population: each parameter one number, or one per neuron where

@@ -9,7 +9,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from engine.kernels.ode_neurons import evolve
+from engine.kernels.ode_neurons import integrate
 from engine.kernels.options import kernel
 from engine.kernels.spikes import emit_spike
 
@@ -90,11 +90,8 @@ def update_hh_psc_alpha(derivatives, c, state, ring, current_ring, slot, begin, 
     for i in range(begin, end):
         v_old = v[i]
         y = (v_old, i_ex[i], i_in[i], di_ex[i], di_in[i], m[i], h[i], n[i])
-        t = 0.0
-        ode_step = state.ode_step[i]
-        while t < dt:
-            y, t, ode_step = evolve(derivatives, c, NEST_TOLERANCE, False, state.i_stim[i], y, t, dt, ode_step)
-        state.ode_step[i] = ode_step
+        y, state.ode_step[i] = integrate(derivatives, c, NEST_TOLERANCE, False, state.i_stim[i], y, dt,
+                                         state.ode_step[i])
         v[i], i_ex[i], i_in[i], m[i], h[i], n[i] = y[Y_V], y[Y_I_EX], y[Y_I_IN], y[Y_M], y[Y_H], y[Y_N]
         di_ex[i] = y[Y_DI_EX] + ring[slot, i] * c[H.PSC_INIT_EX]
         di_in[i] = y[Y_DI_IN] + ring[slot, n_neurons + i] * c[H.PSC_INIT_IN]  # negative weights: I_in < 0

@@ -70,6 +70,12 @@ B61, B62, B63, B64, B65 = -6080.0 / 20520.0, 41040.0 / 20520.0, -28352.0 / 20520
 C1, C3, C4, C5, C6 = 902880.0 / 7618050.0, 3953664.0 / 7618050.0, 3855735.0 / 7618050.0, -1371249.0 / 7618050.0, 277020.0 / 7618050.0
 EC1, EC3, EC4, EC5, EC6 = 1.0 / 360.0, -128.0 / 4275.0, -2197.0 / 75240.0, 1.0 / 50.0, 2.0 / 55.0
 ORDER = 5.0
+# An absurd neuron (C_m of 1e-9 pF, E_L of 1e30 mV) makes the step size collapse: below MIN_STEP_MS, or
+# after MAX_SUBSTEPS steps within one time step (sensible neurons take tens), its state becomes NaN, which
+# the Simulator reports as a SimulationFault naming the population, instead of integrating for ever.
+MIN_STEP_MS = 1e-12
+MAX_SUBSTEPS = 10_000
+NAN_STATE = (math.nan,) * 8
 
 
 @kernel
@@ -157,13 +163,16 @@ def _rkf45_step(rhs, c, tolerance, refr, i_stim, y, h):
 
 @kernel
 def evolve(rhs, c, tolerance, refr, i_stim, y, t, t_end, h):
-    """GSL's evolve_apply: one accepted step from t towards t_end. Returns (state, t, next h).
+    """GSL's evolve_apply: one accepted step from t towards t_end. Returns (state, t, next h);
+    NAN_STATE at t_end if the step size fell below MIN_STEP_MS.
 
     y is the state as an 8-tuple (models with fewer variables leave the rest at 0); tolerance is
     GSL's control (eps_abs, eps_rel, a_dydt); c, refr and i_stim are handed on to rhs."""
     remaining = t_end - t
     h0 = h
     while True:
+        if not h0 >= MIN_STEP_MS:  # also NaN
+            return NAN_STATE, t_end, h
         final = h0 > remaining
         if final:
             h0 = remaining
@@ -177,6 +186,19 @@ def evolve(rhs, c, tolerance, refr, i_stim, y, t, t_end, h):
             ratio = 5.0 if rmax == 0.0 else 0.9 / rmax ** (1.0 / (ORDER + 1.0))
             h_next = h0 * min(max(ratio, 1.0), 5.0)
         return new, t_end if final else t + h0, h_next
+
+
+@kernel
+def integrate(rhs, c, tolerance, refr, i_stim, y, dt, h):
+    """`evolve` from 0 to dt: (state, next h); NAN_STATE after MAX_SUBSTEPS steps."""
+    t = 0.0
+    substeps = 0
+    while t < dt:
+        substeps += 1
+        if substeps > MAX_SUBSTEPS:
+            return NAN_STATE, h
+        y, t, h = evolve(rhs, c, tolerance, refr, i_stim, y, t, dt, h)
+    return y, h
 
 
 @kernel
@@ -230,11 +252,7 @@ def update_iaf_cond_alpha(derivatives, c, state, ring, current_ring, slot, begin
     refractory = state.refractory
     for i in range(begin, end):
         y = (v[i], g_ex[i], g_in[i], dg_ex[i], dg_in[i], 0.0, 0.0, 0.0)
-        t = 0.0
-        h = h_step[i]
-        while t < dt:
-            y, t, h = evolve(derivatives, c, tolerance, False, state.i_stim[i], y, t, dt, h)
-        h_step[i] = h
+        y, h_step[i] = integrate(derivatives, c, tolerance, False, state.i_stim[i], y, dt, h_step[i])
         v_new = y[0]
         spike_ex = ring[slot, i]
         spike_in = -ring[slot, n_neurons + i]  # inhibitory weights arrive negative; conductances are positive
@@ -270,7 +288,12 @@ def update_aeif_cond_exp(derivatives, c, state, ring, current_ring, slot, begin,
         y = (v[i], g_ex[i], g_in[i], 0.0, 0.0, w[i], 0.0, 0.0)
         t = 0.0
         h = h_step[i]
+        substeps = 0
         while t < dt:
+            substeps += 1
+            if substeps > MAX_SUBSTEPS:  # as in `integrate`
+                y = NAN_STATE
+                break
             y, t, h = evolve(derivatives, c, tolerance, refractory[i] > 0, state.i_stim[i], y, t, dt, h)
             if refractory[i] > 0:
                 y = (c[ConductanceConstants.V_RESET], y[1], y[2], 0.0, 0.0, y[5], 0.0, 0.0)

@@ -14,6 +14,7 @@ wrong shape, non-finite values, more than MAX_VALUES numbers, labels that are no
 from __future__ import annotations
 
 import functools
+import warnings
 from pathlib import Path
 from typing import NamedTuple
 
@@ -24,6 +25,7 @@ from engine.errors import ValidationError
 BUILT_IN = ("digits", "patterns")
 MAX_VALUES = 20_000_000  # 160 MB of float64: far beyond a browser session's use
 MAX_FILE_BYTES = 200 * 2**20
+MAX_LABEL = 2**31 - 1  # a class index; larger ones would not survive the cast to whole numbers
 
 
 class Dataset(NamedTuple):
@@ -97,11 +99,9 @@ def _load_file(path: str, mtime_ns: int, size: int, owner: str) -> Dataset:
 
 
 def _read_npz(path: str, name: str, owner: str) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
-    except (OSError, ValueError) as error:
-        raise ValidationError(f"{owner}: data file '{name}' is not a readable .npz ({error})") from None
+    from engine.io.data import read_npz
+
+    arrays = read_npz(path, f"{owner}: data file '{name}'", max_bytes=MAX_VALUES * 16)
     values_key = next((k for k in ("values", "x", "X") if k in arrays), None)
     labels_key = next((k for k in ("labels", "y") if k in arrays), None)
     if values_key is None or labels_key is None:
@@ -112,10 +112,14 @@ def _read_npz(path: str, name: str, owner: str) -> tuple[np.ndarray, np.ndarray]
 
 def _read_csv(path: str, name: str, owner: str) -> tuple[np.ndarray, np.ndarray]:
     try:
-        table = np.loadtxt(path, delimiter=",", ndmin=2, comments="#")
+        with warnings.catch_warnings():  # an empty file: refused below, with a message, not a warning
+            warnings.filterwarnings("ignore", "loadtxt: input contained no data", UserWarning)
+            table = np.loadtxt(path, delimiter=",", ndmin=2, comments="#")
     except ValueError as error:
         raise ValidationError(f"{owner}: data file '{name}' must hold numbers only, one sample per row with "
                               f"the label last ({error})") from None
+    if table.shape[0] == 0:
+        raise ValidationError(f"{owner}: data file '{name}' holds no rows (one sample per row, the label last)")
     if table.shape[1] < 2:
         raise ValidationError(f"{owner}: data file '{name}' needs at least two columns (features, then the label)")
     return table[:, :-1], table[:, -1]
@@ -141,11 +145,14 @@ def check_arrays(values, labels, name: str, owner: str = "data set") -> Dataset:
     if bad.any():
         sample = int(np.argwhere(bad)[0][0])
         raise ValidationError(f"{where}: values must be finite; sample {sample} holds {values[bad][0]}")
-    if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)) or np.any(labels < 0):
-        raise ValidationError(f"{where}: labels must be whole numbers >= 0")
+    labels = labels.astype(np.float64)  # compared in one type (a float16's range ends at 65504)
+    if (not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)) or np.any(labels < 0)
+            or np.any(labels > MAX_LABEL)):
+        raise ValidationError(f"{where}: labels must be whole numbers from 0 to {MAX_LABEL:,}")
     low, high = float(values.min()), float(values.max())
-    scaled = (values - low) / (high - low) if high > low else np.zeros_like(values)
-    return Dataset(scaled, labels.astype(np.int64), name)
+    # halves first: values from -1e308 to 1e308 span more than a float holds
+    scaled = (values / 2 - low / 2) / (high / 2 - low / 2) if high > low else np.zeros_like(values)
+    return Dataset(np.clip(scaled, 0.0, 1.0), labels.astype(np.int64), name)
 
 
 def split_indices(n_samples: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -12,8 +12,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from engine.errors import ValidationError
-from engine.model.parameters import Quantity, collect_quantities, positive
-from engine.units import HZ, MS, MV, NS, PA, PF
+from engine.model.parameters import Quantity, collect_quantities, is_finite_number, positive, shown
+from engine.units import HZ, MAX_TIME_MS, MS, MV, NS, PA, PF
 
 MODELS: dict[str, type["Model"]] = {}
 
@@ -431,13 +431,16 @@ def _check_schedule(params, owner, times_name, values_name, value_low=None):
         if not isinstance(seq, (list, tuple)):
             raise ValidationError(f"{owner}: parameter '{name}' must be a list of numbers")
         for v in seq:
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise ValidationError(f"{owner}: parameter '{name}' has {v!r}; it must hold finite numbers")
+            if not is_finite_number(v):
+                raise ValidationError(f"{owner}: parameter '{name}' has {shown(v)}; it must hold finite numbers")
     if len(times) != len(values):
         raise ValidationError(f"{owner}: parameters '{times_name}' and '{values_name}' must have the same length "
                               f"({len(times)} and {len(values)})")
     if any(t <= 0 for t in times) or any(b <= a for a, b in zip(times, times[1:])):
         raise ValidationError(f"{owner}: parameter '{times_name}' must be strictly increasing times > 0 ms")
+    if times and times[-1] > MAX_TIME_MS:
+        raise ValidationError(f"{owner}: parameter '{times_name}' has {times[-1]:g} ms; times must be at most "
+                              f"{MAX_TIME_MS:g} ms")
     if value_low is not None and any(v < value_low for v in values):
         raise ValidationError(f"{owner}: parameter '{values_name}' must not be negative")
     return {times_name: [float(t) for t in times], values_name: [float(v) for v in values]}
@@ -527,10 +530,10 @@ class spike_generator(_Device):
                 raise ValidationError(f"{owner}: parameter 'spike_times'[{index}] must be a list of times in ms")
             times = []
             for t in train:
-                if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0:
+                if not is_finite_number(t) or not 0 < t <= MAX_TIME_MS:
                     raise ValidationError(
-                        f"{owner}: parameter 'spike_times'[{index}] has {t!r}; times must be finite numbers > 0 ms"
-                    )
+                        f"{owner}: parameter 'spike_times'[{index}] has {shown(t)}; times must be finite numbers > 0 ms "
+                        f"(at most {MAX_TIME_MS:g} ms)")
                 times.append(float(t))
             if times != sorted(times):
                 raise ValidationError(f"{owner}: parameter 'spike_times'[{index}] must be sorted in time")
@@ -538,6 +541,7 @@ class spike_generator(_Device):
         return {"spike_times": cleaned}
 
 
+MAX_SOURCE_SPIKES = 1e8  # a data_source's whole schedule is encoded when the network is built
 DATA_SOURCE_CHOICES = {"encoder": ("rate", "latency", "delta"), "split": ("train", "test", "all")}
 
 
@@ -561,15 +565,16 @@ class data_source(_Device):
 
     name = "data_source"
     summary = "Data set samples one after another, spike-encoded (rate, latency, delta)"
-    presentation = positive(350.0, MS, "How long each sample is shown", live=False)
-    rest = Quantity(150.0, MS, (0.0, None), "Silence between samples", live=False)
-    intensity = Quantity(1.0, "", (0.0, None), "Gain on the sample values (brighter: more, earlier spikes)")
-    max_rate = Quantity(63.75, HZ, (0.0, None), "Rate encoder: rate of a value 1 at intensity 1", live=False)
+    presentation = Quantity(350.0, MS, (0.0, 60_000.0), "How long each sample is shown", live=False,
+                            exclusive_low=True)
+    rest = Quantity(150.0, MS, (0.0, 60_000.0), "Silence between samples", live=False)
+    intensity = Quantity(1.0, "", (0.0, 100.0), "Gain on the sample values (brighter: more, earlier spikes)")
+    max_rate = Quantity(63.75, HZ, (0.0, 10_000.0), "Rate encoder: rate of a value 1 at intensity 1", live=False)
     latency_tau = positive(50.0, MS, "Latency encoder: time constant of the time to first spike", live=False)
-    delta_threshold = positive(0.1, "", "Delta encoder: level spacing of the signal", live=False)
+    delta_threshold = Quantity(0.1, "", (1e-3, None), "Delta encoder: level spacing of the signal", live=False)
     n_samples = Quantity(0, "", (0.0, None), "Samples per epoch: a fixed subset of the split (0: all of it)",
                          live=False, integer=True)
-    epochs = Quantity(1, "", (1.0, None), "Passes over the samples", live=False, integer=True)
+    epochs = Quantity(1, "", (1.0, 1000.0), "Passes over the samples", live=False, integer=True)
     order_seed = Quantity(1, "", (0.0, None), "Seed of the presentation order and rate spikes", live=False,
                           integer=True)
     split_seed = Quantity(1, "", (0.0, None), "Seed of the train/test cut", live=False, integer=True)
@@ -595,6 +600,22 @@ class data_source(_Device):
 
         load_dataset(values["dataset"], owner)
         return values
+
+    @classmethod
+    def check(cls, values, owner):
+        """Every spike of the whole schedule is made when the network is built: their expected number
+        (all epochs, all samples, every feature at its highest rate) must fit MAX_SOURCE_SPIKES."""
+        super().check(values, owner)
+        from engine.learning.datasets import load_dataset
+
+        n_samples, n_features = load_dataset(values["dataset"], owner).values.shape[:2]
+        shown = min(int(values["n_samples"]) or n_samples, n_samples)
+        rate_hz = values["max_rate"] * values["intensity"] if values["encoder"] == "rate" else 1000.0
+        expected = values["epochs"] * shown * n_features * rate_hz * values["presentation"] / 1000.0
+        if expected > MAX_SOURCE_SPIKES:
+            raise ValidationError(f"{owner}: the schedule would make about {expected:.3g} spikes (epochs x samples x "
+                                  f"features x rate x presentation), more than {MAX_SOURCE_SPIKES:.0e}; lower "
+                                  f"'epochs', 'n_samples', 'presentation', 'max_rate' or 'intensity'")
 
 
 def get_model(name: str, owner: str = "network") -> type[Model]:

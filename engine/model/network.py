@@ -16,9 +16,9 @@ import numpy as np
 from engine.errors import ValidationError
 from engine.model.memristor import Memristor
 from engine.model.models import get_model
-from engine.model.parameters import Quantity
+from engine.model.parameters import Quantity, finite_number, shown
 from engine.model.synapses import get_synapse
-from engine.units import MS
+from engine.units import MAX_TIME_MS, MS
 
 DISTRIBUTIONS = {
     "normal": ("mean", "std"),
@@ -26,6 +26,11 @@ DISTRIBUTIONS = {
     "lognormal": ("mean", "sigma"),  # parameters of the underlying normal, as numpy
 }
 CLIP_MODES = ("redraw", "clamp")  # NEST's nest.math.redraw, and nest.math.min/max
+MAX_POPULATION_SIZE = 10**8  # 100 million neurons (~20 GB of state): beyond any machine this runs on
+MAX_SYNAPSE_COUNT = 10**12  # a rule's indegree, outdegree or N: far beyond any machine's memory
+# The magnitude of a drawn value's law (parameters, bounds, scale): far beyond any parameter in the model's
+# units, and far enough from float64's 1.8e308 that drawing and scaling never overflow
+MAX_DRAWN_MAGNITUDE = 1e15
 REDRAW_MIN_PROBABILITY = 1e-6  # below this, redrawing would hardly ever end (NEST gives up after 1000 draws)
 RULES = {
     "all_to_all": (),
@@ -39,9 +44,9 @@ RULES = {
 
 
 def _finite(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValidationError(f"{where} must be a finite number, got {value!r}")
-    return float(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError(f"{where} must be a finite number, got {shown(value)}")
+    return finite_number(value, where)
 
 
 def _bound_text(bound: float | None, missing: str) -> str:
@@ -104,12 +109,27 @@ class Distribution:
         if scale == 0:
             raise ValidationError(f"{where}: scale must not be 0 (use a constant 0 instead)")
         object.__setattr__(self, "scale", scale)
+        self._check_magnitudes(where)
         if self.clip == "redraw" and self.inside_probability() <= REDRAW_MIN_PROBABILITY:
             low, high = self.law_bounds()
             raise ValidationError(
                 f"{where}: the bounds [{_bound_text(self.clip_low, '-inf')}, {_bound_text(self.clip_high, 'inf')}] "
                 f"leave (almost) no values of the law ({low:g} .. {high:g}) to redraw from; widen them or use clip "
                 f"'clamp'")
+
+    def _check_magnitudes(self, where: str) -> None:
+        """Every number of the law within MAX_DRAWN_MAGNITUDE; a lognormal law's scaled mean too (exp overflows)."""
+        numbers = {**{f"parameter '{p}'": v for p, v in self.params.items()},
+                   "clip_low": self.clip_low, "clip_high": self.clip_high, "scale": self.scale}
+        for name, value in numbers.items():
+            if value is not None and abs(value) > MAX_DRAWN_MAGNITUDE:
+                raise ValidationError(f"{where}: {name} must be between {-MAX_DRAWN_MAGNITUDE:g} and "
+                                      f"{MAX_DRAWN_MAGNITUDE:g}, got {value:g}")
+        if self.kind == "lognormal":
+            log_mean = self.params["mean"] + 0.5 * self.params["sigma"] ** 2 + math.log(abs(self.scale))
+            if log_mean > math.log(MAX_DRAWN_MAGNITUDE):
+                raise ValidationError(f"{where}: the law's mean (scale * exp(mean + sigma^2 / 2)) must be at most "
+                                      f"{MAX_DRAWN_MAGNITUDE:g}; lower 'mean' or 'sigma'")
 
     @property
     def mean(self) -> float:
@@ -280,6 +300,9 @@ class Connectivity:
                 else:
                     if value < 0 or value != int(value):
                         raise ValidationError(f"{where}: parameter '{name}' must be a whole number >= 0, got {value:g}")
+                    if value > MAX_SYNAPSE_COUNT:
+                        raise ValidationError(f"{where}: parameter '{name}' must be at most {MAX_SYNAPSE_COUNT:.0e} "
+                                              f"(far more synapses than any machine holds), got {value:g}")
                     value = int(value)
                 object.__setattr__(self, name, value)
             elif value is not None:
@@ -342,14 +365,21 @@ class Population:
         model = get_model(self.model, where) if isinstance(self.model, str) else None
         if model is None:
             raise ValidationError(f"{where}: model must be a model name, got {self.model!r}")
-        if isinstance(self.size, bool) or not isinstance(self.size, (int, float)) or self.size != int(self.size):
-            raise ValidationError(f"{where}: size must be a whole number, got {self.size!r}")
+        whole = isinstance(self.size, int) or (isinstance(self.size, float) and self.size.is_integer())
+        if isinstance(self.size, bool) or not whole:
+            raise ValidationError(f"{where}: size must be a whole number, got {shown(self.size)}")
         if self.size < 1:
-            raise ValidationError(f"{where}: size must be at least 1, got {self.size}")
+            raise ValidationError(f"{where}: size must be at least 1, got {shown(self.size)}")
+        if self.size > MAX_POPULATION_SIZE:
+            raise ValidationError(f"{where}: size must be a whole number from 1 to {MAX_POPULATION_SIZE:,}, "
+                                  f"got {shown(self.size)}")
         object.__setattr__(self, "size", int(self.size))
         if not isinstance(self.params, dict):
             raise ValidationError(f"{where}: params must be a mapping of parameter names to values")
         object.__setattr__(self, "params", _validate_params(model, self.params, self.size, where))
+        if not isinstance(self.initial, dict):
+            raise ValidationError(f"{where}: initial must be a mapping of state variables to values (e.g. "
+                                  f"{{\"V_m\": -65}})")
         unknown_state = sorted(set(self.initial) - set(model.state_variables))
         if unknown_state:
             raise ValidationError(f"{where}: unknown state variable '{unknown_state[0]}' in initial")
@@ -423,6 +453,8 @@ class Projection:
         low, _ = value_bounds(self.delay)
         if low <= 0:
             raise ValidationError(f"{where}: delay must be > 0 ms (clip a drawn delay with clip_low)")
+        if isinstance(self.delay, float) and self.delay > MAX_TIME_MS:  # drawn delays are checked when drawn
+            raise ValidationError(f"{where}: delay must be at most {MAX_TIME_MS:g} ms, got {self.delay:g}")
         synapse_model = get_synapse(self.synapse, where)
         object.__setattr__(self, "synapse_params", synapse_model.validate(self.synapse_params, where))
         if self.memristor is not None:
@@ -477,6 +509,8 @@ class Network:
         t_sim = _finite(self.t_sim, "network: t_sim")
         if t_sim <= 0:
             raise ValidationError(f"network: t_sim must be > 0 ms, got {t_sim:g}")
+        if t_sim > MAX_TIME_MS:
+            raise ValidationError(f"network: t_sim must be at most {MAX_TIME_MS:g} ms, got {t_sim:g}")
         object.__setattr__(self, "t_sim", t_sim)
         names = {}
         for pop in self.populations:

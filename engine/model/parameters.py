@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from engine.errors import ValidationError
+from engine.units import MAX_TIME_MS, MS
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Quantity:
     `live=True` means the running simulation can take a new value without a rebuild.
     `optional=True` allows None (e.g. a device's `stop`: None = never stops).
     `exclusive_low=True` makes the lower bound strict (time constants must be > 0).
+    A time (unit ms) without an upper bound gets MAX_TIME_MS: each becomes whole steps somewhere.
     """
 
     default: float | None
@@ -33,6 +35,11 @@ class Quantity:
     integer: bool = False
     name: str = ""  # filled in by the model class
 
+    def __post_init__(self):
+        low, high = self.bounds
+        if self.unit == MS and high is None:
+            object.__setattr__(self, "bounds", (low, MAX_TIME_MS))
+
     def check(self, value: Any, owner: str) -> float | None:
         """Return the value as float (or None), or raise naming `owner` and the field."""
         where = f"{owner}: parameter '{self.name}'"
@@ -40,11 +47,7 @@ class Quantity:
             if self.optional:
                 return None
             raise ValidationError(f"{where} must be a number, got nothing")
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValidationError(f"{where} must be a number, got {value!r}")
-        value = float(value)
-        if math.isnan(value) or math.isinf(value):
-            raise ValidationError(f"{where} must be a finite number, got {value}")
+        value = finite_number(value, where)
         if self.integer and value != int(value):
             raise ValidationError(f"{where} must be a whole number, got {value}")
         low, high = self.bounds
@@ -65,7 +68,7 @@ class Quantity:
             raise ValidationError(f"{where} must be a number or a list of numbers (one per neuron)")
         try:
             array = np.asarray(values, dtype=np.float64)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ValidationError(f"{where} must be a number or a list of numbers (one per neuron)") from None
         if array.ndim != 1:
             raise ValidationError(f"{where} must be a number or a list of numbers (one per neuron)")
@@ -98,6 +101,32 @@ class Quantity:
             "live": self.live,
             "optional": self.optional,
         }
+
+
+def is_finite_number(value: Any) -> bool:
+    """A number (not a bool) that is a finite float: False for NaN, inf and whole numbers too large for a float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def finite_number(value: Any, where: str) -> float:
+    """`value` as a finite float, or a ValidationError naming `where` (a whole number too large for a
+    float, such as 10**400 in a file, is refused like infinity)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError(f"{where} must be a number, got {shown(value)}")
+    if not is_finite_number(value):
+        raise ValidationError(f"{where} must be a finite number, got {shown(value)}")
+    return float(value)
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """A value as an error message quotes it: repr, cut to `limit` characters (a file may hold anything)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def positive(default: float, unit: str, doc: str, **kw) -> Quantity:

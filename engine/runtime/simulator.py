@@ -208,7 +208,7 @@ class Simulator:
                 raise SimulationFault(
                     f"population '{self.compiled.pop_names[p]}': the {what} became infinite or NaN "
                     f"by t = {self.t:.1f} ms (neuron {bad - int(self.compiled.layout.pop_start[p])}); "
-                    f"weights or currents are probably too large"
+                    f"weights or currents are probably too large, or the parameters too extreme to integrate"
                 )
 
     def reset(self) -> None:
