@@ -297,6 +297,8 @@ def _condition(doc: Any, where: str, network: Network, version: int = LESSON_VER
     if low is not None and high is not None and low > high:
         raise ValidationError(f"{where}: condition: min ({low:g}) is above max ({high:g})")
     window_ms = _number(doc, "window_ms", f"{where}: condition", DEFAULT_WINDOW_MS)
+    if window_ms is None:  # written as null: leaving the field out means the default
+        raise ValidationError(f"{where}: condition: field 'window_ms' must be a finite number, got null")
     if window_ms < 10 * network.dt:
         raise ValidationError(f"{where}: condition: window_ms must be at least 10 time steps ({10 * network.dt:g} ms)")
     return Condition(statistic, min=low, max=high, window_ms=window_ms, **subject)

@@ -400,6 +400,13 @@ class _GraphReader:
                                   "has no engine model (LI nodes are imported only as synapse filters feeding a LIF)")
 
     def network(self, name: str) -> Network:
+        # a hostile graph's NaN, inf or 1e308 flows into time constants, gains and weights: the
+        # Network's own checks refuse what is not finite, naming the field, so NumPy's warnings on the
+        # way say nothing more
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._network(name)
+
+    def _network(self, name: str) -> Network:
         nodes = self.graph.nodes
         populations: dict[str, dict] = {}
         order = [k for k in nodes if self.kind[k] == "Input" and not self._is_port(k)]
@@ -424,10 +431,7 @@ class _GraphReader:
             raise ValidationError(f"{self.label}: the graph has no neurons (no LIF or CubaLIF node), nothing to "
                                   "simulate")
         paths = self._paths(populations, filters)
-        # a hostile graph's NaN, inf or 1e308 flows into gains and weights: the Network's own checks
-        # refuse what is not finite, naming the field, so NumPy's warnings on the way say nothing more
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return self._assemble(name, populations, filters, paths)
+        return self._assemble(name, populations, filters, paths)
 
     def _neuron(self, key: str, node) -> dict:
         """A LIF or CubaLIF node's population: each parameter one number, or one per neuron where

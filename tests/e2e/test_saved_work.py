@@ -16,10 +16,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conftest import (
-    E2E_ARTIFACTS, LIVE_TIMEOUT_MS, REPO, SESSION_CHECK_MS, SESSION_LIFETIME_MS, AppServer, PageErrors, free_port,
+    E2E_ARTIFACTS, LIVE_TIMEOUT_MS, REPO, SESSION_LIFETIME_MS, AppServer, PageErrors, free_port,
     wait_until_ready,
 )
-from engine.cli import serve_command
+from engine.cli import build_parser, serve_command
 from engine.io import load_network
 from throwaway_postgres import ThrowawayPostgres
 from page_helpers import DESIGN_JSON, SERVER_ENV, node, select_node, set_field_and_wait_applied, wait_state
@@ -42,9 +42,9 @@ class StoreServer:
 
     def start(self) -> StoreServer:
         E2E_ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        command = ["setpriv", "--pdeathsig", "TERM", "--", *serve_command(self.port, "127.0.0.1"), "--liveness",
-                   "--check-unused-sessions", str(SESSION_CHECK_MS),
-                   "--unused-session-lifetime", str(SESSION_LIFETIME_MS)]
+        args = build_parser().parse_args(["serve", "--port", str(self.port),
+                                          "--unused-session-s", str(SESSION_LIFETIME_MS / 1000)])
+        command = ["setpriv", "--pdeathsig", "TERM", "--", *serve_command(args)]
         env = {**os.environ, **SERVER_ENV, "SNN_DESIGNER_DATA_DIR": str(self.data_dir),
                "SNN_DESIGNER_DATABASE_URL": self.database_url}
         with open(self.info.log_path, "ab") as log:

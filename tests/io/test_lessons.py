@@ -60,6 +60,7 @@ def test_round_trip_and_atomic_save(tmp_path):
     (lambda d: d["steps"][0]["condition"].update(population="current"), "no neuron population 'current'"),
     (lambda d: d["steps"][0]["condition"].update(min=50, max=10), "min (50) is above max (10)"),
     (lambda d: [d["steps"][0]["condition"].pop(k, None) for k in ("min", "max")], "give 'min', 'max' or both"),
+    (lambda d: d["steps"][0]["condition"].update(window_ms=None), "field 'window_ms' must be a finite number, got null"),
     (lambda d: d["steps"][2].update(solution=-3), "step 3: solution for neuron.t_ref: parameter 't_ref' must be >= 0"),
     (lambda d: d["steps"][2].pop("solution"), "step 3: field 'solution'"),
     (lambda d: d["network"]["network"]["populations"][0].update(size=0), "size must be at least 1"),
