@@ -265,7 +265,11 @@ class LearningView(Viewer):
         self._update_download()
         if snapshot is None:
             return
-        self.note.object = note_html(snapshot)
+        with pn.io.hold():  # one message: the note's status never arrives before the figures it describes
+            self._draw(snapshot)
+            self.note.object = note_html(snapshot)
+
+    def _draw(self, snapshot) -> None:
         curve = snapshot.curve
         self.curve_source.data = {"samples": [p["samples"] for p in curve],
                                   "online": [p["accuracy_train_online"] for p in curve],

@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from class_server import stop
 from playwright.sync_api import expect
 
 from designer import EXPOSE_STATE_ENV, TEACHER_TOKEN_ENV
@@ -200,12 +201,7 @@ def app_server():
     finally:
         # _server_log_path stays set: the last test's teardown report (which includes
         # this teardown) still wants the log.
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def wait_until_ready(proc: subprocess.Popen, server: AppServer) -> None:

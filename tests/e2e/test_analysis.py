@@ -110,7 +110,8 @@ def test_the_analysis_panel_agrees_with_elephant_live_and_exactly_after_pause(ap
 
     app.locator(".card-header").filter(has_text="Analysis").scroll_into_view_if_needed()
     app.screenshot(path=str(screenshot_dir / "analysis-1366x768.png"))
-    app.locator(".bk-Canvas").last.scroll_into_view_if_needed()  # the selected neuron's plots, at the bottom
+    # the selected neuron's plots, at the bottom of the section (sections below it hold canvases too)
+    app.get_by_role("region", name="Analysis").locator(".bk-Canvas").last.scroll_into_view_if_needed()
     app.screenshot(path=str(screenshot_dir / "analysis-neuron-1366x768.png"))
     rows = list(csv.reader(io.StringIO(download(app, "Download", tmp_path).decode())))  # the statistics table
     assert rows[0][0] == "population" and {r[0] for r in rows[1:]} == {"exc", "inh"}

@@ -9,21 +9,13 @@ import io
 import re
 
 import pytest
-from page_helpers import wait_state
+from page_helpers import SHADOW_FIND, wait_state
 from playwright.sync_api import Page, expect
 
 # What the panel shows: the counted time, exactness, and per population each cell's data-value;
 # per target its energy and its hover text.
 SHOWN = """() => {
-  const find = (root, sel) => {  // Panel nests each pane in shadow roots
-    const hit = root.querySelector(sel);
-    if (hit) return hit;
-    for (const el of root.querySelectorAll('*')) {
-      const inner = el.shadowRoot && find(el.shadowRoot, sel);
-      if (inner) return inner;
-    }
-    return null;
-  };
+  """ + SHADOW_FIND + """  // Panel nests each pane in shadow roots
   const table = find(document, 'table.energy.metrics');
   const targets = find(document, 'table.energy.targets');
   if (!table || !targets) return null;
@@ -43,15 +35,7 @@ SHOWN = """() => {
 }"""
 
 FIT = """() => {
-  const find = (root, sel) => {
-    const hit = root.querySelector(sel);
-    if (hit) return hit;
-    for (const el of root.querySelectorAll('*')) {
-      const inner = el.shadowRoot && find(el.shadowRoot, sel);
-      if (inner) return inner;
-    }
-    return null;
-  };
+  """ + SHADOW_FIND + """
   const list = find(document, 'details.fit');
   if (!list) return null;
   const out = {};

@@ -13,6 +13,7 @@ import re
 import pytest
 from page_helpers import DESIGN_JSON, centre, live_slider, node, read_design, wait_slider_acked, wait_state
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # Python's own is another class
 from test_live import BUILD_TIMEOUT_MS, raster
 
 WIDTH, HEIGHT = 1024, 768
@@ -76,8 +77,15 @@ def test_build_edit_and_zoom_a_design_with_fingers(tablet: Page, screenshot_dir)
     # A vertical swipe over the palette scrolls it (and adds nothing).
     palette = page.locator(".snn-palette")
     px, py = centre(page.locator('.snn-palette__item[data-model="iaf_cond_exp"]'))
-    finger.drag((px, py), (px, py - 150))
-    page.wait_for_function("el => el.scrollTop > 50", arg=palette.element_handle())
+    scrolled = "el => el.scrollTop > 50"
+    for _ in range(2):  # as a user would, swipe again if the first one was lost (CDP touches on a busy page)
+        finger.drag((px, py), (px, py - 150))
+        try:
+            page.wait_for_function(scrolled, arg=palette.element_handle(), timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    page.wait_for_function(scrolled, arg=palette.element_handle())
     expect(page.locator(".snn-touch-ghost")).to_have_count(0)
     assert populations(page) == []
 
