@@ -263,7 +263,10 @@ class AnalysisView(Viewer):
     def _wire(self) -> None:
         self.recorded.param.watch(self._on_data, "t")
         self.session.param.watch(self._on_status, "status")
-        self.session.param.watch(self._on_populations, "populations")
+        # Bokeh's Select view fails ('firstChild' of undefined) when its options change after the
+        # view was built but before it was drawn, as when a big network's build ends while the page
+        # is still loading (seen under load): new options wait for the page to have loaded.
+        self.session.param.watch(lambda _e: pn.state.onload(self._on_populations), "populations")
         self.param.watch(self._bound_neuron, "population")
         self.session.param.watch(self._on_traces, "traces")
         self.session.param.watch(lambda _e: self._clear(), "reset_count")

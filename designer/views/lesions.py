@@ -210,7 +210,8 @@ class DegradationSweepView(Viewer):
                                      stylesheets=[NOTE_CSS], sizing_mode="stretch_width", name="sweep-progress")
         self.output = pn.pane.HTML("", stylesheets=[NOTE_CSS], sizing_mode="stretch_width", name="sweep-result")
         self._doc = pn.state.curdoc
-        self.session.state.param.watch(self._on_network, "network")
+        # new options wait for the page to have loaded (see AnalysisView._wire)
+        self.session.state.param.watch(lambda _e: pn.state.onload(self._on_network), "network")
         self.start.on_click(lambda _e: self.run_sweep())
         self.param.watch(self._show, "result")
         self._on_network()
