@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 
 import numpy as np
 import pytest
@@ -80,6 +81,15 @@ def dark_pixels(page: Page) -> int:
     """Non-white pixels inside the raster's bitmap (spikes are blue and red on white)."""
     png = raster(page).screenshot()
     return sum(Image.open(io.BytesIO(png)).convert("L").histogram()[:200])
+
+
+def wait_dark_pixels(page: Page, minimum: int, timeout_s: float = 20.0) -> int:
+    """Poll the raster bitmap until more than `minimum` pixels are dark (the window fills as the
+    run goes on; a loaded CI machine draws it later); the last count."""
+    deadline = time.monotonic() + timeout_s
+    while (count := dark_pixels(page)) <= minimum and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+    return count
 
 
 RASTER_ROWS = {"brunel": 2000 + 1250, "ei_network": 800 + 200, "one_neuron": 1}  # 2,000 rows a population at most

@@ -133,3 +133,19 @@ def test_push_lock_and_the_class_grid(sized_page, app_server, screenshot_dir):
     students[2].close()  # a closed tab leaves the class once Bokeh destroys its session (~5 s here)
     expect(grid_row(teacher, STUDENTS[2])).to_have_count(0, timeout=30_000)
     expect(teacher.get_by_text("Teacher console · 2 students connected")).to_be_visible()
+
+    # Unlocking gives the students their slider back, and the server keeps no lock for
+    # those who join later (the other tests share this server).
+    teacher.get_by_role("button", name="Unlock all", exact=True).click()
+    lock_marks = ".teacher-locks:visible, .locked-note:visible"  # the undo history keeps the edit's name
+    for page in students[:2]:
+        expect(page.locator(lock_marks)).to_have_count(0, timeout=15_000)
+    box, slider = live_slider(students[0], "Weight (mV)")
+    box.fill("-3")
+    box.press("Enter")
+    assert wait_slider_acked(students[0], box) is True
+    expect(students[0].locator("span.field-error:visible", has_text="locked")).to_have_count(0)
+    late = sized_page(1366, 768)
+    late.goto(app_server.url + "?example=ei_network&student=Late")
+    expect(grid_row(teacher, "Late")).to_contain_text("ei_network", timeout=30_000)
+    expect(late.locator(lock_marks)).to_have_count(0)

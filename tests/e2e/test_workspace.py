@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from page_helpers import read_state, wait_state
 from playwright.sync_api import Page, expect
-from test_live import BUILD_TIMEOUT_MS, RASTER_ROWS, dark_pixels, raster, wait_drawn
+from test_live import BUILD_TIMEOUT_MS, RASTER_ROWS, raster, wait_dark_pixels, wait_drawn
 
 SIZES = [(1366, 768), (1024, 768)]
 MIN_RASTER_PX = 250
@@ -111,7 +111,7 @@ def test_everything_is_on_one_screen_while_brunel_runs(sized_page, app_server, s
     # the layout holds still while it runs: nothing moved or resized
     for name in ("canvas", "raster", "status", "run", "export", "inspector"):
         assert running[name] == before[name], f"{name} moved while running: {before[name]} -> {running[name]}"
-    assert dark_pixels(page) > 5000  # the visible raster shows spikes
+    assert wait_dark_pixels(page, 5000) > 5000  # the visible raster shows spikes
     page.screenshot(path=str(screenshot_dir / f"workspace-{width}x{height}-brunel-running.png"))
     page.get_by_role("button", name="Pause").click()
     wait_state(page, "s.status === 'paused'")
