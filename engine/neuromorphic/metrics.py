@@ -47,7 +47,7 @@ class ConnectivityProfile:
     population_first: np.ndarray  # (P,) int64 first global neuron of each population
     is_neuron: np.ndarray  # (P,) bool: neurons (devices have no membrane to update)
     neuron_population: np.ndarray  # (N,) int32 population of each global neuron
-    out_degree: np.ndarray  # (N,) int64 outgoing stored synapses (static and plastic)
+    out_degree: np.ndarray  # (N,) int64 outgoing stored synapses (static, plastic and short-term)
     plastic_out_degree: np.ndarray  # (N, R) int64 outgoing synapses per plastic projection
     poisson_population: np.ndarray  # (S,) int32 population of each Poisson source row
     poisson_connections: np.ndarray  # (S,) int64 connections driven by each Poisson source
@@ -74,6 +74,8 @@ def connectivity_profile(compiled) -> ConnectivityProfile:
         pre = np.repeat(np.arange(n), np.diff(plastic.indptr))
         np.add.at(plastic_out, (pre, plastic.proj.astype(np.int64)), 1)
         out_degree = out_degree + plastic_out.sum(axis=1)
+    if c.short_term is not None and c.short_term.target.size:
+        out_degree = out_degree + np.diff(c.short_term.indptr)
     poisson_pop = np.array([c.pop_index(network.projection(name).pre) for name in c.poisson_sources], np.int32)
     poisson_conn = np.bincount(c.poisson.source, minlength=len(c.poisson_sources)).astype(np.int64)
     names, stored, dense = _projection_counts(c, sizes)
@@ -132,12 +134,18 @@ class EfficiencyCounter:
         # plastic updates: spikes since learning last changed, and the updates counted before it
         self._learning_key: bytes | None = None
         self._learning_degree = np.zeros(n_neurons, np.int64)
+        self._plastic_alive = profile.plastic_out_degree  # (N, R) less lesioned plastic synapses
+        # synaptic operations: lesioned synapses deliver nothing, so a lesion settles the spikes so far
+        self._degree = profile.out_degree  # out-degree less lesioned synapses
+        self._spikes_since_lesion = np.zeros(n_neurons, np.int64)
+        self._ops_before = np.zeros(len(profile.population_names), np.int64)
         self._spikes_since_learning = np.zeros(n_neurons if profile.plastic_out_degree.shape[1] else 0, np.int64)
         self._plastic_before = np.zeros(len(profile.population_names), np.int64)
 
     def reset(self) -> None:
         self.steps = self.synaptic_events = 0
-        for counts in (self.neuron_spikes, self.poisson_expected, self._spikes_since_learning, self._plastic_before):
+        for counts in (self.neuron_spikes, self.poisson_expected, self._spikes_since_learning, self._plastic_before,
+                       self._spikes_since_lesion, self._ops_before):
             counts[...] = 0
 
     def add(self, block, compiled) -> None:
@@ -145,6 +153,7 @@ class EfficiencyCounter:
         profile = self.profile
         counts = np.bincount(block.spike_neuron, minlength=profile.out_degree.size)
         self.neuron_spikes += counts
+        self._spikes_since_lesion += counts
         self.steps += block.n_steps
         self.synaptic_events += block.synaptic_events
         if profile.poisson_population.size:
@@ -159,7 +168,20 @@ class EfficiencyCounter:
             self._plastic_before += self._per_population(self._spikes_since_learning * self._learning_degree)
             self._spikes_since_learning[...] = 0
             self._learning_key = key
-            self._learning_degree = self.profile.plastic_out_degree @ (learning != 0).astype(np.int64)
+            self._learning_degree = self._plastic_alive @ (learning != 0).astype(np.int64)
+
+    def follow_lesions(self, lost_out: np.ndarray, lost_plastic: np.ndarray) -> None:
+        """Lesioned synapses changed (engine.runtime.lesions.lost_out_degrees): the spikes so far count
+        at the old out-degrees, later ones at the out-degrees less the (N,) lost synapses of each
+        neuron, and plastic updates less the (N, R) lost plastic synapses."""
+        self._ops_before += self._per_population(self._spikes_since_lesion * self._degree)
+        self._spikes_since_lesion[...] = 0
+        self._degree = self.profile.out_degree - lost_out
+        if self._spikes_since_learning.size:
+            self._plastic_before += self._per_population(self._spikes_since_learning * self._learning_degree)
+            self._spikes_since_learning[...] = 0
+            self._plastic_alive = self.profile.plastic_out_degree - lost_plastic
+            self._learning_key = None  # the learning degrees are taken again at the next block
 
     def _per_population(self, per_neuron: np.ndarray) -> np.ndarray:
         # populations are contiguous and never empty: one integer sum over each range
@@ -171,7 +193,7 @@ class EfficiencyCounter:
         The kernel counts Poisson events in one sum with the rest: the remainder goes to the
         Poisson input, or is shared among several in proportion to rate x connections x steps."""
         profile = self.profile
-        ops = self._per_population(self.neuron_spikes * profile.out_degree)
+        ops = self._ops_before + self._per_population(self._spikes_since_lesion * self._degree)
         events = self.synaptic_events - int(ops.sum())
         expected = self.poisson_expected
         if events > 0 and expected.size:

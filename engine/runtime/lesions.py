@@ -80,6 +80,7 @@ class Lesions:
         mask[positions[chosen]] = 0 if alive else 1
         if mask is self._buffers().lesioned_synapse:
             self._count_cuts()
+        self.tell_efficiency()
         return self.lesioned(target)
 
     def lesioned(self, target: str) -> np.ndarray:
@@ -102,6 +103,29 @@ class Lesions:
         for name in ("lesioned_neuron", "lesioned_synapse", "cut_synapses", "lesioned_plastic",
                      "lesioned_short_term"):
             getattr(self._buffers(), name)[...] = 0
+        self.tell_efficiency()
+
+    def lost_out_degrees(self) -> tuple[np.ndarray, np.ndarray]:
+        """(N,) lesioned outgoing synapses of each neuron (static, plastic and short-term), and (N, R)
+        lesioned plastic synapses of each neuron per plastic projection."""
+        c, buf = self._sim.compiled, self._buffers()
+        n = c.n_neurons
+        lost = buf.cut_synapses.reshape(-1, n).sum(axis=0, dtype=np.int64)  # thread CSRs side by side
+        lost_plastic = np.zeros((n, len(c.plastic_names)), np.int64)
+        for store, mask in ((c.plastic, buf.lesioned_plastic), (c.short_term, buf.lesioned_short_term)):
+            if store is None or not mask.any():
+                continue
+            dead = mask != 0
+            pre = np.repeat(np.arange(n), np.diff(store.indptr))[dead]
+            lost += np.bincount(pre, minlength=n)
+            if store is c.plastic:
+                np.add.at(lost_plastic, (pre, store.proj[dead].astype(np.int64)), 1)
+        return lost, lost_plastic
+
+    def tell_efficiency(self) -> None:
+        """Lesioned synapses are no synaptic operations: the efficiency counter takes the new out-degrees."""
+        if self._sim.efficiency is not None:
+            self._sim.efficiency.follow_lesions(*self.lost_out_degrees())
 
     def _locate(self, target: str) -> tuple[np.ndarray, np.ndarray, int, str]:
         """(mask array, positions of target's parts in it, number of parts, where for messages)."""

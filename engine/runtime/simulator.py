@@ -540,6 +540,7 @@ class Simulator:
             self.efficiency = None
         elif self.efficiency is None:
             self.efficiency = EfficiencyCounter(connectivity_profile(self.compiled))
+            self.lesions.tell_efficiency()  # lesions made before counting starts
 
     def efficiency_metrics(self, inference_ms: float | None = None,
                            n_inferences: int | None = None) -> EfficiencyMetrics:

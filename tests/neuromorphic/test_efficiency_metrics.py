@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from engine import Connectivity, Network, Population, Projection, Runner, Simulator, ValidationError
-from lens_helpers import LIF, driven_network, independent_out_degree
+from lens_helpers import EXPLICIT_PRE, LIF, driven_network, independent_out_degree
 
 def run_counted(network: Network, t_ms: float = 200.0, threads: int = 1) -> Simulator:
     sim = Simulator(network, threads=threads)
@@ -132,3 +132,26 @@ def test_runner_frames_carry_metrics_when_asked():
         runner.run(10.0)
         frames = runner.wait_for(lambda f: f.kind == "status" and f.command == "run" and "finished" in f.message)
         assert all(f.efficiency is None for f in frames if f.kind == "data")
+
+
+def test_lesioned_synapses_are_no_synaptic_operations_and_leave_the_poisson_row_alone():
+    net = driven_network(with_poisson=True)
+    stp = Projection("a", "b", Connectivity("all_to_all"), weight=2.0, delay=1.0, synapse="tsodyks2_synapse",
+                     name="a→b short-term")
+    net = Network(name=net.name, populations=net.populations, projections=net.projections + (stp,), seed=net.seed)
+    sim = run_counted(net, t_ms=100.0)
+    spikes_before = np.bincount(sim.spikes("a")[0], minlength=10)
+    sim.lesion("a→b dense", fraction=1.0)  # 6 synapses of every 'a' neuron
+    cut = sim.lesion("a→b short-term", indices=range(0, 60, 2))  # 30 of the 60, 3 of every 'a' neuron
+    assert cut.size == 30
+    sim.run(100.0)
+    spikes_after = np.bincount(sim.spikes("a")[0], minlength=10) - spikes_before
+    assert spikes_after.sum() > 0
+    explicit = np.bincount(EXPLICIT_PRE, minlength=10)
+    lost_short_term = np.bincount(np.arange(0, 60, 2) // 6, minlength=10)  # all-to-all: 6 per 'a' neuron, in order
+    expected_a = int(spikes_before @ (explicit + 12) + spikes_after @ (explicit + 6 - lost_short_term))
+    metrics = sim.efficiency_metrics()
+    assert metrics.per_population["a"]["synaptic_operations"] == expected_a
+    poisson = metrics.per_population["noise"]["synaptic_operations"]
+    assert abs(poisson - 9600) < 5 * 98  # 8 kHz onto 6 neurons for 200 ms, as without lesions
+    assert metrics.totals["synaptic_operations"] == sim.counters()["synaptic_events"]
