@@ -10,6 +10,7 @@ import html
 import io
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -333,11 +334,13 @@ class DesignerApp:
 
         from engine.io.export import import_nir
 
+        # the browser's file name names the network, never a path here (it may hold a NUL or a '/')
+        stem = re.sub(r"[^\w.-]+", "_", Path(filename.replace("\0", "")).stem) or "imported"
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(filename).name
+            path = Path(tmp) / "graph.nir"
             path.write_bytes(content)
             try:
-                network = import_nir(path)
+                network = import_nir(path, name=stem)
             except EngineError as error:
                 self.state.error = f"could not open {filename}: {error}"
                 return

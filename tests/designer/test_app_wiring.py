@@ -101,3 +101,21 @@ def test_a_slider_value_reaches_the_simulation_at_once_and_its_model_updates_wai
     assert slider.shown["seq"] == seq and slider.end == end  # no Bokeh patch before the frame
     app.poll()
     assert slider.shown == {"value": far, "seq": seq + 1} and slider.start <= far <= slider.end
+
+
+@pytest.mark.parametrize("filename", ["my\0graph.nir", "../../etc/graph.nir", "a/b c.nir"])
+def test_a_nir_file_opens_whatever_its_browser_file_name(app, tmp_path, filename):
+    """The browser's file name only names the network: a NUL or a path in it is no error."""
+    pytest.importorskip("nir")
+    from engine import Connectivity, Network, Population, Projection
+    from engine.io.nir_export import write_nir
+
+    network = Network(name="x", populations=(Population("in", "spike_generator", 2, params={"spike_times": [1.0]}),
+                                             Population("out", "iaf_psc_exp", 3)),
+                      projections=(Projection("in", "out", Connectivity("all_to_all"), weight=10.0),))
+    source = write_nir(network, tmp_path / "x.nir")
+    app.file_input.filename = filename
+    app.file_input.value = source.read_bytes()
+    assert not app.state.error, app.state.error
+    assert {p.name for p in app.state.network.populations} >= {"out"}
+    assert "\0" not in app.state.network.name and "/" not in app.state.network.name
