@@ -44,6 +44,7 @@ details.fit .fit-list { position: absolute; z-index: 50; top: 100%; left: 0; wid
 .fit-target b.yes { color: #047857; } .fit-target b.no { color: #b91c1c; }
 .fit-target ul { margin: 2px 0 0 16px; padding: 0; }
 .fit-target li.not-checked { color: #6b7280; }
+.fit-target li.quantisation { color: #374151; }
 """
 
 
@@ -67,10 +68,14 @@ def fit_html(verdicts: list[FitVerdict]) -> str:
             f"<li class='not-checked' data-limit='{html.escape(item['limit'], quote=True)}'>not checked: "
             f"{html.escape(item['limit'])} (no public figure: {html.escape(item['source'])})</li>"
             for item in v.not_checked)
+        quantised = "".join(  # shown also when within tolerance: how far the chip's weights are from these
+            f"<li class='quantisation' data-projection='{html.escape(name, quote=True)}'>weights of "
+            f"{html.escape(name)} at the chip's precision: {100 * error:.3g} % RMS error</li>"
+            for name, error in v.quantisation.items())
         verdict = "<b class='yes'>fits</b>" if v.fits else f"<b class='no'>does not fit</b> ({len(v.reasons)})"
         parts.append(f"<div class='fit-target' data-target='{html.escape(v.target, quote=True)}' "
                      f"data-fits='{str(v.fits).lower()}' title='{html.escape(v.citation, quote=True)}'>"
-                     f"{html.escape(v.label)}: {verdict}<ul>{reasons}{unchecked}</ul></div>")
+                     f"{html.escape(v.label)}: {verdict}<ul>{reasons}{quantised}{unchecked}</ul></div>")
     return (f"<details class='fit'><summary>Hardware fit: {fitting} of {len(verdicts)} targets</summary>"
             f"<div class='fit-list'>{''.join(parts)}</div></details>")
 

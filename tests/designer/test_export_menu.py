@@ -129,3 +129,29 @@ def test_before_a_nir_export_the_menu_shows_each_targets_fit_with_its_reasons():
         assert not menu.fit.visible
     finally:
         session.close()
+
+
+def test_the_fit_menu_shows_each_projections_quantisation_error_even_within_tolerance():
+    from engine import Connectivity, Distribution
+    from engine.neuromorphic import check_fit
+
+    network = Network(name="spread", t_sim=50.0, populations=(
+        Population("input", "spike_generator", 20, params={"spike_times": [1.0]}),
+        Population("out", "iaf_psc_exp", 30)), projections=(
+        Projection("input", "out", Connectivity("all_to_all"), weight=Distribution("normal", {"mean": 40.0, "std": 10.0}),
+                   delay=0.1),))
+    state = DesignState(network)
+    session = LiveSession(state)
+    menu = ExportMenu(state, RecordedData(session))
+    try:
+        choose(menu, "nir")
+        entries = fit_entries(menu)
+        for target in ("loihi", "brainscales2"):  # 9-bit weights: within the 1 % tolerance; 6-bit: beyond it
+            error = check_fit(network, target).quantisation["input→out"]
+            assert error > 0
+            assert f"weights of input→out at the chip's precision: {100 * error:.3g} % RMS error" in entries[target][1]
+        assert check_fit(network, "loihi").quantisation["input→out"] < 0.01 < check_fit(
+            network, "brainscales2").quantisation["input→out"]
+    finally:
+        session.close()
+
