@@ -417,19 +417,7 @@ class Runner:
                 self._anchor_wall, self._anchor_sim = time.perf_counter(), sim.t
             self._emit("reply", command=name)
         elif name == "set_param":
-            self._flush()  # frames before the reply are all old values, frames after it all new ones
-            target, field_name, value = payload
-            try:
-                sim.set_param(target, field_name, value)
-            except RestartRequired as error:
-                self._emit("reply", command=name, ok=False, message=f"{error}; use load() to rebuild")
-            except (ValidationError, EngineError) as error:
-                self._emit("reply", command=name, ok=False, message=str(error))
-            else:
-                self._emit("reply", command=name, message=f"{target}.{field_name} = {value!r} at t = {sim.t:.1f} ms")
-                # the user is watching for the effect: the first frame with the new value goes
-                # out after one block instead of waiting for the frame interval
-                self._pending.urgent = True
+            self._set_param(sim, *payload)
         elif name == "lesion":
             self._lesion(sim, *payload)
         elif name == "set_metrics":
@@ -439,22 +427,38 @@ class Runner:
         elif name == "snapshot":
             self._emit("reply", command=name, network=sim.learned_network(), message=f"weights at t = {sim.t:.1f} ms")
         elif name == "set_recording":
-            self._flush()
-            traces, spikes = payload
-            try:
-                if spikes is not None:
-                    unknown = [p for p in spikes if p not in sim.compiled.pop_names]
-                    if unknown:
-                        raise ValidationError(f"recording: unknown population '{unknown[0]}'")
-                if traces is not None:
-                    sim.set_recording(list(traces))
-                self._recorded_spikes = None if spikes is None else set(spikes)
-            except ValidationError as error:
-                self._emit("reply", command=name, ok=False, message=str(error))
-            else:
-                self._emit("reply", command=name)
+            self._set_recording(sim, *payload)
         else:
             self._emit("reply", command=name, ok=False, message=f"unknown command '{name}'")
+
+    def _set_param(self, sim: Simulator, target, field_name, value) -> None:
+        self._flush()  # frames before the reply are all old values, frames after it all new ones
+        try:
+            sim.set_param(target, field_name, value)
+        except RestartRequired as error:
+            self._emit("reply", command="set_param", ok=False, message=f"{error}; use load() to rebuild")
+        except (ValidationError, EngineError) as error:
+            self._emit("reply", command="set_param", ok=False, message=str(error))
+        else:
+            self._emit("reply", command="set_param", message=f"{target}.{field_name} = {value!r} at t = {sim.t:.1f} ms")
+            # the user is watching for the effect: the first frame with the new value goes
+            # out after one block instead of waiting for the frame interval
+            self._pending.urgent = True
+
+    def _set_recording(self, sim: Simulator, traces, spikes) -> None:
+        self._flush()
+        try:
+            if spikes is not None:
+                unknown = [p for p in spikes if p not in sim.compiled.pop_names]
+                if unknown:
+                    raise ValidationError(f"recording: unknown population '{unknown[0]}'")
+            if traces is not None:
+                sim.set_recording(list(traces))
+            self._recorded_spikes = None if spikes is None else set(spikes)
+        except ValidationError as error:
+            self._emit("reply", command="set_recording", ok=False, message=str(error))
+        else:
+            self._emit("reply", command="set_recording")
 
     def _lesion(self, sim: Simulator, target, indices, fraction, seed, revive: bool) -> None:
         self._flush()  # frames before the reply were simulated without the change, frames after it with it
