@@ -10,11 +10,8 @@ from engine import analysis
 
 
 @pytest.fixture
-def app():
-    app = DesignerApp(lesson="lif_neuron")
-    app.session.speed = "max"
-    yield app
-    app.session.close()
+def app(lesson_app):
+    return lesson_app
 
 
 def points(app) -> list[tuple[float, float, float]]:

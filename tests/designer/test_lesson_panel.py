@@ -38,11 +38,8 @@ def run_until(app, t_ms: float, timeout_s: float = 60.0) -> None:
 
 
 @pytest.fixture
-def app():
-    app = DesignerApp(lesson="lif_neuron")
-    app.session.speed = "max"
-    yield app
-    app.session.close()
+def app(lesson_app):
+    return lesson_app
 
 
 def test_a_step_is_done_with_its_measured_value_after_the_change_it_names(app):
