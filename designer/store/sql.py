@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 
 from designer.store import DesignSummary, SavedDesign, StoreError, check_browser_id, check_slot
@@ -44,7 +45,7 @@ def digest_of(network_json: str) -> str:
     return hashlib.sha256(network_json.encode("utf-8")).hexdigest()
 
 
-class SqlSessionStore:
+class SqlSessionStore(ABC):
     """save / load / list_designs over a DB-API connection; subclasses open it and run
     `_transaction()` (a context manager yielding a cursor; it commits, or rolls back on error).
     Queries are written with `?` placeholders; `placeholder` is the driver's own."""
@@ -52,8 +53,9 @@ class SqlSessionStore:
     placeholder = "?"
     description = "session store"
 
+    @abstractmethod
     def _transaction(self) -> AbstractContextManager:
-        raise NotImplementedError
+        """A cursor inside one transaction: committed on exit, rolled back on an error."""
 
     def _sql(self, query: str) -> str:
         return query if self.placeholder == "?" else query.replace("?", self.placeholder)
@@ -135,7 +137,8 @@ class SqlSessionStore:
         return [DesignSummary(slot, name, float(saved_at), len(json.loads(history)["undo"]))
                 for slot, name, saved_at, history in rows]
 
+    @abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Release the connection(s); the store is not used afterwards."""
 
     driver_errors: tuple[type[BaseException], ...] = ()

@@ -106,7 +106,6 @@ def test_a_slider_value_reaches_the_simulation_at_once_and_its_model_updates_wai
 @pytest.mark.parametrize("filename", ["my\0graph.nir", "../../etc/graph.nir", "a/b c.nir"])
 def test_a_nir_file_opens_whatever_its_browser_file_name(app, tmp_path, filename):
     """The browser's file name only names the network: a NUL or a path in it is no error."""
-    pytest.importorskip("nir")
     from engine import Connectivity, Network, Population, Projection
     from engine.io.nir_export import write_nir
 

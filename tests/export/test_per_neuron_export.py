@@ -101,7 +101,6 @@ def test_pynn_writes_per_neuron_values_as_arrays():
 
 
 def test_pynn_script_runs_and_fires_each_listed_neuron_as_the_engine(tmp_path):
-    pytest.importorskip("pyNN.nest")
     from engine.io.export.pynn_script import export_pynn
     from export_helpers import run_script
     import sys
