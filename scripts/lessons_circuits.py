@@ -267,7 +267,7 @@ watch the cost follow it."""
         _step("Now lower the noise rate (to about 3000 Hz) until the excitatory neurons fire below 5 Hz: "
               "see SynOps/s drop in the Energy section", "noise", "rate", 3000.0, "rate", high=5.0, population="exc"),
     )
-    # the fault-tolerance step (lesions) is added after wt/lens merges: see the report
+    # fault tolerance has no step yet: a lesion is not a parameter a step condition can name
     return Lesson("energy", "Energy and fault tolerance", "What a network's spikes would cost on neuromorphic chips",
                   COURSE, 16, text, steps, energy_network())
 

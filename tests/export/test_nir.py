@@ -365,6 +365,27 @@ def test_malformed_graphs_are_refused_quickly(tmp_path, build, message):
     assert time.perf_counter() - started < 5.0
 
 
+def _claim_length(path, dataset_name: str, length: int) -> None:
+    """Overwrite the 4-byte length HDF5 stores for a variable-length string (as one flipped byte can)."""
+    with h5py.File(path, "r") as f:
+        offset = f[dataset_name].id.get_offset()
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        f.write(length.to_bytes(4, "little"))
+
+
+@pytest.mark.parametrize("dataset, message", [
+    ("node/nodes/pop/type", "node 'pop' has a type name of 2,516,582,406 bytes"),
+    ("node/edges", "declares more than 768 MiB of data"),
+])
+def test_a_string_that_claims_gigabytes_is_refused_before_hdf5_allocates_them(tmp_path, dataset, message):
+    """A 100 kB file with one flipped byte made HDF5 allocate 2.5 GB (and spend seconds) to read one string."""
+    path = _valid_file(tmp_path)
+    _claim_length(path, dataset, 0x96000006)
+    with pytest.raises(ValidationError, match=message):
+        import_nir(path)
+
+
 def test_deeply_nested_and_crowded_files_are_refused(tmp_path):
     def deep(f):
         group = _node_group(f, "NIRGraph")
