@@ -1,33 +1,38 @@
-"""The committed canvas bundle was built from the committed sources."""
+"""Every committed browser bundle was built from the committed sources."""
 
 import shutil
+
+import pytest
 
 from designer.views import bundle_stamp
 
 
-def test_committed_bundle_is_built_from_the_committed_sources():
-    stamped = bundle_stamp.stamped_hash()
-    assert stamped is not None, "network_canvas.bundle.js has no sources header: run scripts/build-js"
-    assert stamped == bundle_stamp.sources_hash(), (
-        "network_canvas.bundle.js is older than network_canvas.jsx or the tools/js lock files: "
-        "run scripts/build-js and commit the bundle"
+@pytest.mark.parametrize("bundle", bundle_stamp.BUNDLES, ids=lambda b: b.path.rsplit("/", 1)[1])
+def test_committed_bundle_is_built_from_the_committed_sources(bundle):
+    stamped = bundle_stamp.stamped_hash(bundle)
+    assert stamped is not None, f"{bundle.path} has no sources header: run {bundle.script}"
+    assert stamped == bundle_stamp.sources_hash(bundle), (
+        f"{bundle.path} is older than its sources ({', '.join(bundle.sources)}): "
+        f"run {bundle.script} and commit the bundle"
     )
 
 
-def test_a_jsx_edit_without_a_rebuild_is_caught(tmp_path):
-    for relative in bundle_stamp.SOURCES:
+@pytest.mark.parametrize("bundle", bundle_stamp.BUNDLES, ids=lambda b: b.path.rsplit("/", 1)[1])
+def test_a_source_edit_without_a_rebuild_is_caught(tmp_path, bundle):
+    for relative in bundle.sources:
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(bundle_stamp.ROOT / relative, tmp_path / relative)
-    bundle = tmp_path / "network_canvas.bundle.js"
-    bundle.write_text("export default {};\n", encoding="utf-8")
+    built = tmp_path / bundle.path
+    built.parent.mkdir(parents=True, exist_ok=True)
+    built.write_text("export default {};\n", encoding="utf-8")
     stamped = bundle_stamp.write_stamp(bundle, root=tmp_path)
-    assert bundle.read_text(encoding="utf-8").endswith("export default {};\n")
-    assert bundle_stamp.stamped_hash(bundle) == stamped == bundle_stamp.sources_hash(tmp_path)
+    assert built.read_text(encoding="utf-8").endswith("export default {};\n")
+    assert bundle_stamp.stamped_hash(bundle, tmp_path) == stamped == bundle_stamp.sources_hash(bundle, tmp_path)
 
-    jsx = tmp_path / "designer/views/network_canvas.jsx"
-    jsx.write_text(jsx.read_text(encoding="utf-8") + "\n// edited\n", encoding="utf-8")
-    assert bundle_stamp.stamped_hash(bundle) != bundle_stamp.sources_hash(tmp_path)
+    source = tmp_path / bundle.sources[0]
+    source.write_text(source.read_text(encoding="utf-8") + "\n// edited\n", encoding="utf-8")
+    assert bundle_stamp.stamped_hash(bundle, tmp_path) != bundle_stamp.sources_hash(bundle, tmp_path)
 
     # restamping replaces the header rather than stacking a second one
     bundle_stamp.write_stamp(bundle, root=tmp_path)
-    assert bundle.read_text(encoding="utf-8").count("sources-sha256") == 1
+    assert built.read_text(encoding="utf-8").count("sources-sha256") == 1
