@@ -127,6 +127,8 @@ class LiveSession(param.Parameterized):
         self.traces = (self.traces + [request])[-8:]  # a few traces stay readable
         self._runner.set_recording(traces=self.traces)
         self.notice = f"recording the membrane potential of {population} #{neuron}"
+        if self.status != "running":  # nothing was recorded before: a paused chart has no line to show yet
+            self.notice = f"the trace of {population} #{neuron} starts when the run goes on"
 
     def set_metrics(self, on: bool) -> None:
         """Count efficiency metrics into the frames (Frame.efficiency) from now on, or stop (they cost)."""

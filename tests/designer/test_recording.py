@@ -143,3 +143,18 @@ def test_wider_rate_bins_leave_out_those_a_dropped_frame_cut(session):
     assert data.rates(10.0)[0].tolist() == [0.0, 20.0, 30.0]
     times, rates = data.rates(20.0)
     assert times.tolist() == [20.0] and rates["inh"].tolist() == [27.5]  # mean of 20, 25, 30, 35
+
+
+def test_a_trace_added_while_paused_says_it_starts_when_the_run_goes_on(session):
+    """Nothing was recorded before the tap, so a paused chart cannot draw the new neuron yet: say so."""
+    session.status = "paused"
+    session.add_trace("exc", 3)
+    assert session.traces[-1] == TraceRequest("exc", 3)
+    assert session.notice == "the trace of exc #3 starts when the run goes on"
+
+    session.status = "running"
+    session.add_trace("inh", 2)
+    assert session.notice == "recording the membrane potential of inh #2"
+
+    session.add_trace("inh", 9)
+    assert session.notice == "cannot record a trace of inh #9" and TraceRequest("inh", 9) not in session.traces

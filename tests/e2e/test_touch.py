@@ -179,6 +179,7 @@ def test_run_steer_and_pick_a_trace_with_fingers(tablet: Page, screenshot_dir):
     raster(page).tap(position={"x": 0.5 * r["width"], "y": 0.2 * r["height"]})  # the exc band
     state = wait_state(page, f"s.traces.length === {traces + 1}")
     assert state["traces"][-1][0] == "exc"
+    expect(page.get_by_text(re.compile(r"the trace of exc #\d+ starts when the run goes on"))).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "touch-03-steered-trace.png"))
 
 
