@@ -174,6 +174,7 @@ export function render({model, el: container, view}) {
     mirror: new Uint32Array(0), // W*H pixels, ring buffer by absolute column % W
     head: null, // absolute column index shown at the right edge
     lastT: null, // t_end of the last frame (ms)
+    wantT: null, // paused and cleared: the window end (ms) to redraw once the raster has a size
     xs: new Int32Array(1024),
   }
   // the zoomed view (only while `active`)
@@ -184,6 +185,7 @@ export function render({model, el: container, view}) {
     tHead: 0, // the newest time drawn when zooming began: a frame beyond it ends the zoom
     data: null, // the last answer: {t0, t1, n, rows, dt, tooMany, keptFrom}
     nextId: 0, inFlight: false, sentAt: 0, dirty: false,
+    refill: null, // {id, t1}: the exact spikes asked for to redraw a paused live view that was cleared
     img: null, // ImageData reused between draws
     drag: null, // {x0} (client px) while the mouse is pressed on the raster
     suppressClick: false, pickTimer: null, hoverFrame: 0, hoverEvent: null,
@@ -245,7 +247,30 @@ export function render({model, el: container, view}) {
     S.mirror.fill(0)
     S.head = null
     S.lastT = null
+    S.wantT = null
     drawAxis()
+  }
+
+  function clearAndRefill() {
+    // a resize or a new row layout clears the bitmap; running, the next frames fill it again, but
+    // paused none come: ask for the exact spikes of the window that was shown and draw them
+    const lastT = Z.active ? null : (S.lastT ?? S.wantT)
+    clearBitmap()
+    if (lastT === null || !model.zoomable) return
+    S.wantT = lastT // kept while the raster has no size (a section enlarged over it): its next size redraws it
+    if (S.W === 0 || S.H === 0) return
+    Z.nextId += 1
+    Z.refill = {id: Z.nextId, t1: lastT}
+    delete raster.dataset.refilled // set again (the spikes drawn) when the answer is drawn
+    model.send_msg({type: "zoom", id: Z.nextId, t0: Math.max(0, lastT - windowMs()), t1: lastT})
+  }
+
+  function onRefillAnswer(msg) {
+    Z.refill = null
+    // a frame (Run, Step) or a zoom got there first: it draws what is current
+    if (Z.active || S.head !== null || Number(msg.too_many) > 0) return
+    drawFrame(msg)
+    raster.dataset.refilled = String(Number(msg.n) || 0)
   }
 
   function drawGutterAndOverlay() {
@@ -383,7 +408,7 @@ export function render({model, el: container, view}) {
     }
     S.mirror = new Uint32Array(S.W * S.H)
     buildRowMap()
-    clearBitmap()
+    clearAndRefill()
     drawGutterAndOverlay()
     raster.dataset.width = String(S.W)
     raster.dataset.height = String(S.H)
@@ -400,7 +425,7 @@ export function render({model, el: container, view}) {
     exitZoom()
     readLayout()
     buildRowMap()
-    clearBitmap()
+    clearAndRefill()
     drawGutterAndOverlay()
   }
 
@@ -606,6 +631,7 @@ export function render({model, el: container, view}) {
   }
 
   function onZoomAnswer(msg) {
+    if (Z.refill !== null && Number(msg.id) === Z.refill.id) { onRefillAnswer(msg); return }
     if (Number(msg.id) === Z.nextId) Z.inFlight = false
     if (!Z.active) return
     const {n, rows, dt} = decodeSpikes(msg)

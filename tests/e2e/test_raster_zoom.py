@@ -190,3 +190,33 @@ def test_paused_raster_zooms_into_the_exact_spikes(live: Page, app_server, scree
     page.wait_for_timeout(300)
     assert zoom_state(page)["state"] == "off"
     shot(page, screenshot_dir, "15-running-again")
+
+
+def test_a_paused_raster_redraws_its_window_after_the_layout_changes(live: Page, app_server, screenshot_dir, tmp_path):
+    """Enlarging and restoring another section resizes the raster, which clears its bitmap; running,
+    the next frames fill it again, but paused none come: the page redraws the exact spikes of its window."""
+    page = live
+    open_app(page, app_server.url, "ei_network")
+    page.get_by_role("button", name="▶ Run").click()
+    wait_state(page, "s.status === 'running' && s.t_ms > 1200", timeout=30_000)
+    page.get_by_role("button", name="Pause").click()
+    state = wait_state(page, "s.status === 'paused'")
+    wait_raster_idle(page)
+    before = dark_pixels(page)
+    assert before > 1000
+    width = raster(page).evaluate("el => el.dataset.width")
+
+    title = "Membrane traces"
+    page.get_by_role("button", name=f"Enlarge {title}", exact=True).click()
+    page.wait_for_function("([el, w]) => el.dataset.width !== w", arg=[raster(page).element_handle(), width])
+    page.get_by_role("button", name=f"Restore {title}", exact=True).click()
+    page.wait_for_function("([el, w]) => el.dataset.width === w && el.dataset.refilled !== undefined",
+                           arg=[raster(page).element_handle(), width])
+    shot(page, screenshot_dir, "16-paused-raster-after-a-layout-change")
+    after = dark_pixels(page)
+    assert after > 0.8 * before, (before, after)
+
+    t_end = state["t_ms"]
+    shown = [t for _, t in recorded_spikes(page, tmp_path) if t_end - 1000.0 <= t <= t_end]
+    refilled = int(raster(page).evaluate("el => el.dataset.refilled"))
+    assert refilled == pytest.approx(len(shown), rel=0.01), (refilled, len(shown))
