@@ -81,7 +81,7 @@ def _prescan(path: Path, label: str) -> None:
             if isinstance(item, h5py.Group):
                 if key == "nodes" and len(item) > MAX_NODES:
                     raise ValidationError(f"{label}: a graph with {len(item)} nodes; at most {MAX_NODES} can be imported")
-                _check_node_type(item, key, label)
+                _check_node_type(item, key, label, lengths)
                 visit(item, depth + 1)
             elif isinstance(item, h5py.Dataset):
                 shape = item.shape or ()
@@ -93,7 +93,7 @@ def _prescan(path: Path, label: str) -> None:
                 itemsize = item.dtype.itemsize if item.dtype.kind not in "OSU" or item.dtype.itemsize else 64
                 counts["bytes"] += n * max(itemsize, 1)
                 if item.dtype.kind == "O" and counts["bytes"] <= MAX_DATA_BYTES:
-                    counts["bytes"] += _declared_variable_length_bytes(item, n)
+                    counts["bytes"] += lengths.declared_bytes(item, n)
                 if counts["bytes"] > MAX_DATA_BYTES:
                     raise ValidationError(f"{label}: the file declares more than {MAX_DATA_BYTES >> 20} MiB of data")
                 if item.dtype.kind not in "biufSOU":
@@ -102,10 +102,11 @@ def _prescan(path: Path, label: str) -> None:
                     raise ValidationError(f"{label}: a graph with {shape[0]} edges; at most {MAX_EDGES} can be imported")
 
     try:
-        with h5py.File(path, "r") as f:
+        with h5py.File(path, "r") as f, open(path, "rb") as raw:
             if "node" not in f:
                 raise ValidationError(f"{label}: not a NIR file (no 'node' group)")
-            _check_node_type(f["node"], "node", label)
+            lengths = _VariableLengths(f, raw)
+            _check_node_type(f["node"], "node", label, lengths)
             visit(f, 0)
     except ValidationError:
         raise
@@ -117,31 +118,35 @@ def _prescan(path: Path, label: str) -> None:
         raise ValidationError(f"{label}: not a readable HDF5 file ({_short(error)})") from None
 
 
-def _declared_variable_length_bytes(dataset, count: int) -> int:
-    """What the `count` elements of a variable-length (string) dataset say they hold. HDF5 stores each
-    element as a 4-byte length and a global-heap id, and allocates that length before it checks the heap:
-    one flipped byte in a 100 kB file made it allocate 2.5 GB. Read from the file itself; checked for
+class _VariableLengths:
+    """What the elements of variable-length (string) datasets say they hold. HDF5 stores each element
+    as a 4-byte length and a global-heap id, and allocates that length before it checks the heap: one
+    flipped byte in a 100 kB file made it allocate 2.5 GB. Read from the file itself; checked for
     contiguous storage (what h5py, and so nir, writes); other layouts are left to HDF5."""
-    offset = dataset.id.get_offset()
-    if offset is None or count == 0:
-        return 0
-    sizeof_addr = dataset.file.id.get_create_plist().get_sizes()[0]
-    element = np.dtype([("length", "<u4"), ("heap", f"V{sizeof_addr + 4}")])
-    with open(dataset.file.filename, "rb") as f:
-        f.seek(offset)
-        raw = f.read(count * element.itemsize)
-    lengths = np.frombuffer(raw[: len(raw) // element.itemsize * element.itemsize], dtype=element)["length"]
-    return int(lengths.sum(dtype=np.uint64))
+
+    def __init__(self, h5file, raw):
+        self.raw = raw  # the same file opened for bytes
+        sizeof_addr = h5file.id.get_create_plist().get_sizes()[0]
+        self.element = np.dtype([("length", "<u4"), ("heap", f"V{sizeof_addr + 4}")])
+
+    def declared_bytes(self, dataset, count: int) -> int:
+        offset = dataset.id.get_offset()
+        if offset is None or count == 0:
+            return 0
+        self.raw.seek(offset)
+        data = self.raw.read(count * self.element.itemsize)
+        whole = len(data) // self.element.itemsize * self.element.itemsize
+        return int(np.frombuffer(data[:whole], dtype=self.element)["length"].sum(dtype=np.uint64))
 
 
-def _check_node_type(group, key: str, label: str) -> None:
+def _check_node_type(group, key: str, label: str, lengths: _VariableLengths) -> None:
     """A node group whose type NIR does not know, named with its type (nir.read only asserts)."""
     import h5py
 
     stored = group.get("type", getlink=False)
     if not isinstance(stored, h5py.Dataset):
         return
-    declared = _declared_variable_length_bytes(stored, 1) if stored.dtype.kind == "O" else 0
+    declared = lengths.declared_bytes(stored, 1) if stored.dtype.kind == "O" else 0
     if declared > MAX_TYPE_NAME_BYTES:
         raise ValidationError(f"{label}: node '{key}' has a type name of {declared:,} bytes "
                               "(a damaged file: NIR type names are short)")
