@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/bench_runner.py --repeats 5 --sections overhead
     .venv/bin/python benchmarks/bench_runner.py --sections latency realtime --samples 100
     .venv/bin/python benchmarks/bench_runner.py --sections metrics    # efficiency metrics on vs off
+    .venv/bin/python benchmarks/bench_runner.py --sections threads --repeats 2  # one session, 1 vs 2 threads
 
 What is measured (all in this one process, kernels warmed up first, builds excluded):
   overhead   brunel.json (1 s) and cuba.json (5 s of biological time): the same work timed
@@ -20,6 +21,11 @@ What is measured (all in this one process, kernels warmed up first, builds exclu
              (20-60 ms apart) and polled every 0.2 ms; p50, p95 and max over --samples.
              set_param I_e changes per-population constants; set_param weight rewrites every
              synapse of a projection, so it grows with the projection's size.
+  threads    brunel.json (1 s) through Runners scheduled as in the server (a RunScheduler with
+             the machine's CPU slots, one session): threads=1 against the automatic choice
+             (two threads for brunel; each block on the cores its turn grants and CoreMeter
+             finds free), alternating; wall time, CPU time, the speed-up, and the most cores a
+             frame's block ran on. On a shared machine the second core may be busy: see uptime.
   realtime   ei_network.json and cuba.json at speed 1: run(3 s) from its 'run' frame to its
              'run finished' frame, error = wall / simulated - 1; along the way, the lag of each
              data frame's t_end behind the wall clock when the consumer receives it (this
@@ -31,6 +37,7 @@ Each line gives min and median over --repeats (latency: percentiles over all sam
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -40,7 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine import Runner, Simulator, warm_up  # noqa: E402
+from engine import ClassLimits, RunScheduler, Runner, Simulator, warm_up  # noqa: E402
 from engine.io.native import load_network  # noqa: E402
 
 EXAMPLES = ROOT / "assets" / "examples"
@@ -141,6 +148,36 @@ def bench_metrics(repeats: int) -> None:
               f"{100 * (min(on) / min(off) - 1):+6.1f} % (min) {100 * (statistics.median(on) / statistics.median(off) - 1):+6.1f} % (median)")
 
 
+def bench_threads(repeats: int) -> None:
+    """One scheduled session on brunel at 'max': one thread against the automatic two."""
+    t_ms = OVERHEAD_RUNS["brunel"]
+    print(f"\n== scheduled Runner at 'max', brunel {t_ms:.0f} ms, threads 1 vs automatic "
+          f"(load average before {os.getloadavg()[0]:.1f}) ==")
+    net = network("brunel")
+    times: dict = {}
+    for threads in (1, None):
+        scheduler = RunScheduler(ClassLimits())
+        runner = ready(Runner(net, name=f"bench-threads-{threads}", ticket=scheduler.ticket(), threads=threads))
+        times[threads] = {"wall": [], "CPU": [], "cores": set(), "threads": runner._sim.threads, "runner": runner}
+    for _ in range(repeats):
+        for threads, entry in times.items():
+            runner = entry["runner"]
+            runner.reset()
+            wait(runner, lambda f: f.command == "reset", 0.001)
+            wall, cpu = time.perf_counter(), time.process_time()
+            runner.run(t_ms)
+            frames = wait(runner, finished, 0.01)
+            entry["wall"].append(time.perf_counter() - wall)
+            entry["CPU"].append(time.process_time() - cpu)
+            entry["cores"] |= {f.workers for f in frames if f.kind == "data"}
+    for threads, entry in times.items():
+        entry["runner"].close()
+        print(f"threads={entry['threads']} ({'automatic' if threads is None else 'fixed'}): wall "
+              f"{min_median(entry['wall'])} | CPU {min_median(entry['CPU'])} | cores per block {sorted(entry['cores'])}")
+    one, auto = times[1]["wall"], times[None]["wall"]
+    print(f"speed-up (wall): {min(one) / min(auto):.2f}x (min/min), {statistics.median(one) / statistics.median(auto):.2f}x (median)")
+
+
 # -- latency -----------------------------------------------------------------------------------------------
 def command_latencies(runner: Runner, command: str, samples: int, args: tuple) -> list[float]:
     rng = random.Random(1)
@@ -236,14 +273,16 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--samples", type=int, default=50, help="latency samples per command")
-    parser.add_argument("--sections", nargs="+", default=["overhead", "metrics", "latency", "realtime"],
-                        choices=["overhead", "metrics", "latency", "realtime"])
+    parser.add_argument("--sections", nargs="+", default=["overhead", "metrics", "threads", "latency", "realtime"],
+                        choices=["overhead", "metrics", "threads", "latency", "realtime"])
     args = parser.parse_args(argv)
     print(f"kernels warmed up in {warm_up():.1f} s; repeats {args.repeats}")
     if "overhead" in args.sections:
         bench_overhead(args.repeats)
     if "metrics" in args.sections:
         bench_metrics(args.repeats)
+    if "threads" in args.sections:
+        bench_threads(args.repeats)
     if "latency" in args.sections:
         bench_latency(args.samples)
     if "realtime" in args.sections:

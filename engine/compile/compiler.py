@@ -133,10 +133,10 @@ def compile_network(network: Network, dt: float | None = None, seed: int | None 
     state = _initial_state(network, n, seed, offset, layout, values)
     state.ode_step[:] = dt  # the adaptive integrator starts with one full step, as NEST
 
-    parts = _connect_all(network, n, offset, seed, dt)
-    if threads > 1 and (parts.plastic or parts.short_term):
+    if threads > 1 and not threads_supported(network):
         raise ValidationError("simulation: plastic and short-term plasticity synapses run on one thread only; "
                               "use threads=1 for this network")
+    parts = _connect_all(network, n, offset, seed, dt)
     bounds = np.linspace(0, n, threads + 1).round().astype(np.int64)
     window = parts.window_steps(threads)
     synapses, synapse_projection = _build_csr(n, parts.static_pre, parts.static_target, parts.static_weight,
@@ -184,6 +184,42 @@ class _ConnectionParts:
         if threads == 1:
             return 1
         return min(self.min_static_delay_steps or MAX_WINDOW_STEPS, MAX_WINDOW_STEPS)
+
+
+def threads_supported(network: Network) -> bool:
+    """False when synapses of the network run on one thread only: plastic or short-term plastic
+    synapses between neurons (the same split as _connect_all's)."""
+    by_name = {p.name: p for p in network.populations}
+    for proj in network.projections:
+        if by_name[proj.pre].model_class.emits in ("poisson", "current"):
+            continue
+        if SYNAPSE_BUILDERS[proj.synapse].kernel is short_term.deliver_tsodyks2:
+            return False
+        if proj.synapse_params and get_synapse(proj.synapse, f"projection '{proj.name}'").plastic:
+            return False
+    return True
+
+
+def shortest_delay_steps(network: Network, dt: float) -> int:
+    """A lower bound of the shortest delay between neurons, in steps, without drawing the delays
+    (the threads' window, see _ConnectionParts.window_steps): a drawn delay counts with its lower
+    clip bound or a uniform law's low end, else as one step. MAX_WINDOW_STEPS without such delays."""
+    shortest = MAX_WINDOW_STEPS
+    by_name = {p.name: p for p in network.populations}
+    for proj in network.projections:
+        if by_name[proj.pre].model_class.emits in ("poisson", "current"):
+            continue
+        delay = proj.delay
+        if not isinstance(delay, Distribution):
+            low_ms = float(delay)
+        elif delay.clip_low is not None:
+            low_ms = delay.clip_low
+        elif delay.kind == "uniform" and delay.scale > 0:
+            low_ms = delay.params["low"] * delay.scale
+        else:
+            low_ms = dt
+        shortest = min(shortest, max(1, steps_of(low_ms, dt)) if low_ms > 0 else 1)
+    return shortest
 
 
 def _connect_all(network: Network, n: int, offset: dict[str, int], seed: int, dt: float) -> _ConnectionParts:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.compile.compiler import shortest_delay_steps, threads_supported
 from engine.compile.propagators import steps_of
 from engine.errors import EngineError, RestartRequired, SimulationFault, ValidationError
 from engine.model.network import Network
@@ -33,6 +34,12 @@ FRAME_WALL_S = 0.04  # a frame every 40 ms of wall time while running (25 fps; t
 RATE_BIN_MS = 5.0
 INITIAL_STEP_SECONDS = 1e-4  # first blocks of a new network are short until its step cost is measured
 SPEED_RANGE = (0.01, 10.0)
+# A scheduled Runner (one with a ticket) simulates on two threads when its server has two CPU
+# slots and the network gains from it: the threads meet once per window of the shortest delay,
+# so a short window or a small network costs more in meetings than the second core gives.
+AUTO_THREADS = 2
+THREADS_MIN_NEURONS = 2000
+THREADS_MIN_WINDOW_STEPS = 5
 
 
 @dataclass
@@ -60,6 +67,7 @@ class Frame:
     weights: dict = field(default_factory=dict)  # plastic projection -> {"mean", "counts", "edges", "learning"}
     efficiency: EfficiencyMetrics | None = None  # since t = 0, when metrics are on (Runner(metrics=True))
     real_time_factor: float = 0.0  # simulated ms per wall ms since the previous data frame
+    workers: int = 1  # the most cores one of this frame's blocks ran on (Runner threads > 1)
     dropped: int = 0  # data frames dropped so far (at delivery); a rise means a gap just before this frame
     message: str = ""
     network: Network | None = None  # a 'reply' to snapshot(): the network with its learned weights
@@ -126,12 +134,17 @@ class Runner:
     its queue while the server's cap is reached (state 'queued', status command 'run'; it
     starts with a status of command 'admitted'), each block takes a CPU turn, an idle or
     hidden tab pauses the run (status command 'idle'), and a network over the size limits
-    is refused (an 'error' frame with command 'limit')."""
+    is refused (an 'error' frame with command 'limit').
+
+    `threads`: the Simulator's threads (partitions; the spikes depend on it, see docs/cli.md).
+    None: 1 without a ticket; with one, AUTO_THREADS for a network that gains from them (see
+    threads_for). A threaded block runs on the cores its scheduler turn grants (two only while
+    this is the server's one running network) that are free on the machine (CoreMeter)."""
 
     def __init__(self, network: Network, dt: float | None = None, seed: int | None = None,
                  frame_wall_s: float = FRAME_WALL_S, max_data_frames: int = 8, max_memory_bytes: int | None = None,
                  name: str = "runner", notify: Callable[[], None] | None = None, metrics: bool = False,
-                 ticket: RunTicket | None = None):
+                 ticket: RunTicket | None = None, threads: int | None = None):
         if not isinstance(network, Network):
             raise ValidationError(f"runner: expected a Network, got {type(network).__name__}")
         if isinstance(max_data_frames, bool) or not isinstance(max_data_frames, int) or max_data_frames < 1:
@@ -139,6 +152,9 @@ class Runner:
         if isinstance(frame_wall_s, bool) or not isinstance(frame_wall_s, (int, float)) \
                 or not math.isfinite(frame_wall_s) or frame_wall_s < 0:
             raise ValidationError(f"runner: frame_wall_s must be a number of seconds >= 0, got {frame_wall_s!r}")
+        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= 64):
+            raise ValidationError(f"runner: threads must be a whole number from 1 to 64 (or None), got {threads!r}")
+        self._threads = threads
         self._commands: queue.Queue = queue.Queue()
         self._out = _FrameBuffer(max_data_frames)
         self._notify = notify
@@ -339,7 +355,8 @@ class Runner:
             self._emit("error", message=str(error), command="limit", ok=False)
             return
         try:
-            sim = Simulator(network, self._dt, self._seed, self._max_memory, block_steps=2000, keep_history=False)
+            sim = Simulator(network, self._dt, self._seed, self._max_memory, block_steps=2000, keep_history=False,
+                            threads=self.threads_for(network))
         except EngineError as error:
             self._state = "paused" if self._sim is not None else "idle"
             self._emit("error", message=str(error), command="load", ok=False)
@@ -513,15 +530,32 @@ class Runner:
         if self._advance_block(n) and self._pending.due():
             self._flush()
 
+    def threads_for(self, network: Network) -> int:
+        """The Simulator's threads for `network` (see the class's `threads`)."""
+        if self._threads is not None:
+            return self._threads
+        if self._ticket is None:
+            return 1
+        threads = min(AUTO_THREADS, self._ticket.scheduler.cpu_slots)
+        dt = network.dt if self._dt is None else self._dt
+        if threads < 2 or network.n_neurons < THREADS_MIN_NEURONS or not threads_supported(network) \
+                or shortest_delay_steps(network, dt) < THREADS_MIN_WINDOW_STEPS:
+            return 1
+        return threads
+
     def _advance_block(self, n_steps: int) -> bool:
         sim = self._sim
         ticket = self._ticket
-        # a command that arrives while this Runner waits for its CPU turn is handled first
-        if ticket is not None and not ticket.take_turn(self._pending.urgent, give_up=self._has_commands):
-            return False
+        workers = None  # unscheduled: as many cores as are free
+        if ticket is not None:
+            # a command that arrives while this Runner waits for its CPU turn is handled first
+            workers = ticket.take_turn(self._pending.urgent, give_up=self._has_commands, slots=sim.threads,
+                                       parallel=sim.threads > 1)
+            if not workers:
+                return False
         started, cpu_started = time.perf_counter(), time.thread_time()
         try:
-            block = sim.advance(n_steps)
+            block = sim.advance(n_steps, workers=workers)
         except Exception as error:  # noqa: BLE001 -- the thread must survive anything a network does
             self._flush()
             self._state = "paused"
@@ -530,11 +564,11 @@ class Runner:
             self._emit("error", command="step" if self._stepping else "run", ok=False, message=message)
             return False
         finally:
-            if ticket is not None:
-                ticket.end_turn(time.thread_time() - cpu_started)
+            if ticket is not None:  # the other cores' threads did about as much as this one
+                ticket.end_turn((time.thread_time() - cpu_started) * sim.workers)
         elapsed = time.perf_counter() - started
         self._step_seconds = 0.7 * self._step_seconds + 0.3 * elapsed / max(block.n_steps, 1)
-        self._pending.add(block)
+        self._pending.add(block, sim.workers)
         return True
 
     def _flush(self) -> None:
@@ -553,6 +587,7 @@ class _PendingFrame:
         self.spikes_total = 0
         self.urgent = False  # send after the next block (a live change was just applied)
         self.rate_bins = _RateBins()
+        self.workers = 1  # the most cores a block of this frame ran on
 
     def restart_clock(self) -> None:
         """Running (re)starts now: the wall time of a pause counts for no frame."""
@@ -562,8 +597,9 @@ class _PendingFrame:
     def empty(self) -> bool:
         return not self.blocks
 
-    def add(self, block) -> None:
+    def add(self, block, workers: int = 1) -> None:
         self.blocks.append(block)
+        self.workers = max(self.workers, workers)
 
     def due(self) -> bool:
         return bool(self.blocks) and (self.urgent or time.perf_counter() - self.clock >= self.frame_wall_s)
@@ -591,6 +627,7 @@ class _PendingFrame:
         sim_ms = (last - first) * dt
         self.blocks = []
         self.urgent = False
+        workers, self.workers = self.workers, 1
         now = time.perf_counter()
         elapsed, self.clock = now - self.clock, now
         return dict(
@@ -602,7 +639,7 @@ class _PendingFrame:
             rate_bin_ms=per_bin * dt,
             populations=tuple(c.pop_names), counters=counters, weights=plastic_summaries(sim),
             efficiency=sim.efficiency_metrics() if sim.efficiency is not None else None,
-            real_time_factor=sim_ms / (elapsed * 1000.0) if elapsed > 0 else 0.0,
+            real_time_factor=sim_ms / (elapsed * 1000.0) if elapsed > 0 else 0.0, workers=workers,
         )
 
 

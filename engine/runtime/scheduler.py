@@ -11,6 +11,11 @@ Runner a `RunTicket`. Through its ticket a Runner:
   time (stride scheduling in CPU seconds, as Linux's CFS does for processes): N running
   networks each get about 1/N of the cores, and none waits more than a round of blocks.
   A Runner that just applied a live change goes first (the user is watching for its effect);
+- a threaded Runner asks for several slots: it gets them only while it is the only running
+  network and nobody else waits (otherwise one slot: several networks share the cores one
+  each), and its CPU time counts once per core it ran on. Where the threading layer cannot
+  run parallel kernels from several threads at once (see cores.parallel_kernels_may_overlap),
+  one threaded Runner's block computes at a time;
 - is paused after its tab was hidden for `hidden_pause_s`, or saw no input for `idle_pause_s`.
 
 Without a ticket a Runner runs unscheduled (scripts, tests, the command line).
@@ -27,6 +32,7 @@ from dataclasses import dataclass
 from engine.compile import estimate_memory
 from engine.errors import CapacityError, ValidationError
 from engine.model.network import Network
+from engine.runtime.cores import parallel_kernels_may_overlap
 
 TURN_POLL_S = 0.05  # a Runner waiting for its turn looks at its command queue this often
 
@@ -75,15 +81,18 @@ def _duration(seconds: float) -> str:
 class RunScheduler:
     """Admission, queue, CPU turns and idle pauses for every Runner of one server (thread-safe)."""
 
-    def __init__(self, limits: ClassLimits | None = None, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, limits: ClassLimits | None = None, clock: Callable[[], float] = time.monotonic,
+                 parallel_overlap: Callable[[], bool] = parallel_kernels_may_overlap):
         self.limits = limits or ClassLimits()
         self.cpu_slots = self.limits.cpu_slots or usable_cores()
         self._clock = clock
+        self._parallel_overlap = parallel_overlap  # may threaded Runners' blocks compute at once?
         self._lock = threading.Lock()
         self._running: set[RunTicket] = set()  # admitted (holding a place among max_running)
         self._queue: list[RunTicket] = []  # waiting for a place, first come first served
         self._tickets: set[RunTicket] = set()
         self._turns_taken = 0  # CPU slots in use
+        self._parallel_turns = 0  # turns in progress whose block runs a parallel (threaded) kernel
         self._waiting: set[RunTicket] = set()  # tickets waiting for a CPU slot
         self._cpu_floor = 0.0  # the least CPU time among tickets that took turns lately
 
@@ -162,7 +171,14 @@ class RunScheduler:
 
     # -- CPU turns -----------------------------------------------------------------------
     def _next_in_line(self) -> RunTicket | None:
-        return min(self._waiting, key=lambda t: (not t._urgent, t.cpu_seconds), default=None)
+        parallel_blocked = self._parallel_turns > 0 and not self._parallel_overlap()
+        eligible = [t for t in self._waiting if not (t._parallel and parallel_blocked)]
+        return min(eligible, key=lambda t: (not t._urgent, t.cpu_seconds), default=None)
+
+    def _slots_for(self, ticket: RunTicket, slots: int) -> int:
+        """One slot, or up to `slots` while `ticket`'s network is the only one running and waiting."""
+        alone = self._running <= {ticket} and self._waiting <= {ticket}
+        return max(1, min(slots, self.cpu_slots - self._turns_taken)) if alone else 1
 
     def _wake_next(self) -> None:
         # only the one that gets the slot wakes (30 waiting threads woken per block would all
@@ -172,26 +188,31 @@ class RunScheduler:
             if head is not None:
                 head._turn.notify()
 
-    def _acquire_turn(self, ticket: RunTicket, urgent: bool, give_up: Callable[[], bool]) -> bool:
+    def _acquire_turn(self, ticket: RunTicket, urgent: bool, give_up: Callable[[], bool], slots: int,
+                      parallel: bool) -> int:
         with self._lock:
             # a ticket back from a pause starts level with the others, not with a credit for its pause
             ticket.cpu_seconds = max(ticket.cpu_seconds, self._cpu_floor)
-            ticket._urgent = urgent
+            ticket._urgent, ticket._parallel = urgent, parallel
             self._waiting.add(ticket)
             try:
                 while not (self._turns_taken < self.cpu_slots and self._next_in_line() is ticket):
                     if give_up():
-                        return False
+                        return 0
                     ticket._turn.wait(TURN_POLL_S)
-                self._turns_taken += 1
-                return True
+                ticket._slots = self._slots_for(ticket, slots)
+                self._turns_taken += ticket._slots
+                self._parallel_turns += parallel
+                return ticket._slots
             finally:
                 self._waiting.discard(ticket)
                 self._wake_next()
 
     def _end_turn(self, ticket: RunTicket, cpu_seconds: float) -> None:
         with self._lock:
-            self._turns_taken -= 1
+            self._turns_taken -= ticket._slots
+            self._parallel_turns -= ticket._parallel
+            ticket._slots, ticket._parallel = 0, False
             ticket.cpu_seconds += cpu_seconds
             ticket.turns += 1
             self._cpu_floor = max(self._cpu_floor, min([t.cpu_seconds for t in self._waiting] + [ticket.cpu_seconds]))
@@ -208,6 +229,8 @@ class RunTicket:
         self.cpu_seconds = 0.0  # CPU time of this ticket's blocks (the fair-share account)
         self.turns = 0
         self._urgent = False
+        self._parallel = False  # its turn's block runs a parallel kernel (a threaded Simulator)
+        self._slots = 0  # CPU slots its turn in progress holds
         self._turn = threading.Condition(scheduler._lock)  # notified when this ticket may take a CPU slot
         self._on_admitted: Callable[[], None] | None = None
         now = scheduler._clock()
@@ -251,11 +274,15 @@ class RunTicket:
         self.scheduler.check_size(network)
 
     # -- CPU turns -------------------------------------------------------------------------
-    def take_turn(self, urgent: bool = False, give_up: Callable[[], bool] = lambda: False) -> bool:
-        """Wait for a CPU slot (False: `give_up()` became true first, no slot taken)."""
-        return self.scheduler._acquire_turn(self, urgent, give_up)
+    def take_turn(self, urgent: bool = False, give_up: Callable[[], bool] = lambda: False, slots: int = 1,
+                  parallel: bool = False) -> int:
+        """Wait for a CPU turn and return the slots it holds: 1, or up to `slots` when this network
+        runs alone (0: `give_up()` became true first, no slot taken). `parallel`: the block runs a
+        parallel kernel (a Simulator with threads > 1, on any number of the slots)."""
+        return self.scheduler._acquire_turn(self, urgent, give_up, max(1, slots), parallel)
 
     def end_turn(self, cpu_seconds: float) -> None:
+        """The turn's block is done; `cpu_seconds`: its CPU time on all the cores it ran on."""
         self.scheduler._end_turn(self, max(0.0, cpu_seconds))
 
     # -- presence ---------------------------------------------------------------------------

@@ -92,6 +92,7 @@ class Simulator:
         )
         self._work, self._thread_spikes = self._thread_work() if threads > 1 else (None, None)
         self._cores = CoreMeter(min(threads, numba.config.NUMBA_NUM_THREADS)) if threads > 1 else None
+        self.workers = 1  # cores (Numba threads) the last threaded kernel call ran on
         self.trace_requests: list[TraceRequest] = []
         self.efficiency: EfficiencyCounter | None = None  # see track_efficiency()
         self.lesions = Lesions(self)
@@ -145,9 +146,10 @@ class Simulator:
         keeps returning after one step until `interrupt(False)`. Thread-safe: one byte."""
         self._buffers.interrupt[0] = 1 if on else 0
 
-    def advance(self, n_steps: int) -> Block:
+    def advance(self, n_steps: int, workers: int | None = None) -> Block:
         """Advance up to `n_steps` (at most `block_steps`) steps and return what happened (the
-        Runner's primitive); fewer when interrupted (see interrupt())."""
+        Runner's primitive); fewer when interrupted (see interrupt()). With threads > 1, at most
+        `workers` cores run the threads (None: as many as are free); the spikes do not depend on it."""
         n_steps = int(min(n_steps, self.block_steps))
         c, buf = self.compiled, self._buffers
         first = self.step
@@ -159,7 +161,9 @@ class Simulator:
         while done < n_steps:
             try:
                 if self.threads > 1:
-                    numba.set_num_threads(self._cores.workers())
+                    free = self._cores.workers()
+                    self.workers = free if workers is None else max(1, min(free, workers))
+                    numba.set_num_threads(self.workers)
                     steps_done, n_spikes = run_block_threads(
                         c.layout, c.state, c.synapses, c.poisson, c.currents, c.trains, buf,
                         self.step, n_steps - done, c.window_steps, self._work, self._thread_spikes,

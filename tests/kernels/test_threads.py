@@ -67,3 +67,21 @@ def test_two_threads_keep_the_network_rate_of_one_thread():
         sim.run(300.0)
         spikes.append(len(sim.spikes()[0]))
     assert abs(spikes[1] - spikes[0]) < 0.05 * spikes[0], spikes
+
+
+def test_switching_between_one_and_two_cores_between_blocks_keeps_the_spikes():
+    """The Runner's blocks run on the cores its scheduler turn grants: 1, 2, 1, ... cores per block
+    give the spikes of a run on two cores throughout (the threads' partitions stay)."""
+    network = brunel_small()
+    fixed = Simulator(network, seed=5, threads=2)
+    fixed._cores.workers = lambda: 2
+    fixed.run(200.0)
+    switching = Simulator(network, seed=5, threads=2)
+    switching._cores.workers = lambda: 2
+    used = []
+    while switching.step < fixed.step:
+        switching.advance(min(137, fixed.step - switching.step), workers=1 + len(used) % 2)
+        used.append(switching.workers)
+    assert set(used) == {1, 2}
+    for a, b in zip(all_output(fixed), all_output(switching)):
+        np.testing.assert_array_equal(a, b)
