@@ -17,7 +17,7 @@ import panel as pn
 from panel.io.state import set_curdoc
 
 from engine import Network, RunScheduler, ValidationError, warm_up
-from engine.io import list_lessons, load_network, network_from_json
+from engine.io import Lesson, list_lessons, load_network, network_from_json
 
 from designer import EXPOSE_STATE_ENV
 from designer.autosave import Autosave, server_store
@@ -158,7 +158,11 @@ class DesignerApp:
         self.sweep = DegradationSweepView(self.session)
         self.bridge = BrowserBridge()
         self.presence = PresenceWatch()
-        self.lesson = LessonPanel(lessons, opened.name, self.state, self.session, self.recorded) if opened else None
+        # A lesson the teacher sent to the workspace comes back with the workspace (its progress names it).
+        sent = None if opened or not isinstance(progress, dict) else progress.get("lesson")
+        lessons = lessons or (list_lessons(LESSONS) if sent else [])
+        shown = opened.name if opened else next((one.name for one in lessons if one.name == sent), None)
+        self.lesson = LessonPanel(lessons, shown, self.state, self.session, self.recorded) if shown else None
         if self.lesson is not None:
             self.lesson.restore_progress(progress or {})
             self.autosave.progress = self.lesson.progress
@@ -219,10 +223,30 @@ class DesignerApp:
         self.bridge.on_key(self._on_key)
         self.presence.on_presence(self.session.note_presence)
         if self.lesson is not None:
-            self.lesson.param.watch(lambda _event: self.canvas.fit_view(), "opened")
-            self.lesson.param.watch(lambda _event: self.autosave.save(), "measurements")
+            self._wire_lesson()
         self.autosave.param.watch(self._on_autosave, ["status", "failed", "revision"])
         self.session.param.watch(self._on_session_change, ["status", "t_ms", "needs_restart", "traces", "limit_message"])
+
+    def _wire_lesson(self) -> None:
+        self.lesson.param.watch(lambda _event: self.canvas.fit_view(), "opened")
+        self.lesson.param.watch(lambda _event: self.autosave.save(), "measurements")
+
+    def open_lesson(self, lesson: Lesson, description: str) -> bool:
+        """A lesson the teacher sent opens as /app?lesson=NAME would: its text and steps (measured
+        while it runs) in a column beside the canvas, its network from t = 0. The design before
+        it is one undo away; the workspace keeps saving (with the lesson's progress, so a reload
+        brings the lesson back)."""
+        if self.lesson is None:
+            lessons = list_lessons(LESSONS)
+            if lesson.name not in {one.name for one in lessons}:
+                return False
+            self.lesson = LessonPanel(lessons, lesson.name, self.state, self.session, self.recorded)
+            self._wire_lesson()
+            self.autosave.progress = self.lesson.progress
+            panel = pn.panel(self.lesson)
+            style_html_panes(panel)
+            self.workspace.lesson = panel
+        return self.lesson.start(lesson.name, description)
 
     def _on_history(self, *_events) -> None:
         self.undo_button.disabled = not self.state.can_undo
@@ -499,5 +523,6 @@ def create_app(scheduler: RunScheduler | None = None, max_upload_bytes: int | No
         app.uploads.deliver = deliver_to(doc)  # a parsed file is applied on this session's loop
         pn.state.on_session_destroyed(lambda _ctx: app.close())
         student = args.get("student", [b""])[0].decode("utf-8", "replace")
-        app.classroom.objects = [join_class(app.state, app.session, doc, student=student, stylesheets=[CSS])]
+        app.classroom.objects = [join_class(app.state, app.session, doc, student=student, stylesheets=[CSS],
+                                            open_lesson=app.open_lesson)]
     return app.layout()
