@@ -158,14 +158,7 @@ class DesignerApp:
         self.sweep = DegradationSweepView(self.session)
         self.bridge = BrowserBridge()
         self.presence = PresenceWatch()
-        # A lesson the teacher sent to the workspace comes back with the workspace (its progress names it).
-        sent = None if opened or not isinstance(progress, dict) else progress.get("lesson")
-        lessons = lessons or (list_lessons(LESSONS) if sent else [])
-        shown = opened.name if opened else next((one.name for one in lessons if one.name == sent), None)
-        self.lesson = LessonPanel(lessons, shown, self.state, self.session, self.recorded) if shown else None
-        if self.lesson is not None:
-            self.lesson.restore_progress(progress or {})
-            self.autosave.progress = self.lesson.progress
+        self.lesson = self._restored_lesson(lessons, opened, progress)
         self.gallery = pn.widgets.Select(name="Open an example", options=["—"] + list(self.examples), value="—",
                                          width=235, stylesheets=[INLINE_LABEL],
                                          description="Replace the design by one of the gallery's networks")
@@ -202,6 +195,19 @@ class DesignerApp:
         self._render_save_status()
         self._render_gallery_text(self.state.network.description)
         self._sync_debug()
+
+    def _restored_lesson(self, lessons: list[Lesson], opened: Lesson | None, progress: dict | None) -> LessonPanel | None:
+        """The lesson of a /app?lesson=NAME link, or the one the teacher sent to this workspace
+        (the workspace's saved progress names it), with the steps met so far; None without one."""
+        sent = None if opened or not isinstance(progress, dict) else progress.get("lesson")
+        lessons = lessons or (list_lessons(LESSONS) if sent else [])
+        shown = opened.name if opened else next((one.name for one in lessons if one.name == sent), None)
+        if shown is None:
+            return None
+        panel = LessonPanel(lessons, shown, self.state, self.session, self.recorded)
+        panel.restore_progress(progress or {})
+        self.autosave.progress = panel.progress
+        return panel
 
     # -- wiring: every callback in one place --------------------------------------------------
     def _wire(self) -> None:
