@@ -74,7 +74,6 @@ class UploadParser:
         self._mutex = threading.Lock()
         self._latest = 0  # number of the newest file chosen
         self.pending: Future | None = None
-        self.parsing = ""  # name of the file being parsed, '' when none
 
     def submit(self, content: bytes, filename: str, apply: Apply,
                parse: Callable[[bytes, str], Network] = parse_design_file) -> Future:
@@ -83,7 +82,6 @@ class UploadParser:
         with self._mutex:
             self._latest += 1
             number = self._latest
-        self.parsing = filename
 
         def work() -> None:
             try:
@@ -99,7 +97,6 @@ class UploadParser:
         with self._mutex:
             newest = number == self._latest
         if newest:
-            self.parsing = ""
             apply(network, error)
 
     def wait(self, timeout: float = UPLOAD_WAIT_S) -> None:
