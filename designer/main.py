@@ -10,21 +10,21 @@ import html
 import io
 import json
 import os
-import re
 import time
 from pathlib import Path
 
 import panel as pn
 from panel.io.state import set_curdoc
 
-from engine import EngineError, Network, RunScheduler, ValidationError, warm_up
-from engine.io import list_lessons, load_network, network_from_json
+from engine import Network, RunScheduler, ValidationError, warm_up
+from engine.io import Lesson, list_lessons, load_network, network_from_json
 
 from designer import EXPOSE_STATE_ENV
 from designer.autosave import Autosave, server_store
-from designer.classroom.student import join_class
+from designer.classroom.student import deliver_to, join_class
 from designer.session import LiveSession, active_runner_count
 from designer.state import DesignState, live_differences, palette_entries
+from designer.uploads import UploadParser
 from designer.store import BROWSER_COOKIE, is_browser_id, lesson_slot
 from designer.views.analysis import AnalysisView
 from designer.views.energy import EnergyView
@@ -158,10 +158,7 @@ class DesignerApp:
         self.sweep = DegradationSweepView(self.session)
         self.bridge = BrowserBridge()
         self.presence = PresenceWatch()
-        self.lesson = LessonPanel(lessons, opened.name, self.state, self.session, self.recorded) if opened else None
-        if self.lesson is not None:
-            self.lesson.restore_progress(progress or {})
-            self.autosave.progress = self.lesson.progress
+        self.lesson = self._restored_lesson(lessons, opened, progress)
         self.gallery = pn.widgets.Select(name="Open an example", options=["—"] + list(self.examples), value="—",
                                          width=235, stylesheets=[INLINE_LABEL],
                                          description="Replace the design by one of the gallery's networks")
@@ -183,6 +180,8 @@ class DesignerApp:
         self.problems = NamedHTML("", sizing_mode="stretch_width", name="problems")
         self.error = NamedHTML("", sizing_mode="stretch_width", name="edit-error")
         self.save_status = NamedHTML("", sizing_mode="stretch_width", name="save-status")
+        self.upload_note = NamedHTML("", sizing_mode="stretch_width", name="upload-note")
+        self.uploads = UploadParser()  # create_app delivers its results on the session's loop
         # What browser tests read back (see EXPOSE_STATE_ENV); None in an ordinary session.
         self.debug = NamedHTML("", visible=False, name="debug-state") if expose_state else None
         self._debug_synced, self._debug_pending = 0.0, False  # time.monotonic() of the last _sync_debug
@@ -196,6 +195,19 @@ class DesignerApp:
         self._render_save_status()
         self._render_gallery_text(self.state.network.description)
         self._sync_debug()
+
+    def _restored_lesson(self, lessons: list[Lesson], opened: Lesson | None, progress: dict | None) -> LessonPanel | None:
+        """The lesson of a /app?lesson=NAME link, or the one the teacher sent to this workspace
+        (the workspace's saved progress names it), with the steps met so far; None without one."""
+        sent = None if opened or not isinstance(progress, dict) else progress.get("lesson")
+        lessons = lessons or (list_lessons(LESSONS) if sent else [])
+        shown = opened.name if opened else next((one.name for one in lessons if one.name == sent), None)
+        if shown is None:
+            return None
+        panel = LessonPanel(lessons, shown, self.state, self.session, self.recorded)
+        panel.restore_progress(progress or {})
+        self.autosave.progress = panel.progress
+        return panel
 
     # -- wiring: every callback in one place --------------------------------------------------
     def _wire(self) -> None:
@@ -217,10 +229,30 @@ class DesignerApp:
         self.bridge.on_key(self._on_key)
         self.presence.on_presence(self.session.note_presence)
         if self.lesson is not None:
-            self.lesson.param.watch(lambda _event: self.canvas.fit_view(), "opened")
-            self.lesson.param.watch(lambda _event: self.autosave.save(), "measurements")
+            self._wire_lesson()
         self.autosave.param.watch(self._on_autosave, ["status", "failed", "revision"])
         self.session.param.watch(self._on_session_change, ["status", "t_ms", "needs_restart", "traces", "limit_message"])
+
+    def _wire_lesson(self) -> None:
+        self.lesson.param.watch(lambda _event: self.canvas.fit_view(), "opened")
+        self.lesson.param.watch(lambda _event: self.autosave.save(), "measurements")
+
+    def open_lesson(self, lesson: Lesson, description: str) -> bool:
+        """A lesson the teacher sent opens as /app?lesson=NAME would: its text and steps (measured
+        while it runs) in a column beside the canvas, its network from t = 0. The design before
+        it is one undo away; the workspace keeps saving (with the lesson's progress, so a reload
+        brings the lesson back)."""
+        if self.lesson is None:
+            lessons = list_lessons(LESSONS)
+            if lesson.name not in {one.name for one in lessons}:
+                return False
+            self.lesson = LessonPanel(lessons, lesson.name, self.state, self.session, self.recorded)
+            self._wire_lesson()
+            self.autosave.progress = self.lesson.progress
+            panel = pn.panel(self.lesson)
+            style_html_panes(panel)
+            self.workspace.lesson = panel
+        return self.lesson.start(lesson.name, description)
 
     def _on_history(self, *_events) -> None:
         self.undo_button.disabled = not self.state.can_undo
@@ -315,40 +347,29 @@ class DesignerApp:
             self.gallery.value = "—"
 
     def _on_file(self, event) -> None:
+        """A file from this computer, parsed off the server's loop (designer/uploads.py); until
+        it is parsed the design stays as it is, and a file that cannot be read leaves it so."""
         if event.new is None:
             return
-        filename = self.file_input.filename or "file"
-        if self.max_upload_bytes is not None and len(event.new) > self.max_upload_bytes:
-            self.state.error = (f"could not open {filename}: it has {file_size(len(event.new))}; this server "
-                                f"opens files up to {file_size(self.max_upload_bytes)}")
-        elif filename.lower().endswith(".nir"):
-            self._import_nir(event.new, filename)
-        elif self.state.load_json(event.new, source=filename):
-            self.canvas.fit_view()
+        content, filename = event.new, self.file_input.filename or "file"
         # Empty the input, so that choosing the same file again (after more edits) opens it again.
         self.file_input.clear()
+        if self.max_upload_bytes is not None and len(content) > self.max_upload_bytes:
+            self.state.error = (f"could not open {filename}: it has {file_size(len(content))}; this server "
+                                f"opens files up to {file_size(self.max_upload_bytes)}")
+            return
+        self.upload_note.object = f"<div class='save-status'>Opening {html.escape(filename)}…</div>"
+        self.uploads.submit(content, filename, functools.partial(self._opened_file, filename))
 
-    def _import_nir(self, content: bytes, filename: str) -> None:
-        """A .nir graph from another tool; if it cannot be read the design stays as it was."""
-        import tempfile
-
-        from engine.io.export import import_nir
-
-        # the browser's file name names the network, never a path here (it may hold a NUL or a '/')
-        stem = re.sub(r"[^\w.-]+", "_", Path(filename.replace("\0", "")).stem) or "imported"
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "graph.nir"
-            path.write_bytes(content)
-            try:
-                network = import_nir(path, name=stem)
-            except EngineError as error:
-                self.state.error = f"could not open {filename}: {error}"
-                return
-            except Exception as error:  # noqa: BLE001 -- a hostile file must not end the session
-                self.state.error = f"could not open {filename}: {type(error).__name__}: {error}"
-                return
-        self.state.replace_network(network, f"imported {filename}")
-        self.canvas.fit_view()
+    def _opened_file(self, filename: str, network: Network | None, error: str) -> None:
+        """Back on the session's loop: the parsed file replaces the design (undoable), or its error shows."""
+        self.upload_note.object = ""
+        if network is None:
+            self.state.error = error
+            return
+        verb = "imported" if filename.lower().endswith(".nir") else "opened"
+        if self.state.replace_network(network, f"{verb} {filename}"):
+            self.canvas.fit_view()
 
     def _on_stored_design(self, text: str | None) -> None:
         """The browser's kept design wins over the first-visit example, not over a lesson link
@@ -451,7 +472,7 @@ class DesignerApp:
             *([self.debug] if self.debug is not None else []), status,
             flex_wrap="wrap", align_items="center", sizing_mode="stretch_width", margin=0,
         )
-        sidebar = pn.Column(self.gallery_text, self.save_status, self.error, self.problems, self.inspector, self.lesions,
+        sidebar = pn.Column(self.gallery_text, self.save_status, self.upload_note, self.error, self.problems, self.inspector, self.lesions,
                             sizing_mode="stretch_width", margin=(0, 0, 8, 0))
         sections = [
             PlotSection("raster", "Spike raster · click or tap a row for its trace", self.raster, "main"),
@@ -505,7 +526,9 @@ def create_app(scheduler: RunScheduler | None = None, max_upload_bytes: int | No
     if doc is not None:
         app.session.wake = functools.partial(doc.add_next_tick_callback, functools.partial(_poll_in, doc, app))
         pn.state.add_periodic_callback(app.poll, period=POLL_MS)
+        app.uploads.deliver = deliver_to(doc)  # a parsed file is applied on this session's loop
         pn.state.on_session_destroyed(lambda _ctx: app.close())
         student = args.get("student", [b""])[0].decode("utf-8", "replace")
-        app.classroom.objects = [join_class(app.state, app.session, doc, student=student, stylesheets=[CSS])]
+        app.classroom.objects = [join_class(app.state, app.session, doc, student=student, stylesheets=[CSS],
+                                            open_lesson=app.open_lesson)]
     return app.layout()

@@ -21,6 +21,7 @@ from engine.io import network_from_json, network_to_json
 
 from designer.classroom.locks import LOCK_NOTE, lock_violation, parameter_value, with_locks
 from designer.per_neuron import parse_replacement, scaled
+from designer.uploads import parse_error  # the page's one wording of a file's error
 
 
 class DesignState(param.Parameterized):
@@ -331,8 +332,7 @@ class DesignState(param.Parameterized):
         try:
             network = network_from_json(text, source=source)
         except ValidationError as error:
-            message = str(error)  # usually starts with the source already
-            self.error = f"could not open {message if message.startswith(source) else f'{source}: {message}'}"
+            self.error = parse_error(source, error)
             return False
         self.replace_network(network, f"opened {source}")
         return True

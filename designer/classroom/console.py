@@ -8,16 +8,19 @@ names, network, population and projection names) is escaped.
 """
 from __future__ import annotations
 
+import functools
 import html
 
 import panel as pn
 
 from engine import Network, ValidationError
-from engine.io import list_lessons, load_network, network_from_json
+from engine.io import Lesson, list_lessons, load_network, network_from_json
 
 from designer.classroom.locks import describe_locks, lockable_parameters
 from designer.classroom.roster import Roster, class_roster
+from designer.classroom.student import deliver_to
 from designer.classroom.token import teacher_token, token_matches
+from designer.uploads import UploadParser
 
 GRID_HZ = 4  # grid refreshes per second
 NO_CHOICE = "—"
@@ -51,6 +54,10 @@ def _rates_html(rates: dict[str, float]) -> str:
                    for name, hz in rates.items())
 
 
+def _lesson_html(title: str) -> str:
+    return f"<br><span class='note lesson'>lesson: {html.escape(title)}</span>" if title else ""
+
+
 def grid_html(rows: list[dict]) -> str:
     """The class as a table: one row per student session (see Seat.snapshot)."""
     if not rows:
@@ -59,7 +66,7 @@ def grid_html(rows: list[dict]) -> str:
             "<th>Population rates (last 0.2 s)</th><th>Teacher's network</th><th>Locks</th></tr>")
     body = "".join(
         f"<tr data-seat='{html.escape(r['seat'])}' data-student='{html.escape(r['student'])}'>"
-        f"<td>{html.escape(r['student'])}</td><td>{html.escape(r['network'])}</td>"
+        f"<td>{html.escape(r['student'])}</td><td>{html.escape(r['network'])}{_lesson_html(r.get('lesson', ''))}</td>"
         f"<td class='{html.escape(r['status'])}'>{html.escape(STATE_LABELS.get(r['status'], r['status']))}</td>"
         f"<td class='num'>{r['t_ms'] / 1000:.2f} s</td><td>{_rates_html(r['rates'])}</td>"
         f"<td>{html.escape(ANSWER_LABELS.get(r['answer'], r['answer']))}</td><td class='num'>{r['locks'] or ''}</td></tr>"
@@ -98,12 +105,13 @@ def refusal_page(reason: str) -> pn.viewable.Viewable:
 
 
 def class_networks(examples_folder, lessons_folder) -> dict[str, tuple[str, callable]]:
-    """{choice label: (source text, loader)} of the gallery's examples and the lessons."""
+    """{choice label: (source text, loader)} of the gallery's examples and the lessons; a loader
+    gives (network, lesson or None): a lesson is sent whole (text, steps) with its network."""
     choices = {}
     for path in sorted(examples_folder.glob("*.json")):
-        choices[f"Example: {path.stem}"] = (f"example '{path.stem}'", lambda p=path: load_network(p))
+        choices[f"Example: {path.stem}"] = (f"example '{path.stem}'", lambda p=path: (load_network(p), None))
     for lesson in list_lessons(lessons_folder):
-        choices[f"Lesson: {lesson.title}"] = (f"lesson '{lesson.title}'", lambda one=lesson: one.network)
+        choices[f"Lesson: {lesson.title}"] = (f"lesson '{lesson.title}'", lambda one=lesson: (one.network, one))
     return choices
 
 
@@ -113,7 +121,7 @@ class TeacherConsole:
     def __init__(self, roster: Roster, choices: dict[str, tuple[str, callable]]):
         self.roster = roster
         self.choices = choices
-        self.chosen: tuple[Network, str] | None = None  # (network, source) the teacher picked
+        self.chosen: tuple[Network, str, Lesson | None] | None = None  # (network, source, lesson) picked
         self._viewed: tuple[str, Network] | None = None  # (seat id, network) in the design view
         html_pane = lambda name, **kw: pn.pane.HTML("", sizing_mode="stretch_width", name=name,  # noqa: E731
                                                    stylesheets=[CONSOLE_CSS], margin=(2, 5), **kw)
@@ -130,6 +138,7 @@ class TeacherConsole:
         self.lock_button = pn.widgets.Button(name="Lock for every student", disabled=True, sizing_mode="stretch_width")
         self.unlock_button = pn.widgets.Button(name="Unlock all", sizing_mode="stretch_width")
         self.locks_note = html_pane("class-locks")
+        self.uploads = UploadParser()  # create_console delivers its results on the page's loop
         self.view_select = pn.widgets.Select(name="Student", options={NO_CHOICE: ""}, value="",
                                              sizing_mode="stretch_width")
         self.grid = html_pane("class-grid")
@@ -152,22 +161,26 @@ class TeacherConsole:
     def _on_choice(self, event) -> None:
         if event.new in self.choices:
             source, load = self.choices[event.new]
-            self._choose(load(), source)
+            self._choose(*load(), source=source)
 
     def _on_file(self, event) -> None:
+        """A design file, parsed off the server's loop (designer/uploads.py)."""
         if event.new is None:
             return
         filename = self.file_input.filename or "file"
-        try:
-            network = network_from_json(event.new, source=filename)
-        except ValidationError as error:
-            self.send_note.object = f"<span class='fault'>could not open {html.escape(str(error))}</span>"
+        self.send_note.object = f"<span class='note'>Opening {html.escape(filename)}…</span>"
+        self.uploads.submit(event.new, filename, functools.partial(self._opened_file, filename),
+                            parse=lambda content, name: network_from_json(content, source=name))
+
+    def _opened_file(self, filename: str, network: Network | None, error: str) -> None:
+        if network is None:
+            self.send_note.object = f"<span class='fault'>{html.escape(error)}</span>"
             return
         self.network_select.value = NO_CHOICE
-        self._choose(network, f"file '{filename}'")
+        self._choose(network, None, source=f"file '{filename}'")
 
-    def _choose(self, network: Network, source: str) -> None:
-        self.chosen = (network, source)
+    def _choose(self, network: Network, lesson: Lesson | None, source: str) -> None:
+        self.chosen = (network, source, lesson)
         self.send_button.disabled = False
         self.send_note.object = f"<span class='note'>Ready to send the {html.escape(source)}.</span>"
         options = {f"{target} · {field} = {value:g}{f' {unit}' if unit else ''}": (target, field, value)
@@ -179,8 +192,8 @@ class TeacherConsole:
     def send(self) -> None:
         if self.chosen is None:
             return
-        network, source = self.chosen
-        self.roster.push(network, source)
+        network, source, lesson = self.chosen
+        self.roster.push(network, source, lesson=lesson)
         self.send_note.object = (f"<span class='note'>Sent the {html.escape(source)} to "
                                  f"{len(self.roster.seats())} students: each one is asked to open it.</span>")
 
@@ -280,6 +293,7 @@ def create_console() -> pn.viewable.Viewable:
     console = TeacherConsole(class_roster(), class_networks(EXAMPLES, LESSONS))
     if pn.state.curdoc is not None:
         pn.state.add_periodic_callback(console.refresh, period=1000 // GRID_HZ)
+        console.uploads.deliver = deliver_to(pn.state.curdoc)
     return console.layout()
 
 

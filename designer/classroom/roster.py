@@ -18,6 +18,7 @@ import numpy as np
 import param
 
 from engine import Network
+from engine.io import Lesson
 
 from designer.classroom.locks import Locks
 from designer.session import LiveSession
@@ -28,15 +29,17 @@ RATE_WINDOW_MS = 200.0  # the grid shows each population's mean rate over this m
 NAME_MAX_CHARS = 40  # a student's name as given in the link, cut to this
 
 Deliver = Callable[[Callable[[], None]], None]
+OpenLesson = Callable[[Lesson, str], bool]  # (lesson, undo description) -> opened; the student page's
 
 
 @dataclass(frozen=True)
 class Offer:
-    """A network the teacher sent to the class; `number` counts the teacher's pushes."""
+    """A network or lesson the teacher sent to the class; `number` counts the teacher's pushes."""
 
     number: int
     network: Network
     source: str  # what the teacher sent, for the prompt: "example 'ei_network'"
+    lesson: Lesson | None = None  # a lesson: its text and steps open with its network
 
 
 class Seat(param.Parameterized):
@@ -46,13 +49,16 @@ class Seat(param.Parameterized):
     student = param.String(default="", doc="The student's name (plain text)")
     offer = param.ClassSelector(class_=Offer, default=None, allow_None=True, doc="Waiting for the student's answer")
     answer = param.String(default="", doc="'', 'waiting', 'accepted' or 'declined' (the last offer)")
+    lesson = param.String(default="", doc="Title of the teacher's lesson the student opened ('' for none)")
 
-    def __init__(self, seat_id: str, state: DesignState, session: LiveSession, deliver: Deliver, **params):
+    def __init__(self, seat_id: str, state: DesignState, session: LiveSession, deliver: Deliver,
+                 open_lesson: OpenLesson | None = None, **params):
         super().__init__(**params)
         self.seat_id = seat_id
         self.state = state
         self.session = session
         self.deliver = deliver
+        self.open_lesson = open_lesson  # None: the page shows no lessons, a lesson's network opens alone
         self._rate_populations: tuple = ()
         self._rate_rows = np.empty((0, 0))
         self._rate_bin_ms = 5.0
@@ -64,12 +70,18 @@ class Seat(param.Parameterized):
         self.param.update(offer=offer, answer="waiting")
 
     def accept(self) -> bool:
-        """Opens the offered network; the student's design before it stays in the undo history."""
+        """Opens the offered network (a lesson: as its own page would, with its text and steps);
+        the student's design before it stays in the undo history."""
         offer = self.offer
         if offer is None:
             return False
-        opened = self.state.replace_network(offer.network, f"opened the teacher's {offer.source}")
-        self.param.update(offer=None, answer="accepted" if opened else "declined")
+        description = f"opened the teacher's {offer.source}"
+        if offer.lesson is not None and self.open_lesson is not None:
+            opened = self.open_lesson(offer.lesson, description)
+        else:
+            opened = self.state.replace_network(offer.network, description)
+        lesson = offer.lesson.title if opened and offer.lesson is not None and self.open_lesson else self.lesson
+        self.param.update(offer=None, answer="accepted" if opened else "declined", lesson=lesson)
         return opened
 
     def decline(self) -> None:
@@ -105,7 +117,7 @@ class Seat(param.Parameterized):
         network = self.state.network
         return {"seat": self.seat_id, "student": self.student, "network": network.name,
                 "status": self.session.status, "t_ms": float(self.session.t_ms), "rates": self.rates(),
-                "answer": self.answer, "locks": len(self.state.locks)}
+                "answer": self.answer, "locks": len(self.state.locks), "lesson": self.lesson}
 
 
 class Roster:
@@ -118,11 +130,12 @@ class Roster:
         self._pushes = itertools.count(1)
         self.locks: Locks = {}  # what a student joining later gets too
 
-    def join(self, state: DesignState, session: LiveSession, deliver: Deliver, student: str = "") -> Seat:
+    def join(self, state: DesignState, session: LiveSession, deliver: Deliver, student: str = "",
+             open_lesson: OpenLesson | None = None) -> Seat:
         """A new student session; it takes the class's locks now (on its own loop)."""
         number = next(self._numbers)
         name = " ".join(student.split())[:NAME_MAX_CHARS] or f"Student {number}"
-        seat = Seat(f"s{number}", state, session, deliver, student=name)
+        seat = Seat(f"s{number}", state, session, deliver, open_lesson=open_lesson, student=name)
         with self._mutex:
             self._seats[seat.seat_id] = seat
         for (target, field), value in self.locks.items():
@@ -143,9 +156,10 @@ class Roster:
         with self._mutex:
             return self._seats.get(seat_id)
 
-    def push(self, network: Network, source: str) -> Offer:
-        """Offer `network` to every student session; each answers in its own prompt."""
-        offer = Offer(next(self._pushes), network, source)
+    def push(self, network: Network, source: str, lesson: Lesson | None = None) -> Offer:
+        """Offer `network` (or `lesson`, whose network it is) to every student session; each
+        answers in its own prompt."""
+        offer = Offer(next(self._pushes), network, source, lesson)
         for seat in self.seats():
             seat.deliver(lambda s=seat: s.receive(offer))
         return offer

@@ -15,7 +15,7 @@ from panel.io.state import set_curdoc
 from panel.viewable import Viewer
 
 from designer.classroom.locks import LOCK_NOTE, describe_locks
-from designer.classroom.roster import Deliver, Roster, Seat, class_roster
+from designer.classroom.roster import Deliver, OpenLesson, Roster, Seat, class_roster
 
 
 def _run_in(doc, action) -> None:
@@ -62,10 +62,11 @@ class StudentPrompt(Viewer):
     def _render_offer(self) -> None:
         offer = self.seat.offer
         if offer is not None:
+            what = ("its text and steps open beside the canvas" if offer.lesson is not None and self.seat.open_lesson
+                    else f"network '{html.escape(offer.network.name)}'")
             self.message.object = (
                 f"<div class='banner teacher-offer'>Your teacher sent the {html.escape(offer.source)} "
-                f"(network '{html.escape(offer.network.name)}'). Open it? ↶ Undo brings your "
-                "design back.</div>")
+                f"({what}). Open it? ↶ Undo brings your design back.</div>")
         self.offer_row.visible = offer is not None
 
     def _render_locks(self) -> None:
@@ -77,10 +78,11 @@ class StudentPrompt(Viewer):
 
 
 def join_class(state, session, doc, student: str = "", stylesheets: list[str] | None = None,
-               roster: Roster | None = None) -> StudentPrompt:
+               roster: Roster | None = None, open_lesson: OpenLesson | None = None) -> StudentPrompt:
     """Seat this session in the class (`class_roster()` unless given) and return its prompt;
-    the seat leaves the roster when Bokeh destroys the session."""
+    the seat leaves the roster when Bokeh destroys the session. `open_lesson`: how the page
+    opens a lesson the teacher sent (DesignerApp.open_lesson)."""
     roster = roster or class_roster()
-    seat = roster.join(state, session, deliver_to(doc), student=student)
+    seat = roster.join(state, session, deliver_to(doc), student=student, open_lesson=open_lesson)
     pn.state.on_session_destroyed(lambda _context: roster.leave(seat.seat_id))
     return StudentPrompt(seat, stylesheets=stylesheets)

@@ -177,10 +177,19 @@ class LessonPanel(pn.viewable.Viewer):
             self._show()
             self.reset()
 
-    def reset(self) -> None:
+    def start(self, name: str, description: str) -> bool:
+        """Open the lesson `name` from its start (the teacher sent it); False if it is not one of ours."""
+        names = [lesson.name for lesson in self.lessons]
+        if name not in names:
+            return False
+        self.index = names.index(name)
+        self._show()
+        return self.reset(description)
+
+    def reset(self, description: str | None = None) -> bool:
         """The lesson's own network again, from t = 0, with no step done."""
         self.session.pause()
-        self.state.replace_network(self.lesson.network, f"reset lesson '{self.lesson.title}'")
+        replaced = self.state.replace_network(self.lesson.network, description or f"reset lesson '{self.lesson.title}'")
         if self.session.needs_restart:  # the student changed the structure: rebuild
             self.session.restart()
         self.session.reset()  # queued after the above: t = 0, paused
@@ -189,6 +198,7 @@ class LessonPanel(pn.viewable.Viewer):
         self.measurements = [None] * len(self.lesson.steps)
         self._clear_plot()
         self.opened += 1
+        return replaced
 
     def progress(self) -> dict:
         """What the session store keeps: the open lesson and each met step's value and sentence."""

@@ -28,6 +28,7 @@ def test_opening_a_design_fits_the_canvas_and_a_refused_file_does_not(app):
     assert app.canvas.fit_requests == fits + 1
     app.file_input.filename = "broken.json"
     app.file_input.value = b"{not json"
+    app.uploads.wait()  # parsed off the loop (designer/uploads.py); without a loop applied at once
     assert app.state.network.name == "one_neuron" and app.state.error
     assert app.canvas.fit_requests == fits + 1
     app._on_new(None)  # nothing to fit on an empty canvas
@@ -115,6 +116,7 @@ def test_a_nir_file_opens_whatever_its_browser_file_name(app, tmp_path, filename
     source = write_nir(network, tmp_path / "x.nir")
     app.file_input.filename = filename
     app.file_input.value = source.read_bytes()
+    app.uploads.wait()
     assert not app.state.error, app.state.error
     assert {p.name for p in app.state.network.populations} >= {"out"}
     assert "\0" not in app.state.network.name and "/" not in app.state.network.name

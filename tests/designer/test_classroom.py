@@ -18,8 +18,9 @@ from designer.state import DesignState
 from designer.views.inspector import Inspector
 from designer.views.live_slider import LiveSlider
 from engine import Frame, Network, Population
-from engine.io import load_network
-from designer.main import EXAMPLES, LESSONS
+from engine.io import list_lessons, load_network
+from designer.main import EXAMPLES, LESSONS, DesignerApp
+from test_lesson_panel import run_until
 
 EI = "assets/examples/ei_network.json"
 
@@ -210,3 +211,85 @@ def test_the_token_is_compared_whole(monkeypatch):
         assert not token_matches("s3cret") and not token_matches("") and not token_matches(None)
     finally:
         teacher_token.cache_clear()
+
+
+def lif_lesson():
+    return next(one for one in list_lessons(LESSONS) if one.name == "lif_neuron")
+
+
+def test_a_pushed_lesson_opens_with_the_seats_hook_and_the_grid_names_it(students):
+    roster, seats = students
+    opened = []
+    seats[0].open_lesson = lambda lesson, description: opened.append((lesson.name, description)) or True
+    lesson = lif_lesson()
+    offer = roster.push(lesson.network, f"lesson '{lesson.title}'", lesson=lesson)
+    assert all(seat.offer is offer and seat.offer.lesson is lesson for seat in seats)
+    assert seats[0].accept() and seats[1].accept()
+    assert opened == [("lif_neuron", "opened the teacher's lesson 'One LIF neuron under DC'")]
+    assert seats[0].lesson == "One LIF neuron under DC" and seats[0].answer == "accepted"
+    # a page that cannot show lessons gets the lesson's network alone (and no lesson in the grid)
+    assert seats[1].state.network == lesson.network and seats[1].lesson == ""
+    rows = roster.snapshot()
+    assert [row["lesson"] for row in rows] == ["One LIF neuron under DC", "", ""]
+    assert "lesson: One LIF neuron under DC" in grid_html(rows)
+
+
+def test_the_console_sends_a_lesson_whole(students):
+    roster, seats = students
+    console = TeacherConsole(roster, class_networks(EXAMPLES, LESSONS))
+    console.network_select.value = "Lesson: One LIF neuron under DC"
+    console.send()
+    offer = seats[0].offer
+    assert offer.lesson is not None and offer.lesson.name == "lif_neuron" and offer.lesson.steps
+    assert offer.network == offer.lesson.network and offer.source == "lesson 'One LIF neuron under DC'"
+
+
+def test_a_student_page_opens_the_teachers_lesson_as_its_link_would():
+    app = DesignerApp(example="one_neuron")
+    try:
+        roster = Roster()
+        seat = roster.join(app.state, app.session, deliver=lambda action: action(), open_lesson=app.open_lesson)
+        lesson = lif_lesson()
+        roster.push(lesson.network, f"lesson '{lesson.title}'", lesson=lesson)
+        assert seat.accept()
+        panel = app.lesson
+        assert panel is not None and panel.lesson.name == "lif_neuron"
+        assert app.workspace.lesson is not None  # the lesson column beside the canvas
+        assert app.state.network.name == "lif_neuron" and "leaky integrate-and-fire" in panel.text.html
+        assert panel.measurements == [None, None, None] and "data-step='1'" in panel.steps.object
+        assert app.autosave.progress()["lesson"] == "lif_neuron"  # saved with the workspace
+        # the steps are measured while it runs, as in /app?lesson=lif_neuron
+        app.state.set_population_params("current", {"amplitude": 400.0})
+        app.session.speed = "max"
+        run_until(app, 600.0)
+        panel.evaluate()
+        assert panel.measurements[0] is not None and panel.measurements[0].done
+        # a second lesson from the teacher opens in the same panel; undo gets the student's design back
+        other = next(one for one in list_lessons(LESSONS) if one.name == "synapses")
+        roster.push(other.network, f"lesson '{other.title}'", lesson=other)
+        assert seat.accept() and app.lesson is panel and panel.lesson.name == "synapses"
+        while app.state.network.name != "one_neuron":
+            assert app.state.undo()
+    finally:
+        app.session.close()
+
+
+def test_a_reload_brings_the_teachers_lesson_back_with_the_workspace(tmp_path, monkeypatch):
+    from designer.store import new_browser_id
+    from designer.store.sqlite import SqliteStore
+
+    store = SqliteStore(tmp_path)
+    monkeypatch.setattr("designer.main.server_store", lambda: (store, ""))
+    browser = new_browser_id()
+    app = DesignerApp(example=None, browser_id=browser)
+    try:
+        assert app.open_lesson(lif_lesson(), "opened the teacher's lesson")
+    finally:
+        app.close()
+    again = DesignerApp(browser_id=browser)
+    try:
+        assert again.lesson is not None and again.lesson.lesson.name == "lif_neuron"
+        assert again.state.network.name == "lif_neuron" and again.workspace.lesson is not None
+    finally:
+        again.close()
+        store.close()

@@ -2,7 +2,8 @@
 pushes a network to three student pages (each accepts in its prompt), locks a parameter
 (each student's field is disabled with the note, and a change forced from the page is
 refused by the state), sees the class's rates and simulated time in the grid, and opens a
-read-only view of one student's design."""
+read-only view of one student's design. A pushed lesson opens in each accepting student's page
+as the lesson (its text and steps beside the canvas, the steps measured while it runs)."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ import re
 from urllib.parse import quote
 
 from conftest import TEACHER_TOKEN
-from page_helpers import live_slider, node, read_state, select_edge, wait_slider_acked, wait_state
+from page_helpers import live_slider, node, read_state, select_edge, select_node, wait_slider_acked, wait_state
 from playwright.sync_api import expect
 
 STUDENTS = ["Ada", "Bo", "Cy <i>3</i>"]  # the last one must show as text
@@ -149,3 +150,63 @@ def test_push_lock_and_the_class_grid(sized_page, app_server, screenshot_dir):
     late.goto(app_server.url + "?example=ei_network&student=Late")
     expect(grid_row(teacher, "Late")).to_contain_text("ei_network", timeout=30_000)
     expect(late.locator(lock_marks)).to_have_count(0)
+
+
+LESSON_STUDENTS = ["Dee", "Eve"]  # names of their own: the test before may leave seats until their sessions end
+
+
+def test_a_pushed_lesson_opens_with_its_text_and_steps(sized_page, app_server, screenshot_dir):
+    students = []
+    for name in LESSON_STUDENTS:
+        page = sized_page(1366, 768)
+        page.goto(app_server.url + f"?example=one_neuron&student={quote(name)}")
+        wait_state(page, "s.network === 'one_neuron'", timeout=30_000)
+        expect(page.locator("[data-part=lesson]")).to_have_count(0)  # a workspace: no lesson column
+        students.append(page)
+    teacher = sized_page(1366, 768)
+    teacher.goto(teacher_url(app_server))
+    for name in LESSON_STUDENTS:
+        expect(grid_row(teacher, name)).to_contain_text("one_neuron", timeout=30_000)
+    teacher.get_by_label("Network to send").select_option("Lesson: One LIF neuron under DC")
+    teacher.get_by_role("button", name="Send to every student").click()
+
+    for page in students:
+        expect(page.get_by_text("Your teacher sent the lesson 'One LIF neuron under DC'")).to_be_visible()
+        page.get_by_role("button", name="Open it", exact=True).click()
+        state = wait_state(page, "s.network === 'lif_neuron'")
+        assert state["can_undo"]  # their own design is one undo away
+        lesson = page.locator("[data-part=lesson]")
+        expect(lesson.get_by_text("One LIF neuron under DC")).to_be_visible()
+        expect(lesson.get_by_text("The leaky integrate-and-fire (LIF) neuron")).to_be_visible()
+        expect(lesson.locator("[data-step='1']")).not_to_have_class("done")
+    for name in LESSON_STUDENTS:
+        expect(grid_row(teacher, name)).to_contain_text("lesson: One LIF neuron under DC")
+        expect(grid_row(teacher, name)).to_contain_text("✓ opened")
+
+    page = students[0]  # the steps are measured while it runs, as in /app?lesson=lif_neuron
+    lesson = page.locator("[data-part=lesson]")
+    canvas = page.locator("[data-part=canvas]").bounding_box()
+    assert canvas["width"] >= 600 and canvas["height"] >= 180  # the lesson column shares the screen
+    page.get_by_role("button", name="▶ Run").click()
+    wait_state(page, "s.status === 'running' && s.t_ms > 600", timeout=60_000)
+    expect(lesson.locator("[data-step='1']")).to_contain_text("now: rate = 0 Hz", timeout=10_000)
+    select_node(page, "current")
+    box, _ = live_slider(page, "amplitude (pA)")
+    box.fill("400")
+    box.press("Enter")
+    assert wait_slider_acked(page, box)
+    expect(lesson.locator("[data-step='1']")).to_have_class("done", timeout=20_000)
+    page.get_by_role("button", name="Pause").click()
+    expect(page.locator(".status[data-state='paused']")).to_have_count(1, timeout=15_000)
+    expect(grid_row(teacher, "Dee")).to_contain_text("paused", timeout=15_000)
+    page.mouse.move(1, 760)
+    page.screenshot(path=str(screenshot_dir / "teacher_lesson_pushed_1366x768.png"))
+    teacher.screenshot(path=str(screenshot_dir / "teacher_console_lesson_1366x768.png"))
+
+    # the server keeps nothing of the push for those who join later (the other tests share it)
+    teacher.get_by_role("button", name="Unlock all", exact=True).click()
+    late = sized_page(1366, 768)
+    late.goto(app_server.url + "?example=one_neuron&student=Later")
+    expect(grid_row(teacher, "Later")).to_contain_text("one_neuron", timeout=30_000)
+    expect(late.get_by_text("Your teacher sent")).to_be_hidden()
+    expect(late.locator("[data-part=lesson]")).to_have_count(0)
