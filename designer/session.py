@@ -46,6 +46,9 @@ class LiveSession(param.Parameterized):
     lesioned = param.Dict(default={}, doc="""
         Lesioned neurons of the running build: population -> sorted neuron indices (as the Runner
         last reported them; empty after a rebuild).""")
+    lesioned_at = param.Dict(default={}, doc="""
+        Population -> simulated time (ms) its lesioned neurons last changed (a lesson's lesion step
+        compares the rate before it with the rate after; 0 after a reset, empty after a rebuild).""")
     page_behind = param.Boolean(default=False, doc="""
         The page has not drawn the last raster frames yet (set by the raster view): the other
         views hold their data back, merged, until it caught up, so a slow page is not flooded.""")
@@ -141,6 +144,13 @@ class LiveSession(param.Parameterized):
         self._runner.lesion(target, indices, fraction, seed, revive)
         self.last_live_edit = time.monotonic()
 
+    def _follow_lesions(self, lesioned: dict, t_ms: float) -> None:
+        """New lesioned neurons; the time of the change for each population whose set changed."""
+        changed = {name for name in set(lesioned) | set(self.lesioned) if lesioned.get(name) != self.lesioned.get(name)}
+        self.lesioned_at = {**{k: v for k, v in self.lesioned_at.items() if k in lesioned},
+                            **{name: float(t_ms) for name in changed if name in lesioned}}
+        self.lesioned = lesioned
+
     def close(self) -> None:
         self._runner.close()
 
@@ -228,17 +238,18 @@ class LiveSession(param.Parameterized):
             elif f.kind == "reply" and not f.ok:
                 self.notice = f.message
             elif f.kind == "reply" and f.command == "lesion":
-                self.lesioned = {name: [int(i) for i in rows] for name, rows in f.lesioned.items()}
+                self._follow_lesions({name: [int(i) for i in rows] for name, rows in f.lesioned.items()}, f.t_end)
                 self.notice = f.message
             elif f.kind == "restarted":
                 self.notice = "the network was rebuilt and restarted from t = 0"
-                self.lesioned = {}
+                self.lesioned, self.lesioned_at = {}, {}
                 self.limit_message, self._size_refused = "", False
             if f.populations:
                 self.populations = list(f.populations)
             if f.kind == "restarted" or (f.kind == "status" and f.command == "reset"):
                 data = []
                 self.t_ms = f.t_end
+                self.lesioned_at = {name: 0.0 for name in self.lesioned_at}  # lesions survive a reset
                 self.reset_count += 1
         last = frames[-1]
         # events carry the simulated time they happened at, data frames their end

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from engine import Connectivity, Distribution, Network, Population, Projection, Recording
 from engine.io import Condition, Lesson, Step
+from engine.io.lessons import LESION
 from engine.model.patterns import pattern_in_noise
 
 COURSE = "Circuits and learning"
@@ -17,6 +18,14 @@ LIF = {"E_L": -70.0, "C_m": 250.0, "tau_m": 20.0, "t_ref": 2.0, "V_th": -50.0, "
 def _step(title: str, target: str, field: str, solution: float, statistic: str, low: float | None = None,
           high: float | None = None, window_ms: float = 1000.0, **subject) -> Step:
     return Step(title, target, field, Condition(statistic, min=low, max=high, window_ms=window_ms, **subject), solution)
+
+
+def _lesion_step(title: str, lesion: str, fraction: float, population: str, low: float | None = None,
+                 high: float | None = None, window_ms: float = 1000.0) -> Step:
+    """Lesion `fraction` of `lesion`'s neurons; the change (%) of `population`'s survivors' rate in [low, high]."""
+    condition = Condition("survivor_rate_change", population, min=low, max=high, window_ms=window_ms,
+                          lesion=lesion, lesioned_min=fraction)
+    return Step(title, lesion, LESION, condition, fraction)
 
 
 def half_centre_network() -> Network:
@@ -260,14 +269,28 @@ spikes carry it (**activation sparsity**, $1 - \text{spikes}/(\text{neurons} \ti
 
 Open the **Energy** section and press **Run**: the table counts this network's spikes and
 SynOps per simulated second and what they would cost on each target. Then change the activity and
-watch the cost follow it."""
+watch the cost follow it.
+
+**Fault tolerance.** Chips and brains lose parts: a dead core, a stuck synapse, a neuron that dies.
+A *balanced* network degrades gracefully: its rate is set by excitation and inhibition cancelling,
+so when some excitatory neurons go, the survivors lose input but inhibition drops with it, and
+they fire on much as before. Remove the inhibitory neurons instead and nothing holds the
+excitation back: the same network is *fragile* there. Try it while the network runs: click a
+population on the canvas, and in its **Lesion neurons** box under the inspector set the fraction
+and press **Lesion fraction** (the lesioned rows turn grey in the raster; **Revive all** undoes).
+Each lesion step compares the survivors' rate over the second before your lesion with the
+newest second after it, and shows both. The lesions stay for the steps after them (with
+fewer neurons, fewer spikes: watch SynOps/s fall); **Revive all** brings the neurons back."""
     steps = (
-        _step("Weaken inhibition (inh→exc weight to about -20 pA): activity, and the energy bill, rise above 20 Hz",
-              "inh→exc", "weight", -20.0, "rate", low=20.0, population="exc"),
+        _lesion_step("Lesion 20 % of the excitatory neurons (select exc, fraction 0.2): the survivors' rate "
+                     "stays within 25 % of what it was", "exc", 0.2, "exc", low=-25.0, high=25.0),
+        _lesion_step("Now lesion half of the inhibitory neurons (select inh, fraction 0.5): the balance breaks "
+                     "and the excitatory survivors fire at least 30 % faster", "inh", 0.5, "exc", low=30.0),
+        _step("Weaken inhibition (inh→exc weight to about -20 pA): activity, and the energy bill, rise above 15 Hz",
+              "inh→exc", "weight", -20.0, "rate", low=15.0, population="exc"),
         _step("Now lower the noise rate (to about 3000 Hz) until the excitatory neurons fire below 5 Hz: "
               "see SynOps/s drop in the Energy section", "noise", "rate", 3000.0, "rate", high=5.0, population="exc"),
     )
-    # fault tolerance has no step yet: a lesion is not a parameter a step condition can name
     return Lesson("energy", "Energy and fault tolerance", "What a network's spikes would cost on neuromorphic chips",
                   COURSE, 16, text, steps, energy_network())
 

@@ -11,7 +11,8 @@ While the simulation runs, the steps' conditions are measured in order on the re
 (at most EVALUATE_HZ times a second) over a window that starts after the last change of the
 design, each step once the steps before it are done;
 a step once met stays done, with the value measured then, until the lesson is reset or
-another lesson opens.
+another lesson opens. A lesion step reads the session's lesions (LiveSession.lesioned and
+lesioned_at: the Runner's reply to each lesion).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 import nh3
+import numpy as np
 import panel as pn
 import param
 from markdown_it import MarkdownIt
@@ -290,6 +292,10 @@ class LessonPanel(pn.viewable.Viewer):
         def spikes_of(name: str) -> tuple:
             return (*self.recorded.spikes(name), network.population(name).size)
 
+        def lesion_of(name: str) -> tuple | None:
+            dead = self.session.lesioned.get(name)
+            return (np.asarray(dead, np.int64), self.session.lesioned_at.get(name, 0.0)) if dead else None
+
         # in order: a step builds on the ones before it (a later step's condition may hold at the start)
         for number, step in enumerate(self.lesson.steps):
             if found[number] is not None:
@@ -301,7 +307,7 @@ class LessonPanel(pn.viewable.Viewer):
                 self._live[number] = Measurement(float("nan"), False, f"measuring the change ({wait:.0f} ms to go)")
                 break
             measured = measure_condition(step.condition, spikes_of, self.recorded.t, self.recorded.dt,
-                                         self._weights.get)
+                                         self._weights.get, lesion_of)
             self._live[number] = measured
             if not measured.done:
                 break

@@ -11,6 +11,11 @@
      "plot": {"kind": "f-I", "current": "current", "field": "amplitude", "population": "neuron"},
      "network": {"format": "snn-designer-network", "version": 2, "network": {...}}}
 
+A lesion step (version 3) asks for a lesion instead of a parameter change:
+`"change": {"lesion": "exc"}` with `"solution": 0.2` (a fraction of exc's neurons), and its
+condition is `survivor_rate_change`: how much the survivors' rate moved across the lesion
+(`"lesion"`: the lesioned population, `"lesioned_min"`: the fraction it needs).
+
 The network is a whole native network document (engine/io/native.py), read by the same
 reader, so older networks inside lessons are migrated like files. A step names the parameter
 to change (target and field as Simulator.set_param names them) and a condition on the spikes
@@ -28,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from engine import analysis, circuit_analysis
 from engine.errors import ValidationError
 from engine.io.native import FORMAT_NAME as NETWORK_FORMAT, MAX_FILE_BYTES, network_from_json, network_to_json, parse_json, write_atomic
@@ -35,7 +42,8 @@ from engine.model.network import Network
 from engine.model.parameters import is_finite_number, shown
 
 LESSON_FORMAT = "snn-designer-lesson"
-LESSON_VERSION = 2  # 2: chi; statistics of two populations, of weights and of a repeated pattern; the f-I plot
+LESSON_VERSION = 3  # 2: chi; statistics of two populations, of weights and of a repeated pattern; the f-I plot
+# 3: lesion steps and survivor_rate_change
 MIN_STEPS, MAX_STEPS = 2, 4
 DEFAULT_WINDOW_MS = 1000.0
 # statistic -> (what it is, unit): each is a PopulationStatistics value of engine.analysis
@@ -49,13 +57,17 @@ STATISTICS = {
     "alternation": ("alternation", ""),
     "bimodality": ("bimodality coefficient", ""),
     "pattern_latency": ("latency to the pattern", "ms"),
+    "survivor_rate_change": ("change of the survivors' rate across the lesion", "%"),
 }
 # what each statistic is measured on; the fields a condition of that kind has besides statistic, min, max, window_ms
 KINDS = {"rate": "population", "cv": "population", "fano": "population", "synchrony": "population", "chi": "population",
-         "contrast": "pair", "alternation": "pair", "bimodality": "weights", "pattern_latency": "pattern"}
+         "contrast": "pair", "alternation": "pair", "bimodality": "weights", "pattern_latency": "pattern",
+         "survivor_rate_change": "lesion"}
 KIND_FIELDS = {"population": {"population"}, "pair": {"population", "other"}, "weights": {"projection"},
-               "pattern": {"population", "onsets_ms", "pattern_ms"}}
-SINCE_VERSION = {name: 2 for name in ("chi", "contrast", "alternation", "bimodality", "pattern_latency")}
+               "pattern": {"population", "onsets_ms", "pattern_ms"}, "lesion": {"population", "lesion", "lesioned_min"}}
+SINCE_VERSION = {**{name: 2 for name in ("chi", "contrast", "alternation", "bimodality", "pattern_latency")},
+                 "survivor_rate_change": 3}
+LESION = "lesion"  # Step.field of a lesion step: its solution is the fraction of Step.target's neurons to lesion
 PLOT_KINDS = ("f-I",)
 # the f-I plot's analytic curve is the LIF's: models with these parameters and a current input
 LIF_MODELS = ("iaf_psc_delta", "iaf_psc_exp", "iaf_psc_alpha")
@@ -69,7 +81,10 @@ class Condition:
     The statistic is of `population`'s spikes (rate, cv, fano, synchrony), of `population`
     against `other` (contrast, alternation), of `projection`'s current weights (bimodality) or
     of `population`'s answer to a pattern starting at `onsets_ms` and lasting `pattern_ms`
-    (pattern_latency). Definitions: engine.analysis and engine.circuit_analysis."""
+    (pattern_latency), or of the change, in %, of the rate of `population`'s surviving neurons
+    from the window before the last lesion of `lesion` to the newest window after it, once at
+    least `lesioned_min` of `lesion`'s neurons are lesioned (survivor_rate_change).
+    Definitions: engine.analysis and engine.circuit_analysis."""
 
     statistic: str
     population: str | None = None
@@ -80,6 +95,8 @@ class Condition:
     projection: str | None = None
     onsets_ms: tuple[float, ...] = ()
     pattern_ms: float | None = None
+    lesion: str | None = None
+    lesioned_min: float | None = None
 
     @property
     def kind(self) -> str:
@@ -92,6 +109,8 @@ class Condition:
             return f"the weights of '{self.projection}'"
         if self.kind == "pattern":
             return f"'{self.population}' after each {self.pattern_ms:g} ms pattern"
+        if self.kind == "lesion":
+            return f"'{self.population}' once {self.lesioned_min:.0%} of '{self.lesion}' is lesioned"
         return f"'{self.population}'"
 
     def describe(self) -> str:
@@ -116,6 +135,11 @@ class Step:
     field: str
     condition: Condition
     solution: float
+
+    @property
+    def is_lesion(self) -> bool:
+        """A lesion step: lesion the fraction `solution` of `target`'s neurons (field 'lesion')."""
+        return self.field == LESION
 
 
 @dataclass(frozen=True)
@@ -181,13 +205,52 @@ def evaluate_condition(condition: Condition, neurons, times, size: int, t_now: f
                               "synchrony": stats.synchrony}[condition.statistic])
 
 
+def _survivor_rate(neurons, times, size: int, alive: np.ndarray, start: float, stop: float, dt: float) -> float:
+    """Spikes per second per neuron of the `alive` neurons (of 0..size-1) in (start, stop]."""
+    w = analysis.window(neurons, times, size, start, stop, dt)
+    return float(np.isin(w.neurons, alive).sum() / alive.size / ((stop - start) / 1000.0)) if alive.size else math.nan
+
+
+def measure_lesion(condition: Condition, spikes_of: Callable[[str], tuple], t_now: float, dt: float,
+                   lesion_of: Callable[[str], tuple | None]) -> Measurement:
+    """survivor_rate_change: `lesion_of(population)` gives (lesioned neuron indices, simulated ms of
+    that population's last lesion) or None. Before: the window_ms before the lesion (what ran of
+    it); after: the newest window_ms, wholly after it; both of the neurons of `population` alive now."""
+    neurons, times, size = spikes_of(condition.population)
+    lesioned = lesion_of(condition.lesion)
+    fraction = 0.0 if lesioned is None else len(lesioned[0]) / spikes_of(condition.lesion)[2]
+    if lesioned is None or fraction + 1e-9 < condition.lesioned_min:
+        return Measurement(math.nan, False, f"lesion at least {condition.lesioned_min:.0%} of '{condition.lesion}' "
+                                            f"(now {fraction:.0%})")
+    t_lesion = lesioned[1]
+    if t_lesion < min(condition.window_ms / 2, 100.0):
+        return Measurement(math.nan, False, f"the lesion came {t_lesion:.0f} ms into the run: revive, run a "
+                                            "while, and lesion again to compare before with after")
+    if t_now - condition.window_ms < t_lesion - dt / 2:
+        return Measurement(math.nan, False, f"measuring after the lesion "
+                                            f"({t_lesion + condition.window_ms - t_now:.0f} ms to go)")
+    own = lesion_of(condition.population)
+    alive = np.setdiff1d(np.arange(size), [] if own is None else own[0])
+    before = _survivor_rate(neurons, times, size, alive, max(0.0, t_lesion - condition.window_ms), t_lesion, dt)
+    after = _survivor_rate(neurons, times, size, alive, t_now - condition.window_ms, t_now, dt)
+    if not before > 0:
+        return Measurement(math.nan, False, f"'{condition.population}' was silent before the lesion: nothing to compare")
+    judged = _judge(condition, 100.0 * (after - before) / before)
+    return Measurement(judged.value, judged.done, f"survivors' rate {before:.3g} → {after:.3g} Hz "
+                                                  f"({judged.value:+.0f} %), {fraction:.0%} of '{condition.lesion}' lesioned")
+
+
 def measure_condition(condition: Condition, spikes_of: Callable[[str], tuple], t_now: float, dt: float,
-                      weights_of: Callable[[str], tuple | None] = lambda _name: None) -> Measurement:
+                      weights_of: Callable[[str], tuple | None] = lambda _name: None,
+                      lesion_of: Callable[[str], tuple | None] = lambda _name: None) -> Measurement:
     """Any condition: `spikes_of(population)` gives (neurons, times, size) recorded up to t_now,
-    `weights_of(projection)` the current weight histogram (counts, edges over [0, Wmax]) or None."""
+    `weights_of(projection)` the current weight histogram (counts, edges over [0, Wmax]) or None,
+    `lesion_of(population)` its lesioned neurons and the time of its last lesion (measure_lesion)."""
     early = _too_early(condition, t_now, dt)
     if early is not None:
         return early
+    if condition.kind == "lesion":
+        return measure_lesion(condition, spikes_of, t_now, dt, lesion_of)
     if condition.kind == "weights":
         histogram = weights_of(condition.projection)
         if histogram is None:
@@ -203,7 +266,8 @@ def measure_condition(condition: Condition, spikes_of: Callable[[str], tuple], t
 
 def condition_names(condition: Condition) -> tuple[str, ...]:
     """The populations and projections a condition reads (the app skips it while one is missing)."""
-    return tuple(name for name in (condition.population, condition.other, condition.projection) if name)
+    return tuple(name for name in (condition.population, condition.other, condition.projection, condition.lesion)
+                 if name)
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -270,6 +334,12 @@ def _subject(doc: dict, statistic: str, where: str, network: Network) -> dict:
         fields["other"] = _neuron_population(doc, "other", where, network)
         if fields["other"] == fields["population"]:
             raise ValidationError(f"{where}: 'other' must be another population than '{fields['population']}'")
+    if kind == "lesion":
+        fields["lesion"] = _neuron_population(doc, "lesion", where, network)
+        fields["lesioned_min"] = _number(doc, "lesioned_min", where)
+        if fields["lesioned_min"] is None or not 0 < fields["lesioned_min"] <= 1:
+            raise ValidationError(f"{where}: field 'lesioned_min' (the fraction of '{fields['lesion']}' to lesion) "
+                                  f"must be a number above 0 and at most 1")
     if kind == "pattern":
         fields["onsets_ms"] = _onsets(doc, where)
         fields["pattern_ms"] = _number(doc, "pattern_ms", where)
@@ -304,28 +374,69 @@ def _condition(doc: Any, where: str, network: Network, version: int = LESSON_VER
     return Condition(statistic, min=low, max=high, window_ms=window_ms, **subject)
 
 
-def _step(doc: Any, where: str, network: Network, version: int = LESSON_VERSION) -> Step:
-    if not isinstance(doc, dict):
-        raise ValidationError(f"{where}: must be an object with title, change and condition")
-    change = doc.get("change")
-    if not isinstance(change, dict):
-        raise ValidationError(f"{where}: field 'change' must be an object {{\"target\": ..., \"field\": ...}}")
+def _parameter_change(change: dict, where: str, network: Network, solution: float | None) -> tuple[str, str]:
     target, field = _text(change, "target", f"{where}: change"), _text(change, "field", f"{where}: change")
+    unknown = sorted(set(change) - {"target", "field"})
+    if unknown:
+        raise ValidationError(f"{where}: change: unknown field '{unknown[0]}'")
     try:
         quantity = network.quantity_of(target, field)
     except ValidationError:
         raise ValidationError(f"{where}: change: no population or projection named '{target}' in the network") from None
     if quantity is None:
         raise ValidationError(f"{where}: change: '{target}' has no parameter '{field}'")
+    if solution is None:
+        raise ValidationError(f"{where}: field 'solution' (a value of {target}.{field} that meets the condition) is missing")
+    quantity.check(solution, f"{where}: solution for {target}.{field}")
+    return target, field
+
+
+def _lesion_change(change: dict, where: str, network: Network, solution: float | None, version: int) -> tuple[str, str]:
+    if version < 3:
+        raise ValidationError(f"{where}: change: a lesion step needs lesson version 3 (the file says {version})")
+    unknown = sorted(set(change) - {LESION})
+    if unknown:
+        raise ValidationError(f"{where}: change: unknown field '{unknown[0]}' (a lesion step's change is "
+                              f"{{\"lesion\": POPULATION}})")
+    target = _neuron_population(change, LESION, f"{where}: change", network)
+    if solution is None or not 0 < solution <= 1:
+        raise ValidationError(f"{where}: field 'solution' of a lesion step (the fraction of '{target}' to lesion) "
+                              f"must be a number above 0 and at most 1")
+    return target, LESION
+
+
+def _check_lesion_step(step: Step, where: str) -> None:
+    """A lesion step measures its own lesion; survivor_rate_change needs a lesion step."""
+    c = step.condition
+    if step.is_lesion != (c.kind == "lesion"):
+        raise ValidationError(f"{where}: a lesion step's condition must be survivor_rate_change, and "
+                              f"survivor_rate_change belongs to a lesion step (change {{\"lesion\": ...}})")
+    if step.is_lesion and c.lesion != step.target:
+        raise ValidationError(f"{where}: condition: 'lesion' is '{c.lesion}' but the step lesions '{step.target}'")
+    if step.is_lesion and step.solution + 1e-9 < c.lesioned_min:
+        raise ValidationError(f"{where}: solution {step.solution:g} lesions less than the condition's "
+                              f"lesioned_min {c.lesioned_min:g}")
+
+
+def _step(doc: Any, where: str, network: Network, version: int = LESSON_VERSION) -> Step:
+    if not isinstance(doc, dict):
+        raise ValidationError(f"{where}: must be an object with title, change and condition")
+    change = doc.get("change")
+    if not isinstance(change, dict):
+        raise ValidationError(f"{where}: field 'change' must be an object {{\"target\": ..., \"field\": ...}} "
+                              f"or {{\"lesion\": POPULATION}}")
     unknown = sorted(set(doc) - {"title", "change", "condition", "solution"})
     if unknown:
         raise ValidationError(f"{where}: unknown field '{unknown[0]}'")
     solution = _number(doc, "solution", where)
-    if solution is None:
-        raise ValidationError(f"{where}: field 'solution' (a value of {target}.{field} that meets the condition) is missing")
-    quantity.check(solution, f"{where}: solution for {target}.{field}")
+    if LESION in change:
+        target, field = _lesion_change(change, where, network, solution, version)
+    else:
+        target, field = _parameter_change(change, where, network, solution)
     condition = _condition(doc.get("condition"), where, network, version)
-    return Step(_text(doc, "title", where), target, field, condition, solution)
+    step = Step(_text(doc, "title", where), target, field, condition, solution)
+    _check_lesion_step(step, where)
+    return step
 
 
 def _plot(doc: Any, where: str, network: Network, version: int = LESSON_VERSION) -> FICurve | None:
@@ -391,7 +502,8 @@ def lesson_from_json(text: str | bytes, name: str, source: str = "lesson") -> Le
 def _condition_to_dict(c: Condition) -> dict:
     out = {"statistic": c.statistic}
     subject = {"population": c.population, "other": c.other, "projection": c.projection,
-               "onsets_ms": list(c.onsets_ms) or None, "pattern_ms": c.pattern_ms}
+               "onsets_ms": list(c.onsets_ms) or None, "pattern_ms": c.pattern_ms, "lesion": c.lesion,
+               "lesioned_min": c.lesioned_min}
     out.update({k: v for k, v in subject.items() if k in KIND_FIELDS[c.kind]})
     out.update({k: v for k, v in (("min", c.min), ("max", c.max)) if v is not None})
     return {**out, "window_ms": c.window_ms}
@@ -407,7 +519,7 @@ def lesson_to_dict(lesson: Lesson) -> dict:
     return {
         "format": LESSON_FORMAT, "version": lesson_version(lesson), "title": lesson.title, "summary": lesson.summary,
         "course": lesson.course, "order": lesson.order, "text": lesson.text,
-        "steps": [{"title": s.title, "change": {"target": s.target, "field": s.field},
+        "steps": [{"title": s.title, "change": {LESION: s.target} if s.is_lesion else {"target": s.target, "field": s.field},
                    "condition": _condition_to_dict(s.condition), "solution": s.solution} for s in lesson.steps],
         "network": json.loads(network_to_json(lesson.network)),
         **({"plot": {"kind": lesson.plot.kind, "current": lesson.plot.current, "field": lesson.plot.field,

@@ -51,7 +51,7 @@ def test_round_trip_and_atomic_save(tmp_path):
     (lambda d: d.update(text="$$ V = 1"), "unclosed $$"),
     (lambda d: d.update(text="ok\nthe rate $f(I) is"), "line 2 has an unclosed $"),
     (lambda d: d.update(steps=d["steps"][:1]), "field 'steps' must be a list of 2 to 4"),
-    (lambda d: d.update(version=9), "newer SNN Designer (lesson version 9; this one reads up to 2)"),
+    (lambda d: d.update(version=9), "newer SNN Designer (lesson version 9; this one reads up to 3)"),
     (lambda d: d.update(format="other"), "not an SNN Designer lesson"),
     (lambda d: d.update(colour="red"), "unknown field 'colour'"),
     (lambda d: d["steps"][0]["change"].update(target="curent"), "step 1: change: no population or projection named 'curent'"),

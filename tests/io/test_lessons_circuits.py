@@ -22,7 +22,8 @@ SETTLE_MS = {"decision": 1500.0, "working_memory": 3000.0, "half_centre": 1000.0
              "pattern_in_noise": 10000.0, "energy": 500.0}
 
 
-def measure_now(sim: Simulator, network, condition):
+def measure_now(sim: Simulator, network, condition, lesioned_at: dict | None = None):
+    """`lesioned_at`: population -> simulated ms of its last lesion (as the app's session keeps it)."""
     def spikes_of(name):
         return (*sim.spikes(name), network.population(name).size)
 
@@ -30,21 +31,34 @@ def measure_now(sim: Simulator, network, condition):
         summary = plastic_summaries(sim).get(name)
         return None if summary is None else (summary["counts"], summary["edges"])
 
-    return measure_condition(condition, spikes_of, sim.t, network.dt, weights_of)
+    def lesion_of(name):
+        dead = sim.lesioned(name)
+        return (dead, (lesioned_at or {})[name]) if dead.size else None
+
+    return measure_condition(condition, spikes_of, sim.t, network.dt, weights_of, lesion_of)
+
+
+def make_change(sim: Simulator, network, step, lesioned_at: dict):
+    """The step's change, live: a parameter (the network changes with it) or a lesion (it does not)."""
+    if step.is_lesion:
+        sim.lesion(step.target, fraction=step.solution, seed=0)  # the page's lesion control, seed 0
+        lesioned_at[step.target] = sim.t
+        return network
+    sim.set_param(step.target, step.field, step.solution)
+    return network.replace_param(step.target, step.field, step.solution)
 
 
 def follow_steps(name: str, settle_ms: float):
     """(before, after) Measurements of each step: the window just before the change (after the
     previous step's), and the window after `settle_ms` past the change."""
     lesson = load_lesson(LESSONS / f"{name}.json")
-    network, sim, found = lesson.network, Simulator(lesson.network), []
+    network, sim, found, lesioned_at = lesson.network, Simulator(lesson.network), [], {}
     for step in lesson.steps:
         sim.run(step.condition.window_ms)
-        before = measure_now(sim, network, step.condition)
-        sim.set_param(step.target, step.field, step.solution)
-        network = network.replace_param(step.target, step.field, step.solution)
+        before = measure_now(sim, network, step.condition, lesioned_at)
+        network = make_change(sim, network, step, lesioned_at)
         sim.run(settle_ms + step.condition.window_ms)
-        found.append((before, measure_now(sim, network, step.condition)))
+        found.append((before, measure_now(sim, network, step.condition, lesioned_at)))
     return found
 
 
