@@ -56,10 +56,10 @@ class StepRow:
     def __init__(self, number: int):
         self.number = number
         width = dict(width=90, margin=(2, 3))
-        self.title = pn.widgets.TextInput(name=f"Step {number}: what to do", width=250, margin=(2, 3),
+        self.title = pn.widgets.TextInput(name=f"Step {number}: what to do", width=280, margin=(2, 3),
                                           placeholder="e.g. Make it fire between 20 and 40 Hz")
         self.target = pn.widgets.Select(name="Change: target", width=120, margin=(2, 3))
-        self.field = pn.widgets.TextInput(name="parameter", **width, placeholder="e.g. amplitude")
+        self.field = pn.widgets.TextInput(name="parameter", **{**width, "width": 110}, placeholder="e.g. amplitude")
         self.statistic = pn.widgets.Select(name="Condition: statistic", options=list(STATISTICS), width=130,
                                            margin=(2, 3))
         self.population = pn.widgets.Select(name="population", width=110, margin=(2, 3))
@@ -122,9 +122,9 @@ class LessonEditor(pn.viewable.Viewer):
         self.name_input = pn.widgets.TextInput(name="Name (the link: /app?lesson=NAME)", width=260)
         self.title = pn.widgets.TextInput(name="Title", width=300)
         self.summary = pn.widgets.TextInput(name="One-line summary (the lesson index shows it)", sizing_mode="stretch_width")
-        self.text = pn.widgets.TextAreaInput(name="Text (markdown; $inline$ and $$display$$ equations)", height=210,
+        self.text = pn.widgets.TextAreaInput(name="Text (markdown; $inline$ and $$display$$ equations)", height=170,
                                              sizing_mode="stretch_width")
-        self.preview = LessonText(sizing_mode="stretch_width", height=236, margin=(2, 4), name="lesson-editor-preview",
+        self.preview = LessonText(sizing_mode="stretch_width", height=196, margin=(2, 4), name="lesson-editor-preview",
                                   stylesheets=[PROSE_CSS], styles={"overflow-y": "auto", "border": "1px solid #e2e8f0"})
         self.n_steps = pn.widgets.RadioButtonGroup(name="Steps", options=list(range(MIN_STEPS, MAX_STEPS + 1)), value=2,
                                                    button_type="default", width=120)
@@ -220,7 +220,7 @@ class LessonEditor(pn.viewable.Viewer):
                        sizing_mode="stretch_width", margin=0)
         steps = pn.Column(pn.Row(pn.pane.HTML("<b>Steps</b>", margin=(8, 4)), self.n_steps, margin=0),
                           *(row.row for row in self.rows), margin=0)
-        actions = pn.Row(self.save_button, self.replace, self.token, margin=0, align="center")
+        actions = pn.Row(self.save_button, self.replace, self.token, margin=(6, 0, 0, 0), align="start")
         return pn.Column(head, note, pn.Row(self.name_input, self.title, margin=0), self.summary, texts, steps, actions,
                          self.message, width=1180, max_height=700, scroll=True, margin=4, name="lesson-editor-form")
 
