@@ -60,11 +60,11 @@ class StepFields:
     window_ms: float | None = None
     solution: float | None = None
     other: str = ""  # contrast and alternation: the second population
+    extra: dict = field(default_factory=dict)  # projection, onsets_ms, pattern_ms of an edited lesson's step, kept
 
     def to_dict(self) -> dict:
-        condition = {"statistic": self.statistic, "population": self.population}
-        if self.other:
-            condition["other"] = self.other
+        condition = {"statistic": self.statistic, **({"population": self.population} if self.population else {}),
+                     **({"other": self.other} if self.other else {}), **self.extra}
         condition.update({k: v for k, v in (("min", self.min), ("max", self.max), ("window_ms", self.window_ms))
                           if v is not None})
         out = {"title": self.title, "change": {"target": self.target, "field": self.field}, "condition": condition}
@@ -80,8 +80,14 @@ def plot_fields(lesson: Lesson) -> dict | None:
 def step_fields(lesson: Lesson) -> list[StepFields]:
     """A lesson's steps as the editor's fields (for editing an open lesson)."""
     return [StepFields(s.title, s.target, s.field, s.condition.statistic, s.condition.population or "",
-                       s.condition.min, s.condition.max, s.condition.window_ms, s.solution, s.condition.other or "")
+                       s.condition.min, s.condition.max, s.condition.window_ms, s.solution, s.condition.other or "",
+                       _extra(s.condition))
             for s in lesson.steps]
+
+
+def _extra(condition) -> dict:
+    found = {"projection": condition.projection, "onsets_ms": list(condition.onsets_ms), "pattern_ms": condition.pattern_ms}
+    return {key: value for key, value in found.items() if value}
 
 
 @dataclass(frozen=True)

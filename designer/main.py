@@ -18,7 +18,7 @@ import panel as pn
 from panel.io.state import set_curdoc
 
 from engine import EngineError, Network, RunScheduler, ValidationError, warm_up
-from engine.io import list_lessons, load_network, network_from_json
+from engine.io import Lesson, list_lessons, load_network, network_from_json
 
 from designer import EXPOSE_STATE_ENV
 from designer.autosave import Autosave, server_store
@@ -166,10 +166,7 @@ class DesignerApp:
         if self.lesson is not None:
             self.lesson.restore_progress(progress or {})
             self.autosave.progress = self.lesson.progress
-        self.lesson_editor = LessonEditor(self.state, self.library, opened, policy=lesson_saving)
-        self.lesson_editor_button = pn.widgets.Button(
-            name="Save as lesson…", width=124, description=tooltip(
-                "Make a lesson of this design: its text and the steps the app checks (opens by link)"))
+        self._build_lesson_editor(opened, lesson_saving)
         self.gallery = pn.widgets.Select(name="Open an example", options=["—"] + list(self.examples), value="—",
                                          width=235, stylesheets=[INLINE_LABEL],
                                          description="Replace the design by one of the gallery's networks")
@@ -204,6 +201,13 @@ class DesignerApp:
         self._render_save_status()
         self._render_gallery_text(self.state.network.description)
         self._sync_debug()
+
+    def _build_lesson_editor(self, opened: Lesson | None, lesson_saving: str) -> None:
+        """"Save as lesson…" and its dialog (designer/views/lesson_editor.py), from the open lesson if any."""
+        self.lesson_editor = LessonEditor(self.state, self.library, opened, policy=lesson_saving)
+        self.lesson_editor_button = pn.widgets.Button(
+            name="Save as lesson…", width=124, description=tooltip(
+                "Make a lesson of this design: its text and the steps the app checks (opens by link)"))
 
     # -- wiring: every callback in one place --------------------------------------------------
     def _wire(self) -> None:

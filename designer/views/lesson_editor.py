@@ -68,7 +68,7 @@ class StepRow:
         self.window = pn.widgets.TextInput(name="window (ms)", **{**width, "width": 80})
         self.solution = pn.widgets.TextInput(name="a solution", **{**width, "width": 80},
                                              description="a value of the parameter that meets the condition")
-        self.other = ""  # contrast / alternation: the second population, kept from the lesson edited
+        self.other, self.extra = "", {}  # the other condition fields of the lesson edited, kept as they were
         self.row = pn.Row(self.title, self.target, self.field, self.statistic, self.population, self.low, self.high,
                           self.window, self.solution, margin=0, name=f"lesson-editor-step-{number}")
 
@@ -84,7 +84,7 @@ class StepRow:
         self.population.value = step.population if step.population in self.population.options else NONE
         self.low.value, self.high.value = _shown(step.min), _shown(step.max)
         self.window.value, self.solution.value = _shown(step.window_ms), _shown(step.solution)
-        self.other = step.other
+        self.other, self.extra = step.other, dict(step.extra)
 
     def read(self) -> StepFields:
         where = f"step {self.number}"
@@ -92,7 +92,7 @@ class StepRow:
                           "" if self.population.value in (None, NONE) else self.population.value,
                           _number(self.low.value, where, "min"), _number(self.high.value, where, "max"),
                           _number(self.window.value, where, "window_ms"),
-                          _number(self.solution.value, where, "solution"), self.other)
+                          _number(self.solution.value, where, "solution"), self.other, self.extra)
 
 
 def starter_steps(network: Network) -> list[StepFields]:

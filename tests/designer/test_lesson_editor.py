@@ -204,3 +204,14 @@ def test_saved_lessons_are_path_free_in_the_index(library):
     library.save(lesson_from_fields(fields(), LIF.network))
     out = lesson_index_html(library.all())
     assert "href='?lesson=my-lif'" in out and str(Path(library.saved_dir)) not in out
+
+
+@pytest.mark.parametrize("name", ["decision", "stdp_weights", "pattern_in_noise", "half_centre"])
+def test_every_condition_kind_survives_editing_a_built_in_lesson(library, name):
+    """Pair, weights and pattern conditions keep the fields the editor does not show."""
+    lesson = load_lesson(LESSONS / f"{name}.json")
+    edited = lesson_from_fields(LessonFields(f"{name}-x", lesson.title, lesson.summary, lesson.text, step_fields(lesson),
+                                             plot=plot_fields(lesson)), lesson.network)
+    assert edited.steps == lesson.steps
+    library.save(edited)
+    assert load_lesson(library.path_of(f"{name}-x")).steps == lesson.steps
