@@ -6,13 +6,19 @@ Screenshots (1366x768): artifacts/screenshots/lesson-editor-01-open.png, lesson-
 lesson-editor-03-reopened.png."""
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 
 import pytest
-from page_helpers import open_app
+from class_server import stop
+from conftest import CHROMIUM_ARGS, E2E_ARTIFACTS, AppServer, chromium_executable, free_port, wait_until_ready
+from page_helpers import SERVER_ENV, open_app
 from playwright.sync_api import expect
 from test_saved_work import StoreServer
 
+from designer import TEACHER_TOKEN_ENV
+from engine.cli import build_parser, serve_command
 from engine.io import load_lesson
 
 pytestmark = pytest.mark.e2e
@@ -73,3 +79,48 @@ def test_a_teacher_edits_text_and_a_step_saves_and_the_link_opens_it(sized_page,
     index.goto(store_server.info.url + "?lessons=all")
     expect(index.get_by_role("link", name="One LIF neuron under DC")).to_have_count(2)  # built-in and saved
     expect(index.locator("a[href='?lesson=my-lif']")).to_be_visible()
+
+
+def test_on_a_class_server_only_the_teacher_token_saves(browser_type, tmp_path):
+    """A server on another address than 127.0.0.1 is a class server: the dialog asks for the token.
+    127.0.0.2 is such an address that still stays on this machine."""
+    port = free_port()
+    args = build_parser().parse_args(["serve", "--address", "127.0.0.2", "--port", str(port)])
+    info = AppServer(url=f"http://127.0.0.2:{port}/app", port=port, log_path=E2E_ARTIFACTS / "server-lesson-class.log")
+    env = {**os.environ, **SERVER_ENV, "SNN_DESIGNER_DATA_DIR": str(tmp_path), TEACHER_TOKEN_ENV: "class-token-1"}
+    E2E_ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with open(info.log_path, "wb") as log:
+        proc = subprocess.Popen(["setpriv", "--pdeathsig", "TERM", "--", *serve_command(args)],
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env)
+    # the shared browser resolves nothing but 127.0.0.1 and localhost: one that also reaches 127.0.0.2
+    rules = [arg for arg in CHROMIUM_ARGS if not arg.startswith("--host-resolver-rules")]
+    browser = browser_type.launch(executable_path=chromium_executable(), timeout=30_000, args=[
+        *rules, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE 127.0.0.2"])
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    try:
+        wait_until_ready(proc, info)
+        page = context.new_page()
+        thrown = []
+        page.on("pageerror", lambda error: thrown.append(error))
+        page.on("request", lambda request: thrown.append(request.url) if request.url.startswith("http")
+                and not request.url.startswith(f"http://127.0.0.2:{port}/") else None)
+        open_app(page, info.url, "?example=ei_network")
+        page.get_by_role("button", name="Save as lesson…").click()
+        page.get_by_label("Name (the link: /app?lesson=NAME)").fill("class-lesson")
+        page.get_by_role("button", name="Save lesson").click()
+        expect(page.locator(".editor-fault")).to_contain_text("Only the teacher saves lessons on a class server")
+        token = page.get_by_label("Teacher token (printed when the server started)")
+        token.fill("wrong")
+        token.press("Tab")
+        page.get_by_role("button", name="Save lesson").click()
+        expect(page.locator(".editor-fault")).to_contain_text("The teacher token is wrong")
+        assert not (tmp_path / "lessons").exists()
+        token.fill("class-token-1")
+        token.press("Tab")
+        page.get_by_role("button", name="Save lesson").click()
+        expect(page.locator(".editor-ok")).to_contain_text("It opens at /app?lesson=class-lesson")
+        assert (tmp_path / "lessons" / "class-lesson.json").is_file() and not thrown
+    finally:
+        context.close()
+        browser.close()
+        stop(proc)
