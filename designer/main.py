@@ -16,12 +16,13 @@ from pathlib import Path
 import panel as pn
 from panel.io.state import set_curdoc
 
-from engine import Network, RunScheduler, ValidationError, warm_up
+from engine import EngineError, Network, RunScheduler, ValidationError, warm_up
 from engine.io import Lesson, list_lessons, load_network, network_from_json
 
 from designer import EXPOSE_STATE_ENV
 from designer.autosave import Autosave, server_store
 from designer.classroom.student import deliver_to, join_class
+from designer.lesson_library import LessonLibrary, saved_lessons_dir
 from designer.session import LiveSession, active_runner_count
 from designer.state import DesignState, live_differences, palette_entries
 from designer.uploads import UploadParser
@@ -36,6 +37,7 @@ from designer.views.export import ExportMenu
 from designer.views.inspector import Inspector
 from designer.views.lesions import DegradationSweepView, LesionControl
 from designer.views.lesson import LessonPanel, lesson_index
+from designer.views.lesson_editor import LessonEditor
 from designer.views.weights import WeightsView
 from designer.views.live import Controls, RasterView, RatesView, TracesView
 from designer.views.network_canvas import NetworkCanvas
@@ -123,11 +125,13 @@ class DesignerApp:
 
     def __init__(self, example: str | None = None, lesson: str | None = None, expose_state: bool = False,
                  browser_id: str | None = None, scheduler: RunScheduler | None = None,
-                 max_upload_bytes: int | None = None):
+                 max_upload_bytes: int | None = None, library: LessonLibrary | None = None,
+                 lesson_saving: str = "anyone"):
         ensure_warm()
         self.max_upload_bytes = max_upload_bytes
         self.examples = list_examples()
-        lessons = list_lessons(LESSONS) if lesson else []
+        self.library = library or lesson_library()
+        lessons = self.library.all() if lesson else []
         opened = next((one for one in lessons if one.name == lesson), None)
         start = example if example in self.examples else FIRST_VISIT_EXAMPLE
         self._opened_from_link = example in self.examples or opened is not None
@@ -159,6 +163,7 @@ class DesignerApp:
         self.bridge = BrowserBridge()
         self.presence = PresenceWatch()
         self.lesson = self._restored_lesson(lessons, opened, progress)
+        self._build_lesson_editor(opened, lesson_saving)
         self.gallery = pn.widgets.Select(name="Open an example", options=["—"] + list(self.examples), value="—",
                                          width=235, stylesheets=[INLINE_LABEL],
                                          description="Replace the design by one of the gallery's networks")
@@ -200,7 +205,7 @@ class DesignerApp:
         """The lesson of a /app?lesson=NAME link, or the one the teacher sent to this workspace
         (the workspace's saved progress names it), with the steps met so far; None without one."""
         sent = None if opened or not isinstance(progress, dict) else progress.get("lesson")
-        lessons = lessons or (list_lessons(LESSONS) if sent else [])
+        lessons = lessons or (self.library.all() if sent else [])
         shown = opened.name if opened else next((one.name for one in lessons if one.name == sent), None)
         if shown is None:
             return None
@@ -208,6 +213,13 @@ class DesignerApp:
         panel.restore_progress(progress or {})
         self.autosave.progress = panel.progress
         return panel
+
+    def _build_lesson_editor(self, opened: Lesson | None, lesson_saving: str) -> None:
+        """"Save as lesson…" and its dialog (designer/views/lesson_editor.py), from the open lesson if any."""
+        self.lesson_editor = LessonEditor(self.state, self.library, opened, policy=lesson_saving)
+        self.lesson_editor_button = pn.widgets.Button(
+            name="Save as lesson…", width=124, description=tooltip(
+                "Make a lesson of this design: its text and the steps the app checks (opens by link)"))
 
     # -- wiring: every callback in one place --------------------------------------------------
     def _wire(self) -> None:
@@ -224,6 +236,7 @@ class DesignerApp:
         self.canvas.param.watch(self._on_canvas_selection, "selection")
         self.gallery.param.watch(self._on_gallery, "value")
         self.new_button.on_click(self._on_new)
+        self.lesson_editor_button.on_click(lambda _event: self.lesson_editor.open())
         self.file_input.param.watch(self._on_file, "value")
         self.bridge.on_stored(self._on_stored_design)
         self.bridge.on_key(self._on_key)
@@ -468,11 +481,13 @@ class DesignerApp:
         toolbar = pn.FlexBox(
             pn.pane.HTML("<div class='brand'>SNN Designer</div>", margin=(0, 4)),
             group(self.new_button, self.gallery, self.open_file_button, self.file_input, self.download),
-            group(self.undo_button, self.redo_button), self.export, group(*controls), self.bridge, self.presence,
+            group(self.undo_button, self.redo_button), self.export, group(*controls),
+            self.lesson_editor, self.bridge, self.presence,
             *([self.debug] if self.debug is not None else []), status,
             flex_wrap="wrap", align_items="center", sizing_mode="stretch_width", margin=0,
         )
-        sidebar = pn.Column(self.gallery_text, self.save_status, self.upload_note, self.error, self.problems, self.inspector, self.lesions,
+        # Save as lesson sits under the save status: in the toolbar it made a third row at 1024x768
+        sidebar = pn.Column(self.gallery_text, self.save_status, self.lesson_editor_button, self.upload_note, self.error, self.problems, self.inspector, self.lesions,
                             sizing_mode="stretch_width", margin=(0, 0, 8, 0))
         sections = [
             PlotSection("raster", "Spike raster · click or tap a row for its trace", self.raster, "main"),
@@ -510,18 +525,27 @@ def _poll_in(doc, app: DesignerApp) -> None:
         app.poll()
 
 
-def create_app(scheduler: RunScheduler | None = None, max_upload_bytes: int | None = None) -> pn.viewable.Viewable:
+def lesson_library() -> LessonLibrary:
+    """The built-in lessons and the ones saved under this server's data folder (designer/lesson_library.py)."""
+    return LessonLibrary(LESSONS, saved_lessons_dir())
+
+
+def create_app(scheduler: RunScheduler | None = None, max_upload_bytes: int | None = None,
+               lesson_saving: str = "anyone") -> pn.viewable.Viewable:
     """The served page for one session. Closing the tab stops and joins its Runner. `scheduler`:
-    the server's RunScheduler (designer/server.py); without it the session runs unscheduled."""
+    the server's RunScheduler (designer/server.py); without it the session runs unscheduled.
+    `lesson_saving`: who may save lessons ("anyone", or "teacher": with the teacher token)."""
     pn.config.raw_css = []
     args = pn.state.session_args or {}
+    library = lesson_library()
     if "lessons" in args:  # /app?lessons=all: the lesson index
-        return lesson_index(list_lessons(LESSONS))
+        return lesson_index(library.all())
     example, lesson = (args.get(key, [b""])[0].decode("utf-8", "replace") for key in ("example", "lesson"))
     app = DesignerApp(example=example or None, lesson=lesson or None,
                       expose_state=os.environ.get(EXPOSE_STATE_ENV) == "1",
                       browser_id=pn.state.cookies.get(BROWSER_COOKIE),  # set by designer/store/browser_cookie.py
-                      scheduler=scheduler, max_upload_bytes=max_upload_bytes)
+                      scheduler=scheduler, max_upload_bytes=max_upload_bytes, library=library,
+                      lesson_saving=lesson_saving)
     doc = pn.state.curdoc
     if doc is not None:
         app.session.wake = functools.partial(doc.add_next_tick_callback, functools.partial(_poll_in, doc, app))

@@ -150,7 +150,8 @@ def build_pages(server: ClassServer, extra_pages: Callable[[ClassServer], dict] 
     from designer.main import create_app
 
     def app_page():  # a function, not a partial: Panel serves only functions as per-session pages
-        return create_app(scheduler=server.scheduler, max_upload_bytes=server.options.max_upload_bytes)
+        return create_app(scheduler=server.scheduler, max_upload_bytes=server.options.max_upload_bytes,
+                          lesson_saving="anyone" if server.options.loopback else "teacher")
 
     pages = {"app": app_page}
     if extra_pages is not None:

@@ -208,7 +208,7 @@ def wait_until_ready(proc: subprocess.Popen, server: AppServer) -> None:
     """Wait until `server` answers its liveness check; fail the test with the log tail if it exits or times out.
     Also used by tests that start servers of their own (test_saved_work.py)."""
     # /liveness?endpoint=/app builds the app's document once, so 200 means it is servable.
-    liveness = f"http://127.0.0.1:{server.port}/liveness?endpoint=/app"
+    liveness = f"http://{urlsplit(server.url).hostname}:{server.port}/liveness?endpoint=/app"
     started = time.monotonic()
     while True:
         if proc.poll() is not None:

@@ -71,7 +71,8 @@ HOSTILE = ("Hi <img src=x onerror=alert(1)> and <script>alert(2)</script> [link]
            "$$\\href{javascript:alert(4)}{click}$$ and $x_1$")
 SET_LESSON_HTML = """(html) => {
   const doc = Bokeh.documents[0];
-  const model = [...doc.all_models].find((m) => m.data && m.data.properties && 'html' in m.data.properties);
+  // the lesson panel's text, not the lesson editor's preview (also a LessonText)
+  const model = [...doc.all_models].find((m) => m.name === 'lesson-text-pane' && m.data && 'html' in m.data.properties);
   model.data.html = html;
 }"""
 
