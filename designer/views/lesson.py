@@ -148,7 +148,7 @@ class LessonPanel(pn.viewable.Viewer):
         self._weights: dict[str, tuple] = {}  # plastic projection -> (counts, edges) of the newest frame
         self.head = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 4), stylesheets=[PANEL_CSS])
         self.text = LessonText(sizing_mode="stretch_width", margin=(0, 4), name="lesson-text-pane",
-                               stylesheets=[PROSE_CSS])
+                               css_classes=["lesson-text-pane"], stylesheets=[PROSE_CSS])
         self.steps = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 4), stylesheets=[PANEL_CSS],
                                   name="lesson-steps")
         self.reset_button = pn.widgets.Button(name="Reset lesson", width=104, description="Back to the lesson's network")

@@ -72,7 +72,7 @@ HOSTILE = ("Hi <img src=x onerror=alert(1)> and <script>alert(2)</script> [link]
 SET_LESSON_HTML = """(html) => {
   const doc = Bokeh.documents[0];
   // the lesson panel's text, not the lesson editor's preview (also a LessonText)
-  const model = [...doc.all_models].find((m) => m.name === 'lesson-text-pane' && m.data && 'html' in m.data.properties);
+  const model = [...doc.all_models].find((m) => (m.css_classes || []).includes('lesson-text-pane') && m.data && 'html' in m.data.properties);
   model.data.html = html;
 }"""
 
