@@ -19,6 +19,7 @@ from engine import Network, ValidationError
 from engine.io import STATISTICS, Lesson
 
 from designer.classroom.token import token_matches
+from designer.forms import optional_text
 from designer.lesson_library import (
     MAX_STEPS, MIN_STEPS, LessonFields, LessonLibrary, StepFields, lesson_from_fields, plot_fields, step_fields,
 )
@@ -44,10 +45,6 @@ def _number(text: str, where: str, name: str) -> float | None:
         return float(text)
     except ValueError:
         raise ValidationError(f"{where}: field '{name}' must be a number, got {text[:30]!r}") from None
-
-
-def _shown(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
 
 
 class StepRow:
@@ -82,8 +79,8 @@ class StepRow:
         if step.target in self.target.options:
             self.target.value = step.target
         self.population.value = step.population if step.population in self.population.options else NONE
-        self.low.value, self.high.value = _shown(step.min), _shown(step.max)
-        self.window.value, self.solution.value = _shown(step.window_ms), _shown(step.solution)
+        self.low.value, self.high.value = optional_text(step.min), optional_text(step.max)
+        self.window.value, self.solution.value = optional_text(step.window_ms), optional_text(step.solution)
         self.other, self.extra = step.other, dict(step.extra)
 
     def read(self) -> StepFields:
